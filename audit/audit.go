@@ -1,0 +1,259 @@
+// Package audit checks a PostgreSQL database for the relational rules that
+// make tenant isolation hold in the database itself: the tenant column on
+// every tenant-owned table, row security forced with a restrictive tenant
+// policy, composite same-tenant foreign keys, tenant-scoped unique keys, no
+// view, function or materialized view that reads past row security, and an
+// application role that can neither bypass nor rebuild any of it.
+//
+// It works on any schema, not only tenantkit's: the tenant column, the
+// setting, the tenants table and the application role are configuration.
+// Each [Finding] carries a stable code, why it breaks isolation and the SQL
+// that fixes it.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Config says what to check.
+type Config struct {
+	// AppRole is the role requests and jobs connect as. Required.
+	AppRole string
+	// TenantColumn is the column naming a row's tenant. Defaults to "tenant_id".
+	TenantColumn string
+	// Setting is the transaction-local setting holding the current tenant.
+	// Defaults to "app.current_tenant_id".
+	Setting string
+	// TenantsTable is the table of tenants. Defaults to "tenants".
+	TenantsTable string
+	// Schemas to check. Defaults to every schema except the system ones.
+	Schemas []string
+	// AllowGlobal lists tables (name or schema.name) that are global by
+	// design: they may carry the tenant column or reference tenant-owned
+	// tables without being tenant-owned themselves.
+	AllowGlobal []string
+}
+
+func (c *Config) defaults() {
+	if c.TenantColumn == "" {
+		c.TenantColumn = "tenant_id"
+	}
+	if c.Setting == "" {
+		c.Setting = "app.current_tenant_id"
+	}
+	if c.TenantsTable == "" {
+		c.TenantsTable = "tenants"
+	}
+}
+
+// Severity ranks findings.
+type Severity string
+
+// The severities.
+const (
+	Critical Severity = "critical" // another tenant's rows can be read or written
+	High     Severity = "high"     // one more mistake away from a leak, or an existence oracle
+	Medium   Severity = "medium"   // a rule that keeps isolation maintainable is broken
+	Low      Severity = "low"      // performance of the isolated path
+)
+
+// Finding is one broken rule.
+type Finding struct {
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Object   string   `json:"object"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix"`
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s %-8s %s: %s", f.Code, f.Severity, f.Object, f.Message)
+}
+
+// Querier is what the checks need of a connection (a *pgx.Conn or a pool).
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Table is a table of the checked schemas.
+type Table struct {
+	OID    uint32
+	Schema string
+	Name   string
+}
+
+// Ident returns the quoted schema-qualified name.
+func (t Table) Ident() string { return pgx.Identifier{t.Schema, t.Name}.Sanitize() }
+
+func (t Table) String() string { return t.Schema + "." + t.Name }
+
+// checker carries one run's state.
+type checker struct {
+	q        Querier
+	cfg      Config
+	schemas  []string
+	tenants  *Table
+	owned    []Table // tenant-owned tables
+	ownedSet map[uint32]Table
+	findings []Finding
+}
+
+func (c *checker) add(code string, sev Severity, object, msg, fix string) {
+	c.findings = append(c.findings, Finding{Code: code, Severity: sev, Object: object, Message: msg, Fix: fix})
+}
+
+// Run checks the database and returns its findings, ordered by severity
+// and code. An error means the checks could not run.
+func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
+	c, err := newChecker(ctx, q, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, check := range []func(context.Context) error{
+		c.checkTenantColumn,
+		c.checkRowSecurity,
+		c.checkPolicies,
+		c.checkForeignKeys,
+		c.checkUniques,
+		c.checkReferencesWithoutTenant,
+		c.checkViews,
+		c.checkFunctions,
+		c.checkPartitions,
+		c.checkAppRole,
+		c.checkIndexes,
+	} {
+		if err := check(ctx); err != nil {
+			return nil, err
+		}
+	}
+	rank := map[Severity]int{Critical: 0, High: 1, Medium: 2, Low: 3}
+	sort.SliceStable(c.findings, func(i, j int) bool {
+		a, b := c.findings[i], c.findings[j]
+		if rank[a.Severity] != rank[b.Severity] {
+			return rank[a.Severity] < rank[b.Severity]
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return a.Object < b.Object
+	})
+	return c.findings, nil
+}
+
+// TenantTables returns the tenant-owned tables: those of the checked
+// schemas with the tenant column, except the tenants table and the tables
+// allowed as global.
+func TenantTables(ctx context.Context, q Querier, cfg Config) ([]Table, error) {
+	c, err := newChecker(ctx, q, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c.owned, nil
+}
+
+func newChecker(ctx context.Context, q Querier, cfg Config) (*checker, error) {
+	cfg.defaults()
+	if cfg.AppRole == "" {
+		return nil, fmt.Errorf("audit: the application role is required")
+	}
+	var roleExists bool
+	if err := q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", cfg.AppRole).Scan(&roleExists); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if !roleExists {
+		return nil, fmt.Errorf("audit: role %q does not exist", cfg.AppRole)
+	}
+	c := &checker{q: q, cfg: cfg, ownedSet: map[uint32]Table{}}
+	schemas := cfg.Schemas
+	if len(schemas) == 0 {
+		rows, err := q.Query(ctx, `
+			SELECT nspname FROM pg_namespace
+			WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+			  AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%'
+			ORDER BY nspname`)
+		if err != nil {
+			return nil, fmt.Errorf("audit: list schemas: %w", err)
+		}
+		if schemas, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return nil, fmt.Errorf("audit: list schemas: %w", err)
+		}
+	}
+	c.schemas = schemas
+	rows, err := q.Query(ctx, `
+		SELECT c.oid, n.nspname, c.relname,
+		       EXISTS (SELECT 1 FROM pg_attribute a
+		               WHERE a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND NOT c.relispartition
+		ORDER BY n.nspname, c.relname`, schemas, cfg.TenantColumn)
+	if err != nil {
+		return nil, fmt.Errorf("audit: list tables: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t Table
+		var hasTenant bool
+		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &hasTenant); err != nil {
+			return nil, err
+		}
+		if t.Name == cfg.TenantsTable && c.tenants == nil {
+			tt := t
+			c.tenants = &tt
+			continue
+		}
+		if hasTenant && !c.allowedGlobal(t) {
+			c.owned = append(c.owned, t)
+			c.ownedSet[t.OID] = t
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *checker) allowedGlobal(t Table) bool {
+	return slices.Contains(c.cfg.AllowGlobal, t.Name) || slices.Contains(c.cfg.AllowGlobal, t.String())
+}
+
+func (c *checker) ownedOIDs() []uint32 {
+	oids := make([]uint32, 0, len(c.owned))
+	for _, t := range c.owned {
+		oids = append(oids, t.OID)
+	}
+	return oids
+}
+
+func quoteIdent(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+// queryEach runs sql and calls fn with each row's values scanned into dest.
+func queryEach(ctx context.Context, q Querier, sql string, args []any, dest []any, fn func() error) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+func normalize(expr string) string {
+	return strings.ToLower(strings.Join(strings.Fields(expr), ""))
+}

@@ -1,0 +1,501 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// tenantAttnums returns the attribute number of the tenant column of each
+// table of oids that has one.
+func (c *checker) tenantAttnums(ctx context.Context, oids []uint32) (map[uint32]int16, error) {
+	out := map[uint32]int16{}
+	var oid uint32
+	var num int16
+	err := queryEach(ctx, c.q, `
+		SELECT attrelid, attnum FROM pg_attribute
+		WHERE attrelid = ANY($1::oid[]) AND attname = $2 AND attnum > 0 AND NOT attisdropped`,
+		[]any{oids, c.cfg.TenantColumn}, []any{&oid, &num}, func() error { out[oid] = num; return nil })
+	return out, err
+}
+
+// checkTenantColumn: D1. The tenant column is NOT NULL, references the
+// tenants table, and leads the primary key or a unique key.
+func (c *checker) checkTenantColumn(ctx context.Context) error {
+	col := quoteIdent(c.cfg.TenantColumn)
+	tenantsRef := "tenants"
+	if c.tenants != nil {
+		tenantsRef = c.tenants.Ident()
+	}
+	var oid uint32
+	var notNull, hasFK, leadsKey bool
+	return queryEach(ctx, c.q, `
+		SELECT a.attrelid, a.attnotnull,
+		       EXISTS (SELECT 1 FROM pg_constraint f
+		               WHERE f.conrelid = a.attrelid AND f.contype = 'f' AND f.confrelid = $3::oid
+		                 AND f.conkey = ARRAY[a.attnum]),
+		       EXISTS (SELECT 1 FROM pg_index i
+		               WHERE i.indrelid = a.attrelid AND i.indisunique AND i.indpred IS NULL
+		                 AND i.indkey[0] = a.attnum)
+		FROM pg_attribute a
+		WHERE a.attrelid = ANY($1::oid[]) AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
+		[]any{c.ownedOIDs(), c.cfg.TenantColumn, c.tenantsOID()}, []any{&oid, &notNull, &hasFK, &leadsKey},
+		func() error {
+			t := c.ownedSet[oid]
+			if !notNull {
+				c.add("TK101", Critical, t.String(),
+					"the tenant column is nullable: a row without a tenant is invisible to every tenant, or visible to all if a policy admits NULL",
+					fmt.Sprintf("-- backfill NULL rows first (they are orphans), then:\nALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", t.Ident(), col))
+			}
+			if !hasFK && c.tenants != nil {
+				c.add("TK102", High, t.String(),
+					"the tenant column does not reference the tenants table: a row can name a tenant that does not exist and survives its deletion",
+					fmt.Sprintf("ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE CASCADE NOT VALID;\nALTER TABLE %s VALIDATE CONSTRAINT <name>;",
+						t.Ident(), col, tenantsRef, t.Ident()))
+			}
+			if !leadsKey {
+				c.add("TK103", Medium, t.String(),
+					"the tenant column does not lead the primary key or a unique key: composite same-tenant foreign keys cannot reference this table",
+					fmt.Sprintf("ALTER TABLE %s ADD UNIQUE (%s, id);", t.Ident(), col))
+			}
+			return nil
+		})
+}
+
+func (c *checker) tenantsOID() uint32 {
+	if c.tenants == nil {
+		return 0
+	}
+	return c.tenants.OID
+}
+
+// checkRowSecurity: D4. Row security is enabled and forced.
+func (c *checker) checkRowSecurity(ctx context.Context) error {
+	var oid uint32
+	var enabled, forced bool
+	return queryEach(ctx, c.q,
+		`SELECT oid, relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = ANY($1::oid[])`,
+		[]any{c.ownedOIDs()}, []any{&oid, &enabled, &forced}, func() error {
+			t := c.ownedSet[oid]
+			if !enabled {
+				c.add("TK201", Critical, t.String(),
+					"row level security is not enabled: the database does not filter this table by tenant",
+					fmt.Sprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", t.Ident()))
+			}
+			if !forced {
+				c.add("TK202", High, t.String(),
+					"row level security is not forced: the table owner (and anything running as it) reads every tenant's rows",
+					fmt.Sprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", t.Ident()))
+			}
+			return nil
+		})
+}
+
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+var settingRef = regexp.MustCompile(`current_setting\('([^']+)'`)
+
+// tenantPredicates returns the accepted normalized forms of the tenant
+// predicate: evaluated once per statement (the sub-select), and per row.
+func (c *checker) tenantPredicates() (perStatement, perRow string) {
+	col := c.cfg.TenantColumn
+	if !plainIdent.MatchString(col) {
+		col = quoteIdent(col)
+	}
+	setting := strings.ReplaceAll(c.cfg.Setting, "'", "''")
+	inner := fmt.Sprintf(`(NULLIF(current_setting('%s'::text, true), ''::text))::uuid`, setting)
+	perStatement = normalize(fmt.Sprintf(`(%s = ( SELECT %s AS "nullif"))`, col, inner))
+	perRow = normalize(fmt.Sprintf(`(%s = %s)`, col, inner))
+	return perStatement, perRow
+}
+
+// checkPolicies: D4, D5. A restrictive tenant policy for the app role on all
+// commands; no policy that fails open or grants access on a setting alone.
+func (c *checker) checkPolicies(ctx context.Context) error {
+	perStatement, perRow := c.tenantPredicates()
+	type policy struct {
+		name, cmd, qual, check string
+		permissive             bool
+	}
+	byTable := map[uint32][]policy{}
+	var oid uint32
+	var p policy
+	err := queryEach(ctx, c.q, `
+		SELECT pol.polrelid, pol.polname, pol.polcmd::text, pol.polpermissive,
+		       coalesce(pg_get_expr(pol.polqual, pol.polrelid), ''),
+		       coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')
+		FROM pg_policy pol
+		WHERE pol.polrelid = ANY($1::oid[])
+		  AND (0 = ANY(pol.polroles) OR EXISTS (
+		        SELECT 1 FROM unnest(pol.polroles) r WHERE pg_has_role($2, r, 'MEMBER')))
+		ORDER BY pol.polrelid, pol.polname`,
+		[]any{c.ownedOIDs(), c.cfg.AppRole}, []any{&oid, &p.name, &p.cmd, &p.permissive, &p.qual, &p.check},
+		func() error { byTable[oid] = append(byTable[oid], p); return nil })
+	if err != nil {
+		return err
+	}
+	col := normalize(c.cfg.TenantColumn)
+	for _, t := range c.owned {
+		pols := byTable[t.OID]
+		hasRestrictive, perRowOnly, hasPermissive := false, false, false
+		for _, p := range pols {
+			q, w := normalize(p.qual), normalize(p.check)
+			if p.permissive {
+				hasPermissive = true
+			}
+			if !p.permissive && p.cmd == "*" {
+				switch {
+				case q == perStatement && (w == "" || w == perStatement):
+					hasRestrictive = true
+				case (q == perStatement || q == perRow) && (w == "" || w == perStatement || w == perRow):
+					hasRestrictive, perRowOnly = true, true
+				}
+			}
+			for _, expr := range []string{q, w} {
+				if expr == "" || !strings.Contains(expr, "current_setting(") {
+					continue
+				}
+				if strings.Contains(expr, "isnull") || strings.Contains(expr, "coalesce(") || strings.Contains(expr, "isnottrue") {
+					c.add("TK204", Critical, t.String()+" policy "+p.name,
+						"the policy can fail open: with the setting unset (NULL or '') it admits rows through IS NULL or coalesce",
+						fmt.Sprintf("DROP POLICY %s ON %s; -- compare the tenant column with nullif(current_setting(...), '')::uuid only",
+							quoteIdent(p.name), t.Ident()))
+					break
+				}
+			}
+			for _, expr := range []string{p.qual, p.check} {
+				if expr == "" {
+					continue
+				}
+				refs := settingRef.FindAllStringSubmatch(expr, -1)
+				if len(refs) == 0 {
+					continue
+				}
+				mentionsColumn := strings.Contains(normalize(expr), col)
+				if p.permissive && !mentionsColumn {
+					c.add("TK205", Critical, t.String()+" policy "+p.name,
+						fmt.Sprintf("the policy grants access on the setting %s alone: any session can set it with set_config and bypass the tenant filter", refs[0][1]),
+						fmt.Sprintf("DROP POLICY %s ON %s; -- give cross-tenant access to a separate database role instead",
+							quoteIdent(p.name), t.Ident()))
+					break
+				}
+				for _, r := range refs {
+					if r[1] == c.cfg.Setting && !mentionsColumn {
+						c.add("TK206", High, t.String()+" policy "+p.name,
+							"the policy compares the tenant setting with a column other than the tenant column",
+							fmt.Sprintf("-- compare %s with the setting in %s", c.cfg.TenantColumn, p.name))
+						break
+					}
+				}
+				break
+			}
+		}
+		if !hasRestrictive {
+			c.add("TK203", Critical, t.String(),
+				"no RESTRICTIVE policy for the app role on all commands compares the tenant column with the setting: a permissive policy (such as USING (true)) admits every tenant's rows",
+				fmt.Sprintf("CREATE POLICY tenant_isolation ON %s AS RESTRICTIVE FOR ALL TO %s\n"+
+					"    USING (%s = (SELECT nullif(current_setting('%s', true), '')::uuid))\n"+
+					"    WITH CHECK (%s = (SELECT nullif(current_setting('%s', true), '')::uuid));",
+					t.Ident(), quoteIdent(c.cfg.AppRole), quoteIdent(c.cfg.TenantColumn), c.cfg.Setting,
+					quoteIdent(c.cfg.TenantColumn), c.cfg.Setting))
+		} else if perRowOnly {
+			c.add("TK207", Low, t.String(),
+				"the tenant policy calls current_setting per row: wrap it in (SELECT …) so it is evaluated once per statement",
+				fmt.Sprintf("-- recreate the policy with (SELECT nullif(current_setting('%s', true), '')::uuid)", c.cfg.Setting))
+		}
+		if !hasPermissive {
+			c.add("TK208", Medium, t.String(),
+				"no permissive policy grants the app role access: every query returns nothing and every write fails",
+				fmt.Sprintf("CREATE POLICY app_all ON %s FOR ALL TO %s USING (true) WITH CHECK (true);",
+					t.Ident(), quoteIdent(c.cfg.AppRole)))
+		}
+	}
+	return nil
+}
+
+// checkForeignKeys: D2. A foreign key between tenant-owned tables pairs the
+// tenant columns.
+func (c *checker) checkForeignKeys(ctx context.Context) error {
+	oids := c.ownedOIDs()
+	attnums, err := c.tenantAttnums(ctx, oids)
+	if err != nil {
+		return err
+	}
+	var name string
+	var from, to uint32
+	var conkey, confkey []int16
+	return queryEach(ctx, c.q, `
+		SELECT conname, conrelid, confrelid, conkey, confkey FROM pg_constraint
+		WHERE contype = 'f' AND conrelid = ANY($1::oid[]) AND confrelid = ANY($1::oid[])`,
+		[]any{oids}, []any{&name, &from, &to, &conkey, &confkey}, func() error {
+			paired := false
+			for i := range conkey {
+				if conkey[i] == attnums[from] && i < len(confkey) && confkey[i] == attnums[to] {
+					paired = true
+				}
+			}
+			if !paired {
+				ft, tt := c.ownedSet[from], c.ownedSet[to]
+				c.add("TK301", Critical, ft.String()+" constraint "+name,
+					fmt.Sprintf("the foreign key to %s does not include the tenant column: a row can reference another tenant's row, and cascades cross tenants", tt),
+					fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;\nALTER TABLE %s ADD FOREIGN KEY (%s, <column>) REFERENCES %s (%s, id) NOT VALID;",
+						ft.Ident(), quoteIdent(name), ft.Ident(), quoteIdent(c.cfg.TenantColumn), tt.Ident(), quoteIdent(c.cfg.TenantColumn)))
+			}
+			return nil
+		})
+}
+
+// checkUniques: D3. Every unique key of a tenant-owned table includes the
+// tenant column.
+func (c *checker) checkUniques(ctx context.Context) error {
+	var oid uint32
+	var index, def string
+	return queryEach(ctx, c.q, `
+		SELECT i.indrelid, ic.relname, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i
+		JOIN pg_class ic ON ic.oid = i.indexrelid
+		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = $2
+		WHERE i.indisunique AND i.indrelid = ANY($1::oid[]) AND NOT (a.attnum = ANY(i.indkey))`,
+		[]any{c.ownedOIDs(), c.cfg.TenantColumn}, []any{&oid, &index, &def}, func() error {
+			t := c.ownedSet[oid]
+			c.add("TK302", High, t.String()+" index "+index,
+				"a unique key without the tenant column: inserting a duplicate reveals that another tenant holds the value",
+				fmt.Sprintf("-- replace %s\n-- with a unique key that starts with %s", def, c.cfg.TenantColumn))
+			return nil
+		})
+}
+
+// checkReferencesWithoutTenant: a table that references a tenant-owned table
+// but has no tenant column belongs to some tenant without saying which.
+func (c *checker) checkReferencesWithoutTenant(ctx context.Context) error {
+	var name, schema, table, target string
+	var from uint32
+	return queryEach(ctx, c.q, `
+		SELECT con.conname, con.conrelid, n.nspname, r.relname, con.confrelid::regclass::text
+		FROM pg_constraint con
+		JOIN pg_class r ON r.oid = con.conrelid
+		JOIN pg_namespace n ON n.oid = r.relnamespace
+		WHERE con.contype = 'f' AND con.confrelid = ANY($1::oid[]) AND NOT (con.conrelid = ANY($1::oid[]))
+		  AND n.nspname = ANY($2)`,
+		[]any{c.ownedOIDs(), c.schemas}, []any{&name, &from, &schema, &table, &target}, func() error {
+			t := Table{OID: from, Schema: schema, Name: table}
+			if c.allowedGlobal(t) || (c.tenants != nil && from == c.tenants.OID) {
+				return nil
+			}
+			c.add("TK303", High, t.String()+" constraint "+name,
+				fmt.Sprintf("the table references the tenant-owned %s but has no tenant column: its rows belong to a tenant without row security", target),
+				fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s uuid; -- backfill through the reference, then NOT NULL, a composite key and row security (see tenantkit adopt)",
+					t.Ident(), quoteIdent(c.cfg.TenantColumn)))
+			return nil
+		})
+}
+
+// checkViews: D6. No view over tenant tables without security_invoker, no
+// materialized view over them that the app role can read.
+func (c *checker) checkViews(ctx context.Context) error {
+	var oid uint32
+	var name, kind string
+	var invoker, readable bool
+	return queryEach(ctx, c.q, `
+		WITH RECURSIVE deps(view_oid, base_oid) AS (
+			SELECT r.ev_class, d.refobjid
+			FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+			WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+			UNION
+			SELECT deps.view_oid, d.refobjid
+			FROM deps JOIN pg_rewrite r ON r.ev_class = deps.base_oid
+			JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+			WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+		)
+		SELECT DISTINCT v.oid, v.oid::regclass::text, v.relkind::text,
+		       coalesce('security_invoker=true' = ANY(v.reloptions) OR 'security_invoker=on' = ANY(v.reloptions), false),
+		       has_table_privilege($2, v.oid, 'SELECT')
+		FROM deps JOIN pg_class v ON v.oid = deps.view_oid
+		JOIN pg_namespace n ON n.oid = v.relnamespace
+		WHERE deps.base_oid = ANY($1::oid[]) AND v.relkind IN ('v', 'm') AND n.nspname = ANY($3)`,
+		[]any{c.ownedOIDs(), c.cfg.AppRole, c.schemas}, []any{&oid, &name, &kind, &invoker, &readable}, func() error {
+			switch {
+			case kind == "m" && readable:
+				c.add("TK403", Critical, name,
+					"a materialized view over tenant-owned tables is readable by the app role: row security cannot apply to a materialized view",
+					fmt.Sprintf("REVOKE ALL ON %s FROM %s; -- serve it through a function that filters by the current tenant", name, quoteIdent(c.cfg.AppRole)))
+			case kind == "v" && !invoker:
+				sev := High
+				if readable {
+					sev = Critical
+				}
+				c.add("TK401", sev, name,
+					"a view over tenant-owned tables runs with its owner's rights (no security_invoker): it returns every tenant's rows",
+					fmt.Sprintf("ALTER VIEW %s SET (security_invoker = true);", name))
+			}
+			return nil
+		})
+}
+
+// checkFunctions: D6. No SECURITY DEFINER function the app role can run, no
+// IMMUTABLE function reading the tenant setting, no LEAKPROOF user function.
+func (c *checker) checkFunctions(ctx context.Context) error {
+	var name, volatility string
+	var definer, leakproof, executable bool
+	var src string
+	return queryEach(ctx, c.q, `
+		SELECT p.oid::regprocedure::text, p.prosecdef, p.proleakproof, p.provolatile::text,
+		       has_function_privilege($1, p.oid, 'EXECUTE'), coalesce(p.prosrc, '')
+		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		WHERE n.nspname = ANY($2) AND p.prokind IN ('f', 'p')
+		  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
+		[]any{c.cfg.AppRole, c.schemas}, []any{&name, &definer, &leakproof, &volatility, &executable, &src}, func() error {
+			if definer && executable {
+				c.add("TK402", High, name,
+					"a SECURITY DEFINER function the app role can execute runs past row security with its owner's rights",
+					fmt.Sprintf("REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC, %s; -- or make it SECURITY INVOKER; a reviewed definer function needs SET search_path and an explicit tenant filter", name, quoteIdent(c.cfg.AppRole)))
+			}
+			if volatility == "i" && strings.Contains(src, c.cfg.Setting) {
+				c.add("TK405", Critical, name,
+					"an IMMUTABLE function reads the tenant setting: cached plans keep the first tenant's value and serve its rows to the next",
+					fmt.Sprintf("ALTER FUNCTION %s STABLE;", name))
+			}
+			if leakproof {
+				c.add("TK406", High, name,
+					"a user function marked LEAKPROOF runs before the tenant policy and can reveal other tenants' rows through errors or notices",
+					fmt.Sprintf("ALTER FUNCTION %s NOT LEAKPROOF;", name))
+			}
+			return nil
+		})
+}
+
+// checkPartitions: partitions and inheritance children of tenant-owned
+// tables need their own row security, or no privileges for the app role.
+func (c *checker) checkPartitions(ctx context.Context) error {
+	var name string
+	var enabled, forced, reachable bool
+	return queryEach(ctx, c.q, `
+		WITH RECURSIVE tree(child) AS (
+			SELECT inhrelid FROM pg_inherits WHERE inhparent = ANY($1::oid[])
+			UNION
+			SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.child
+		)
+		SELECT c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
+		       has_table_privilege($2, c.oid, 'SELECT') OR has_table_privilege($2, c.oid, 'INSERT')
+		    OR has_table_privilege($2, c.oid, 'UPDATE') OR has_table_privilege($2, c.oid, 'DELETE')
+		FROM tree JOIN pg_class c ON c.oid = tree.child`,
+		[]any{c.ownedOIDs(), c.cfg.AppRole}, []any{&name, &enabled, &forced, &reachable}, func() error {
+			if reachable && !(enabled && forced) {
+				c.add("TK404", Critical, name,
+					"a partition or inheritance child of a tenant-owned table is reachable by the app role without its own forced row security: querying it directly skips the parent's policy",
+					fmt.Sprintf("REVOKE ALL ON %s FROM %s; -- or ENABLE and FORCE row security with the tenant policy on it", name, quoteIdent(c.cfg.AppRole)))
+			}
+			return nil
+		})
+}
+
+// checkAppRole: D5. The app role cannot bypass row security, owns nothing,
+// and cannot truncate, reference or create.
+func (c *checker) checkAppRole(ctx context.Context) error {
+	role := c.cfg.AppRole
+	qrole := quoteIdent(role)
+	var super, bypass bool
+	if err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", role).Scan(&super, &bypass); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if super {
+		c.add("TK501", Critical, "role "+role, "the app role is a superuser: row security does not apply to it",
+			fmt.Sprintf("ALTER ROLE %s NOSUPERUSER;", qrole))
+	}
+	if bypass {
+		c.add("TK502", Critical, "role "+role, "the app role has BYPASSRLS: row security does not apply to it",
+			fmt.Sprintf("ALTER ROLE %s NOBYPASSRLS;", qrole))
+	}
+	var name, kind string
+	err := queryEach(ctx, c.q, `
+		SELECT c.oid::regclass::text, 'relation' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = $1) AND n.nspname = ANY($2)
+		UNION ALL
+		SELECT p.oid::regprocedure::text, 'function' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		WHERE p.proowner = (SELECT oid FROM pg_roles WHERE rolname = $1) AND n.nspname = ANY($2)
+		UNION ALL
+		SELECT n.nspname, 'schema' FROM pg_namespace n WHERE n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = $1)
+		ORDER BY 1`,
+		[]any{role, c.schemas}, []any{&name, &kind}, func() error {
+			c.add("TK503", Critical, kind+" "+name,
+				"the app role owns this object: an owner can disable row security, alter policies and skip them unless forced",
+				fmt.Sprintf("ALTER %s %s OWNER TO <owner role>;", map[string]string{"relation": "TABLE", "function": "FUNCTION", "schema": "SCHEMA"}[kind], name))
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	var truncate, references bool
+	err = queryEach(ctx, c.q, `
+		SELECT c.oid::regclass::text, has_table_privilege($1, c.oid, 'TRUNCATE'), has_any_column_privilege($1, c.oid, 'REFERENCES')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($2)
+		ORDER BY 1`,
+		[]any{role, c.schemas}, []any{&name, &truncate, &references}, func() error {
+			if truncate {
+				c.add("TK504", Critical, name, "the app role can TRUNCATE: truncation ignores row security and empties the table for every tenant",
+					fmt.Sprintf("REVOKE TRUNCATE ON %s FROM %s;", name, qrole))
+			}
+			if references {
+				c.add("TK505", High, name, "the app role holds REFERENCES: it can create foreign keys that probe other tenants' keys",
+					fmt.Sprintf("REVOKE REFERENCES ON %s FROM %s;", name, qrole))
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	err = queryEach(ctx, c.q, `
+		SELECT nspname FROM pg_namespace
+		WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\_%'
+		  AND has_schema_privilege($1, oid, 'CREATE') ORDER BY 1`,
+		[]any{role}, []any{&name}, func() error {
+			c.add("TK506", High, "schema "+name, "the app role can CREATE in this schema: it can build views, functions or tables that read past the rules",
+				fmt.Sprintf("REVOKE CREATE ON SCHEMA %s FROM %s, PUBLIC;", quoteIdent(name), qrole))
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	var temp bool
+	var db string
+	if err := c.q.QueryRow(ctx, "SELECT current_database(), has_database_privilege($1, current_database(), 'TEMPORARY')", role).Scan(&db, &temp); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if temp {
+		c.add("TK507", Medium, "database "+db, "the app role can create temporary tables: a temporary table shadows a real one through search_path",
+			fmt.Sprintf("REVOKE TEMPORARY ON DATABASE %s FROM PUBLIC, %s;", quoteIdent(db), qrole))
+	}
+	var other string
+	return queryEach(ctx, c.q, `
+		SELECT r.rolname FROM pg_roles r
+		WHERE r.rolname <> $1 AND pg_has_role($1, r.oid, 'MEMBER')
+		  AND (r.rolsuper OR r.rolbypassrls OR EXISTS (
+		        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		        WHERE c.relowner = r.oid AND n.nspname = ANY($2)))`,
+		[]any{role, c.schemas}, []any{&other}, func() error {
+			c.add("TK508", Critical, "role "+role,
+				fmt.Sprintf("the app role is a member of %s, which is a superuser, bypasses row security or owns tables: SET ROLE gives all of that to the app", other),
+				fmt.Sprintf("REVOKE %s FROM %s;", quoteIdent(other), qrole))
+			return nil
+		})
+}
+
+// checkIndexes: a tenant-owned table has an index that leads with the tenant
+// column, so the tenant's rows are found without reading the others'.
+func (c *checker) checkIndexes(ctx context.Context) error {
+	var oid uint32
+	var indexed bool
+	return queryEach(ctx, c.q, `
+		SELECT a.attrelid, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum)
+		FROM pg_attribute a WHERE a.attrelid = ANY($1::oid[]) AND a.attname = $2`,
+		[]any{c.ownedOIDs(), c.cfg.TenantColumn}, []any{&oid, &indexed}, func() error {
+			if !indexed {
+				t := c.ownedSet[oid]
+				c.add("TK104", Low, t.String(), "no index leads with the tenant column: every query reads other tenants' rows before the policy drops them",
+					fmt.Sprintf("CREATE INDEX CONCURRENTLY ON %s (%s);", t.Ident(), quoteIdent(c.cfg.TenantColumn)))
+			}
+			return nil
+		})
+}

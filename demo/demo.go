@@ -1,0 +1,360 @@
+// Package demo seeds the demo tenants: acme and globex, each with an owner,
+// a staff member and a client, one account that is a member of both, and a
+// few rows in every tenant-owned table. Every name carries its tenant's
+// marker word ("Acme", "Globex"), so a row shown on the wrong tenant is
+// visible at a glance and detectable by the isolation probes.
+//
+// Seeding is idempotent: a tenant that already exists is left as it is.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// Password is the password of every demo account.
+const Password = "tenantkit-demo"
+
+// ConsultantEmail is the account that is a member of both demo tenants:
+// staff in acme, admin in globex.
+const ConsultantEmail = "consultant@example.test"
+
+// Tenant describes one demo tenant.
+type Tenant struct {
+	Slug, Name, Marker, TimeZone, Currency string
+}
+
+// Tenants are the demo tenants.
+var Tenants = []Tenant{
+	{Slug: "acme", Name: "Acme Advisory", Marker: "Acme", TimeZone: "America/New_York", Currency: "USD"},
+	{Slug: "globex", Name: "Globex Consulting", Marker: "Globex", TimeZone: "Europe/London", Currency: "GBP"},
+}
+
+// Login is one demo login, for printing.
+type Login struct {
+	Email, Tenants string
+}
+
+// Logins lists the demo logins.
+func Logins() []Login {
+	var out []Login
+	for _, t := range Tenants {
+		for _, r := range []string{"owner", "staff", "client"} {
+			out = append(out, Login{Email: r + "@" + t.Slug + ".test", Tenants: t.Slug + " (" + r + ")"})
+		}
+	}
+	return append(out, Login{Email: ConsultantEmail, Tenants: "acme (staff), globex (admin)"})
+}
+
+// Seeded reports what Seed created for one tenant.
+type Seeded struct {
+	TenantID uuid.UUID
+	Created  bool
+	Members  map[string]store.PlatformMember // by role, plus "consultant"
+}
+
+// Seed creates the demo tenants that do not exist yet, with their accounts,
+// members and data. now anchors bookings and dates.
+func Seed(ctx context.Context, st *store.Store, hasher *auth.Hasher, now time.Time) (map[string]Seeded, error) {
+	hash, err := hasher.Hash(ctx, Password)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Seeded{}
+	for _, t := range Tenants {
+		s, err := provision(ctx, st, t, hash)
+		if err != nil {
+			return nil, fmt.Errorf("provision %s: %w", t.Slug, err)
+		}
+		if s.Created {
+			if err := seedTenantData(ctx, st, t, s, now); err != nil {
+				return nil, fmt.Errorf("seed %s: %w", t.Slug, err)
+			}
+		}
+		out[t.Slug] = s
+	}
+	return out, nil
+}
+
+// provision creates the tenant, its accounts and members on the platform
+// path: creating a tenant is cross-tenant work by nature.
+func provision(ctx context.Context, st *store.Store, t Tenant, hash string) (Seeded, error) {
+	s := Seeded{Members: map[string]store.PlatformMember{}}
+	op := store.PlatformOp{Actor: "system:demo", Action: "demo.provision", Reason: "seed the demo tenant " + t.Slug,
+		Detail: map[string]any{"slug": t.Slug}}
+	err := st.InPlatform(ctx, op, func(tx *store.PlatformTx) error {
+		if existing, err := tx.FindTenantBySlug(ctx, t.Slug); err == nil {
+			s.TenantID = existing.ID
+			return nil
+		} else if !store.IsNotFound(err) {
+			return err
+		}
+		tn, err := tx.CreateTenant(ctx, store.PlatformCreateTenantParams{Slug: t.Slug, Name: t.Name})
+		if err != nil {
+			return err
+		}
+		s.TenantID, s.Created = tn.ID, true
+		members := []struct{ key, email, role, name string }{
+			{"owner", "owner@" + t.Slug + ".test", "owner", t.Marker + " Owner Olivia"},
+			{"staff", "staff@" + t.Slug + ".test", "staff", t.Marker + " Staff Sam"},
+			{"client", "client@" + t.Slug + ".test", "client", t.Marker + " Client Carla"},
+			{"consultant", ConsultantEmail, map[string]string{"acme": "staff", "globex": "admin"}[t.Slug], t.Marker + " Consultant Chris"},
+		}
+		for _, m := range members {
+			acct, err := tx.FindAccountByEmail(ctx, m.email)
+			if store.IsNotFound(err) {
+				acct, err = tx.CreateAccount(ctx, store.PlatformCreateAccountParams{Email: m.email, PasswordHash: &hash})
+			}
+			if err != nil {
+				return err
+			}
+			mem, err := tx.CreateMemberInTenant(ctx, store.PlatformCreateMemberInTenantParams{
+				TenantID: tn.ID, AccountID: acct.ID, Role: m.role, DisplayName: m.name,
+			})
+			if err != nil {
+				return err
+			}
+			if acct.DefaultTenantID == nil {
+				err := tx.SetAccountDefaultTenant(ctx, store.PlatformSetAccountDefaultTenantParams{TenantID: &tn.ID, AccountID: acct.ID})
+				if err != nil {
+					return err
+				}
+			}
+			s.Members[m.key] = mem
+		}
+		return nil
+	})
+	return s, err
+}
+
+func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, now time.Time) error {
+	owner, staff, client, consultant := s.Members["owner"], s.Members["staff"], s.Members["client"], s.Members["consultant"]
+	ctx = tenant.WithScope(ctx, tenant.Scope{
+		TenantID: s.TenantID, AccountID: owner.AccountID, MemberID: owner.ID, Role: tenant.RoleOwner, RequestID: "demo-seed",
+	})
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return err
+	}
+	return st.InTenant(ctx, func(tx *store.Tx) error {
+		tid := tx.TenantID()
+		str := func(v string) *string { return &v }
+		i32 := func(v int32) *int32 { return &v }
+		i16 := func(v int16) *int16 { return &v }
+		b := func(v bool) *bool { return &v }
+		if _, err := tx.UpsertOrganizationSettings(ctx, store.UpsertOrganizationSettingsParams{
+			TenantID: tid, DisplayName: str(t.Name), TimeZone: str(t.TimeZone), Locale: str("en"),
+			Currency: str(t.Currency), WeekStartsOn: i16(1), ContactEmail: str("hello@" + t.Slug + ".test"),
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.UpsertBookingSettings(ctx, store.UpsertBookingSettingsParams{
+			TenantID: tid, LeadTimeMinutes: i32(60), BufferMinutes: i32(15), SlotIntervalMinutes: i32(30),
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.UpsertSecuritySettings(ctx, store.UpsertSecuritySettingsParams{
+			TenantID: tid, SessionLifetimeMinutes: i32(480),
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.UpsertCommunicationSettings(ctx, store.UpsertCommunicationSettingsParams{
+			TenantID: tid, SenderName: str(t.Name), EmailFooter: str(t.Marker + " — sent by " + t.Name),
+			NotifyStaffOnRequest: b(true),
+		}); err != nil {
+			return err
+		}
+
+		var services []store.Service
+		for i, sv := range []struct {
+			slug, name string
+			minutes    int32
+			price      int64
+			confirm    bool
+		}{
+			{"tax-review", t.Marker + " Tax Review", 60, 15000, false},
+			{"bookkeeping-setup", t.Marker + " Bookkeeping Setup", 90, 24000, true},
+			{"strategy-session", t.Marker + " Strategy Session", 45, 9900, false},
+		} {
+			svc, err := tx.CreateService(ctx, store.CreateServiceParams{
+				TenantID: tid, Slug: sv.slug, Name: sv.name,
+				Description:     fmt.Sprintf("%s service number %d.", t.Marker, i+1),
+				DurationMinutes: sv.minutes, PriceMinor: sv.price, Currency: t.Currency, Active: true,
+				RequiresConfirmation: sv.confirm,
+			})
+			if err != nil {
+				return err
+			}
+			snap, _ := json.Marshal(map[string]any{"name": svc.Name, "slug": svc.Slug, "price_minor": svc.PriceMinor})
+			if err := tx.InsertServiceVersion(ctx, store.InsertServiceVersionParams{
+				TenantID: tid, ServiceID: svc.ID, Version: svc.Version, Snapshot: snap, ChangedByMemberID: &owner.ID,
+			}); err != nil {
+				return err
+			}
+			services = append(services, svc)
+		}
+
+		var requests []store.ServiceRequest
+		for i, title := range []string{t.Marker + " quarterly filing help", t.Marker + " new ledger setup"} {
+			req, err := tx.CreateServiceRequest(ctx, store.CreateServiceRequestParams{
+				TenantID: tid, ClientMemberID: client.ID, ServiceID: &services[i].ID, Title: title,
+				Details: t.Marker + " client details for the request.", Priority: "normal", Source: "portal",
+				CreatedByMemberID: &client.ID,
+			})
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
+				TenantID: tid, ServiceRequestID: req.ID, ToStatus: "submitted", ActorMemberID: &client.ID,
+				Note: t.Marker + " request submitted",
+			}); err != nil {
+				return err
+			}
+			requests = append(requests, req)
+		}
+		from := requests[0].Status
+		if requests[0], err = tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{
+			TenantID: tid, ID: requests[0].ID, Status: "in_review",
+		}); err != nil {
+			return err
+		}
+		if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
+			TenantID: tid, ServiceRequestID: requests[0].ID, FromStatus: &from, ToStatus: "in_review",
+			ActorMemberID: &staff.ID, Note: t.Marker + " picked up for review",
+		}); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			author    uuid.UUID
+			body, vis string
+		}{
+			{client.ID, t.Marker + " client: the documents are attached.", "client"},
+			{staff.ID, t.Marker + " staff note: check last year's filing.", "internal"},
+		} {
+			if _, err := tx.CreateServiceRequestComment(ctx, store.CreateServiceRequestCommentParams{
+				TenantID: tid, ServiceRequestID: requests[0].ID, AuthorMemberID: c.author, Body: c.body, Visibility: c.vis,
+			}); err != nil {
+				return err
+			}
+		}
+
+		for _, m := range []uuid.UUID{staff.ID, consultant.ID} {
+			for wd := int16(1); wd <= 5; wd++ {
+				if _, err := tx.CreateAvailabilityRule(ctx, store.CreateAvailabilityRuleParams{
+					TenantID: tid, MemberID: m, Weekday: wd, StartTime: clock(9, 0), EndTime: clock(17, 0),
+				}); err != nil {
+					return err
+				}
+			}
+		}
+		holiday := civilDate(now.In(loc).AddDate(0, 0, 14))
+		if _, err := tx.CreateAvailabilityException(ctx, store.CreateAvailabilityExceptionParams{
+			TenantID: tid, MemberID: staff.ID, OnDate: holiday, Available: false, Note: t.Marker + " day off",
+		}); err != nil {
+			return err
+		}
+
+		day := nextWeekday(now.In(loc).AddDate(0, 0, 2))
+		for i, bk := range []struct {
+			hour   int
+			status string
+		}{{10, "confirmed"}, {14, "pending"}} {
+			start := time.Date(day.Year(), day.Month(), day.Day(), bk.hour, 0, 0, 0, loc)
+			svc := services[i]
+			booking, err := tx.CreateBooking(ctx, store.CreateBookingParams{
+				TenantID: tid, ServiceID: svc.ID, StaffMemberID: staff.ID, ClientMemberID: client.ID,
+				ServiceRequestID: &requests[i].ID, StartsAt: start,
+				EndsAt:             start.Add(time.Duration(svc.DurationMinutes) * time.Minute),
+				BufferAfterMinutes: 15, Status: bk.status, CancellationNoticeMinutes: 1440,
+				RescheduleNoticeMinutes: 1440, PriceMinor: svc.PriceMinor, Currency: svc.Currency,
+				Notes: t.Marker + " booking notes", CreatedByMemberID: &client.ID,
+			})
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertBookingEvent(ctx, store.InsertBookingEventParams{
+				TenantID: tid, BookingID: booking.ID, Kind: "created", ActorMemberID: &client.ID,
+				Note: t.Marker + " booked",
+			}); err != nil {
+				return err
+			}
+		}
+
+		tpl, err := tx.CreateTaskTemplate(ctx, store.CreateTaskTemplateParams{
+			TenantID: tid, Name: t.Marker + " onboarding checklist", Description: t.Marker + " steps for a new client",
+			Checklist:      json.RawMessage(`["` + t.Marker + ` collect documents", "` + t.Marker + ` open ledger"]`),
+			DefaultDueDays: i32(7),
+		})
+		if err != nil {
+			return err
+		}
+		due := now.Add(72 * time.Hour)
+		done := now.Add(-time.Hour)
+		for _, tk := range []struct {
+			title, status string
+			completed     *time.Time
+		}{{t.Marker + " collect client documents", "todo", nil}, {t.Marker + " send welcome pack", "done", &done}} {
+			if _, err := tx.CreateTask(ctx, store.CreateTaskParams{
+				TenantID: tid, TemplateID: &tpl.ID, ServiceRequestID: &requests[0].ID, Title: tk.title,
+				Description: t.Marker + " task", Status: tk.status, Priority: "normal", AssigneeMemberID: &staff.ID,
+				DueAt: &due, CompletedAt: tk.completed, CreatedByMemberID: &owner.ID,
+			}); err != nil {
+				return err
+			}
+		}
+
+		for _, ex := range []struct {
+			category string
+			amount   int64
+		}{{t.Marker + " travel", 4250}, {t.Marker + " software", 1999}} {
+			if _, err := tx.CreateExpense(ctx, store.CreateExpenseParams{
+				TenantID: tid, MemberID: staff.ID, ServiceRequestID: &requests[0].ID, Category: ex.category,
+				Description: ex.category + " expense", AmountMinor: ex.amount, Currency: t.Currency,
+				IncurredOn: civilDate(now.In(loc).AddDate(0, 0, -3)), Status: "submitted",
+			}); err != nil {
+				return err
+			}
+		}
+
+		published := now.Add(-48 * time.Hour)
+		for _, p := range []struct {
+			slug, title, status string
+			at                  *time.Time
+		}{
+			{"welcome", t.Marker + " welcomes new clients", "published", &published},
+			{"tax-season", t.Marker + " tax season checklist", "draft", nil},
+		} {
+			if _, err := tx.CreatePost(ctx, store.CreatePostParams{
+				TenantID: tid, Slug: p.slug, Title: p.title, Excerpt: t.Marker + " news",
+				Body: t.Marker + " post body.", Status: p.status, PublishedAt: p.at, AuthorMemberID: &owner.ID,
+			}); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, "demo.seed", "tenant", &tid, []byte(`{"marker":"`+t.Marker+`"}`))
+	})
+}
+
+func clock(h, m int) pgtype.Time {
+	return pgtype.Time{Microseconds: int64(h*3600+m*60) * 1e6, Valid: true}
+}
+
+func civilDate(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func nextWeekday(t time.Time) time.Time {
+	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t
+}

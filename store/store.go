@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/store/schema"
+)
+
+// Config configures a Store.
+type Config struct {
+	// AppURL connects as the app role (schema.AppRole): every request and
+	// job. Required.
+	AppURL string
+	// PlatformURL connects as the platform role (schema.PlatformRole), for
+	// InPlatform. Empty disables the platform path.
+	PlatformURL string
+	// MaxConns is the size of the app pool. Defaults to pgxpool's default
+	// (the greater of 4 and the number of CPUs).
+	MaxConns int32
+	// PlatformMaxConns is the size of the platform pool. Defaults to 4.
+	PlatformMaxConns int32
+	// AcquireTimeout bounds how long a transaction waits for a pooled
+	// connection before failing as unavailable. Defaults to 2s.
+	AcquireTimeout time.Duration
+	// CheckConnections makes the pool verify, on every acquire, that the
+	// connection carries no tenant or account setting, and destroy it
+	// otherwise. Costs one round trip per transaction; on in tests.
+	CheckConnections bool
+	// Logger receives the store's own events. Defaults to slog.Default().
+	Logger *slog.Logger
+
+	// configure, set by tests, adjusts the app pool's connection config.
+	configure func(*pgx.ConnConfig)
+}
+
+// Store holds the pools. It is safe for concurrent use.
+type Store struct {
+	app            *pgxpool.Pool
+	platform       *pgxpool.Pool
+	logger         *slog.Logger
+	acquireTimeout time.Duration
+	dirtyConns     atomic.Int64
+}
+
+// Open connects the pools and checks that the app role is what row
+// security needs: not a superuser and without BYPASSRLS.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.AppURL == "" {
+		return nil, errors.New("store: app database url required")
+	}
+	s := &Store{logger: cfg.Logger, acquireTimeout: cfg.AcquireTimeout}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	if s.acquireTimeout == 0 {
+		s.acquireTimeout = 2 * time.Second
+	}
+	appCfg, err := pgxpool.ParseConfig(cfg.AppURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse app database url: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		appCfg.MaxConns = cfg.MaxConns
+	}
+	if cfg.CheckConnections {
+		appCfg.PrepareConn = s.checkConn
+	}
+	if cfg.configure != nil {
+		cfg.configure(appCfg.ConnConfig)
+	}
+	s.app, err = pgxpool.NewWithConfig(ctx, appCfg)
+	if err != nil {
+		return nil, fmt.Errorf("app pool: %w", err)
+	}
+	if err := checkRole(ctx, s.app, schema.AppRole); err != nil {
+		s.app.Close()
+		return nil, err
+	}
+	if cfg.PlatformURL != "" {
+		pcfg, err := pgxpool.ParseConfig(cfg.PlatformURL)
+		if err != nil {
+			s.app.Close()
+			return nil, fmt.Errorf("parse platform database url: %w", err)
+		}
+		pcfg.MaxConns = 4
+		if cfg.PlatformMaxConns > 0 {
+			pcfg.MaxConns = cfg.PlatformMaxConns
+		}
+		s.platform, err = pgxpool.NewWithConfig(ctx, pcfg)
+		if err != nil {
+			s.app.Close()
+			return nil, fmt.Errorf("platform pool: %w", err)
+		}
+		if err := checkRole(ctx, s.platform, schema.PlatformRole); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// checkRole refuses a pool whose role would make row security inert.
+func checkRole(ctx context.Context, pool *pgxpool.Pool, want string) error {
+	var user string
+	var super, bypass bool
+	err := pool.QueryRow(ctx,
+		"SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&user, &super, &bypass)
+	if err != nil {
+		return fmt.Errorf("connect as %s: %w", want, err)
+	}
+	if super || bypass {
+		return fmt.Errorf("database role %s is a superuser or has BYPASSRLS: row security would not apply; connect as %s", user, want)
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() {
+	s.app.Close()
+	if s.platform != nil {
+		s.platform.Close()
+	}
+}
+
+// Ping checks that the database answers on the app pool.
+func (s *Store) Ping(ctx context.Context) error {
+	conn, err := s.acquire(ctx, s.app)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Release()
+	return translate(conn.Ping(ctx))
+}
+
+// Stats reports pool and hygiene figures.
+type Stats struct {
+	AcquiredConns, IdleConns, TotalConns int32
+	// DirtyConnections counts connections destroyed because they carried a
+	// tenant setting when acquired (only counted with CheckConnections).
+	DirtyConnections int64
+}
+
+// Stats returns the current figures of the app pool.
+func (s *Store) Stats() Stats {
+	st := s.app.Stat()
+	return Stats{
+		AcquiredConns:    st.AcquiredConns(),
+		IdleConns:        st.IdleConns(),
+		TotalConns:       st.TotalConns(),
+		DirtyConnections: s.dirtyConns.Load(),
+	}
+}
+
+func (s *Store) acquire(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+	actx := ctx
+	// A context that ends sooner bounds the wait already; otherwise add the
+	// acquire timeout (a timer per transaction, so only when needed).
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > s.acquireTimeout {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, s.acquireTimeout)
+		defer cancel()
+	}
+	conn, err := pool.Acquire(actx)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, errPoolExhausted
+		}
+		return nil, err
+	}
+	return conn, nil
+}
+
+var errPoolExhausted = errors.New("no database connection free within the acquire timeout")
+
+// checkConn is the pool's PrepareConn hook under CheckConnections: a
+// connection that still names a tenant or account is destroyed, never lent.
+func (s *Store) checkConn(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	var t, a string
+	err := conn.QueryRow(ctx,
+		"SELECT coalesce(current_setting('"+schema.TenantSetting+"', true), ''), coalesce(current_setting('"+schema.AccountSetting+"', true), '')",
+		pgx.QueryExecModeSimpleProtocol).Scan(&t, &a)
+	if err != nil {
+		return false, nil
+	}
+	if t != "" || a != "" {
+		s.dirtyConns.Add(1)
+		s.logger.ErrorContext(ctx, "pooled connection carried a tenant setting; destroyed",
+			slog.String("tenant_setting", t), slog.String("account_setting", a))
+		return false, nil
+	}
+	return true, nil
+}

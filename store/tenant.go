@@ -1,0 +1,340 @@
+package store
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/store/internal/db"
+	"github.com/tenantkit/tenantkit/store/schema"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// setScopeSQL sets the tenant and the acting account for the rest of the
+// transaction. is_local = true: the values end with the transaction.
+const setScopeSQL = "SELECT set_config('" + schema.TenantSetting + "', $1, true), set_config('" + schema.AccountSetting + "', $2, true)"
+
+// setScopeReadOnlySQL does the same and makes the transaction read-only.
+const setScopeReadOnlySQL = "SELECT set_config('" + schema.TenantSetting + "', $1, true), set_config('" + schema.AccountSetting + "', $2, true), set_config('transaction_read_only', 'on', true)"
+
+// Tx is a tenant transaction: the generated queries, bound to one tenant.
+// Every query takes the tenant id explicitly; pass TenantID().
+type Tx struct {
+	*db.Queries
+	scope tenant.Scope
+	conn  db.DBTX
+}
+
+// TenantID returns the tenant the transaction is bound to.
+func (tx *Tx) TenantID() uuid.UUID { return tx.scope.TenantID }
+
+// Scope returns the scope the transaction runs in.
+func (tx *Tx) Scope() tenant.Scope { return tx.scope }
+
+// Audit appends an entry to the tenant's audit log, attributed to the
+// scope's account and member and carrying its request id.
+func (tx *Tx) Audit(ctx context.Context, action, targetType string, targetID *uuid.UUID, detail []byte) error {
+	if detail == nil {
+		detail = []byte("{}")
+	}
+	return tx.InsertAuditLog(ctx, db.InsertAuditLogParams{
+		TenantID:       tx.scope.TenantID,
+		ActorAccountID: nilIfZero(tx.scope.AccountID),
+		ActorMemberID:  nilIfZero(tx.scope.MemberID),
+		Action:         action,
+		TargetType:     targetType,
+		TargetID:       targetID,
+		RequestID:      tx.scope.RequestID,
+		Detail:         detail,
+	})
+}
+
+func nilIfZero(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
+
+func scopeArgs(s tenant.Scope) (string, string) {
+	account := ""
+	if s.AccountID != uuid.Nil {
+		account = s.AccountID.String()
+	}
+	return s.TenantID.String(), account
+}
+
+func scopeFrom(ctx context.Context) (tenant.Scope, error) {
+	s, ok := tenant.ScopeFrom(ctx)
+	if !ok {
+		return tenant.Scope{}, tenant.Errorf(tenant.CodeInternal, "no tenant scope in context: refusing to touch the database")
+	}
+	if err := s.Validate(); err != nil {
+		return tenant.Scope{}, err
+	}
+	return s, nil
+}
+
+// InTenant runs fn in a read-write transaction of the tenant named by the
+// scope in ctx, and commits it when fn returns nil. Without a scope it
+// returns an internal error before any SQL is sent.
+//
+// The transaction begins lazily: the BEGIN, the tenant setting and fn's
+// first statement are sent as one batch. A serialization failure or
+// deadlock retries fn (up to three attempts), so fn must not have side
+// effects outside the transaction.
+//
+// Errors are translated into tenant error codes (see the package doc).
+func (s *Store) InTenant(ctx context.Context, fn func(*Tx) error) error {
+	scope, err := scopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.inTenantOnce(ctx, scope, fn)
+		if err == nil {
+			return nil
+		}
+		if attempt < 3 && isRetryable(err) && ctx.Err() == nil {
+			time.Sleep(time.Duration(attempt*10+rand.IntN(20)) * time.Millisecond)
+			continue
+		}
+		return translate(err)
+	}
+}
+
+func (s *Store) inTenantOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
+	conn, err := s.acquire(ctx, s.app)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	t, a := scopeArgs(scope)
+	lt := &lazyTx{conn: conn, preamble: setScopeSQL, preambleArgs: []any{t, a}}
+	committed := false
+	defer func() {
+		// Also on a panic in fn: the connection goes back to the pool idle,
+		// or closed and discarded.
+		if !committed {
+			lt.rollback(ctx)
+		}
+	}()
+	if err := fn(&Tx{Queries: db.New(lt), scope: scope, conn: lt}); err != nil {
+		return err
+	}
+	committed = true
+	return lt.commit(ctx)
+}
+
+// ReadTenant runs fn for reading in the tenant named by the scope in ctx.
+// Each statement fn sends travels in one batch with the tenant setting and
+// runs in its own implicit, read-only transaction: one round trip per
+// statement, none for BEGIN or COMMIT. Statements do not share a snapshot;
+// use InTenant when they must, and for any write.
+func (s *Store) ReadTenant(ctx context.Context, fn func(*Tx) error) error {
+	scope, err := scopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	conn, err := s.acquire(ctx, s.app)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Release()
+	t, a := scopeArgs(scope)
+	rc := &readConn{conn: conn, args: []any{t, a}}
+	return translate(fn(&Tx{Queries: db.New(rc), scope: scope, conn: rc}))
+}
+
+// lazyTx is the DBTX of a transaction that begins with its first statement:
+// BEGIN, the preamble and that statement go to the server in one batch.
+type lazyTx struct {
+	conn         *pgxpool.Conn
+	preamble     string
+	preambleArgs []any
+	tx           pgx.Tx
+}
+
+// begin sends BEGIN, the preamble and the first statement, and returns the
+// results positioned at the first statement's.
+func (l *lazyTx) begin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	if l.preamble != "" {
+		b.Queue(l.preamble, l.preambleArgs...)
+	}
+	b.Queue(sql, args...)
+	br := l.conn.SendBatch(ctx, b)
+	l.tx = br.Tx()
+	if _, err := br.Exec(); err != nil { // BEGIN
+		br.Close()
+		return nil, err
+	}
+	if l.preamble != "" {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if l.tx != nil {
+		return l.tx.Exec(ctx, sql, args...)
+	}
+	br, err := l.begin(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if l.tx != nil {
+		return l.tx.Query(ctx, sql, args...)
+	}
+	br, err := l.begin(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, err := l.Query(ctx, sql, args...)
+	return &firstRow{rows: rows, err: err}
+}
+
+func (l *lazyTx) commit(ctx context.Context) error {
+	if l.tx == nil {
+		return nil
+	}
+	return l.tx.Commit(ctx)
+}
+
+// rollback ends the transaction even when ctx is already cancelled; a
+// rollback that fails leaves the connection closed, and the pool discards it.
+func (l *lazyTx) rollback(ctx context.Context) {
+	if l.tx == nil {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = l.tx.Rollback(rctx)
+}
+
+// readConn is the DBTX of ReadTenant: every statement is sent in one batch
+// after the scope setting, in an implicit transaction.
+type readConn struct {
+	conn *pgxpool.Conn
+	args []any
+}
+
+func (r *readConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(setScopeReadOnlySQL, r.args...)
+	b.Queue(sql, args...)
+	br := r.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, err
+	}
+	return br, nil
+}
+
+func (r *readConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br, err := r.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (r *readConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	br, err := r.send(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (r *readConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, err := r.Query(ctx, sql, args...)
+	return &firstRow{rows: rows, err: err}
+}
+
+// batchRows closes the batch with the rows, so the connection is free again.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	closed bool
+	err    error
+}
+
+func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	r.err = r.Rows.Err()
+	if err := r.br.Close(); r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *batchRows) Err() error {
+	if r.closed {
+		return r.err
+	}
+	return r.Rows.Err()
+}
+
+// firstRow is a pgx.Row over rows: the first row, or pgx.ErrNoRows.
+type firstRow struct {
+	rows pgx.Rows
+	err  error
+}
+
+func (r *firstRow) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		r.rows.Close()
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}

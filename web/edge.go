@@ -1,0 +1,90 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// withRequestID gives every request a fresh random id, in the context (for
+// logs and problem bodies) and in the X-Request-Id response header. A
+// client-sent id is not trusted as ours; it is logged as client_request_id.
+func withRequestID(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [12]byte
+		rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		ctx := tenant.WithRequestID(r.Context(), id)
+		if client := r.Header.Get("X-Request-Id"); client != "" && len(client) <= 128 {
+			logger.DebugContext(ctx, "client request id", slog.String("client_request_id", client))
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// withRecover turns a panic into a 500 problem and one error log line with
+// the stack.
+func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			logger.ErrorContext(r.Context(), "panic in handler",
+				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+			writeProblem(w, Problem{
+				Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
+				Status: http.StatusInternalServerError, Detail: "internal error", Instance: tenant.RequestIDFrom(r.Context()),
+			})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withBodyLimit bounds every request body; reading past it fails and the
+// handler answers 413.
+func withBodyLimit(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			writeProblem(w, Problem{
+				Type: "about:blank", Title: http.StatusText(http.StatusRequestEntityTooLarge),
+				Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("request body larger than %d bytes", limit),
+				Instance: tenant.RequestIDFrom(r.Context()),
+			})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// strippedHeaderPrefixes are request headers no client may send: a tenant
+// is never named by a header, and headers the server itself sets downstream
+// must not be forgeable.
+var strippedHeaderPrefixes = []string{"X-Tenant-", "X-Tenantkit-"}
+
+// withStrippedHeaders deletes every inbound header that could name a tenant
+// (X-Tenant-Id, X-Tenant-Slug, …) before anything else reads the request.
+func withStrippedHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for name := range r.Header {
+			for _, p := range strippedHeaderPrefixes {
+				if strings.HasPrefix(http.CanonicalHeaderKey(name), p) {
+					r.Header.Del(name)
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
