@@ -69,20 +69,21 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 	})
 }
 
-// strippedHeaderPrefixes are request headers no client may send: a tenant
-// is never named by a header, and headers the server itself sets downstream
-// must not be forgeable.
-var strippedHeaderPrefixes = []string{"X-Tenant-", "X-Tenantkit-"}
+// strippedHeaderPrefix starts every request header no client may send: a
+// tenant is never named by a header (X-Tenant-Id, X-Tenant-Slug, …), and
+// the X-Tenantkit-* headers the server itself sets downstream must not be
+// forgeable. Matched without regard to case.
+const strippedHeaderPrefix = "x-tenant"
 
-// withStrippedHeaders deletes every inbound header that could name a tenant
-// (X-Tenant-Id, X-Tenant-Slug, …) before anything else reads the request.
+// withStrippedHeaders deletes every inbound header whose name starts with
+// X-Tenant before anything else reads the request.
 func withStrippedHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for name := range r.Header {
-			for _, p := range strippedHeaderPrefixes {
-				if strings.HasPrefix(http.CanonicalHeaderKey(name), p) {
-					r.Header.Del(name)
-				}
+			if len(name) >= len(strippedHeaderPrefix) && strings.EqualFold(name[:len(strippedHeaderPrefix)], strippedHeaderPrefix) {
+				// delete, not Header.Del: Del canonicalizes the name and
+				// would miss a key stored in another form.
+				delete(r.Header, name)
 			}
 		}
 		next.ServeHTTP(w, r)

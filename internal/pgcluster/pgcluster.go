@@ -73,6 +73,9 @@ type Cluster struct {
 	logPath   string
 }
 
+// distroBinGlob is where Debian and Ubuntu install the server binaries.
+var distroBinGlob = "/usr/lib/postgresql/*/bin"
+
 // FindBinaries returns the directory holding initdb and postgres: the one
 // on PATH, else the newest /usr/lib/postgresql/*/bin.
 func FindBinaries() (string, error) {
@@ -85,7 +88,7 @@ func FindBinaries() (string, error) {
 			return dir, nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(distroBinGlob)
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, dir := range dirs {
 		if isExecutable(filepath.Join(dir, "initdb")) && isExecutable(filepath.Join(dir, "postgres")) {

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tenantkit/tenantkit/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestConfigMasksSecrets(t *testing.T) {
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"DATABASE_URL":          "postgres://tenantkit_app:s3cret@db:5432/tenantkit",
+			"PLATFORM_DATABASE_URL": "postgres://tenantkit_platform@db/tenantkit?password=hunter2",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.String()
+	if strings.Contains(s, "s3cret") || strings.Contains(s, "hunter2") || !strings.Contains(s, "ADDR=127.0.0.1:8080") {
+		t.Fatalf("config print:\n%s", s)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	cfg, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "PLATFORM_DATABASE_URL") {
+		t.Fatalf("want both missing URLs reported, got %v", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errb); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+	if !strings.Contains(errb.String(), "Usage") {
+		t.Fatalf("no usage printed: %s", errb.String())
+	}
+}
+
+// The whole program boots on 127.0.0.1:0 against a test database, answers
+// health and readiness, and drains on cancel.
+func TestAppBootsAndDrains(t *testing.T) {
+	db := pgtest.New(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"DATABASE_URL": db.AppURL, "PLATFORM_DATABASE_URL": db.PlatformURL, "ADDR": "127.0.0.1:0",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := OpenApp(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx) }()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + app.Addr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not drain")
+	}
+}
+
+func TestServeRefusesToStartWithoutDatabases(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, func(string) string { return "" }, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("serve without databases: %v", err)
+	}
+}
