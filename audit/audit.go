@@ -257,3 +257,15 @@ func queryEach(ctx context.Context, q Querier, sql string, args []any, dest []an
 func normalize(expr string) string {
 	return strings.ToLower(strings.Join(strings.Fields(expr), ""))
 }
+
+// RunURL connects to url and runs the checks. The connection needs no
+// privileges beyond reading the catalog; connect as the app role itself to
+// see exactly what it is allowed.
+func RunURL(ctx context.Context, url string, cfg Config) ([]Finding, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("audit: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	return Run(ctx, conn, cfg)
+}

@@ -23,8 +23,11 @@ type App struct {
 	listener net.Listener
 }
 
-// OpenApp connects the store and binds the listener.
+// OpenApp audits the database, connects the store and binds the listener.
 func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := auditAtBoot(ctx, cfg.DatabaseURL, logger); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, store.Config{
 		AppURL:           cfg.DatabaseURL,
 		PlatformURL:      cfg.PlatformDatabaseURL,

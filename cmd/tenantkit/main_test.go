@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
 
@@ -105,5 +107,25 @@ func TestServeRefusesToStartWithoutDatabases(t *testing.T) {
 	err := run(context.Background(), []string{"serve"}, func(string) string { return "" }, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
 		t.Fatalf("serve without databases: %v", err)
+	}
+}
+
+// A database that lost a protection is refused at boot, with the finding.
+func TestBootRefusesABrokenSchema(t *testing.T) {
+	db := pgtest.New(t)
+	owner, err := pgx.Connect(context.Background(), db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(context.Background())
+	if _, err := owner.Exec(context.Background(), "ALTER TABLE bookings NO FORCE ROW LEVEL SECURITY"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := loadConfig(func(k string) string {
+		return map[string]string{"DATABASE_URL": db.AppURL, "PLATFORM_DATABASE_URL": db.PlatformURL, "ADDR": "127.0.0.1:0"}[k]
+	})
+	_, err = OpenApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "TK202") || !strings.Contains(err.Error(), "bookings") {
+		t.Fatalf("want a refusal naming TK202 on bookings, got %v", err)
 	}
 }
