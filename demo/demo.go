@@ -9,6 +9,8 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -340,8 +342,40 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 				return err
 			}
 		}
+		// Identity rows, so every tenant-owned table holds data of both
+		// tenants: an ended session, a used switch handoff and an open
+		// invitation whose token nobody knows.
+		sess, err := tx.CreateSession(ctx, store.CreateSessionParams{
+			TenantID: tid, MemberID: owner.ID, AccountID: owner.AccountID, ExpiresAt: time.Now().Add(time.Hour),
+			UserAgent: t.Marker + " demo seed",
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.RevokeSession(ctx, store.RevokeSessionParams{TenantID: tid, ID: sess.ID, AccountID: owner.AccountID}); err != nil {
+			return err
+		}
+		if _, err := tx.CreateHandoff(ctx, store.CreateHandoffParams{
+			TenantID: tid, MemberID: consultant.ID, AccountID: consultant.AccountID, TokenHash: randomHash(),
+			RedirectPath: "/", TtlSeconds: 30,
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.CreateInvitation(ctx, store.CreateInvitationParams{
+			TenantID: tid, Email: "new.hire@" + t.Slug + ".test", Role: "staff", DisplayName: t.Marker + " New Hire",
+			InvitedByMemberID: owner.ID, TokenHash: randomHash(), ExpiresAt: time.Now().Add(7 * 24 * time.Hour),
+		}); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, "demo.seed", "tenant", &tid, []byte(`{"marker":"`+t.Marker+`"}`))
 	})
+}
+
+func randomHash() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	h := sha256.Sum256(b)
+	return h[:]
 }
 
 func clock(h, m int) pgtype.Time {

@@ -6,14 +6,20 @@ import "github.com/tenantkit/tenantkit/store/internal/platformdb"
 
 type (
 	PlatformAccount                       = platformdb.Account
+	PlatformAccountSession                = platformdb.AccountSession
 	PlatformCreateAccountParams           = platformdb.CreateAccountParams
+	PlatformCreateAccountSessionParams    = platformdb.CreateAccountSessionParams
 	PlatformCreateMemberInTenantParams    = platformdb.CreateMemberInTenantParams
+	PlatformCreatePasswordResetParams     = platformdb.CreatePasswordResetParams
 	PlatformCreateTenantParams            = platformdb.CreateTenantParams
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
 	PlatformMember                        = platformdb.Member
+	PlatformPasswordReset                 = platformdb.PasswordReset
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
+	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
 	PlatformSetAccountDefaultTenantParams = platformdb.SetAccountDefaultTenantParams
+	PlatformSetInitialPasswordParams      = platformdb.SetInitialPasswordParams
 	PlatformSetTenantStatusParams         = platformdb.SetTenantStatusParams
 	PlatformTenant                        = platformdb.Tenant
 )

@@ -61,12 +61,17 @@ func nilIfZero(id uuid.UUID) *uuid.UUID {
 	return &id
 }
 
+// scopeArgs returns the setting values of a scope: "" for a missing tenant
+// or account, which the policies read as NULL (no rows).
 func scopeArgs(s tenant.Scope) (string, string) {
-	account := ""
-	if s.AccountID != uuid.Nil {
-		account = s.AccountID.String()
+	t, a := "", ""
+	if s.TenantID != uuid.Nil {
+		t = s.TenantID.String()
 	}
-	return s.TenantID.String(), account
+	if s.AccountID != uuid.Nil {
+		a = s.AccountID.String()
+	}
+	return t, a
 }
 
 func scopeFrom(ctx context.Context) (tenant.Scope, error) {
@@ -95,8 +100,52 @@ func (s *Store) InTenant(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
+	return s.inTx(ctx, scope, fn)
+}
+
+// ReadTenant runs fn for reading in the tenant named by the scope in ctx.
+// Each statement fn sends travels in one batch with the tenant setting and
+// runs in its own implicit, read-only transaction: one round trip per
+// statement, none for BEGIN or COMMIT. Statements do not share a snapshot;
+// use InTenant when they must, and for any write.
+func (s *Store) ReadTenant(ctx context.Context, fn func(*Tx) error) error {
+	scope, err := scopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, scope, fn)
+}
+
+// InAccount runs fn in a read-write transaction bound to one account and no
+// tenant: the account's own row and apex sessions are visible, no tenant's
+// rows are. For work on the apex host after the account is authenticated
+// (its session check, logout, password change). accountID must come from a
+// verified credential.
+func (s *Store) InAccount(ctx context.Context, accountID uuid.UUID, fn func(*Tx) error) error {
+	if accountID == uuid.Nil {
+		return tenant.Errorf(tenant.CodeInternal, "no account: refusing to touch the database")
+	}
+	return s.inTx(ctx, tenant.Scope{AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)}, fn)
+}
+
+// ReadAccount is InAccount for reading, one round trip per statement.
+func (s *Store) ReadAccount(ctx context.Context, accountID uuid.UUID, fn func(*Tx) error) error {
+	if accountID == uuid.Nil {
+		return tenant.Errorf(tenant.CodeInternal, "no account: refusing to touch the database")
+	}
+	return s.read(ctx, tenant.Scope{AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)}, fn)
+}
+
+// ReadGlobal runs fn for reading with no tenant and no account: only global
+// tables answer (row security returns nothing from tenant-owned ones). For
+// resolving a host to its tenant, before any scope exists.
+func (s *Store) ReadGlobal(ctx context.Context, fn func(*Tx) error) error {
+	return s.read(ctx, tenant.Scope{RequestID: tenant.RequestIDFrom(ctx)}, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.inTenantOnce(ctx, scope, fn)
+		err := s.inTxOnce(ctx, scope, fn)
 		if err == nil {
 			return nil
 		}
@@ -108,7 +157,7 @@ func (s *Store) InTenant(ctx context.Context, fn func(*Tx) error) error {
 	}
 }
 
-func (s *Store) inTenantOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
+func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
 	conn, err := s.acquire(ctx, s.app)
 	if err != nil {
 		return err
@@ -131,16 +180,7 @@ func (s *Store) inTenantOnce(ctx context.Context, scope tenant.Scope, fn func(*T
 	return lt.commit(ctx)
 }
 
-// ReadTenant runs fn for reading in the tenant named by the scope in ctx.
-// Each statement fn sends travels in one batch with the tenant setting and
-// runs in its own implicit, read-only transaction: one round trip per
-// statement, none for BEGIN or COMMIT. Statements do not share a snapshot;
-// use InTenant when they must, and for any write.
-func (s *Store) ReadTenant(ctx context.Context, fn func(*Tx) error) error {
-	scope, err := scopeFrom(ctx)
-	if err != nil {
-		return err
-	}
+func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
 	conn, err := s.acquire(ctx, s.app)
 	if err != nil {
 		return translate(err)

@@ -3,6 +3,7 @@ package tenant
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for every layer. The web layer maps each code to
@@ -34,6 +35,9 @@ type Error struct {
 	// Constraint is the database constraint that produced the error, when
 	// there is one, so a domain package can name the field it protects.
 	Constraint string
+	// RetryAfter tells a client when to try again (rate limited,
+	// unavailable); zero when it does not apply.
+	RetryAfter time.Duration
 	Err        error
 }
 
@@ -90,4 +94,12 @@ func IsCode(err error, code Code) bool { return ErrorCode(err) == code }
 // both cases read the same.
 func NotFound(kind string) *Error {
 	return &Error{Code: CodeNotFound, Message: kind + " not found"}
+}
+
+// RetryAfter returns how long err asks the client to wait, or zero.
+func RetryAfter(err error) time.Duration {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.RetryAfter
+	}
+	return 0
 }

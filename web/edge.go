@@ -89,3 +89,28 @@ func withStrippedHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// withSecurityHeaders sets the headers every response carries: nothing is
+// cached (responses depend on the session), framed or sniffed, and pages
+// run only their own scripts. Forms may post to the platform's own hosts
+// (the tenant switch leaves one tenant's host for another's).
+func withSecurityHeaders(baseDomain string, next http.Handler) http.Handler {
+	csp := "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+		"frame-ancestors 'none'; base-uri 'none'; form-action 'self' " + baseDomain + ":* *." + baseDomain + ":*"
+	// The API reference page renders with Stoplight Elements from unpkg.
+	docsCSP := "default-src 'self'; script-src 'self' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
+		"img-src 'self' data: https:; font-src 'self' https://unpkg.com; frame-ancestors 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "private, no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		if r.URL.Path == "/api/docs" {
+			h.Set("Content-Security-Policy", docsCSP)
+		} else {
+			h.Set("Content-Security-Policy", csp)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,22 +1,28 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
 // Problem is an RFC 9457 problem details body.
 type Problem struct {
-	Type     string            `json:"type"`
-	Title    string            `json:"title"`
-	Status   int               `json:"status"`
-	Detail   string            `json:"detail,omitempty"`
-	Instance string            `json:"instance,omitempty"`
-	Errors   map[string]string `json:"errors,omitempty"`
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail,omitempty"`
+	Instance string              `json:"instance,omitempty"`
+	Errors   []*huma.ErrorDetail `json:"errors,omitempty"`
 }
 
 // statusOf maps error codes to HTTP statuses: the one table.
@@ -40,48 +46,115 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// writeError writes err as a problem response. Internal errors are logged
-// here, once, with their cause; the client sees a generic message.
-func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+// instanceOf names a request in problem bodies and logs.
+func instanceOf(ctx context.Context) string {
+	if id := tenant.RequestIDFrom(ctx); id != "" {
+		return "urn:tenantkit:request:" + id
+	}
+	return ""
+}
+
+// problemOf builds the problem for err and logs it: 5xx at error level with
+// the cause, once; 4xx at warn level. The client sees only the code's
+// status and the client-safe message.
+func (s *Server) problemOf(ctx context.Context, err error) (Problem, http.Header) {
 	status := StatusOf(err)
-	p := Problem{
-		Type:     "about:blank",
-		Title:    http.StatusText(status),
-		Status:   status,
-		Detail:   tenant.ErrorMessage(err),
-		Instance: tenant.RequestIDFrom(r.Context()),
+	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: tenant.ErrorMessage(err), Instance: instanceOf(ctx)}
+	if e, ok := errorsAs(err); ok && len(e.Fields) > 0 {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p.Errors = append(p.Errors, &huma.ErrorDetail{Location: k, Message: e.Fields[k]})
+		}
 	}
-	if e, ok := errorFields(err); ok {
-		p.Errors = e
+	if status >= 500 {
+		s.logger.ErrorContext(ctx, "request failed", slog.Int("status", status), slog.Any("error", err))
+	} else {
+		s.logger.WarnContext(ctx, "request refused", slog.Int("status", status), slog.String("error", err.Error()))
 	}
-	switch {
-	case status >= 500:
-		logger.ErrorContext(r.Context(), "request failed", slog.Int("status", status), slog.Any("error", err))
-	default:
-		logger.WarnContext(r.Context(), "request refused", slog.Int("status", status), slog.String("error", err.Error()))
+	h := http.Header{}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		secs := 2
+		if ra := tenant.RetryAfter(err); ra > 0 {
+			secs = int(math.Ceil(ra.Seconds()))
+		}
+		h.Set("Retry-After", strconv.Itoa(secs))
 	}
-	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	return p, h
+}
+
+func errorsAs(err error) (*tenant.Error, bool) {
+	for err != nil {
+		if e, ok := err.(*tenant.Error); ok {
+			return e, true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return nil, false
+		}
+		err = u.Unwrap()
+	}
+	return nil, false
+}
+
+// apiError converts err for a huma handler to return.
+func (s *Server) apiError(ctx context.Context, err error) error {
+	p, h := s.problemOf(ctx, err)
+	model := &huma.ErrorModel{Type: p.Type, Title: p.Title, Status: p.Status, Detail: p.Detail, Instance: p.Instance, Errors: p.Errors}
+	if len(h) > 0 {
+		return huma.ErrorWithHeaders(model, h)
+	}
+	return model
+}
+
+// writeHumaError writes err from an operation middleware.
+func (s *Server) writeHumaError(api *hostAPI, hctx huma.Context, err error) {
+	p, h := s.problemOf(hctx.Context(), err)
+	for k, v := range h {
+		hctx.SetHeader(k, v[0])
+	}
+	hctx.SetHeader("Content-Type", "application/problem+json")
+	hctx.SetStatus(p.Status)
+	_ = json.NewEncoder(hctx.BodyWriter()).Encode(p)
+}
+
+// writeProblemError writes err as application/problem+json.
+func (s *Server) writeProblemError(w http.ResponseWriter, r *http.Request, err error) {
+	p, h := s.problemOf(r.Context(), err)
+	for k, v := range h {
+		w.Header()[k] = v
 	}
 	writeProblem(w, p)
 }
 
-const retryAfterSeconds = 2
-
-func errorFields(err error) (map[string]string, bool) {
-	var e *tenant.Error
-	if te, ok := err.(*tenant.Error); ok {
-		e = te
-	}
-	if e == nil || len(e.Fields) == 0 {
-		return nil, false
-	}
-	return e.Fields, true
-}
-
 func writeProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// wantsHTML reports whether a page request came from a browser navigation
+// rather than an API client.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// installProblemFormat makes huma's own errors (validation, malformed
+// bodies) carry the request's instance like ours.
+func installProblemFormat() {
+	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		model := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}
+		if ctx != nil {
+			model.Instance = instanceOf(ctx.Context())
+		}
+		for _, e := range errs {
+			if e != nil {
+				model.Add(e)
+			}
+		}
+		return model
+	}
 }

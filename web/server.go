@@ -7,6 +7,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/internal/ratelimit"
+	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -17,41 +25,173 @@ type Pinger interface {
 
 // Config configures the HTTP layer.
 type Config struct {
+	// BaseDomain is the apex host; tenants are its subdomains. Required.
+	BaseDomain string
 	// MaxBodyBytes bounds request bodies. Defaults to 1 MiB.
 	MaxBodyBytes int64
+	// URLs are the public addresses of the apex and the tenants.
+	URLs auth.URLs
+	// Version is reported in the OpenAPI document.
+	Version string
+	// Outbox, when set (in development), is shown at /dev/outbox on the
+	// apex host.
+	Outbox *mailer.Outbox
 }
 
-// Server is tenantkit's HTTP handler.
+// Deps are the services the HTTP layer calls.
+type Deps struct {
+	DB     Pinger
+	Auth   *auth.Service
+	Logger *slog.Logger
+}
+
+// Server is tenantkit's HTTP handler. Requests for the apex host and for
+// tenant hosts are served by two separate route tables; each route is
+// registered with its policy (see [Policy]) and each host kind has its own
+// OpenAPI document at /api/openapi.json.
 type Server struct {
-	cfg    Config
-	db     Pinger
-	logger *slog.Logger
-	mux    *http.ServeMux
-	h      http.Handler
+	cfg            Config
+	db             Pinger
+	auth           *auth.Service
+	logger         *slog.Logger
+	hosts          *hostResolver
+	tenantMux      *http.ServeMux
+	apexMux        *http.ServeMux
+	tenantAPI      *hostAPI
+	platformAPI    *hostAPI
+	routes         []Route
+	metrics        *metrics
+	securityEvents *ratelimit.Limiter
+	h              http.Handler
+}
+
+type metrics struct {
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	bindRefused *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tenantkit_http_requests_total", Help: "HTTP requests by host kind and status class.",
+		}, []string{"host", "class"}),
+		bindRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tenantkit_binding_refused_total", Help: "Requests whose credentials named another tenant, account or session.",
+		}, []string{"reason"}),
+	}
+	m.registry.MustRegister(m.requests, m.bindRefused)
+	return m
 }
 
 // NewServer returns the handler with every route registered.
-func NewServer(cfg Config, db Pinger, logger *slog.Logger) *Server {
+func NewServer(cfg Config, deps Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, db: db, logger: logger, mux: http.NewServeMux()}
-	s.routes()
-	var h http.Handler = s.mux
+	s := &Server{
+		cfg: cfg, db: deps.DB, auth: deps.Auth, logger: deps.Logger,
+		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
+		metrics:        newMetrics(),
+		securityEvents: ratelimit.New(time.Second, 5, 10_000),
+	}
+	s.hosts = newHostResolver(cfg.BaseDomain, deps.Auth)
+	s.tenantAPI = s.newAPI(hostTenant, s.tenantMux, "tenantkit tenant API",
+		"The API of one organization, served on its own host ({slug}."+cfg.BaseDomain+"). "+
+			"Every operation declares x-tenancy (public, tenant) and x-min-role.")
+	s.platformAPI = s.newAPI(hostApex, s.apexMux, "tenantkit platform API",
+		"The API of the platform host ("+cfg.BaseDomain+"): sign-in and the organization picker.")
+	installProblemFormat()
+	s.registerAuth()
+	s.registerMembers()
+	s.registerPages()
+	// Served ahead of host resolution, on any host.
+	s.routes = append(s.routes,
+		Route{Host: "any", Method: http.MethodGet, Path: "/healthz", Policy: Public},
+		Route{Host: "any", Method: http.MethodGet, Path: "/readyz", Policy: Public})
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "cross-origin request refused"})
+	}))
+	var h http.Handler = http.HandlerFunc(s.dispatch)
+	h = csrf.Handler(h)
 	h = withStrippedHeaders(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
-	h = withRecover(logger, h)
-	h = withRequestID(logger, h)
+	h = withSecurityHeaders(cfg.BaseDomain, h)
+	h = withRecover(deps.Logger, h)
+	h = withRequestID(deps.Logger, h)
 	s.h = h
 	return s
+}
+
+func (s *Server) newAPI(kind hostKind, mux *http.ServeMux, title, description string) *hostAPI {
+	config := huma.DefaultConfig(title, s.cfg.Version)
+	config.Info.Description = description
+	config.OpenAPIPath = "/api/openapi"
+	config.DocsPath = "/api/docs"
+	config.SchemasPath = "/api/schemas"
+	// No $schema fields or Link headers in responses.
+	config.CreateHooks = nil
+	return &hostAPI{API: humago.New(mux, config), kind: kind, mux: mux}
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.mux.HandleFunc("GET /readyz", s.handleReady)
+// MetricsHandler serves the server's Prometheus metrics; mount it on a
+// listener that only operators reach.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+}
+
+// dispatch serves health checks on any host, then resolves the host and
+// hands the request to the route table of its kind.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/healthz":
+		s.handleHealth(w, r)
+		return
+	case "/readyz":
+		s.handleReady(w, r)
+		return
+	}
+	h, err := s.hosts.resolve(r.Context(), r.Host)
+	if err != nil {
+		s.writeProblemError(w, r, err)
+		return
+	}
+	if h.kind == hostTenant && h.tenant.Status != "active" {
+		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "this organization is suspended"})
+		return
+	}
+	ctx := withHost(r.Context(), h)
+	ctx = context.WithValue(ctx, metaKey{}, clientMeta(r))
+	r = r.WithContext(ctx)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	if h.kind == hostApex {
+		s.apexMux.ServeHTTP(rec, r)
+	} else {
+		s.tenantMux.ServeHTTP(rec, r)
+	}
+	s.metrics.requests.WithLabelValues(h.kind.String(), statusClass(rec.status)).Inc()
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func statusClass(code int) string {
+	return []string{"1xx", "2xx", "3xx", "4xx", "5xx"}[min(max(code/100, 1), 5)-1]
 }
 
 // handleHealth answers liveness: the process serves HTTP.
@@ -64,7 +204,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
-		writeError(w, r, s.logger, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the database is unavailable", Err: err})
+		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the database is unavailable", Err: err})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -72,7 +212,6 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

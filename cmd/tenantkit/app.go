@@ -9,23 +9,55 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
 
-// App is a running tenantkit: the store and the HTTP server on its listener.
-// Tests boot it on 127.0.0.1:0 and read Addr.
+// App is a running tenantkit: the store, the services and the HTTP server
+// on its listener. Tests boot it on 127.0.0.1:0 and read Addr.
 type App struct {
 	cfg      Config
 	logger   *slog.Logger
 	Store    *store.Store
+	Auth     *auth.Service
+	Outbox   *mailer.Outbox
+	Web      *web.Server
 	server   *http.Server
 	listener net.Listener
+	metrics  *http.Server
 }
 
-// OpenApp audits the database, connects the store and binds the listener.
+// OpenApp audits the database, connects the store, builds the services and
+// binds the listener.
 func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := auditAtBoot(ctx, cfg.DatabaseURL, logger); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if cfg.PublicURL == "" && cfg.dev {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		cfg.PublicURL = "http://" + net.JoinHostPort(cfg.BaseDomain, port)
+	}
+	a, err := openApp(ctx, cfg, logger, ln)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listener) (*App, error) {
+	sessionKeys, err := auth.ParseSessionKeys(cfg.SessionKeys)
+	if err != nil {
+		return nil, err
+	}
+	sigKeys, err := auth.ParseSignatureKeys(cfg.TenantSigKeys)
+	if err != nil {
 		return nil, err
 	}
 	st, err := store.Open(ctx, store.Config{
@@ -38,17 +70,29 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("listen: %w", err)
+	var sender mailer.Sender
+	var outbox *mailer.Outbox
+	if cfg.SMTPHost != "" {
+		sender = mailer.NewSMTP(mailer.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom})
+	} else {
+		outbox = mailer.NewOutbox(200)
+		sender = outbox
 	}
-	handler := web.NewServer(web.Config{MaxBodyBytes: cfg.MaxBodyBytes}, st, logger)
+	urls := cfg.urls()
+	authSvc := auth.NewService(auth.Config{
+		Store:  st,
+		Hasher: auth.NewHasher(auth.DefaultPasswordParams, cfg.PasswordHashConcurrency),
+		Tokens: auth.NewTokens(sessionKeys, urls.Apex("")),
+		Signer: auth.NewSigner(sigKeys),
+		Mailer: sender,
+		URLs:   urls,
+		Logger: logger,
+	})
+	handler := web.NewServer(web.Config{
+		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
+	}, web.Deps{DB: st, Auth: authSvc, Logger: logger})
 	a := &App{
-		cfg:      cfg,
-		logger:   logger,
-		Store:    st,
-		listener: ln,
+		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln,
 		server: &http.Server{
 			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -59,6 +103,9 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error)
 			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		},
 	}
+	if cfg.MetricsAddr != "" {
+		a.metrics = &http.Server{Addr: cfg.MetricsAddr, Handler: handler.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	}
 	return a, nil
 }
 
@@ -68,8 +115,15 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 // Serve serves until ctx ends, then drains in-flight requests for at most
 // the shutdown timeout.
 func (a *App) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metrics != nil {
+		go func() {
+			if err := a.metrics.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -78,6 +132,9 @@ func (a *App) Serve(ctx context.Context) error {
 	a.logger.Info("shutting down", slog.Duration("drain", a.cfg.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
+	if a.metrics != nil {
+		_ = a.metrics.Shutdown(sctx)
+	}
 	if err := a.server.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

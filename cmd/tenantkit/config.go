@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/tenantkit/tenantkit/auth"
 )
 
 // Config is tenantkit's configuration, read from the environment.
@@ -41,6 +43,35 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
 	// MaxBodyBytes bounds request bodies. Defaults to 1048576 (1 MiB).
 	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"1048576"`
+	// PublicURL is the apex as users reach it, e.g. https://example.com;
+	// links in mail and switch handoffs are built from it, never from a
+	// request's Host. Defaults to https://{BASE_DOMAIN} (dev: http, with the
+	// listen port).
+	PublicURL string `env:"PUBLIC_URL"`
+	// SessionKeys sign session tokens: "kid:base64-seed,…" of 32-byte
+	// Ed25519 seeds, the first signing, the rest verifying during a
+	// rotation. Required by serve; dev generates and keeps one.
+	SessionKeys string `env:"SESSION_KEYS"`
+	// TenantSigKeys sign the tenant cookie: "kid:base64,…" of secrets of at
+	// least 32 bytes, rotated the same way. Required by serve.
+	TenantSigKeys string `env:"TENANT_SIG_KEYS"`
+	// PasswordHashConcurrency bounds the argon2id hashes run at once.
+	// Defaults to 0: the number of CPUs.
+	PasswordHashConcurrency int `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"0"`
+	// SMTPHost, SMTPPort, SMTPUsername, SMTPPassword and SMTPFrom configure
+	// mail delivery (STARTTLS required). Without SMTPHost mail stays in an
+	// in-memory outbox (shown at /dev/outbox by dev).
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT" envDefault:"587"`
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD"`
+	SMTPFrom     string `env:"SMTP_FROM" envDefault:"tenantkit <no-reply@localhost>"`
+	// MetricsAddr serves Prometheus metrics on a separate listener, for
+	// operators only. Defaults to empty: off.
+	MetricsAddr string `env:"METRICS_ADDR"`
+
+	// dev marks `tenantkit dev`: plain-http public URL on the listen port.
+	dev bool
 }
 
 // loadConfig reads the configuration through getenv.
@@ -83,6 +114,17 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("MAX_BODY_BYTES must be positive"))
 	}
+	if c.SessionKeys == "" {
+		errs = append(errs, errors.New("SESSION_KEYS is required"))
+	}
+	if c.TenantSigKeys == "" {
+		errs = append(errs, errors.New("TENANT_SIG_KEYS is required"))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" {
+			errs = append(errs, fmt.Errorf("PUBLIC_URL %q: want scheme://host[:port]", c.PublicURL))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -93,9 +135,17 @@ func (c Config) String() string {
 	t := v.Type()
 	for i := range t.NumField() {
 		key := t.Field(i).Tag.Get("env")
+		if key == "" {
+			continue
+		}
 		val := fmt.Sprint(v.Field(i).Interface())
-		if strings.HasSuffix(key, "_URL") {
+		switch {
+		case strings.HasSuffix(key, "_URL"):
 			val = maskURL(val)
+		case strings.HasSuffix(key, "_KEYS") || strings.HasSuffix(key, "PASSWORD"):
+			if val != "" {
+				val = "(set, hidden)"
+			}
 		}
 		fmt.Fprintf(&b, "  %s=%s\n", key, val)
 	}
@@ -135,5 +185,20 @@ func envUsage() string {
   DB_CHECK_CONNECTIONS   verify pooled connections carry no tenant (default false)
   SHUTDOWN_TIMEOUT       graceful drain (default 25s)
   MAX_BODY_BYTES         request body limit (default 1048576)
+  PUBLIC_URL             the apex as users reach it (default https://{BASE_DOMAIN})
+  SESSION_KEYS           kid:base64 Ed25519 seeds, first signs (required by serve)
+  TENANT_SIG_KEYS        kid:base64 HMAC secrets, first signs (required by serve)
+  PASSWORD_HASH_CONCURRENCY  argon2id hashes at once (default: CPUs)
+  SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM  mail delivery
+  METRICS_ADDR           Prometheus metrics listener (default off)
 `
+}
+
+// urls returns the public addresses: PUBLIC_URL, else https://BASE_DOMAIN.
+func (c Config) urls() auth.URLs {
+	if c.PublicURL == "" {
+		return auth.URLs{Scheme: "https", Host: c.BaseDomain}
+	}
+	u, _ := url.Parse(c.PublicURL)
+	return auth.URLs{Scheme: u.Scheme, Host: u.Host}
 }

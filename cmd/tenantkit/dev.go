@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,6 +38,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	// The demo checks every pooled connection for a leftover tenant.
 	cfg.DBCheckConnections = true
+	cfg.dev = true
 	logger, err := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
@@ -61,6 +65,18 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	} else if cfg.OwnerDatabaseURL == "" || cfg.PlatformDatabaseURL == "" {
 		return errors.New("with DATABASE_URL set, dev also needs OWNER_DATABASE_URL (migrations) and PLATFORM_DATABASE_URL")
 	}
+	if cfg.SessionKeys == "" || cfg.TenantSigKeys == "" {
+		keys, err := devKeys(*dir)
+		if err != nil {
+			return err
+		}
+		if cfg.SessionKeys == "" {
+			cfg.SessionKeys = keys.SessionKeys
+		}
+		if cfg.TenantSigKeys == "" {
+			cfg.TenantSigKeys = keys.TenantSigKeys
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -76,6 +92,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	printBanner(stdout, app.Addr(), cfg)
+	logger.Info("development outbox", "url", "http://"+net.JoinHostPort(cfg.BaseDomain, portOf(app.Addr()))+"/dev/outbox")
 	return app.Serve(ctx)
 }
 
@@ -97,4 +114,35 @@ func printBanner(w io.Writer, addr string, cfg Config) {
 	fmt.Fprintf(&b, "  curl --resolve acme.%s:%s:127.0.0.1 http://acme.%s:%s/healthz\n", cfg.BaseDomain, port, cfg.BaseDomain, port)
 	fmt.Fprintf(&b, "\nCtrl-C stops the server and the database.\n\n")
 	fmt.Fprint(w, b.String())
+}
+
+func portOf(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return port
+}
+
+// devSecrets are the keys `tenantkit dev` generates once and keeps, so
+// sessions survive a restart of the demo.
+type devSecrets struct {
+	SessionKeys   string `json:"session_keys"`
+	TenantSigKeys string `json:"tenant_sig_keys"`
+}
+
+func devKeys(dir string) (devSecrets, error) {
+	path := filepath.Join(dir, "dev-keys.json")
+	var k devSecrets
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &k); err != nil {
+			return k, fmt.Errorf("read %s: %w", path, err)
+		}
+		return k, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return k, err
+	}
+	k = devSecrets{SessionKeys: auth.GenerateKeySpec("dev1", 32), TenantSigKeys: auth.GenerateKeySpec("dev1", 32)}
+	b, _ := json.Marshal(k)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return k, fmt.Errorf("write %s: %w", path, err)
+	}
+	return k, nil
 }

@@ -12,16 +12,23 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var (
+	testSessionKeys = auth.GenerateKeySpec("t1", 32)
+	testSigKeys     = auth.GenerateKeySpec("t1", 32)
+)
 
 func TestConfigMasksSecrets(t *testing.T) {
 	cfg, err := loadConfig(func(k string) string {
 		return map[string]string{
 			"DATABASE_URL":          "postgres://tenantkit_app:s3cret@db:5432/tenantkit",
 			"PLATFORM_DATABASE_URL": "postgres://tenantkit_platform@db/tenantkit?password=hunter2",
+			"SESSION_KEYS":          testSessionKeys, "TENANT_SIG_KEYS": testSigKeys,
 		}[k]
 	})
 	if err != nil {
@@ -31,7 +38,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := cfg.String()
-	if strings.Contains(s, "s3cret") || strings.Contains(s, "hunter2") || !strings.Contains(s, "ADDR=127.0.0.1:8080") {
+	if strings.Contains(s, "s3cret") || strings.Contains(s, "hunter2") || strings.Contains(s, testSigKeys[3:]) || !strings.Contains(s, "ADDR=127.0.0.1:8080") {
 		t.Fatalf("config print:\n%s", s)
 	}
 }
@@ -64,6 +71,7 @@ func TestAppBootsAndDrains(t *testing.T) {
 	cfg, err := loadConfig(func(k string) string {
 		return map[string]string{
 			"DATABASE_URL": db.AppURL, "PLATFORM_DATABASE_URL": db.PlatformURL, "ADDR": "127.0.0.1:0",
+			"SESSION_KEYS": testSessionKeys, "TENANT_SIG_KEYS": testSigKeys,
 		}[k]
 	})
 	if err != nil {
@@ -122,7 +130,8 @@ func TestBootRefusesABrokenSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, _ := loadConfig(func(k string) string {
-		return map[string]string{"DATABASE_URL": db.AppURL, "PLATFORM_DATABASE_URL": db.PlatformURL, "ADDR": "127.0.0.1:0"}[k]
+		return map[string]string{"DATABASE_URL": db.AppURL, "PLATFORM_DATABASE_URL": db.PlatformURL, "ADDR": "127.0.0.1:0",
+			"SESSION_KEYS": testSessionKeys, "TENANT_SIG_KEYS": testSigKeys}[k]
 	})
 	_, err = OpenApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "TK202") || !strings.Contains(err.Error(), "bookings") {

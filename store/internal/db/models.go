@@ -25,6 +25,18 @@ type AuditLog struct {
 	Detail         json.RawMessage
 }
 
+type AuthHandoff struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	MemberID     uuid.UUID
+	AccountID    uuid.UUID
+	TokenHash    []byte
+	RedirectPath string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	UsedAt       *time.Time
+}
+
 type AvailabilityException struct {
 	TenantID  uuid.UUID
 	ID        uuid.UUID
@@ -84,6 +96,20 @@ type Expense struct {
 	Status           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type Invitation struct {
+	TenantID          uuid.UUID
+	ID                uuid.UUID
+	Email             string
+	Role              string
+	DisplayName       string
+	InvitedByMemberID uuid.UUID
+	TokenHash         []byte
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+	AcceptedAt        *time.Time
+	RevokedAt         *time.Time
 }
 
 type Member struct {
@@ -154,6 +180,17 @@ type ServiceRequestComment struct {
 	Body             string
 	Visibility       string
 	CreatedAt        time.Time
+}
+
+type Session struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	MemberID  uuid.UUID
+	AccountID uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+	UserAgent string
 }
 
 type Task struct {

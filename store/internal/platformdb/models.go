@@ -22,6 +22,15 @@ type Account struct {
 	UpdatedAt       time.Time
 }
 
+type AccountSession struct {
+	ID        uuid.UUID
+	AccountID uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+	UserAgent string
+}
+
 type Member struct {
 	TenantID    uuid.UUID
 	ID          uuid.UUID
@@ -32,6 +41,15 @@ type Member struct {
 	RemovedAt   *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type PasswordReset struct {
+	ID        uuid.UUID
+	AccountID uuid.UUID
+	TokenHash []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
 }
 
 type PlatformAuditLog struct {

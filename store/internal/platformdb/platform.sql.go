@@ -8,6 +8,7 @@ package platformdb
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -33,6 +34,31 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (A
 		&i.DisabledAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const createAccountSession = `-- name: CreateAccountSession :one
+INSERT INTO account_sessions (account_id, expires_at, user_agent) VALUES ($1, $2, $3)
+RETURNING id, account_id, created_at, expires_at, revoked_at, user_agent
+`
+
+type CreateAccountSessionParams struct {
+	AccountID uuid.UUID
+	ExpiresAt time.Time
+	UserAgent string
+}
+
+func (q *Queries) CreateAccountSession(ctx context.Context, arg CreateAccountSessionParams) (AccountSession, error) {
+	row := q.db.QueryRow(ctx, createAccountSession, arg.AccountID, arg.ExpiresAt, arg.UserAgent)
+	var i AccountSession
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.RevokedAt,
+		&i.UserAgent,
 	)
 	return i, err
 }
@@ -72,6 +98,31 @@ func (q *Queries) CreateMemberInTenant(ctx context.Context, arg CreateMemberInTe
 	return i, err
 }
 
+const createPasswordReset = `-- name: CreatePasswordReset :one
+INSERT INTO password_resets (account_id, token_hash, expires_at) VALUES ($1, $2, $3)
+RETURNING id, account_id, token_hash, created_at, expires_at, used_at
+`
+
+type CreatePasswordResetParams struct {
+	AccountID uuid.UUID
+	TokenHash []byte
+	ExpiresAt time.Time
+}
+
+func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordResetParams) (PasswordReset, error) {
+	row := q.db.QueryRow(ctx, createPasswordReset, arg.AccountID, arg.TokenHash, arg.ExpiresAt)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.UsedAt,
+	)
+	return i, err
+}
+
 const createTenant = `-- name: CreateTenant :one
 INSERT INTO tenants (slug, name) VALUES ($1, $2) RETURNING id, slug, name, status, created_at, updated_at
 `
@@ -101,6 +152,26 @@ SELECT id, email, password_hash, session_version, default_tenant_id, disabled_at
 
 func (q *Queries) FindAccountByEmail(ctx context.Context, email string) (Account, error) {
 	row := q.db.QueryRow(ctx, findAccountByEmail, email)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.SessionVersion,
+		&i.DefaultTenantID,
+		&i.DisabledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const findAccountByID = `-- name: FindAccountByID :one
+SELECT id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at FROM accounts WHERE id = $1
+`
+
+func (q *Queries) FindAccountByID(ctx context.Context, id uuid.UUID) (Account, error) {
+	row := q.db.QueryRow(ctx, findAccountByID, id)
 	var i Account
 	err := row.Scan(
 		&i.ID,
@@ -271,6 +342,71 @@ func (q *Queries) ListTenants(ctx context.Context) ([]Tenant, error) {
 	return items, nil
 }
 
+const redeemPasswordReset = `-- name: RedeemPasswordReset :one
+UPDATE password_resets SET used_at = now()
+WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+RETURNING id, account_id, token_hash, created_at, expires_at, used_at
+`
+
+func (q *Queries) RedeemPasswordReset(ctx context.Context, tokenHash []byte) (PasswordReset, error) {
+	row := q.db.QueryRow(ctx, redeemPasswordReset, tokenHash)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.UsedAt,
+	)
+	return i, err
+}
+
+const resetPassword = `-- name: ResetPassword :one
+UPDATE accounts SET password_hash = $1, session_version = session_version + 1, updated_at = now()
+WHERE id = $2
+RETURNING id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at
+`
+
+type ResetPasswordParams struct {
+	PasswordHash *string
+	ID           uuid.UUID
+}
+
+func (q *Queries) ResetPassword(ctx context.Context, arg ResetPasswordParams) (Account, error) {
+	row := q.db.QueryRow(ctx, resetPassword, arg.PasswordHash, arg.ID)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.SessionVersion,
+		&i.DefaultTenantID,
+		&i.DisabledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const revokeAllAccountSessions = `-- name: RevokeAllAccountSessions :exec
+UPDATE account_sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) RevokeAllAccountSessions(ctx context.Context, accountID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, revokeAllAccountSessions, accountID)
+	return err
+}
+
+const revokeAllTenantSessionsOfAccount = `-- name: RevokeAllTenantSessionsOfAccount :exec
+UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) RevokeAllTenantSessionsOfAccount(ctx context.Context, accountID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, revokeAllTenantSessionsOfAccount, accountID)
+	return err
+}
+
 const setAccountDefaultTenant = `-- name: SetAccountDefaultTenant :exec
 UPDATE accounts SET default_tenant_id = $1, updated_at = now() WHERE id = $2
 `
@@ -283,6 +419,35 @@ type SetAccountDefaultTenantParams struct {
 func (q *Queries) SetAccountDefaultTenant(ctx context.Context, arg SetAccountDefaultTenantParams) error {
 	_, err := q.db.Exec(ctx, setAccountDefaultTenant, arg.TenantID, arg.AccountID)
 	return err
+}
+
+const setInitialPassword = `-- name: SetInitialPassword :one
+UPDATE accounts SET password_hash = $1, updated_at = now()
+WHERE id = $2 AND password_hash IS NULL
+RETURNING id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at
+`
+
+type SetInitialPasswordParams struct {
+	PasswordHash *string
+	ID           uuid.UUID
+}
+
+// For an invited account that has none yet; an account with a password
+// keeps it (its owner proves it by signing in instead).
+func (q *Queries) SetInitialPassword(ctx context.Context, arg SetInitialPasswordParams) (Account, error) {
+	row := q.db.QueryRow(ctx, setInitialPassword, arg.PasswordHash, arg.ID)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.SessionVersion,
+		&i.DefaultTenantID,
+		&i.DisabledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const setTenantStatus = `-- name: SetTenantStatus :one

@@ -39,3 +39,37 @@ SELECT m.tenant_id, m.id AS member_id, m.role, m.display_name, t.slug, t.name AS
 FROM members m JOIN tenants t ON t.id = m.tenant_id
 WHERE m.account_id = @account_id AND m.removed_at IS NULL
 ORDER BY t.slug;
+
+-- name: CreateAccountSession :one
+INSERT INTO account_sessions (account_id, expires_at, user_agent) VALUES (@account_id, @expires_at, @user_agent)
+RETURNING *;
+
+-- name: FindAccountByID :one
+SELECT * FROM accounts WHERE id = @id;
+
+-- name: CreatePasswordReset :one
+INSERT INTO password_resets (account_id, token_hash, expires_at) VALUES (@account_id, @token_hash, @expires_at)
+RETURNING *;
+
+-- name: RedeemPasswordReset :one
+UPDATE password_resets SET used_at = now()
+WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > now()
+RETURNING *;
+
+-- name: ResetPassword :one
+UPDATE accounts SET password_hash = @password_hash, session_version = session_version + 1, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: RevokeAllAccountSessions :exec
+UPDATE account_sessions SET revoked_at = now() WHERE account_id = @account_id AND revoked_at IS NULL;
+
+-- name: RevokeAllTenantSessionsOfAccount :exec
+UPDATE sessions SET revoked_at = now() WHERE account_id = @account_id AND revoked_at IS NULL;
+
+-- name: SetInitialPassword :one
+-- For an invited account that has none yet; an account with a password
+-- keeps it (its owner proves it by signing in instead).
+UPDATE accounts SET password_hash = @password_hash, updated_at = now()
+WHERE id = @id AND password_hash IS NULL
+RETURNING *;

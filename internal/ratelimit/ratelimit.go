@@ -1,0 +1,66 @@
+// Package ratelimit limits events per key (an email, a client address, a
+// tenant) with token buckets from golang.org/x/time/rate, keeping at most a
+// fixed number of keys: the least recently used bucket is dropped first, so
+// a flood of distinct keys costs bounded memory.
+//
+// Limits are per process. Behind a load balancer each instance limits on its
+// own, which bounds an attacker by the number of instances times the limit.
+package ratelimit
+
+import (
+	"container/list"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limiter limits events per key.
+type Limiter struct {
+	every time.Duration
+	burst int
+	max   int
+
+	mu    sync.Mutex
+	lru   *list.List
+	items map[string]*list.Element
+	now   func() time.Time
+}
+
+type entry struct {
+	key string
+	lim *rate.Limiter
+}
+
+// New returns a Limiter allowing burst events at once and one more every
+// interval, per key, for at most maxKeys keys.
+func New(every time.Duration, burst, maxKeys int) *Limiter {
+	return &Limiter{every: every, burst: burst, max: maxKeys, lru: list.New(), items: map[string]*list.Element{}, now: time.Now}
+}
+
+// Allow reports whether an event for key may happen now and, if not, how
+// long until one may.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var lim *rate.Limiter
+	if el, ok := l.items[key]; ok {
+		l.lru.MoveToFront(el)
+		lim = el.Value.(*entry).lim
+	} else {
+		lim = rate.NewLimiter(rate.Every(l.every), l.burst)
+		l.items[key] = l.lru.PushFront(&entry{key: key, lim: lim})
+		if l.lru.Len() > l.max {
+			oldest := l.lru.Back()
+			l.lru.Remove(oldest)
+			delete(l.items, oldest.Value.(*entry).key)
+		}
+	}
+	now := l.now()
+	r := lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}

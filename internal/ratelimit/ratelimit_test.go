@@ -1,0 +1,39 @@
+package ratelimit
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(time.Minute, 3, 2)
+	l.now = func() time.Time { return now }
+	for i := range 3 {
+		if ok, _ := l.Allow("a"); !ok {
+			t.Fatalf("event %d within the burst refused", i)
+		}
+	}
+	ok, wait := l.Allow("a")
+	if ok || wait <= 0 || wait > time.Minute {
+		t.Fatalf("over the burst: ok=%v wait=%v", ok, wait)
+	}
+	if ok, _ := l.Allow("b"); !ok {
+		t.Fatal("another key is limited by the first")
+	}
+	now = now.Add(time.Minute)
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("a token did not come back after the interval")
+	}
+}
+
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	l := New(time.Minute, 1, 100)
+	for i := range 10000 {
+		l.Allow(fmt.Sprint(i))
+	}
+	if len(l.items) != 100 || l.lru.Len() != 100 {
+		t.Fatalf("%d keys kept", len(l.items))
+	}
+}

@@ -1,0 +1,104 @@
+// Package mailer sends tenantkit's email: invitations and password resets.
+// Recipients come from the database under row security and links from the
+// configured public URL, never from a request's Host header.
+//
+// Two senders: [SMTP] for real delivery, and [Outbox], which keeps the most
+// recent messages in memory for `tenantkit dev` to show.
+package mailer
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	mail "github.com/wneessen/go-mail"
+)
+
+// Message is one email. TenantID names the tenant it is sent for (uuid.Nil
+// for platform mail).
+type Message struct {
+	TenantID uuid.UUID
+	To       string
+	Subject  string
+	Text     string
+	SentAt   time.Time
+}
+
+// Sender sends messages.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Outbox is a Sender that keeps the last messages in memory.
+type Outbox struct {
+	mu   sync.Mutex
+	max  int
+	msgs []Message
+}
+
+// NewOutbox returns an Outbox keeping the last max messages.
+func NewOutbox(max int) *Outbox { return &Outbox{max: max} }
+
+// Send records m.
+func (o *Outbox) Send(_ context.Context, m Message) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m.SentAt = time.Now()
+	o.msgs = append(o.msgs, m)
+	if len(o.msgs) > o.max {
+		o.msgs = o.msgs[len(o.msgs)-o.max:]
+	}
+	return nil
+}
+
+// Messages returns the kept messages, newest first.
+func (o *Outbox) Messages() []Message {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]Message, len(o.msgs))
+	for i, m := range o.msgs {
+		out[len(o.msgs)-1-i] = m
+	}
+	return out
+}
+
+// SMTPConfig configures SMTP delivery.
+type SMTPConfig struct {
+	Host, Username, Password, From string
+	Port                           int
+}
+
+// SMTP delivers messages through an SMTP server, with STARTTLS required.
+type SMTP struct {
+	cfg SMTPConfig
+}
+
+// NewSMTP returns an SMTP sender.
+func NewSMTP(cfg SMTPConfig) *SMTP { return &SMTP{cfg: cfg} }
+
+// Send delivers m.
+func (s *SMTP) Send(ctx context.Context, m Message) error {
+	msg := mail.NewMsg()
+	if err := msg.From(s.cfg.From); err != nil {
+		return fmt.Errorf("mail from: %w", err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("mail to: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	opts := []mail.Option{mail.WithPort(s.cfg.Port), mail.WithTLSPolicy(mail.TLSMandatory), mail.WithTimeout(15 * time.Second)}
+	if s.cfg.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
+	}
+	c, err := mail.NewClient(s.cfg.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("smtp send: %w", err)
+	}
+	return nil
+}

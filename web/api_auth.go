@@ -1,0 +1,317 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+type accountView struct {
+	ID    string `json:"id" format:"uuid"`
+	Email string `json:"email"`
+}
+
+type tenantView struct {
+	ID   string `json:"id" format:"uuid"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	URL  string `json:"url" doc:"The organization's address."`
+}
+
+type membershipView struct {
+	Tenant tenantView `json:"tenant"`
+	Role   string     `json:"role" enum:"owner,admin,staff,client"`
+}
+
+type sessionView struct {
+	Account     accountView      `json:"account"`
+	Tenant      *tenantView      `json:"tenant,omitempty" doc:"The active organization; absent on the platform host."`
+	Role        string           `json:"role,omitempty" enum:"owner,admin,staff,client" doc:"The role in the active organization."`
+	ExpiresAt   time.Time        `json:"expires_at"`
+	Memberships []membershipView `json:"memberships" doc:"Every organization the account belongs to."`
+}
+
+type issuedView struct {
+	sessionView
+	Token     string `json:"token" doc:"The session token. Browsers get it as the __Host-session cookie; API clients send it as Authorization: Bearer."`
+	TenantSig string `json:"tenant_sig,omitempty" doc:"The signed tenant value of a tenant session: browsers get it as the __Host-tenant_sig cookie; API clients must send it as that cookie with every request."`
+	Redirect  string `json:"redirect,omitempty" doc:"Where a browser goes next (relative path)."`
+}
+
+type sessionOutput struct {
+	SetCookie []http.Cookie `header:"Set-Cookie"`
+	Body      issuedView
+}
+
+type credentialsBody struct {
+	Email    string `json:"email" minLength:"3" maxLength:"254" doc:"The account's email address."`
+	Password string `json:"password" minLength:"1" maxLength:"1024"`
+}
+
+type loginInput struct {
+	Body credentialsBody
+}
+
+type switchInput struct {
+	Body struct {
+		Tenant string `json:"tenant" pattern:"^[a-z0-9][a-z0-9-]{0,62}$" doc:"The slug of the organization to switch to."`
+		Next   string `json:"next,omitempty" maxLength:"2000" doc:"A path on the target organization's host to land on."`
+	}
+}
+
+type switchOutput struct {
+	SetCookie []http.Cookie `header:"Set-Cookie"`
+	Body      struct {
+		HandoffURL string `json:"handoff_url" doc:"Open this one-time address (valid 60 seconds) to be signed in on the target organization's host."`
+	}
+}
+
+type tokenInput struct {
+	Body struct {
+		Token string `json:"token" minLength:"1" maxLength:"100"`
+	}
+}
+
+type passwordInput struct {
+	Body struct {
+		CurrentPassword string `json:"current_password" minLength:"1" maxLength:"1024"`
+		NewPassword     string `json:"new_password" minLength:"1" maxLength:"1024"`
+	}
+}
+
+type resetRequestInput struct {
+	Body struct {
+		Email string `json:"email" minLength:"3" maxLength:"254"`
+	}
+}
+
+type resetConfirmInput struct {
+	Body struct {
+		Token    string `json:"token" minLength:"1" maxLength:"100"`
+		Password string `json:"password" minLength:"1" maxLength:"1024"`
+	}
+}
+
+type messageOutput struct {
+	Body struct {
+		Message string `json:"message"`
+	}
+}
+
+type sessionViewOutput struct {
+	Body sessionView
+}
+
+type noContent struct{}
+
+func (s *Server) registerAuth() {
+	for _, api := range []*hostAPI{s.tenantAPI, s.platformAPI} {
+		authenticated := Platform
+		if api.kind == hostTenant {
+			authenticated = Member(tenant.RoleClient)
+		}
+		operation(s, api, huma.Operation{
+			OperationID: "login", Method: http.MethodPost, Path: "/api/auth/login", Tags: []string{"auth"},
+			Summary:     "Sign in",
+			Description: "On an organization's host, opens a session in that organization (members only). On the platform host, opens a platform session and lists the account's organizations.",
+			Errors:      []int{401, 422, 429},
+		}, Public, s.handleLogin)
+		operation(s, api, huma.Operation{
+			OperationID: "logout", Method: http.MethodPost, Path: "/api/auth/logout", Tags: []string{"auth"},
+			Summary: "Sign out: end this session", DefaultStatus: http.StatusOK,
+		}, authenticated, s.handleLogout)
+		operation(s, api, huma.Operation{
+			OperationID: "get-session", Method: http.MethodGet, Path: "/api/auth/session", Tags: []string{"auth"},
+			Summary: "The signed-in account, its active organization and role, and its memberships",
+		}, authenticated, s.handleSession)
+		operation(s, api, huma.Operation{
+			OperationID: "switch-tenant", Method: http.MethodPost, Path: "/api/auth/switch", Tags: []string{"auth"},
+			Summary:     "Switch to another organization",
+			Description: "Checks the membership, ends this session, and returns a one-time handoff address on the target organization's host.",
+			Errors:      []int{403},
+		}, authenticated, s.handleSwitch)
+		operation(s, api, huma.Operation{
+			OperationID: "change-password", Method: http.MethodPost, Path: "/api/auth/password", Tags: []string{"auth"},
+			Summary:     "Change the password",
+			Description: "Every session of the account ends; this one is replaced by a fresh one.",
+		}, authenticated, s.handleChangePassword)
+		operation(s, api, huma.Operation{
+			OperationID: "request-password-reset", Method: http.MethodPost, Path: "/api/auth/password-reset", Tags: []string{"auth"},
+			Summary: "Mail a one-time password reset link", DefaultStatus: http.StatusAccepted,
+			Description: "Answers the same whether or not the address belongs to an account.",
+		}, Public, s.handleResetRequest)
+		operation(s, api, huma.Operation{
+			OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/api/auth/password-reset/confirm", Tags: []string{"auth"},
+			Summary: "Set a new password with a reset link's token", DefaultStatus: http.StatusNoContent,
+		}, Public, s.handleResetConfirm)
+	}
+	operation(s, s.tenantAPI, huma.Operation{
+		OperationID: "redeem-handoff", Method: http.MethodPost, Path: "/api/auth/handoff", Tags: []string{"auth"},
+		Summary: "Finish a switch: redeem a one-time handoff on this organization's host",
+	}, Public, s.handleHandoff)
+}
+
+func (s *Server) sessionViewOf(is auth.Issued, h host) sessionView {
+	v := sessionView{
+		Account:     accountView{ID: is.Session.AccountID.String(), Email: is.Email},
+		ExpiresAt:   is.ExpiresAt,
+		Memberships: []membershipView{},
+	}
+	if h.kind == hostTenant {
+		v.Tenant = s.tenantViewOf(h.tenant)
+		v.Role = is.Session.Role
+	}
+	return v
+}
+
+func (s *Server) tenantViewOf(t auth.Tenant) *tenantView {
+	return &tenantView{ID: t.ID.String(), Slug: t.Slug, Name: t.Name, URL: s.urls().Tenant(t.Slug, "/")}
+}
+
+func (s *Server) urls() auth.URLs { return s.cfg.URLs }
+
+func membershipViews(ms []auth.Membership) []membershipView {
+	out := make([]membershipView, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, membershipView{Tenant: tenantView{ID: m.TenantID.String(), Slug: m.Slug, Name: m.Name, URL: m.URL}, Role: m.Role})
+	}
+	return out
+}
+
+func (s *Server) issuedOutput(is auth.Issued, h host, memberships []auth.Membership, redirect string) *sessionOutput {
+	view := s.sessionViewOf(is, h)
+	if memberships != nil {
+		view.Memberships = membershipViews(memberships)
+	}
+	return &sessionOutput{
+		SetCookie: sessionCookies(is),
+		Body:      issuedView{sessionView: view, Token: is.Token, TenantSig: is.TenantSig, Redirect: redirect},
+	}
+}
+
+func (s *Server) handleLogin(ctx context.Context, in *loginInput) (*sessionOutput, error) {
+	h, _ := hostFrom(ctx)
+	meta := metaFrom(ctx)
+	if h.kind == hostTenant {
+		is, err := s.auth.LoginTenant(ctx, h.tenant, in.Body.Email, in.Body.Password, meta)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return s.issuedOutput(is, h, nil, "/"), nil
+	}
+	is, ms, err := s.auth.LoginPlatform(ctx, in.Body.Email, in.Body.Password, meta)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return s.issuedOutput(is, h, ms, "/"), nil
+}
+
+type logoutOutput struct {
+	SetCookie []http.Cookie `header:"Set-Cookie"`
+	Body      struct {
+		Message string `json:"message"`
+	}
+}
+
+func (s *Server) handleLogout(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+	p, _ := principalFrom(ctx)
+	if err := s.auth.Logout(ctx, p); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &logoutOutput{SetCookie: clearedCookies()}
+	out.Body.Message = "signed out"
+	return out, nil
+}
+
+func (s *Server) handleSession(ctx context.Context, _ *struct{}) (*sessionViewOutput, error) {
+	p, _ := principalFrom(ctx)
+	h, _ := hostFrom(ctx)
+	ms, err := s.auth.Memberships(ctx, p)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	v := sessionView{
+		Account:     accountView{ID: p.Session.AccountID.String(), Email: p.Email},
+		ExpiresAt:   p.Session.ExpiresAt,
+		Memberships: membershipViews(ms),
+	}
+	if h.kind == hostTenant {
+		v.Tenant = s.tenantViewOf(h.tenant)
+		v.Role = string(p.Scope.Role)
+	}
+	return &sessionViewOutput{Body: v}, nil
+}
+
+func (s *Server) handleSwitch(ctx context.Context, in *switchInput) (*switchOutput, error) {
+	p, _ := principalFrom(ctx)
+	u, err := s.auth.Switch(ctx, p, in.Body.Tenant, in.Body.Next)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &switchOutput{SetCookie: clearedCookies()}
+	out.Body.HandoffURL = u
+	return out, nil
+}
+
+func (s *Server) handleHandoff(ctx context.Context, in *tokenInput) (*sessionOutput, error) {
+	h, _ := hostFrom(ctx)
+	is, redirect, err := s.auth.RedeemHandoff(ctx, h.tenant, in.Body.Token, metaFrom(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return s.issuedOutput(is, h, nil, redirect), nil
+}
+
+func (s *Server) handleChangePassword(ctx context.Context, in *passwordInput) (*sessionOutput, error) {
+	p, _ := principalFrom(ctx)
+	h, _ := hostFrom(ctx)
+	is, err := s.auth.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword, metaFrom(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return s.issuedOutput(is, h, nil, "/"), nil
+}
+
+func (s *Server) handleResetRequest(ctx context.Context, in *resetRequestInput) (*messageOutput, error) {
+	h, _ := hostFrom(ctx)
+	var t *auth.Tenant
+	if h.kind == hostTenant {
+		t = &h.tenant
+	}
+	if err := s.auth.RequestPasswordReset(ctx, t, in.Body.Email, metaFrom(ctx)); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &messageOutput{}
+	out.Body.Message = "If the address belongs to an account, a reset link is on its way."
+	return out, nil
+}
+
+func (s *Server) handleResetConfirm(ctx context.Context, in *resetConfirmInput) (*noContent, error) {
+	if err := s.auth.ResetPassword(ctx, in.Body.Token, in.Body.Password); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &noContent{}, nil
+}
+
+type metaKey struct{}
+
+// metaFrom returns the client of the request, recorded by dispatch.
+func metaFrom(ctx context.Context) auth.ClientMeta {
+	m, _ := ctx.Value(metaKey{}).(auth.ClientMeta)
+	return m
+}
+
+// parseID parses a path id; a malformed one reads like a missing one.
+func parseID(s, kind string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, tenant.NotFound(kind)
+	}
+	return id, nil
+}

@@ -1,0 +1,200 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+type memberView struct {
+	ID          string    `json:"id" format:"uuid"`
+	AccountID   string    `json:"account_id" format:"uuid"`
+	Email       string    `json:"email"`
+	Role        string    `json:"role" enum:"owner,admin,staff,client"`
+	DisplayName string    `json:"display_name"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func memberViewOf(m auth.Member) memberView {
+	return memberView{ID: m.ID.String(), AccountID: m.AccountID.String(), Email: m.Email, Role: string(m.Role), DisplayName: m.DisplayName, CreatedAt: m.CreatedAt}
+}
+
+type invitationView struct {
+	ID          string    `json:"id" format:"uuid"`
+	Email       string    `json:"email"`
+	Role        string    `json:"role" enum:"owner,admin,staff,client"`
+	DisplayName string    `json:"display_name"`
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	URL         string    `json:"url,omitempty" doc:"The one-time invitation link; returned only when the invitation is created."`
+}
+
+func invitationViewOf(i auth.Invitation) invitationView {
+	return invitationView{ID: i.ID.String(), Email: i.Email, Role: string(i.Role), DisplayName: i.DisplayName, CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt, URL: i.URL}
+}
+
+type idPath struct {
+	ID string `path:"id" format:"uuid" doc:"The id."`
+}
+
+type memberListOutput struct {
+	Body struct {
+		Members []memberView `json:"members"`
+	}
+}
+
+type memberOutput struct {
+	Body memberView
+}
+
+type roleInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The member's id."`
+	Body struct {
+		Role string `json:"role" enum:"owner,admin,staff,client"`
+	}
+}
+
+type inviteInput struct {
+	Body struct {
+		Email       string `json:"email" minLength:"3" maxLength:"254"`
+		Role        string `json:"role" enum:"owner,admin,staff,client"`
+		DisplayName string `json:"display_name" minLength:"1" maxLength:"200"`
+	}
+}
+
+type invitationOutput struct {
+	Body invitationView
+}
+
+type invitationListOutput struct {
+	Body struct {
+		Invitations []invitationView `json:"invitations"`
+	}
+}
+
+type acceptInput struct {
+	Body struct {
+		Token    string `json:"token" minLength:"1" maxLength:"100"`
+		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"A new password, or the existing account's password."`
+	}
+}
+
+func (s *Server) registerMembers() {
+	api := s.tenantAPI
+	admin := Member(tenant.RoleAdmin)
+	operation(s, api, huma.Operation{
+		OperationID: "list-members", Method: http.MethodGet, Path: "/api/members", Tags: []string{"members"},
+		Summary: "List the organization's members",
+	}, admin, s.handleListMembers)
+	operation(s, api, huma.Operation{
+		OperationID: "change-member-role", Method: http.MethodPatch, Path: "/api/members/{id}", Tags: []string{"members"},
+		Summary:     "Change a member's role",
+		Description: "Only owners change owners or make them; the last owner keeps its role. The member's sessions end.",
+		Errors:      []int{403, 404, 409},
+	}, admin, s.handleChangeRole)
+	operation(s, api, huma.Operation{
+		OperationID: "remove-member", Method: http.MethodDelete, Path: "/api/members/{id}", Tags: []string{"members"},
+		Summary: "Remove a member", DefaultStatus: http.StatusNoContent,
+		Description: "Only owners remove owners; the last owner stays. The member's sessions end.",
+		Errors:      []int{403, 404, 409},
+	}, admin, s.handleRemoveMember)
+	operation(s, api, huma.Operation{
+		OperationID: "list-invitations", Method: http.MethodGet, Path: "/api/members/invitations", Tags: []string{"members"},
+		Summary: "List open invitations",
+	}, admin, s.handleListInvitations)
+	operation(s, api, huma.Operation{
+		OperationID: "invite-member", Method: http.MethodPost, Path: "/api/members/invitations", Tags: []string{"members"},
+		Summary: "Invite a person by email", DefaultStatus: http.StatusCreated,
+		Description: "Creates a one-time invitation link, returned here and mailed. The account is created on acceptance if it does not exist.",
+	}, admin, s.handleInvite)
+	operation(s, api, huma.Operation{
+		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/members/invitations/{id}", Tags: []string{"members"},
+		Summary: "Withdraw an open invitation", DefaultStatus: http.StatusNoContent,
+	}, admin, s.handleRevokeInvitation)
+	operation(s, api, huma.Operation{
+		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/invitations/accept", Tags: []string{"members"},
+		Summary: "Accept an invitation and sign in",
+	}, Public, s.handleAcceptInvitation)
+}
+
+func (s *Server) handleListMembers(ctx context.Context, _ *struct{}) (*memberListOutput, error) {
+	ms, err := s.auth.ListMembers(ctx)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &memberListOutput{}
+	out.Body.Members = make([]memberView, 0, len(ms))
+	for _, m := range ms {
+		out.Body.Members = append(out.Body.Members, memberViewOf(m))
+	}
+	return out, nil
+}
+
+func (s *Server) handleChangeRole(ctx context.Context, in *roleInput) (*memberOutput, error) {
+	id, err := parseID(in.ID, "member")
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	m, err := s.auth.ChangeRole(ctx, id, tenant.Role(in.Body.Role))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &memberOutput{Body: memberViewOf(m)}, nil
+}
+
+func (s *Server) handleRemoveMember(ctx context.Context, in *idPath) (*noContent, error) {
+	id, err := parseID(in.ID, "member")
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	if err := s.auth.RemoveMember(ctx, id); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &noContent{}, nil
+}
+
+func (s *Server) handleListInvitations(ctx context.Context, _ *struct{}) (*invitationListOutput, error) {
+	is, err := s.auth.ListInvitations(ctx)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &invitationListOutput{}
+	out.Body.Invitations = make([]invitationView, 0, len(is))
+	for _, i := range is {
+		out.Body.Invitations = append(out.Body.Invitations, invitationViewOf(i))
+	}
+	return out, nil
+}
+
+func (s *Server) handleInvite(ctx context.Context, in *inviteInput) (*invitationOutput, error) {
+	inv, err := s.auth.Invite(ctx, in.Body.Email, tenant.Role(in.Body.Role), in.Body.DisplayName)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &invitationOutput{Body: invitationViewOf(inv)}, nil
+}
+
+func (s *Server) handleRevokeInvitation(ctx context.Context, in *idPath) (*noContent, error) {
+	id, err := parseID(in.ID, "invitation")
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	if err := s.auth.RevokeInvitation(ctx, id); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &noContent{}, nil
+}
+
+func (s *Server) handleAcceptInvitation(ctx context.Context, in *acceptInput) (*sessionOutput, error) {
+	h, _ := hostFrom(ctx)
+	is, err := s.auth.AcceptInvitation(ctx, h.tenant, in.Body.Token, in.Body.Password, metaFrom(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return s.issuedOutput(is, h, nil, "/"), nil
+}

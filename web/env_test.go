@@ -1,0 +1,229 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/web"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const baseDomain = "tenantkit.test"
+
+// testParams keep password hashing cheap in tests that do not measure it.
+var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// env is a running tenantkit over real PostgreSQL and a real HTTP server on
+// a random port, seeded with the demo tenants.
+type env struct {
+	t          testing.TB
+	base       string
+	db         *pgtest.DB
+	store      *store.Store
+	auth       *auth.Service
+	web        *web.Server
+	outbox     *mailer.Outbox
+	srv        *httptest.Server
+	seeded     map[string]demo.Seeded
+	sessionKey string
+	sigKey     string
+	hasher     *auth.Hasher
+}
+
+type envOption func(*auth.Config)
+
+func newEnv(t testing.TB, opts ...envOption) *env {
+	return newEnvWithParams(t, testParams, opts...)
+}
+
+// newEnvWithParams seeds and serves with password hashes of params.
+func newEnvWithParams(t testing.TB, params auth.PasswordParams, opts ...envOption) *env {
+	return newEnvOn(t, baseDomain, params, opts...)
+}
+
+// newEnvOn serves the apex base (tenants at {slug}.base).
+func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...envOption) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{t: t, base: base, db: pgtest.New(t), outbox: mailer.NewOutbox(50),
+		sessionKey: auth.GenerateKeySpec("k1", 32), sigKey: auth.GenerateKeySpec("s1", 32)}
+	var err error
+	e.store, err = store.Open(ctx, store.Config{AppURL: e.db.AppURL, PlatformURL: e.db.PlatformURL, CheckConnections: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.store.Close)
+	e.hasher = auth.NewHasher(params, 0)
+	if e.seeded, err = demo.Seed(ctx, e.store, e.hasher, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sk, _ := auth.ParseSessionKeys(e.sessionKey)
+	gk, _ := auth.ParseSignatureKeys(e.sigKey)
+	e.srv = httptest.NewUnstartedServer(nil)
+	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
+	e.srv.Listener.Close()
+	// Listen on 127.0.0.1 only: browsers resolve *.localhost there.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Listener = ln
+	_, port, _ = net.SplitHostPort(ln.Addr().String())
+	urls := auth.URLs{Scheme: "http", Host: base + ":" + port}
+	cfg := auth.Config{
+		Store: e.store, Hasher: e.hasher, Tokens: auth.NewTokens(sk, urls.Apex("")), Signer: auth.NewSigner(gk),
+		Mailer: e.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e.auth = auth.NewService(cfg)
+	e.web = web.NewServer(web.Config{BaseDomain: base, URLs: urls, Outbox: e.outbox},
+		web.Deps{DB: e.store, Auth: e.auth, Logger: slog.New(slog.DiscardHandler)})
+	e.srv.Config.Handler = e.web
+	e.srv.Start()
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// session is what a client holds after signing in.
+type session struct {
+	Token     string `json:"token"`
+	TenantSig string `json:"tenant_sig"`
+}
+
+// response is a read response.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// problemBody returns the body with the per-request instance removed, for
+// comparing two refusals.
+func (r response) problemBody(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.json(t, &m)
+	delete(m, "instance")
+	return m
+}
+
+// req is one request: the host is "acme", "globex", "" (apex) or a full
+// host name.
+type req struct {
+	method, host, path string
+	body               any
+	sess               *session
+	header             map[string]string
+	cookies            []*http.Cookie
+}
+
+func (e *env) hostName(h string) string {
+	switch {
+	case h == "":
+		return e.base
+	case strings.Contains(h, "."):
+		return h
+	}
+	return h + "." + e.base
+}
+
+func (e *env) do(r req) response {
+	e.t.Helper()
+	var body io.Reader
+	if r.body != nil {
+		switch b := r.body.(type) {
+		case string:
+			body = strings.NewReader(b)
+		case url.Values:
+			body = strings.NewReader(b.Encode())
+		default:
+			js, _ := json.Marshal(b)
+			body = strings.NewReader(string(js))
+		}
+	}
+	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
+	hr.Host = e.hostName(r.host) + ":" + port
+	if r.body != nil {
+		if _, ok := r.body.(url.Values); ok {
+			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			hr.Header.Set("Content-Type", "application/json")
+		}
+	}
+	if r.sess != nil {
+		if r.sess.Token != "" {
+			hr.Header.Set("Authorization", "Bearer "+r.sess.Token)
+		}
+		if r.sess.TenantSig != "" {
+			hr.AddCookie(&http.Cookie{Name: "__Host-tenant_sig", Value: r.sess.TenantSig})
+		}
+	}
+	for _, c := range r.cookies {
+		hr.AddCookie(c)
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// login signs in on host (a tenant slug, or "" for the apex) and returns
+// the session.
+func (e *env) login(host, email string) *session {
+	e.t.Helper()
+	r := e.do(req{method: "POST", host: host, path: "/api/auth/login", body: map[string]string{"email": email, "password": demo.Password}})
+	if r.Status != 200 {
+		e.t.Fatalf("login %s on %q: %d %s", email, host, r.Status, r.Body)
+	}
+	var s session
+	r.json(e.t, &s)
+	return &s
+}
+
+// sessionOf returns GET /api/auth/session on host with s.
+func (e *env) sessionOf(host string, s *session) response {
+	e.t.Helper()
+	return e.do(req{method: "GET", host: host, path: "/api/auth/session", sess: s})
+}
+
+func expectStatus(t testing.TB, r response, want int) {
+	t.Helper()
+	if r.Status != want {
+		t.Fatalf("status %d, want %d: %s", r.Status, want, r.Body)
+	}
+}

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// hostKind says what a request's host addresses.
+type hostKind int
+
+const (
+	hostApex   hostKind = iota + 1 // the platform: sign-in, tenant picker
+	hostTenant                     // one tenant, by subdomain or verified custom domain
+)
+
+// host is a resolved request host.
+type host struct {
+	kind   hostKind
+	name   string // canonical host name, without port
+	tenant auth.Tenant
+}
+
+type hostKey struct{}
+
+func withHost(ctx context.Context, h host) context.Context {
+	return context.WithValue(ctx, hostKey{}, h)
+}
+
+func hostFrom(ctx context.Context) (host, bool) {
+	h, ok := ctx.Value(hostKey{}).(host)
+	return h, ok
+}
+
+// errBadHost is a Host header that cannot name anything we serve.
+var errBadHost = errors.New("malformed host")
+
+// canonicalHost returns the lower-case host name of hostport without its
+// port or a trailing dot. Only ASCII letters, digits, hyphens and dots are
+// accepted: an internationalized name must arrive in its punycode form, so
+// a homograph cannot match a tenant's name.
+func canonicalHost(hostport string) (string, error) {
+	h := hostport
+	if strings.Contains(h, ":") {
+		var err error
+		if h, _, err = net.SplitHostPort(hostport); err != nil {
+			return "", errBadHost
+		}
+	}
+	h = strings.ToLower(strings.TrimSuffix(h, "."))
+	if h == "" || len(h) > 253 {
+		return "", errBadHost
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "", errBadHost
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return "", errBadHost
+			}
+		}
+	}
+	return h, nil
+}
+
+// tenantSlug returns the slug of a tenant subdomain of base ("acme" for
+// "acme.example.com"), or "" when name is not exactly one label under base.
+func tenantSlug(name, base string) string {
+	label, ok := strings.CutSuffix(name, "."+base)
+	if !ok || label == "" || strings.Contains(label, ".") {
+		return ""
+	}
+	return label
+}
+
+// directory finds tenants by slug or custom domain.
+type directory interface {
+	FindTenant(ctx context.Context, slug string) (auth.Tenant, error)
+	FindTenantByDomain(ctx context.Context, domain string) (auth.Tenant, error)
+}
+
+// hostResolver maps host names to tenants, caching answers briefly so a
+// request does not pay a database round trip for its host. A tenant
+// suspended or a domain removed takes effect within the cache lifetime.
+type hostResolver struct {
+	base string
+	dir  directory
+	ttl  time.Duration
+	max  int
+	now  func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedHost
+}
+
+type cachedHost struct {
+	h       host
+	err     error
+	expires time.Time
+}
+
+func newHostResolver(base string, dir directory) *hostResolver {
+	return &hostResolver{base: base, dir: dir, ttl: 10 * time.Second, max: 10_000, now: time.Now, cache: map[string]cachedHost{}}
+}
+
+// errUnknownHost is a well-formed host that names no tenant.
+var errUnknownHost = tenant.NotFound("site")
+
+// resolve returns what the host names: the apex, a tenant, or
+// errUnknownHost. Database failures are returned as they are and not cached.
+func (hr *hostResolver) resolve(ctx context.Context, hostport string) (host, error) {
+	name, err := canonicalHost(hostport)
+	if err != nil {
+		return host{}, errUnknownHost
+	}
+	if name == hr.base {
+		return host{kind: hostApex, name: name}, nil
+	}
+	now := hr.now()
+	hr.mu.Lock()
+	c, ok := hr.cache[name]
+	hr.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.h, c.err
+	}
+	var t auth.Tenant
+	if slug := tenantSlug(name, hr.base); slug != "" {
+		t, err = hr.dir.FindTenant(ctx, slug)
+	} else {
+		t, err = hr.dir.FindTenantByDomain(ctx, name)
+	}
+	var h host
+	switch {
+	case err == nil:
+		h = host{kind: hostTenant, name: name, tenant: t}
+	case tenant.IsCode(err, tenant.CodeNotFound):
+		err = errUnknownHost
+	default:
+		return host{}, err
+	}
+	hr.mu.Lock()
+	if len(hr.cache) >= hr.max {
+		clear(hr.cache)
+	}
+	hr.cache[name] = cachedHost{h: h, err: err, expires: now.Add(hr.ttl)}
+	hr.mu.Unlock()
+	return h, err
+}

@@ -1,0 +1,314 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages holds one parsed template per page, each with the layout.
+var pages = func() map[string]*template.Template {
+	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+	out := map[string]*template.Template{}
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, f))
+	}
+	return out
+}()
+
+// pageData is what every page template receives.
+type pageData struct {
+	Site, Where, Title     string
+	Error, Notice, Message string
+	AutoSubmit             bool
+	Tenant                 *auth.Tenant
+	Principal              auth.Principal
+	Memberships            []auth.Membership
+	IsAdmin, IsOwner       bool
+	Next, Email, Token     string
+	Members                []auth.Member
+	Messages               any
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+	d.Site = "tenantkit"
+	if h, ok := hostFrom(r.Context()); ok {
+		d.Where = h.name
+		if h.kind == hostTenant {
+			t := h.tenant
+			d.Tenant = &t
+			d.Site = t.Name
+		}
+	}
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+		s.logger.ErrorContext(r.Context(), "render page", slog.String("page", name), slog.Any("error", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writePageError answers a page or form request that failed: an HTML page
+// for a browser, a problem document for anything else.
+func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, err error) {
+	if !wantsHTML(r) {
+		s.writeProblemError(w, r, err)
+		return
+	}
+	p, h := s.problemOf(r.Context(), err)
+	for k, v := range h {
+		w.Header()[k] = v
+	}
+	if p.Status == http.StatusUnauthorized {
+		http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, p.Status, "error", pageData{Title: p.Title, Message: p.Detail})
+}
+
+func setCookies(w http.ResponseWriter, cs []http.Cookie) {
+	for i := range cs {
+		http.SetCookie(w, &cs[i])
+	}
+}
+
+func (s *Server) registerPages() {
+	static, _ := fs.Sub(staticFS, "static")
+	for _, kind := range []hostKind{hostTenant, hostApex} {
+		authenticated := Platform
+		if kind == hostTenant {
+			authenticated = Member(tenant.RoleClient)
+		}
+		s.page(kind, http.MethodGet, "/static/", Public, http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
+		s.page(kind, http.MethodGet, "/{$}", Public, s.pageHome)
+		s.page(kind, http.MethodPost, "/login", Public, s.pageLogin)
+		s.page(kind, http.MethodPost, "/logout", authenticated, s.pageLogout)
+		s.page(kind, http.MethodPost, "/switch", authenticated, s.pageSwitch)
+		s.page(kind, http.MethodGet, "/account/password", authenticated, s.pagePasswordForm)
+		s.page(kind, http.MethodPost, "/account/password", authenticated, s.pagePassword)
+		s.page(kind, http.MethodGet, "/password-reset", Public, s.pageResetForm)
+		s.page(kind, http.MethodPost, "/password-reset/request", Public, s.pageResetRequest)
+		s.page(kind, http.MethodPost, "/password-reset", Public, s.pageReset)
+		s.page(kind, "", "/", Public, s.pageNotFound)
+	}
+	s.page(hostTenant, http.MethodGet, "/auth/handoff", Public, s.pageHandoffForm)
+	s.page(hostTenant, http.MethodPost, "/auth/handoff", Public, s.pageHandoff)
+	s.page(hostTenant, http.MethodGet, "/invitations/accept", Public, s.pageAcceptForm)
+	s.page(hostTenant, http.MethodPost, "/invitations/accept", Public, s.pageAccept)
+	s.page(hostTenant, http.MethodGet, "/members", Member(tenant.RoleAdmin), s.pageMembers)
+	s.page(hostTenant, http.MethodPost, "/members/invite", Member(tenant.RoleAdmin), s.pageInvite)
+	if s.cfg.Outbox != nil {
+		s.page(hostApex, http.MethodGet, "/dev/outbox", Public, s.pageOutbox)
+	}
+}
+
+func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writePageError(w, r, tenant.NotFound("page"))
+}
+
+// pageHome shows the signed-in account (and, on a tenant host, its role),
+// or the sign-in form.
+func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
+	h, _ := hostFrom(r.Context())
+	var p auth.Principal
+	var err error
+	if h.kind == hostTenant {
+		p, err = s.auth.AuthenticateTenant(r.Context(), h.tenant, credentials(r))
+	} else {
+		p, err = s.auth.AuthenticatePlatform(r.Context(), credentials(r))
+	}
+	if err != nil {
+		d := pageData{Title: "Sign in", Next: auth.SafeRedirect(r.URL.Query().Get("next"))}
+		if tenant.IsCode(err, tenant.CodeForbidden) {
+			s.refused(r.Context(), h, r, err)
+			d.Error = tenant.ErrorMessage(err)
+		}
+		s.render(w, r, http.StatusOK, "login", d)
+		return
+	}
+	ms, err := s.auth.Memberships(r.Context(), p)
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", pageData{
+		Title: "Home", Principal: p, Memberships: ms,
+		IsAdmin: p.Scope.Role.AtLeast(tenant.RoleAdmin),
+	})
+}
+
+func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
+	h, _ := hostFrom(r.Context())
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	next := auth.SafeRedirect(r.PostFormValue("next"))
+	var is auth.Issued
+	var err error
+	if h.kind == hostTenant {
+		is, err = s.auth.LoginTenant(r.Context(), h.tenant, email, password, clientMeta(r))
+	} else {
+		is, _, err = s.auth.LoginPlatform(r.Context(), email, password, clientMeta(r))
+	}
+	if err != nil {
+		p, hdr := s.problemOf(r.Context(), err)
+		for k, v := range hdr {
+			w.Header()[k] = v
+		}
+		s.render(w, r, p.Status, "login", pageData{Title: "Sign in", Error: p.Detail, Email: email, Next: next})
+		return
+	}
+	setCookies(w, sessionCookies(is))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	if err := s.auth.Logout(r.Context(), p); err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	setCookies(w, clearedCookies())
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) pageSwitch(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	u, err := s.auth.Switch(r.Context(), p, r.PostFormValue("tenant"), r.PostFormValue("next"))
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	setCookies(w, clearedCookies())
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// pageHandoffForm renders the auto-submitting form that redeems a switch
+// handoff with a same-origin POST: the GET itself changes nothing.
+func (s *Server) pageHandoffForm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, "handoff", pageData{Title: "Signing in", Token: r.URL.Query().Get("token"), AutoSubmit: true})
+}
+
+func (s *Server) pageHandoff(w http.ResponseWriter, r *http.Request) {
+	h, _ := hostFrom(r.Context())
+	is, redirect, err := s.auth.RedeemHandoff(r.Context(), h.tenant, r.PostFormValue("token"), clientMeta(r))
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	setCookies(w, sessionCookies(is))
+	http.Redirect(w, r, auth.SafeRedirect(redirect), http.StatusSeeOther)
+}
+
+func (s *Server) pagePasswordForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "password", pageData{Title: "Change password"})
+}
+
+func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request) {
+	p, _ := principalFrom(r.Context())
+	is, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), clientMeta(r))
+	if err != nil {
+		pr, _ := s.problemOf(r.Context(), err)
+		s.render(w, r, pr.Status, "password", pageData{Title: "Change password", Error: pr.Detail})
+		return
+	}
+	setCookies(w, sessionCookies(is))
+	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password changed", Message: "Your other sessions have ended."})
+}
+
+func (s *Server) pageResetForm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, "reset", pageData{Title: "Reset password", Token: r.URL.Query().Get("token")})
+}
+
+func (s *Server) pageResetRequest(w http.ResponseWriter, r *http.Request) {
+	h, _ := hostFrom(r.Context())
+	var t *auth.Tenant
+	if h.kind == hostTenant {
+		t = &h.tenant
+	}
+	if err := s.auth.RequestPasswordReset(r.Context(), t, r.PostFormValue("email"), clientMeta(r)); err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "message", pageData{Title: "Check your mail", Message: "If the address belongs to an account, a reset link is on its way."})
+}
+
+func (s *Server) pageReset(w http.ResponseWriter, r *http.Request) {
+	token := r.PostFormValue("token")
+	if err := s.auth.ResetPassword(r.Context(), token, r.PostFormValue("password")); err != nil {
+		pr, _ := s.problemOf(r.Context(), err)
+		s.render(w, r, pr.Status, "reset", pageData{Title: "Reset password", Error: pr.Detail, Token: token})
+		return
+	}
+	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password set", Message: "Sign in with your new password."})
+}
+
+func (s *Server) pageAcceptForm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, "accept", pageData{Title: "Accept invitation", Token: r.URL.Query().Get("token")})
+}
+
+func (s *Server) pageAccept(w http.ResponseWriter, r *http.Request) {
+	h, _ := hostFrom(r.Context())
+	token := r.PostFormValue("token")
+	is, err := s.auth.AcceptInvitation(r.Context(), h.tenant, token, r.PostFormValue("password"), clientMeta(r))
+	if err != nil {
+		pr, _ := s.problemOf(r.Context(), err)
+		s.render(w, r, pr.Status, "accept", pageData{Title: "Accept invitation", Error: pr.Detail, Token: token})
+		return
+	}
+	setCookies(w, sessionCookies(is))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) pageMembers(w http.ResponseWriter, r *http.Request) {
+	s.renderMembers(w, r, "", "")
+}
+
+func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
+	ms, err := s.auth.ListMembers(r.Context())
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	scope := tenant.MustScope(r.Context())
+	s.render(w, r, http.StatusOK, "members", pageData{
+		Title: "Members", Members: ms, Notice: notice, Error: errMsg, IsOwner: scope.Role == tenant.RoleOwner,
+	})
+}
+
+func (s *Server) pageInvite(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.auth.Invite(r.Context(), r.PostFormValue("email"), tenant.Role(r.PostFormValue("role")), r.PostFormValue("display_name"))
+	if err != nil {
+		pr, _ := s.problemOf(r.Context(), err)
+		s.renderMembers(w, r, "", pr.Detail)
+		return
+	}
+	s.renderMembers(w, r, "Invitation link for "+inv.Email+" (also mailed): "+inv.URL, "")
+}
+
+func (s *Server) pageOutbox(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Messages: s.cfg.Outbox.Messages()})
+}
