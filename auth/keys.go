@@ -2,7 +2,9 @@ package auth
 
 import (
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -103,4 +105,13 @@ func ParseSignatureKeys(spec string) (*SignatureKeys, error) {
 		k.keys[e.kid] = e.secret
 	}
 	return k, nil
+}
+
+// Derive returns a key for purpose derived from the current signing key:
+// HMAC-SHA256(key, "tenantkit/"+purpose). Values signed with it are bound
+// to the same rotation as the tenant cookie.
+func (k *SignatureKeys) Derive(purpose string) []byte {
+	h := hmac.New(sha256.New, k.keys[k.signKID])
+	h.Write([]byte("tenantkit/" + purpose))
+	return h.Sum(nil)
 }

@@ -367,6 +367,25 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		}); err != nil {
 			return err
 		}
+		if _, err := tx.UpsertClientPreferences(ctx, store.UpsertClientPreferencesParams{
+			TenantID: tid, MemberID: client.ID, PreferredStaffMemberID: &staff.ID, ReminderMinutesBefore: i32(1440),
+			ContactChannel: "email", Notes: t.Marker + " prefers mornings",
+		}); err != nil {
+			return err
+		}
+		// A completed idempotency record, as a create retried by a client
+		// leaves behind.
+		claim, err := tx.ClaimIdempotencyKey(ctx, store.ClaimIdempotencyKeyParams{
+			TenantID: tid, AccountID: client.AccountID, Operation: "demo-seed", Key: t.Slug + "-seed", RequestHash: randomHash(), LeaseSeconds: 30,
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.CompleteIdempotencyKey(ctx, store.CompleteIdempotencyKeyParams{
+			TenantID: tid, ID: claim.ID, ResponseStatus: i32(200), Response: json.RawMessage(`{"marker":"` + t.Marker + `"}`),
+		}); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, "demo.seed", "tenant", &tid, []byte(`{"marker":"`+t.Marker+`"}`))
 	})
 }

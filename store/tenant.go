@@ -173,11 +173,27 @@ func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) e
 			lt.rollback(ctx)
 		}
 	}()
-	if err := fn(&Tx{Queries: db.New(lt), scope: scope, conn: lt}); err != nil {
+	tx := &Tx{Queries: db.New(lt), scope: scope, conn: lt}
+	if err := fn(tx); err != nil {
 		return err
 	}
+	var hook *CommitHook
+	if scope.TenantID != uuid.Nil {
+		hook = commitHookFrom(ctx)
+	}
+	if hook != nil {
+		if err := hook.fn(ctx, tx); err != nil {
+			return err
+		}
+	}
 	committed = true
-	return lt.commit(ctx)
+	if err := lt.commit(ctx); err != nil {
+		return err
+	}
+	if hook != nil {
+		hook.ran.Store(true)
+	}
+	return nil
 }
 
 func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {

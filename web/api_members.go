@@ -43,9 +43,7 @@ type idPath struct {
 }
 
 type memberListOutput struct {
-	Body struct {
-		Members []memberView `json:"members"`
-	}
+	Body page[memberView]
 }
 
 type memberOutput struct {
@@ -72,9 +70,7 @@ type invitationOutput struct {
 }
 
 type invitationListOutput struct {
-	Body struct {
-		Invitations []invitationView `json:"invitations"`
-	}
+	Body page[invitationView]
 }
 
 type acceptInput struct {
@@ -128,9 +124,9 @@ func (s *Server) handleListMembers(ctx context.Context, _ *struct{}) (*memberLis
 		return nil, s.apiError(ctx, err)
 	}
 	out := &memberListOutput{}
-	out.Body.Members = make([]memberView, 0, len(ms))
+	out.Body.Items = make([]memberView, 0, len(ms))
 	for _, m := range ms {
-		out.Body.Members = append(out.Body.Members, memberViewOf(m))
+		out.Body.Items = append(out.Body.Items, memberViewOf(m))
 	}
 	return out, nil
 }
@@ -164,9 +160,9 @@ func (s *Server) handleListInvitations(ctx context.Context, _ *struct{}) (*invit
 		return nil, s.apiError(ctx, err)
 	}
 	out := &invitationListOutput{}
-	out.Body.Invitations = make([]invitationView, 0, len(is))
+	out.Body.Items = make([]invitationView, 0, len(is))
 	for _, i := range is {
-		out.Body.Invitations = append(out.Body.Invitations, invitationViewOf(i))
+		out.Body.Items = append(out.Body.Items, invitationViewOf(i))
 	}
 	return out, nil
 }

@@ -79,15 +79,24 @@ func TestBrowserSignInAndSwitch(t *testing.T) {
 	if email, slug, role := text(`#account-email`), text(`#tenant-slug`), text(`#role`); email != demo.ConsultantEmail || slug != "acme" || role != "staff" {
 		t.Fatalf("after sign-in on acme: %q %q %q", email, slug, role)
 	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(`button[data-switch="globex"]`),
-		chromedp.WaitVisible(`#role`),
-	)
-	if err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(`button[data-switch="globex"]`)); err != nil {
 		t.Fatal(err)
 	}
-	location, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil {
+	// Wait for the navigation through the handoff to land on globex.
+	var location string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		location, err = chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(location, "http://globex.localhost:"+port+"/") && !strings.Contains(location, "/auth/handoff") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still at %s after the switch", location)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#role`)); err != nil {
 		t.Fatal(err)
 	}
 	if slug, role := text(`#tenant-slug`), text(`#role`); !strings.HasPrefix(location, "http://globex.localhost:"+port+"/") || slug != "globex" || role != "admin" {

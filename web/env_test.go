@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
@@ -94,7 +96,8 @@ func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...env
 	}
 	e.auth = auth.NewService(cfg)
 	e.web = web.NewServer(web.Config{BaseDomain: base, URLs: urls, Outbox: e.outbox},
-		web.Deps{DB: e.store, Auth: e.auth, Logger: slog.New(slog.DiscardHandler)})
+		web.Deps{DB: e.store, Auth: e.auth, Catalog: catalog.New(e.store), Idempotency: idempotency.New(e.store),
+			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

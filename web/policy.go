@@ -165,6 +165,7 @@ func (s *Server) authorizeOperation(api *hostAPI, p Policy) func(huma.Context, f
 			s.writeHumaError(api, hctx, err)
 			return
 		}
+		ctx = context.WithValue(ctx, headerKey{}, r.Header)
 		next(huma.WithContext(hctx, ctx))
 	}
 }

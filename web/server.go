@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -40,9 +42,13 @@ type Config struct {
 
 // Deps are the services the HTTP layer calls.
 type Deps struct {
-	DB     Pinger
-	Auth   *auth.Service
-	Logger *slog.Logger
+	DB          Pinger
+	Auth        *auth.Service
+	Catalog     *catalog.Catalog
+	Idempotency *idempotency.Keys
+	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
+	CursorKey []byte
+	Logger    *slog.Logger
 }
 
 // Server is tenantkit's HTTP handler. Requests for the apex host and for
@@ -53,6 +59,9 @@ type Server struct {
 	cfg            Config
 	db             Pinger
 	auth           *auth.Service
+	catalog        *catalog.Catalog
+	idem           *idempotency.Keys
+	cursors        cursorCodec
 	logger         *slog.Logger
 	hosts          *hostResolver
 	tenantMux      *http.ServeMux
@@ -91,7 +100,8 @@ func NewServer(cfg Config, deps Deps) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{
-		cfg: cfg, db: deps.DB, auth: deps.Auth, logger: deps.Logger,
+		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, idem: deps.Idempotency,
+		cursors: cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
 		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
@@ -105,6 +115,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	installProblemFormat()
 	s.registerAuth()
 	s.registerMembers()
+	s.registerServices()
 	s.registerPages()
 	// Served ahead of host resolution, on any host.
 	s.routes = append(s.routes,

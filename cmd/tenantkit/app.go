@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
@@ -90,7 +92,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	})
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
-	}, web.Deps{DB: st, Auth: authSvc, Logger: logger})
+	}, web.Deps{
+		DB: st, Auth: authSvc, Catalog: catalog.New(st), Idempotency: idempotency.New(st),
+		CursorKey: sigKeys.Derive("cursor"), Logger: logger,
+	})
 	a := &App{
 		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln,
 		server: &http.Server{

@@ -83,6 +83,17 @@ type Booking struct {
 	UpdatedAt                 time.Time
 }
 
+type ClientPreference struct {
+	TenantID               uuid.UUID
+	MemberID               uuid.UUID
+	PreferredStaffMemberID *uuid.UUID
+	ReminderMinutesBefore  *int32
+	ContactChannel         string
+	Phone                  string
+	Notes                  string
+	UpdatedAt              time.Time
+}
+
 type Expense struct {
 	TenantID         uuid.UUID
 	ID               uuid.UUID
@@ -96,6 +107,21 @@ type Expense struct {
 	Status           string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+type IdempotencyKey struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	AccountID      uuid.UUID
+	Operation      string
+	Key            string
+	RequestHash    []byte
+	State          string
+	LeaseUntil     time.Time
+	ResponseStatus *int32
+	Response       json.RawMessage
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
 }
 
 type Invitation struct {

@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -64,6 +65,40 @@ func (q *Queries) CreateService(ctx context.Context, arg CreateServiceParams) (S
 	return i, err
 }
 
+const deleteService = `-- name: DeleteService :execrows
+DELETE FROM services WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteServiceParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteService(ctx context.Context, arg DeleteServiceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteService, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteServices = `-- name: DeleteServices :execrows
+DELETE FROM services WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+`
+
+type DeleteServicesParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) DeleteServices(ctx context.Context, arg DeleteServicesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteServices, arg.TenantID, arg.Ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getService = `-- name: GetService :one
 SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services WHERE tenant_id = $1 AND id = $2
 `
@@ -75,6 +110,37 @@ type GetServiceParams struct {
 
 func (q *Queries) GetService(ctx context.Context, arg GetServiceParams) (Service, error) {
 	row := q.db.QueryRow(ctx, getService, arg.TenantID, arg.ID)
+	var i Service
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Description,
+		&i.DurationMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Active,
+		&i.RequiresConfirmation,
+		&i.ArchivedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getServiceForUpdate = `-- name: GetServiceForUpdate :one
+SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type GetServiceForUpdateParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetServiceForUpdate(ctx context.Context, arg GetServiceForUpdateParams) (Service, error) {
+	row := q.db.QueryRow(ctx, getServiceForUpdate, arg.TenantID, arg.ID)
 	var i Service
 	err := row.Scan(
 		&i.TenantID,
@@ -117,6 +183,166 @@ func (q *Queries) InsertServiceVersion(ctx context.Context, arg InsertServiceVer
 		arg.ChangedByMemberID,
 	)
 	return err
+}
+
+const listPublicServices = `-- name: ListPublicServices :many
+SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services
+WHERE tenant_id = $1 AND active AND archived_at IS NULL
+ORDER BY name, id
+LIMIT 500
+`
+
+func (q *Queries) ListPublicServices(ctx context.Context, tenantID uuid.UUID) ([]Service, error) {
+	rows, err := q.db.Query(ctx, listPublicServices, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Service{}
+	for rows.Next() {
+		var i Service
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Description,
+			&i.DurationMinutes,
+			&i.PriceMinor,
+			&i.Currency,
+			&i.Active,
+			&i.RequiresConfirmation,
+			&i.ArchivedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listServiceVersions = `-- name: ListServiceVersions :many
+SELECT v.version, v.snapshot, v.changed_by_member_id, m.display_name AS changed_by_name, v.created_at
+FROM service_versions v
+LEFT JOIN members m ON m.tenant_id = v.tenant_id AND m.id = v.changed_by_member_id
+WHERE v.tenant_id = $1 AND v.service_id = $2
+ORDER BY v.version DESC
+LIMIT $3
+`
+
+type ListServiceVersionsParams struct {
+	TenantID  uuid.UUID
+	ServiceID uuid.UUID
+	MaxRows   int32
+}
+
+type ListServiceVersionsRow struct {
+	Version           int32
+	Snapshot          json.RawMessage
+	ChangedByMemberID *uuid.UUID
+	ChangedByName     *string
+	CreatedAt         time.Time
+}
+
+func (q *Queries) ListServiceVersions(ctx context.Context, arg ListServiceVersionsParams) ([]ListServiceVersionsRow, error) {
+	rows, err := q.db.Query(ctx, listServiceVersions, arg.TenantID, arg.ServiceID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListServiceVersionsRow{}
+	for rows.Next() {
+		var i ListServiceVersionsRow
+		if err := rows.Scan(
+			&i.Version,
+			&i.Snapshot,
+			&i.ChangedByMemberID,
+			&i.ChangedByName,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listServices = `-- name: ListServices :many
+
+SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services
+WHERE tenant_id = $1
+  AND ($2::bool IS NULL OR active = $2::bool)
+  AND ($3::bool OR archived_at IS NULL)
+  AND ($4::text IS NULL OR name ILIKE $4::text)
+  AND (NOT $5::bool OR (name, id) > ($6::text, $7::uuid))
+ORDER BY name, id
+LIMIT $8
+`
+
+type ListServicesParams struct {
+	TenantID        uuid.UUID
+	Active          *bool
+	IncludeArchived bool
+	NameLike        *string
+	HasAfter        bool
+	AfterName       string
+	AfterID         uuid.UUID
+	PageSize        int32
+}
+
+// ListServices is the filtered keyset page over (name, id). name_like is
+// an ILIKE pattern whose wildcards the caller has escaped.
+func (q *Queries) ListServices(ctx context.Context, arg ListServicesParams) ([]Service, error) {
+	rows, err := q.db.Query(ctx, listServices,
+		arg.TenantID,
+		arg.Active,
+		arg.IncludeArchived,
+		arg.NameLike,
+		arg.HasAfter,
+		arg.AfterName,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Service{}
+	for rows.Next() {
+		var i Service
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Description,
+			&i.DurationMinutes,
+			&i.PriceMinor,
+			&i.Currency,
+			&i.Active,
+			&i.RequiresConfirmation,
+			&i.ArchivedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listServicesPage = `-- name: ListServicesPage :many
@@ -175,4 +401,197 @@ func (q *Queries) ListServicesPage(ctx context.Context, arg ListServicesPagePara
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockServices = `-- name: LockServices :many
+SELECT id FROM services WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE
+`
+
+type LockServicesParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) LockServices(ctx context.Context, arg LockServicesParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockServices, arg.TenantID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const serviceSlugTaken = `-- name: ServiceSlugTaken :one
+SELECT EXISTS (SELECT 1 FROM services WHERE tenant_id = $1 AND slug = $2)::bool
+`
+
+type ServiceSlugTakenParams struct {
+	TenantID uuid.UUID
+	Slug     string
+}
+
+func (q *Queries) ServiceSlugTaken(ctx context.Context, arg ServiceSlugTakenParams) (bool, error) {
+	row := q.db.QueryRow(ctx, serviceSlugTaken, arg.TenantID, arg.Slug)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const serviceStats = `-- name: ServiceStats :one
+SELECT count(b.id)::bigint                                                                 AS bookings,
+       count(b.id) FILTER (WHERE b.status IN ('pending', 'confirmed'))::bigint              AS upcoming_or_open,
+       count(b.id) FILTER (WHERE b.status = 'completed')::bigint                           AS completed,
+       count(b.id) FILTER (WHERE b.status = 'cancelled')::bigint                           AS cancelled,
+       coalesce(sum(b.price_minor) FILTER (WHERE b.status = 'completed'), 0)::bigint       AS revenue_minor,
+       coalesce(max(b.starts_at), 'epoch'::timestamptz)::timestamptz                      AS last_booking_at,
+       (SELECT count(*) FROM service_requests r
+        WHERE r.tenant_id = $1 AND r.service_id = $2)::bigint             AS requests
+FROM bookings b
+WHERE b.tenant_id = $1 AND b.service_id = $2
+`
+
+type ServiceStatsParams struct {
+	TenantID  uuid.UUID
+	ServiceID *uuid.UUID
+}
+
+type ServiceStatsRow struct {
+	Bookings       int64
+	UpcomingOrOpen int64
+	Completed      int64
+	Cancelled      int64
+	RevenueMinor   int64
+	LastBookingAt  time.Time
+	Requests       int64
+}
+
+func (q *Queries) ServiceStats(ctx context.Context, arg ServiceStatsParams) (ServiceStatsRow, error) {
+	row := q.db.QueryRow(ctx, serviceStats, arg.TenantID, arg.ServiceID)
+	var i ServiceStatsRow
+	err := row.Scan(
+		&i.Bookings,
+		&i.UpcomingOrOpen,
+		&i.Completed,
+		&i.Cancelled,
+		&i.RevenueMinor,
+		&i.LastBookingAt,
+		&i.Requests,
+	)
+	return i, err
+}
+
+const setServicesActive = `-- name: SetServicesActive :many
+UPDATE services SET active = $1, version = version + 1, updated_at = now()
+WHERE tenant_id = $2 AND id = ANY($3::uuid[]) AND active <> $1
+RETURNING tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at
+`
+
+type SetServicesActiveParams struct {
+	Active   bool
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) SetServicesActive(ctx context.Context, arg SetServicesActiveParams) ([]Service, error) {
+	rows, err := q.db.Query(ctx, setServicesActive, arg.Active, arg.TenantID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Service{}
+	for rows.Next() {
+		var i Service
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Description,
+			&i.DurationMinutes,
+			&i.PriceMinor,
+			&i.Currency,
+			&i.Active,
+			&i.RequiresConfirmation,
+			&i.ArchivedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const updateService = `-- name: UpdateService :one
+UPDATE services
+SET slug = $1, name = $2, description = $3, duration_minutes = $4,
+    price_minor = $5, currency = $6, active = $7,
+    requires_confirmation = $8, archived_at = $9,
+    version = version + 1, updated_at = now()
+WHERE tenant_id = $10 AND id = $11
+RETURNING tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at
+`
+
+type UpdateServiceParams struct {
+	Slug                 string
+	Name                 string
+	Description          string
+	DurationMinutes      int32
+	PriceMinor           int64
+	Currency             string
+	Active               bool
+	RequiresConfirmation bool
+	ArchivedAt           *time.Time
+	TenantID             uuid.UUID
+	ID                   uuid.UUID
+}
+
+func (q *Queries) UpdateService(ctx context.Context, arg UpdateServiceParams) (Service, error) {
+	row := q.db.QueryRow(ctx, updateService,
+		arg.Slug,
+		arg.Name,
+		arg.Description,
+		arg.DurationMinutes,
+		arg.PriceMinor,
+		arg.Currency,
+		arg.Active,
+		arg.RequiresConfirmation,
+		arg.ArchivedAt,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i Service
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Description,
+		&i.DurationMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Active,
+		&i.RequiresConfirmation,
+		&i.ArchivedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }

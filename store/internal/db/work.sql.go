@@ -199,3 +199,49 @@ func (q *Queries) CreateTaskTemplate(ctx context.Context, arg CreateTaskTemplate
 	)
 	return i, err
 }
+
+const upsertClientPreferences = `-- name: UpsertClientPreferences :one
+INSERT INTO client_preferences AS p (tenant_id, member_id, preferred_staff_member_id, reminder_minutes_before,
+                                     contact_channel, phone, notes)
+VALUES ($1, $2, $3, $4,
+        $5, $6, $7)
+ON CONFLICT (tenant_id, member_id) DO UPDATE
+SET preferred_staff_member_id = excluded.preferred_staff_member_id,
+    reminder_minutes_before = excluded.reminder_minutes_before, contact_channel = excluded.contact_channel,
+    phone = excluded.phone, notes = excluded.notes, updated_at = now()
+RETURNING tenant_id, member_id, preferred_staff_member_id, reminder_minutes_before, contact_channel, phone, notes, updated_at
+`
+
+type UpsertClientPreferencesParams struct {
+	TenantID               uuid.UUID
+	MemberID               uuid.UUID
+	PreferredStaffMemberID *uuid.UUID
+	ReminderMinutesBefore  *int32
+	ContactChannel         string
+	Phone                  string
+	Notes                  string
+}
+
+func (q *Queries) UpsertClientPreferences(ctx context.Context, arg UpsertClientPreferencesParams) (ClientPreference, error) {
+	row := q.db.QueryRow(ctx, upsertClientPreferences,
+		arg.TenantID,
+		arg.MemberID,
+		arg.PreferredStaffMemberID,
+		arg.ReminderMinutesBefore,
+		arg.ContactChannel,
+		arg.Phone,
+		arg.Notes,
+	)
+	var i ClientPreference
+	err := row.Scan(
+		&i.TenantID,
+		&i.MemberID,
+		&i.PreferredStaffMemberID,
+		&i.ReminderMinutesBefore,
+		&i.ContactChannel,
+		&i.Phone,
+		&i.Notes,
+		&i.UpdatedAt,
+	)
+	return i, err
+}

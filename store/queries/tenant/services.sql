@@ -8,6 +8,9 @@ RETURNING *;
 -- name: GetService :one
 SELECT * FROM services WHERE tenant_id = @tenant_id AND id = @id;
 
+-- name: GetServiceForUpdate :one
+SELECT * FROM services WHERE tenant_id = @tenant_id AND id = @id FOR UPDATE;
+
 -- name: ListServicesPage :many
 -- Keyset page over (name, id).
 SELECT * FROM services
@@ -16,6 +19,71 @@ WHERE tenant_id = @tenant_id
 ORDER BY name, id
 LIMIT @page_size;
 
+-- ListServices is the filtered keyset page over (name, id). name_like is
+-- an ILIKE pattern whose wildcards the caller has escaped.
+
+-- name: ListServices :many
+SELECT * FROM services
+WHERE tenant_id = @tenant_id
+  AND (sqlc.narg(active)::bool IS NULL OR active = sqlc.narg(active)::bool)
+  AND (@include_archived::bool OR archived_at IS NULL)
+  AND (sqlc.narg(name_like)::text IS NULL OR name ILIKE sqlc.narg(name_like)::text)
+  AND (NOT @has_after::bool OR (name, id) > (@after_name::text, @after_id::uuid))
+ORDER BY name, id
+LIMIT @page_size;
+
+-- name: UpdateService :one
+UPDATE services
+SET slug = @slug, name = @name, description = @description, duration_minutes = @duration_minutes,
+    price_minor = @price_minor, currency = @currency, active = @active,
+    requires_confirmation = @requires_confirmation, archived_at = sqlc.narg(archived_at),
+    version = version + 1, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
+-- name: DeleteService :execrows
+DELETE FROM services WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: LockServices :many
+SELECT id FROM services WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]) ORDER BY id FOR UPDATE;
+
+-- name: SetServicesActive :many
+UPDATE services SET active = @active, version = version + 1, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]) AND active <> @active
+RETURNING *;
+
+-- name: DeleteServices :execrows
+DELETE FROM services WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);
+
+-- name: ServiceSlugTaken :one
+SELECT EXISTS (SELECT 1 FROM services WHERE tenant_id = @tenant_id AND slug = @slug)::bool;
+
 -- name: InsertServiceVersion :exec
 INSERT INTO service_versions (tenant_id, service_id, version, snapshot, changed_by_member_id)
 VALUES (@tenant_id, @service_id, @version, @snapshot, sqlc.narg(changed_by_member_id));
+
+-- name: ListServiceVersions :many
+SELECT v.version, v.snapshot, v.changed_by_member_id, m.display_name AS changed_by_name, v.created_at
+FROM service_versions v
+LEFT JOIN members m ON m.tenant_id = v.tenant_id AND m.id = v.changed_by_member_id
+WHERE v.tenant_id = @tenant_id AND v.service_id = @service_id
+ORDER BY v.version DESC
+LIMIT @max_rows;
+
+-- name: ServiceStats :one
+SELECT count(b.id)::bigint                                                                 AS bookings,
+       count(b.id) FILTER (WHERE b.status IN ('pending', 'confirmed'))::bigint              AS upcoming_or_open,
+       count(b.id) FILTER (WHERE b.status = 'completed')::bigint                           AS completed,
+       count(b.id) FILTER (WHERE b.status = 'cancelled')::bigint                           AS cancelled,
+       coalesce(sum(b.price_minor) FILTER (WHERE b.status = 'completed'), 0)::bigint       AS revenue_minor,
+       coalesce(max(b.starts_at), 'epoch'::timestamptz)::timestamptz                      AS last_booking_at,
+       (SELECT count(*) FROM service_requests r
+        WHERE r.tenant_id = @tenant_id AND r.service_id = @service_id)::bigint             AS requests
+FROM bookings b
+WHERE b.tenant_id = @tenant_id AND b.service_id = @service_id;
+
+-- name: ListPublicServices :many
+SELECT * FROM services
+WHERE tenant_id = @tenant_id AND active AND archived_at IS NULL
+ORDER BY name, id
+LIMIT 500;

@@ -21,3 +21,14 @@ RETURNING *;
 INSERT INTO posts (tenant_id, slug, title, excerpt, body, status, published_at, author_member_id)
 VALUES (@tenant_id, @slug, @title, @excerpt, @body, @status, sqlc.narg(published_at), sqlc.narg(author_member_id))
 RETURNING *;
+
+-- name: UpsertClientPreferences :one
+INSERT INTO client_preferences AS p (tenant_id, member_id, preferred_staff_member_id, reminder_minutes_before,
+                                     contact_channel, phone, notes)
+VALUES (@tenant_id, @member_id, sqlc.narg(preferred_staff_member_id), sqlc.narg(reminder_minutes_before),
+        @contact_channel, @phone, @notes)
+ON CONFLICT (tenant_id, member_id) DO UPDATE
+SET preferred_staff_member_id = excluded.preferred_staff_member_id,
+    reminder_minutes_before = excluded.reminder_minutes_before, contact_channel = excluded.contact_channel,
+    phone = excluded.phone, notes = excluded.notes, updated_at = now()
+RETURNING *;

@@ -1,0 +1,569 @@
+// Package catalog is a tenant's catalogue of services: what the firm sells,
+// at what price and for how long, with the history of every change.
+//
+// Every method works in the tenant of the scope in its context. Another
+// tenant's service reads exactly like a missing one.
+package catalog
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/export"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// Service is one service a tenant offers.
+type Service struct {
+	ID                   uuid.UUID
+	Slug                 string
+	Name                 string
+	Description          string
+	DurationMinutes      int32
+	PriceMinor           int64
+	Currency             string
+	Active               bool
+	RequiresConfirmation bool
+	ArchivedAt           *time.Time
+	Version              int32
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+func serviceOf(s store.Service) Service {
+	return Service{
+		ID: s.ID, Slug: s.Slug, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes,
+		PriceMinor: s.PriceMinor, Currency: s.Currency, Active: s.Active, RequiresConfirmation: s.RequiresConfirmation,
+		ArchivedAt: s.ArchivedAt, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+	}
+}
+
+// ServiceKey is the position of a service in the list order (name, id).
+type ServiceKey struct {
+	Name string    `json:"n"`
+	ID   uuid.UUID `json:"i"`
+}
+
+// ServiceFilter selects services. Nil fields do not filter.
+type ServiceFilter struct {
+	Active          *bool
+	IncludeArchived bool
+	// Query matches names containing it, case-insensitively.
+	Query *string
+	After *ServiceKey
+	// Limit is the page size, 1 to 100. Defaults to 50.
+	Limit int
+}
+
+// ServiceInput is a new service.
+type ServiceInput struct {
+	Slug                 string
+	Name                 string
+	Description          string
+	DurationMinutes      int32
+	PriceMinor           int64
+	Currency             string
+	Active               bool
+	RequiresConfirmation bool
+}
+
+// ServiceUpdate changes a service; nil fields stay as they are.
+type ServiceUpdate struct {
+	Slug                 *string
+	Name                 *string
+	Description          *string
+	DurationMinutes      *int32
+	PriceMinor           *int64
+	Currency             *string
+	Active               *bool
+	RequiresConfirmation *bool
+}
+
+// Catalog manages services.
+type Catalog struct {
+	store *store.Store
+}
+
+// New returns a Catalog over st.
+func New(st *store.Store) *Catalog { return &Catalog{store: st} }
+
+var (
+	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	errNotFound     = tenant.NotFound("service")
+)
+
+// validate checks a complete service, reporting every bad field at once.
+func validate(in ServiceInput) error {
+	f := map[string]string{}
+	if len(in.Slug) == 0 || len(in.Slug) > 80 || !slugPattern.MatchString(in.Slug) {
+		f["body.slug"] = "lower-case letters, digits and single hyphens, at most 80"
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(in.Name)); n < 1 || n > 200 {
+		f["body.name"] = "1 to 200 characters"
+	}
+	if utf8.RuneCountInString(in.Description) > 10000 {
+		f["body.description"] = "at most 10000 characters"
+	}
+	if in.DurationMinutes < 5 || in.DurationMinutes > 1440 {
+		f["body.duration_minutes"] = "5 to 1440"
+	}
+	if in.PriceMinor < 0 || in.PriceMinor > 100_000_000_000 {
+		f["body.price_minor"] = "0 to 100000000000, in minor units"
+	}
+	if !currencyPattern.MatchString(in.Currency) {
+		f["body.currency"] = "an ISO 4217 code such as USD"
+	}
+	if len(f) > 0 {
+		return &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid service", Fields: f}
+	}
+	return nil
+}
+
+// conflict names the slug when the unique key refuses a write.
+func conflict(err error) error {
+	if e, ok := err.(*tenant.Error); ok && e.Code == tenant.CodeConflict && e.Constraint == "services_tenant_id_slug_key" {
+		return &tenant.Error{Code: tenant.CodeConflict, Message: "a service with this slug exists", Fields: map[string]string{"body.slug": "taken"}, Err: err}
+	}
+	return err
+}
+
+func (c *Catalog) recordVersion(ctx context.Context, tx *store.Tx, s store.Service) error {
+	snap, err := json.Marshal(serviceOf(s))
+	if err != nil {
+		return err
+	}
+	return tx.InsertServiceVersion(ctx, store.InsertServiceVersionParams{
+		TenantID: tx.TenantID(), ServiceID: s.ID, Version: s.Version, Snapshot: snap, ChangedByMemberID: memberOf(tx),
+	})
+}
+
+func memberOf(tx *store.Tx) *uuid.UUID {
+	if id := tx.Scope().MemberID; id != uuid.Nil {
+		return &id
+	}
+	return nil
+}
+
+func audit(ctx context.Context, tx *store.Tx, action string, id uuid.UUID, detail map[string]any) error {
+	var b []byte
+	if detail != nil {
+		b, _ = json.Marshal(detail)
+	}
+	return tx.Audit(ctx, action, "service", &id, b)
+}
+
+// FindServiceByID returns one service. CodeNotFound if it is missing or
+// another tenant's.
+func (c *Catalog) FindServiceByID(ctx context.Context, id uuid.UUID) (Service, error) {
+	var out Service
+	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		s, err := tx.GetService(ctx, store.GetServiceParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errNotFound
+		}
+		out = serviceOf(s)
+		return err
+	})
+	return out, err
+}
+
+// escapeLike escapes the wildcards of a user's search text for ILIKE.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// FindServices returns a page of services and the key after which the next
+// page starts (nil on the last page).
+func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) ([]Service, *ServiceKey, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > 100 {
+		f.Limit = 100
+	}
+	p := store.ListServicesParams{Active: f.Active, IncludeArchived: f.IncludeArchived, PageSize: int32(f.Limit + 1)}
+	if f.Query != nil && strings.TrimSpace(*f.Query) != "" {
+		like := "%" + escapeLike(strings.TrimSpace(*f.Query)) + "%"
+		p.NameLike = &like
+	}
+	if f.After != nil {
+		p.HasAfter, p.AfterName, p.AfterID = true, f.After.Name, f.After.ID
+	}
+	var out []Service
+	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		p.TenantID = tx.TenantID()
+		rows, err := tx.ListServices(ctx, p)
+		for _, r := range rows {
+			out = append(out, serviceOf(r))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var next *ServiceKey
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = &ServiceKey{Name: last.Name, ID: last.ID}
+	}
+	return out, next, nil
+}
+
+// CreateService adds a service and records its first version.
+func (c *Catalog) CreateService(ctx context.Context, in ServiceInput) (Service, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if err := validate(in); err != nil {
+		return Service{}, err
+	}
+	var out Service
+	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+		s, err := tx.CreateService(ctx, store.CreateServiceParams{
+			TenantID: tx.TenantID(), Slug: in.Slug, Name: in.Name, Description: in.Description,
+			DurationMinutes: in.DurationMinutes, PriceMinor: in.PriceMinor, Currency: in.Currency,
+			Active: in.Active, RequiresConfirmation: in.RequiresConfirmation,
+		})
+		if err != nil {
+			return conflict(store.Translate(err))
+		}
+		if err := c.recordVersion(ctx, tx, s); err != nil {
+			return err
+		}
+		out = serviceOf(s)
+		return audit(ctx, tx, "service.created", s.ID, map[string]any{"slug": s.Slug})
+	})
+	return out, err
+}
+
+// errStale is a write against a version that is no longer current.
+var errStale = &tenant.Error{Code: tenant.CodePreconditionFailed, Message: "the service changed since it was read; fetch it again and retry"}
+
+// change applies fn to the locked current service if its version is
+// ifVersion (when given), stores it with the version moved on, and records
+// the new version.
+func (c *Catalog) change(ctx context.Context, id uuid.UUID, ifVersion *int32, action string, fn func(*store.UpdateServiceParams) error) (Service, error) {
+	var out Service
+	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+		cur, err := tx.GetServiceForUpdate(ctx, store.GetServiceForUpdateParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if ifVersion != nil && *ifVersion != cur.Version {
+			return errStale
+		}
+		p := store.UpdateServiceParams{
+			TenantID: tx.TenantID(), ID: id, Slug: cur.Slug, Name: cur.Name, Description: cur.Description,
+			DurationMinutes: cur.DurationMinutes, PriceMinor: cur.PriceMinor, Currency: cur.Currency,
+			Active: cur.Active, RequiresConfirmation: cur.RequiresConfirmation, ArchivedAt: cur.ArchivedAt,
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+		s, err := tx.UpdateService(ctx, p)
+		if err != nil {
+			return conflict(store.Translate(err))
+		}
+		if err := c.recordVersion(ctx, tx, s); err != nil {
+			return err
+		}
+		out = serviceOf(s)
+		return audit(ctx, tx, action, id, map[string]any{"version": s.Version})
+	})
+	return out, err
+}
+
+// UpdateService changes a service. With ifVersion, a service whose version
+// moved on since is refused with CodePreconditionFailed.
+func (c *Catalog) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpdate, ifVersion *int32) (Service, error) {
+	return c.change(ctx, id, ifVersion, "service.updated", func(p *store.UpdateServiceParams) error {
+		if u.Slug != nil {
+			p.Slug = *u.Slug
+		}
+		if u.Name != nil {
+			p.Name = strings.TrimSpace(*u.Name)
+		}
+		if u.Description != nil {
+			p.Description = *u.Description
+		}
+		if u.DurationMinutes != nil {
+			p.DurationMinutes = *u.DurationMinutes
+		}
+		if u.PriceMinor != nil {
+			p.PriceMinor = *u.PriceMinor
+		}
+		if u.Currency != nil {
+			p.Currency = *u.Currency
+		}
+		if u.Active != nil {
+			p.Active = *u.Active
+		}
+		if u.RequiresConfirmation != nil {
+			p.RequiresConfirmation = *u.RequiresConfirmation
+		}
+		return validate(ServiceInput{Slug: p.Slug, Name: p.Name, Description: p.Description, DurationMinutes: p.DurationMinutes,
+			PriceMinor: p.PriceMinor, Currency: p.Currency})
+	})
+}
+
+// ArchiveService takes a service out of use: archived services are inactive
+// and hidden from lists unless asked for. UnarchiveService brings one back
+// (inactive, to be activated deliberately).
+func (c *Catalog) ArchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (Service, error) {
+	now := time.Now()
+	return c.change(ctx, id, ifVersion, "service.archived", func(p *store.UpdateServiceParams) error {
+		if p.ArchivedAt == nil {
+			p.ArchivedAt, p.Active = &now, false
+		}
+		return nil
+	})
+}
+
+// UnarchiveService: see ArchiveService.
+func (c *Catalog) UnarchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (Service, error) {
+	return c.change(ctx, id, ifVersion, "service.unarchived", func(p *store.UpdateServiceParams) error {
+		p.ArchivedAt = nil
+		return nil
+	})
+}
+
+// DeleteService deletes a service and its history. A service that bookings
+// still reference cannot be deleted (CodeConflict): archive it instead.
+func (c *Catalog) DeleteService(ctx context.Context, id uuid.UUID) error {
+	return c.store.InTenant(ctx, func(tx *store.Tx) error {
+		n, err := tx.DeleteService(ctx, store.DeleteServiceParams{TenantID: tx.TenantID(), ID: id})
+		if err != nil {
+			return inUse(err)
+		}
+		if n == 0 {
+			return errNotFound
+		}
+		return audit(ctx, tx, "service.deleted", id, nil)
+	})
+}
+
+func inUse(err error) error {
+	// A delete refused by a foreign key means rows still point at the
+	// service: a conflict, not a missing row.
+	if e, ok := store.Translate(err).(*tenant.Error); ok && e.Code == tenant.CodeNotFound && e.Constraint != "" {
+		return &tenant.Error{Code: tenant.CodeConflict, Message: "the service has bookings: archive it instead", Err: err}
+	}
+	return err
+}
+
+// CloneService copies a service under a new slug and name, inactive.
+func (c *Catalog) CloneService(ctx context.Context, id uuid.UUID, slug, name string) (Service, error) {
+	src, err := c.FindServiceByID(ctx, id)
+	if err != nil {
+		return Service{}, err
+	}
+	return c.CreateService(ctx, ServiceInput{
+		Slug: slug, Name: name, Description: src.Description, DurationMinutes: src.DurationMinutes,
+		PriceMinor: src.PriceMinor, Currency: src.Currency, Active: false, RequiresConfirmation: src.RequiresConfirmation,
+	})
+}
+
+// MaxBulk bounds the ids of one bulk operation.
+const MaxBulk = 200
+
+// lockAll locks every service of ids, or fails with CodeNotFound naming
+// nothing if any is missing or another tenant's: a bulk operation is all or
+// nothing.
+func lockAll(ctx context.Context, tx *store.Tx, ids []uuid.UUID) ([]uuid.UUID, error) {
+	uniq := slices.Clone(ids)
+	slices.SortFunc(uniq, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	uniq = slices.Compact(uniq)
+	if len(uniq) == 0 || len(uniq) > MaxBulk {
+		return nil, &tenant.Error{Code: tenant.CodeInvalid, Message: fmt.Sprintf("1 to %d ids", MaxBulk), Fields: map[string]string{"body.ids": fmt.Sprintf("1 to %d ids", MaxBulk)}}
+	}
+	locked, err := tx.LockServices(ctx, store.LockServicesParams{TenantID: tx.TenantID(), Ids: uniq})
+	if err != nil {
+		return nil, err
+	}
+	if len(locked) != len(uniq) {
+		return nil, tenant.NotFound("one or more services")
+	}
+	return uniq, nil
+}
+
+// SetServicesActive activates or deactivates every service of ids, or none.
+func (c *Catalog) SetServicesActive(ctx context.Context, ids []uuid.UUID, active bool) (int, error) {
+	var n int
+	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+		uniq, err := lockAll(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		changed, err := tx.SetServicesActive(ctx, store.SetServicesActiveParams{TenantID: tx.TenantID(), Ids: uniq, Active: active})
+		if err != nil {
+			return err
+		}
+		for _, s := range changed {
+			if err := c.recordVersion(ctx, tx, s); err != nil {
+				return err
+			}
+		}
+		n = len(changed)
+		action := "service.bulk_deactivated"
+		if active {
+			action = "service.bulk_activated"
+		}
+		return tx.Audit(ctx, action, "service", nil, mustJSON(map[string]any{"ids": uniq, "changed": n}))
+	})
+	return n, err
+}
+
+// DeleteServices deletes every service of ids, or none.
+func (c *Catalog) DeleteServices(ctx context.Context, ids []uuid.UUID) (int, error) {
+	var n int
+	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+		uniq, err := lockAll(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		deleted, err := tx.DeleteServices(ctx, store.DeleteServicesParams{TenantID: tx.TenantID(), Ids: uniq})
+		if err != nil {
+			return inUse(err)
+		}
+		n = int(deleted)
+		return tx.Audit(ctx, "service.bulk_deleted", "service", nil, mustJSON(map[string]any{"ids": uniq}))
+	})
+	return n, err
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// SlugAvailable reports whether slug is free in the tenant.
+func (c *Catalog) SlugAvailable(ctx context.Context, slug string) (bool, error) {
+	if !slugPattern.MatchString(slug) || len(slug) > 80 {
+		return false, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid slug", Fields: map[string]string{"path.slug": "lower-case letters, digits and single hyphens"}}
+	}
+	var taken bool
+	err := c.store.ReadTenant(ctx, func(tx *store.Tx) (err error) {
+		taken, err = tx.ServiceSlugTaken(ctx, store.ServiceSlugTakenParams{TenantID: tx.TenantID(), Slug: slug})
+		return err
+	})
+	return !taken, err
+}
+
+// Version is one recorded state of a service.
+type Version struct {
+	Version       int32
+	Snapshot      json.RawMessage
+	ChangedBy     *uuid.UUID
+	ChangedByName string
+	CreatedAt     time.Time
+}
+
+// ServiceVersions returns a service's history, newest first.
+func (c *Catalog) ServiceVersions(ctx context.Context, id uuid.UUID) ([]Version, error) {
+	if _, err := c.FindServiceByID(ctx, id); err != nil {
+		return nil, err
+	}
+	var out []Version
+	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListServiceVersions(ctx, store.ListServiceVersionsParams{TenantID: tx.TenantID(), ServiceID: id, MaxRows: 200})
+		for _, r := range rows {
+			v := Version{Version: r.Version, Snapshot: r.Snapshot, ChangedBy: r.ChangedByMemberID, CreatedAt: r.CreatedAt}
+			if r.ChangedByName != nil {
+				v.ChangedByName = *r.ChangedByName
+			}
+			out = append(out, v)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Stats are a service's figures.
+type Stats struct {
+	Bookings, Open, Completed, Cancelled, Requests int64
+	RevenueMinor                                   int64
+	Currency                                       string
+	LastBookingAt                                  *time.Time
+}
+
+// ServiceStats returns a service's booking and request figures.
+func (c *Catalog) ServiceStats(ctx context.Context, id uuid.UUID) (Stats, error) {
+	svc, err := c.FindServiceByID(ctx, id)
+	if err != nil {
+		return Stats{}, err
+	}
+	var out Stats
+	err = c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		r, err := tx.ServiceStats(ctx, store.ServiceStatsParams{TenantID: tx.TenantID(), ServiceID: &id})
+		out = Stats{Bookings: r.Bookings, Open: r.UpcomingOrOpen, Completed: r.Completed, Cancelled: r.Cancelled,
+			Requests: r.Requests, RevenueMinor: r.RevenueMinor, Currency: svc.Currency}
+		if r.LastBookingAt.Unix() > 0 {
+			t := r.LastBookingAt
+			out.LastBookingAt = &t
+		}
+		return err
+	})
+	return out, err
+}
+
+// PublicServices returns the services a tenant shows the public: active and
+// not archived.
+func (c *Catalog) PublicServices(ctx context.Context) ([]Service, error) {
+	var out []Service
+	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListPublicServices(ctx, tx.TenantID())
+		for _, r := range rows {
+			out = append(out, serviceOf(r))
+		}
+		return err
+	})
+	return out, err
+}
+
+// ExportServices writes every service of the tenant as CSV to w, a page at
+// a time: the export is never held whole in memory.
+func (c *Catalog) ExportServices(ctx context.Context, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"id", "slug", "name", "description", "duration_minutes", "price_minor", "currency", "active", "requires_confirmation", "archived_at", "version", "created_at", "updated_at"}); err != nil {
+		return err
+	}
+	f := ServiceFilter{IncludeArchived: true, Limit: 100}
+	for {
+		page, next, err := c.FindServices(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, s := range page {
+			if err := cw.Write([]string{
+				s.ID.String(), s.Slug, export.Cell(s.Name), export.Cell(s.Description), strconv.Itoa(int(s.DurationMinutes)),
+				strconv.FormatInt(s.PriceMinor, 10), s.Currency, strconv.FormatBool(s.Active), strconv.FormatBool(s.RequiresConfirmation),
+				export.Time(s.ArchivedAt), strconv.Itoa(int(s.Version)), export.Time(&s.CreatedAt), export.Time(&s.UpdatedAt),
+			}); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		f.After = next
+	}
+}
