@@ -38,6 +38,12 @@ type Config struct {
 	// design: they may carry the tenant column or reference tenant-owned
 	// tables without being tenant-owned themselves.
 	AllowGlobal []string
+	// CitusReady adds the rules a database sharded by the tenant column
+	// (Citus) needs beyond the ones always checked: policies read only the
+	// tenant column (TK601) and every tenant column has the type of the
+	// tenants key (TK602). Keys and foreign keys need nothing more: TK301,
+	// TK302 and TK304 already require the tenant column in each of them.
+	CitusReady bool
 }
 
 func (c *Config) defaults() {
@@ -128,6 +134,7 @@ func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
 		c.checkPartitions,
 		c.checkAppRole,
 		c.checkIndexes,
+		c.checkCitusTypes,
 	} {
 		if err := check(ctx); err != nil {
 			return nil, err
