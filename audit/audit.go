@@ -14,6 +14,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -265,14 +266,67 @@ func normalize(expr string) string {
 	return strings.ToLower(strings.Join(strings.Fields(expr), ""))
 }
 
-// RunURL connects to url and runs the checks. The connection needs no
-// privileges beyond reading the catalog; connect as the app role itself to
-// see exactly what it is allowed.
-func RunURL(ctx context.Context, url string, cfg Config) ([]Finding, error) {
+// Report is the outcome of one audit: the tenant-owned tables it found and
+// the findings, ordered as [Run] orders them.
+type Report struct {
+	TenantTables []string  `json:"tenant_tables"`
+	Findings     []Finding `json:"findings"`
+}
+
+// Clean reports whether the audit found nothing.
+func (r Report) Clean() bool { return len(r.Findings) == 0 }
+
+// ReportURL connects to url, finds the tenant-owned tables and runs the
+// checks. The connection needs no privileges beyond reading the catalog;
+// connect as the app role itself to see exactly what it is allowed.
+func ReportURL(ctx context.Context, url string, cfg Config) (Report, error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("audit: connect: %w", err)
+		return Report{}, fmt.Errorf("audit: connect: %w", err)
 	}
 	defer conn.Close(ctx)
-	return Run(ctx, conn, cfg)
+	tables, err := TenantTables(ctx, conn, cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{TenantTables: make([]string, len(tables)), Findings: []Finding{}}
+	for i, t := range tables {
+		r.TenantTables[i] = t.String()
+	}
+	findings, err := Run(ctx, conn, cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Findings = append(r.Findings, findings...)
+	return r, nil
+}
+
+// RunURL connects to url and runs the checks, as [ReportURL] does.
+func RunURL(ctx context.Context, url string, cfg Config) ([]Finding, error) {
+	r, err := ReportURL(ctx, url, cfg)
+	return r.Findings, err
+}
+
+// WriteText writes the report for a person: each finding with its fix, then
+// a summary line.
+func (r Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	counts := map[Severity]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+		fmt.Fprintf(&b, "%s\n    fix: %s\n\n", f, strings.ReplaceAll(f.Fix, "\n", "\n         "))
+	}
+	if r.Clean() {
+		fmt.Fprintf(&b, "clean: %d tenant-owned tables, no findings\n", len(r.TenantTables))
+	} else {
+		var parts []string
+		for _, s := range []Severity{Critical, High, Medium, Low} {
+			if counts[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+			}
+		}
+		fmt.Fprintf(&b, "%d finding(s) (%s) in %d tenant-owned tables\n", len(r.Findings), strings.Join(parts, ", "), len(r.TenantTables))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -21,6 +21,7 @@ Commands:
   serve      run the HTTP server against the configured databases
   migrate    apply pending migrations as the owner role (OWNER_DATABASE_URL)
   bootstrap  create the database roles and the database (needs a superuser URL)
+  audit      check any PostgreSQL database for the rules tenant isolation needs
   version    print the version
 
 Run 'tenantkit <command> -h' for a command's flags. Configuration comes from
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "bootstrap":
 		return runBootstrap(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tenantkit", version)
 		return nil
