@@ -13,12 +13,6 @@ import (
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
-// Exit statuses of the audit.
-const (
-	auditFindings  = 1 // the audit ran and found problems
-	auditCannotRun = 2 // bad flags, no connection, unknown role
-)
-
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -50,18 +44,18 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		if help {
 			fmt.Fprint(stderr, "\nExit status: 0 clean, 1 findings, 2 the audit could not run.\n")
 		}
-		return withExitCode(auditCannotRun, err)
+		return withExitCode(exitCannotRun, err)
 	}
 	if *url == "" {
 		*url = getenv("DATABASE_URL")
 	}
 	switch {
 	case fs.NArg() > 0:
-		return withExitCode(auditCannotRun, fmt.Errorf("audit: unexpected arguments %q", fs.Args()))
+		return withExitCode(exitCannotRun, fmt.Errorf("audit: unexpected arguments %q", fs.Args()))
 	case *url == "":
-		return withExitCode(auditCannotRun, errors.New("audit: --database-url or DATABASE_URL is required"))
+		return withExitCode(exitCannotRun, errors.New("audit: --database-url or DATABASE_URL is required"))
 	case *format != "text" && *format != "json":
-		return withExitCode(auditCannotRun, fmt.Errorf("audit: --format is text or json, not %q", *format))
+		return withExitCode(exitCannotRun, fmt.Errorf("audit: --format is text or json, not %q", *format))
 	}
 	cfg.Schemas, cfg.AllowGlobal = schemas, globals
 	if len(globals) == 0 && cfg.AppRole == schema.AppRole {
@@ -69,7 +63,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	report, err := audit.ReportURL(ctx, *url, cfg)
 	if err != nil {
-		return withExitCode(auditCannotRun, err)
+		return withExitCode(exitCannotRun, err)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -82,10 +76,10 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		err = report.WriteText(stdout)
 	}
 	if err != nil {
-		return withExitCode(auditCannotRun, fmt.Errorf("audit: write report: %w", err))
+		return withExitCode(exitCannotRun, fmt.Errorf("audit: write report: %w", err))
 	}
 	if !report.Clean() {
-		return withExitCode(auditFindings, fmt.Errorf("audit: %d finding(s)", len(report.Findings)))
+		return withExitCode(exitProblems, fmt.Errorf("audit: %d finding(s)", len(report.Findings)))
 	}
 	return nil
 }

@@ -2,6 +2,13 @@ package main
 
 import "errors"
 
+// Exit statuses of the operator tools (audit, adopt); any other error
+// exits 1 as well.
+const (
+	exitProblems  = 1 // the tool ran and found problems, or refused
+	exitCannotRun = 2 // bad flags, no connection, no such role or table
+)
+
 // exitError is an error that ends the process with a status other than
 // 1: the audit exits 1 with findings and 2 when it cannot run.
 type exitError struct {
