@@ -18,37 +18,7 @@ import (
 // hand-written schemas, and of adopt on legacy schemas start from it.
 func NewEmpty(tb testing.TB) *DB {
 	tb.Helper()
-	once.Do(func() { srv, srvErr = start() })
-	if srvErr != nil {
-		tb.Fatalf("pgtest: %v", srvErr)
-	}
-	ctx := context.Background()
-	name := "tenantkit_empty_" + randomHex(6)
-	admin := mustAdmin(tb, srv.adminURL)
-	defer admin.Close(ctx)
-	stmt := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE template0 OWNER " +
-		pgx.Identifier{schema.OwnerRole}.Sanitize()
-	if _, err := admin.Exec(ctx, stmt); err != nil {
-		tb.Fatalf("pgtest: create database: %v", err)
-	}
-	if err := schema.EnsureDatabase(ctx, admin, name); err != nil {
-		tb.Fatalf("pgtest: secure database: %v", err)
-	}
-	tb.Cleanup(func() {
-		admin := mustAdmin(tb, srv.adminURL)
-		defer admin.Close(context.Background())
-		if _, err := admin.Exec(context.Background(), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			tb.Errorf("pgtest: drop database: %v", err)
-		}
-	})
-	return &DB{
-		Name:        name,
-		AppURL:      srv.url(schema.AppRole, name),
-		PlatformURL: srv.url(schema.PlatformRole, name),
-		OwnerURL:    srv.url(schema.OwnerRole, name),
-		AdminURL:    srv.adminURLFor(name),
-		TCPAddr:     srv.tcpAddr(),
-	}
+	return newDB(tb, "template0")
 }
 
 // Role is a login role created for one test.
