@@ -109,10 +109,10 @@ const (
 
 // Step is one statement of the migration.
 type Step struct {
-	Phase Phase
+	Phase Phase // the phase the step belongs to
 	// Title says what the step does, for the plan and the progress.
 	Title string
-	SQL   string
+	SQL   string // the statement(s) to run
 	// Batched steps run again until they update no row; Count, if set,
 	// counts the rows they will update, for the progress.
 	Batched bool
@@ -127,17 +127,17 @@ type Step struct {
 
 // TablePlan is one adopted table and where its tenant comes from.
 type TablePlan struct {
-	Table string
-	From  string
+	Table string // the table, quoted where SQL needs it
+	From  string // where its tenant comes from, in words
 }
 
 // Plan is the migration for one database.
 type Plan struct {
-	Root         string
-	TenantColumn string
-	Tables       []TablePlan
-	Global       []string
-	Steps        []Step
+	Root         string      // the table of tenants
+	TenantColumn string      // the tenant column every adopted table gets
+	Tables       []TablePlan // the adopted tables, parents before children
+	Global       []string    // tables with no path to the root, left alone
+	Steps        []Step      // the migration, phase by phase
 	cfg          Config
 }
 

@@ -9,6 +9,24 @@
 // setting, the tenants table and the application role are configuration.
 // Each [Finding] carries a stable code, why it breaks isolation and the SQL
 // that fixes it.
+//
+// # Finding codes
+//
+// Codes are stable; each has a broken schema in testdata/ that shows it.
+//
+//	TK101 tenant column nullable            TK301 foreign key between tenant tables without the tenant column
+//	TK102 no foreign key to the tenants     TK302 unique key without the tenant column
+//	TK103 tenant column leads no key        TK303 references a tenant table but has no tenant column
+//	TK104 no index leads with it            TK304 exclusion constraint without tenant column =
+//	TK201 row security not enabled          TK401 view without security_invoker
+//	TK202 row security not forced           TK402 SECURITY DEFINER function the app role can run
+//	TK203 no restrictive tenant policy      TK403 materialized view the app role can read
+//	TK204 policy fails open (IS NULL, ...)  TK404 partition or child without its own row security
+//	TK205 access on a setting alone         TK405 IMMUTABLE function reading the tenant setting
+//	TK206 setting compared to another col   TK406 LEAKPROOF user function
+//	TK207 setting read per row              TK501-TK508 app role: superuser, BYPASSRLS, owner,
+//	TK208 no permissive policy                    TRUNCATE, REFERENCES, CREATE, TEMPORARY, member of such a role
+//	TK209 USING (true) with no restrictive  TK601, TK602 (CitusReady) policy reads other columns; tenant column type
 package audit
 
 import (
@@ -269,8 +287,8 @@ func normalize(expr string) string {
 // Report is the outcome of one audit: the tenant-owned tables it found and
 // the findings, ordered as [Run] orders them.
 type Report struct {
-	TenantTables []string  `json:"tenant_tables"`
-	Findings     []Finding `json:"findings"`
+	TenantTables []string  `json:"tenant_tables"` // schema.name of each tenant-owned table
+	Findings     []Finding `json:"findings"`      // never nil, so JSON shows []
 }
 
 // Clean reports whether the audit found nothing.

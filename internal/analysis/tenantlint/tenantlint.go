@@ -77,10 +77,10 @@ var Allowed = map[string]map[string]string{
 // Exemption tolerates one rule in one function of code that predates the
 // rule, until that code is rewritten.
 type Exemption struct {
-	Rule    string
+	Rule    string // one of the Rule constants
 	Package string // relative to Module
 	Func    string // "Name" or "(*Type).Name"
-	Reason  string
+	Reason  string // why it is tolerated, and until when
 }
 
 // Pending are the exemptions in force. Each is a debt, not a design: the
