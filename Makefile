@@ -31,10 +31,11 @@ bench: ## Benchmark the tenant path (row security + batching) against a plain WH
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./store/
 
 .PHONY: lint
-lint: ## gofmt, go vet and staticcheck.
+lint: ## gofmt, go vet, staticcheck and the isolation rules (cmd/tenantkit-lint).
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: files above need formatting" && exit 1)
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run ./cmd/tenantkit-lint ./...
 
 .PHONY: generate
 generate: ## Regenerate the store's query code (sqlc) and its exported aliases.

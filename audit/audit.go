@@ -9,11 +9,30 @@
 // setting, the tenants table and the application role are configuration.
 // Each [Finding] carries a stable code, why it breaks isolation and the SQL
 // that fixes it.
+//
+// # Finding codes
+//
+// Codes are stable; each has a broken schema in testdata/ that shows it.
+//
+//	TK101 tenant column nullable            TK301 foreign key between tenant tables without the tenant column
+//	TK102 no foreign key to the tenants     TK302 unique key without the tenant column
+//	TK103 tenant column leads no key        TK303 references a tenant table but has no tenant column
+//	TK104 no index leads with it            TK304 exclusion constraint without tenant column =
+//	TK201 row security not enabled          TK401 view without security_invoker
+//	TK202 row security not forced           TK402 SECURITY DEFINER function the app role can run
+//	TK203 no restrictive tenant policy      TK403 materialized view the app role can read
+//	TK204 policy fails open (IS NULL, ...)  TK404 partition or child without its own row security
+//	TK205 access on a setting alone         TK405 IMMUTABLE function reading the tenant setting
+//	TK206 setting compared to another col   TK406 LEAKPROOF user function
+//	TK207 setting read per row              TK501-TK508 app role: superuser, BYPASSRLS, owner,
+//	TK208 no permissive policy                    TRUNCATE, REFERENCES, CREATE, TEMPORARY, member of such a role
+//	TK209 USING (true) with no restrictive  TK601, TK602 (CitusReady) policy reads other columns; tenant column type
 package audit
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -38,6 +57,12 @@ type Config struct {
 	// design: they may carry the tenant column or reference tenant-owned
 	// tables without being tenant-owned themselves.
 	AllowGlobal []string
+	// CitusReady adds the rules a database sharded by the tenant column
+	// (Citus) needs beyond the ones always checked: policies read only the
+	// tenant column (TK601) and every tenant column has the type of the
+	// tenants key (TK602). Keys and foreign keys need nothing more: TK301,
+	// TK302 and TK304 already require the tenant column in each of them.
+	CitusReady bool
 }
 
 func (c *Config) defaults() {
@@ -128,6 +153,7 @@ func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
 		c.checkPartitions,
 		c.checkAppRole,
 		c.checkIndexes,
+		c.checkCitusTypes,
 	} {
 		if err := check(ctx); err != nil {
 			return nil, err
@@ -258,14 +284,67 @@ func normalize(expr string) string {
 	return strings.ToLower(strings.Join(strings.Fields(expr), ""))
 }
 
-// RunURL connects to url and runs the checks. The connection needs no
-// privileges beyond reading the catalog; connect as the app role itself to
-// see exactly what it is allowed.
-func RunURL(ctx context.Context, url string, cfg Config) ([]Finding, error) {
+// Report is the outcome of one audit: the tenant-owned tables it found and
+// the findings, ordered as [Run] orders them.
+type Report struct {
+	TenantTables []string  `json:"tenant_tables"` // schema.name of each tenant-owned table
+	Findings     []Finding `json:"findings"`      // never nil, so JSON shows []
+}
+
+// Clean reports whether the audit found nothing.
+func (r Report) Clean() bool { return len(r.Findings) == 0 }
+
+// ReportURL connects to url, finds the tenant-owned tables and runs the
+// checks. The connection needs no privileges beyond reading the catalog;
+// connect as the app role itself to see exactly what it is allowed.
+func ReportURL(ctx context.Context, url string, cfg Config) (Report, error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("audit: connect: %w", err)
+		return Report{}, fmt.Errorf("audit: connect: %w", err)
 	}
 	defer conn.Close(ctx)
-	return Run(ctx, conn, cfg)
+	tables, err := TenantTables(ctx, conn, cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{TenantTables: make([]string, len(tables)), Findings: []Finding{}}
+	for i, t := range tables {
+		r.TenantTables[i] = t.String()
+	}
+	findings, err := Run(ctx, conn, cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Findings = append(r.Findings, findings...)
+	return r, nil
+}
+
+// RunURL connects to url and runs the checks, as [ReportURL] does.
+func RunURL(ctx context.Context, url string, cfg Config) ([]Finding, error) {
+	r, err := ReportURL(ctx, url, cfg)
+	return r.Findings, err
+}
+
+// WriteText writes the report for a person: each finding with its fix, then
+// a summary line.
+func (r Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	counts := map[Severity]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+		fmt.Fprintf(&b, "%s\n    fix: %s\n\n", f, strings.ReplaceAll(f.Fix, "\n", "\n         "))
+	}
+	if r.Clean() {
+		fmt.Fprintf(&b, "clean: %d tenant-owned tables, no findings\n", len(r.TenantTables))
+	} else {
+		var parts []string
+		for _, s := range []Severity{Critical, High, Medium, Low} {
+			if counts[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+			}
+		}
+		fmt.Fprintf(&b, "%d finding(s) (%s) in %d tenant-owned tables\n", len(r.Findings), strings.Join(parts, ", "), len(r.TenantTables))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -81,7 +81,7 @@ type serviceBody struct {
 }
 
 type createServiceInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
 	Body           serviceBody
 }
 
@@ -111,7 +111,7 @@ type serviceStateInput struct {
 
 type cloneServiceInput struct {
 	ID             string `path:"id" format:"uuid"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
 	Body           struct {
 		Slug string `json:"slug" minLength:"1" maxLength:"80" pattern:"^[a-z0-9]+(-[a-z0-9]+)*$"`
 		Name string `json:"name" minLength:"1" maxLength:"200"`

@@ -49,10 +49,6 @@ func requestHeader(ctx context.Context) http.Header {
 	return h
 }
 
-// idempotencyDoc documents the Idempotency-Key input field that every
-// creating operation declares (the wrapper reads the header itself).
-const idempotencyDoc = "Retry-safe creation: a request repeated with the same key and payload gets the original response."
-
 // idempotent makes a creating operation honour Idempotency-Key (see
 // package idempotency). The request is identified by its operation and its
 // input (path, query and body as decoded); the recorded response is the

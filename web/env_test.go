@@ -77,7 +77,6 @@ func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...env
 	sk, _ := auth.ParseSessionKeys(e.sessionKey)
 	gk, _ := auth.ParseSignatureKeys(e.sigKey)
 	e.srv = httptest.NewUnstartedServer(nil)
-	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
 	e.srv.Listener.Close()
 	// Listen on 127.0.0.1 only: browsers resolve *.localhost there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -85,7 +84,7 @@ func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...env
 		t.Fatal(err)
 	}
 	e.srv.Listener = ln
-	_, port, _ = net.SplitHostPort(ln.Addr().String())
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	urls := auth.URLs{Scheme: "http", Host: base + ":" + port}
 	cfg := auth.Config{
 		Store: e.store, Hasher: e.hasher, Tokens: auth.NewTokens(sk, urls.Apex("")), Signer: auth.NewSigner(gk),

@@ -15,6 +15,6 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "tenantkit:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }

@@ -21,6 +21,8 @@ Commands:
   serve      run the HTTP server against the configured databases
   migrate    apply pending migrations as the owner role (OWNER_DATABASE_URL)
   bootstrap  create the database roles and the database (needs a superuser URL)
+  audit      check any PostgreSQL database for the rules tenant isolation needs
+  adopt      plan (--dry-run) or apply (--apply) the migration that puts a database under tenant isolation
   version    print the version
 
 Run 'tenantkit <command> -h' for a command's flags. Configuration comes from
@@ -45,6 +47,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "bootstrap":
 		return runBootstrap(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "adopt":
+		return runAdopt(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tenantkit", version)
 		return nil

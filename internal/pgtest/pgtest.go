@@ -217,9 +217,19 @@ type DB struct {
 // New returns a fresh migrated database for tb, dropped when tb ends.
 func New(tb testing.TB) *DB {
 	tb.Helper()
+	return newDB(tb, "")
+}
+
+// newDB clones a database for tb from template, or from the migrated
+// template when template is "".
+func newDB(tb testing.TB, template string) *DB {
+	tb.Helper()
 	once.Do(func() { srv, srvErr = start() })
 	if srvErr != nil {
 		tb.Fatalf("pgtest: %v", srvErr)
+	}
+	if template == "" {
+		template = srv.template
 	}
 	ctx := context.Background()
 	var b [6]byte
@@ -231,7 +241,7 @@ func New(tb testing.TB) *DB {
 	}
 	defer admin.Close(ctx)
 	stmt := fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
-		pgx.Identifier{name}.Sanitize(), pgx.Identifier{srv.template}.Sanitize(), pgx.Identifier{schema.OwnerRole}.Sanitize())
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize(), pgx.Identifier{schema.OwnerRole}.Sanitize())
 	if _, err := admin.Exec(ctx, stmt); err != nil {
 		tb.Fatalf("pgtest: create database: %v", err)
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 type target struct {
-	src, importPath, alias, pkg, out, prefix string
+	src, importPath, pkg, out, prefix string
 }
 
 func main() {

@@ -181,6 +181,7 @@ GRANT SELECT, INSERT ON audit_log TO tenantkit_platform;
 
 -- +goose Down
 DROP TABLE audit_log;
+DROP POLICY app_tenant_members ON accounts;
 ALTER TABLE accounts DROP CONSTRAINT accounts_default_membership_fkey;
 DROP TABLE members;
 DROP TABLE platform_audit_log;

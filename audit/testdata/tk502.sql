@@ -1,0 +1,2 @@
+-- expect: TK502 role :app
+ALTER ROLE :"app" BYPASSRLS;

@@ -1,0 +1,2 @@
+-- expect: TK504 public.tasks
+GRANT TRUNCATE ON tasks TO :"app";

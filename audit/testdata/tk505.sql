@@ -1,0 +1,2 @@
+-- expect: TK505 public.tasks
+GRANT REFERENCES (project_id) ON tasks TO :"app";

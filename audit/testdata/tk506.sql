@@ -1,0 +1,2 @@
+-- expect: TK506 schema public
+GRANT CREATE ON SCHEMA public TO :"app";

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tenantkit/tenantkit/audit"
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/store"
+)
+
+// runCLI runs tenantkit with args and returns its exit status and output.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, &out, &errb)
+	return exitCode(err), out.String(), errb.String()
+}
+
+// demoDatabase returns a migrated database holding the demo tenants.
+func demoDatabase(t *testing.T) *pgtest.DB {
+	t.Helper()
+	db := pgtest.New(t)
+	st, err := store.Open(context.Background(), store.Config{AppURL: db.AppURL, PlatformURL: db.PlatformURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fast := auth.NewHasher(auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
+	if _, err := demo.Seed(context.Background(), st, fast, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestAuditCommand(t *testing.T) {
+	db := demoDatabase(t)
+
+	t.Run("DemoDatabaseIsClean", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "audit", "--database-url", db.AppURL, "--citus-ready")
+		if code != 0 || !strings.HasPrefix(out, "clean: ") {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
+	t.Run("JSONOfACleanDatabase", func(t *testing.T) {
+		code, out, _ := runCLI(t, "audit", "--database-url", db.AppURL, "--format", "json")
+		var got struct {
+			Clean bool `json:"clean"`
+			audit.Report
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if code != 0 || !got.Clean || got.Findings == nil || len(got.Findings) != 0 || len(got.TenantTables) < 10 {
+			t.Fatalf("exit %d: %+v", code, got)
+		}
+	})
+
+	t.Run("WithoutTheGlobalTablesAllowed", func(t *testing.T) {
+		// The default allow-list is what keeps tenantkit's own global
+		// tables out: another list replaces it, and they are found.
+		code, out, _ := runCLI(t, "audit", "--database-url", db.AppURL, "--allow-global", "accounts")
+		if code != 1 || !strings.Contains(out, "public.tenant_domains") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("BrokenDatabaseExitsOneAndNamesTheObject", func(t *testing.T) {
+		broken := demoDatabase(t)
+		owner := pgtest.Connect(t, broken.OwnerURL)
+		if _, err := owner.Exec(context.Background(), "ALTER TABLE bookings NO FORCE ROW LEVEL SECURITY"); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runCLI(t, "audit", "--database-url", broken.AppURL, "--format", "json")
+		var got audit.Report
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if code != 1 || len(got.Findings) != 1 || got.Findings[0].Code != "TK202" || got.Findings[0].Object != "public.bookings" ||
+			!strings.Contains(got.Findings[0].Fix, `FORCE ROW LEVEL SECURITY`) {
+			t.Fatalf("exit %d: %+v\n%s", code, got, errOut)
+		}
+		code, out, _ = runCLI(t, "audit", "--database-url", broken.AppURL)
+		if code != 1 || !strings.Contains(out, "TK202 high     public.bookings") || !strings.Contains(out, "1 finding(s) (1 high)") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("CannotRunExitsTwo", func(t *testing.T) {
+		for name, args := range map[string][]string{
+			"NoDatabase":    {"audit"},
+			"BadFormat":     {"audit", "--database-url", db.AppURL, "--format", "xml"},
+			"UnknownFlag":   {"audit", "--database-url", db.AppURL, "--strict"},
+			"UnknownRole":   {"audit", "--database-url", db.AppURL, "--app-role", "nobody"},
+			"Unreachable":   {"audit", "--database-url", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"},
+			"ExtraArgument": {"audit", "--database-url", db.AppURL, "public"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				if code, out, errOut := runCLI(t, args...); code != 2 {
+					t.Fatalf("exit %d\n%s%s", code, out, errOut)
+				}
+			})
+		}
+	})
+
+	t.Run("HelpExitsZero", func(t *testing.T) {
+		if code, _, errOut := runCLI(t, "audit", "-h"); code != 0 || !strings.Contains(errOut, "-citus-ready") {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+	})
+}
