@@ -33,6 +33,15 @@ import (
 //     the same body. tenant_id is never accepted from a client: unknown
 //     fields are refused (422).
 //   - CSV exports stream a page at a time.
+//   - Path parameters name resources so a client (and the isolation probe)
+//     can find them: in /api/things/{id}/parts/{part_id}, {id} is an item id
+//     of the list GET /api/things, {part_id} an item id of the list
+//     GET /api/things/{id}/parts, each answering {"items": [{"id": …}]} to
+//     a member with the operation's minimum role. Body fields naming another
+//     resource end in _id (format uuid).
+//   - Portal operations (role client) live under /api/portal/... and serve
+//     only the signed-in client's own records; public operations (no
+//     sign-in) under /api/public/....
 
 // page is the body of every list operation.
 type page[T any] struct {
