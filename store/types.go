@@ -10,12 +10,14 @@ type (
 	AvailabilityException             = db.AvailabilityException
 	AvailabilityRule                  = db.AvailabilityRule
 	Booking                           = db.Booking
+	BookingSetting                    = db.BookingSetting
 	CheckAccountSessionParams         = db.CheckAccountSessionParams
 	CheckAccountSessionRow            = db.CheckAccountSessionRow
 	CheckSessionParams                = db.CheckSessionParams
 	CheckSessionRow                   = db.CheckSessionRow
 	ClaimIdempotencyKeyParams         = db.ClaimIdempotencyKeyParams
 	ClientPreference                  = db.ClientPreference
+	CommunicationSetting              = db.CommunicationSetting
 	CompleteIdempotencyKeyParams      = db.CompleteIdempotencyKeyParams
 	CreateAvailabilityExceptionParams = db.CreateAvailabilityExceptionParams
 	CreateAvailabilityRuleParams      = db.CreateAvailabilityRuleParams
@@ -69,6 +71,7 @@ type (
 	MarkIdempotencyKeyCommittedParams = db.MarkIdempotencyKeyCommittedParams
 	MarkInvitationAcceptedParams      = db.MarkInvitationAcceptedParams
 	Member                            = db.Member
+	OrganizationSetting               = db.OrganizationSetting
 	PeekOpenInvitationParams          = db.PeekOpenInvitationParams
 	Post                              = db.Post
 	ReactivateMemberParams            = db.ReactivateMemberParams
@@ -79,6 +82,7 @@ type (
 	RevokeInvitationParams            = db.RevokeInvitationParams
 	RevokeMemberSessionsParams        = db.RevokeMemberSessionsParams
 	RevokeSessionParams               = db.RevokeSessionParams
+	SecuritySetting                   = db.SecuritySetting
 	Service                           = db.Service
 	ServiceRequest                    = db.ServiceRequest
 	ServiceRequestComment             = db.ServiceRequestComment

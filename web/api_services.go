@@ -54,7 +54,7 @@ type serviceOutput struct {
 }
 
 func serviceOut(s catalog.Service) *serviceOutput {
-	return &serviceOutput{ETag: etag(s.Version), Body: serviceViewOf(s)}
+	return &serviceOutput{ETag: etag(int64(s.Version)), Body: serviceViewOf(s)}
 }
 
 type serviceListInput struct {
@@ -283,7 +283,7 @@ func (s *Server) handleUpdateService(ctx context.Context, in *updateServiceInput
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	v, err := ifMatch(in.IfMatch)
+	v, err := serviceVersion(in.IfMatch)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
@@ -304,7 +304,7 @@ func (s *Server) serviceState(change func(context.Context, uuid.UUID, *int32) (c
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		v, err := ifMatch(in.IfMatch)
+		v, err := serviceVersion(in.IfMatch)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -438,6 +438,19 @@ func (s *Server) handlePublicServices(ctx context.Context, _ *struct{}) (*public
 			DurationMinutes: it.DurationMinutes, PriceMinor: it.PriceMinor, Currency: it.Currency})
 	}
 	return out, nil
+}
+
+// serviceVersion parses If-Match for a service, whose versions are int32.
+func serviceVersion(h string) (*int32, error) {
+	v, err := ifMatch(h)
+	if v == nil || err != nil {
+		return nil, err
+	}
+	if *v > 1<<31-1 {
+		return nil, &tenant.Error{Code: tenant.CodePreconditionFailed, Message: "If-Match does not name a version of this resource"}
+	}
+	v32 := int32(*v)
+	return &v32, nil
 }
 
 // publicScope returns ctx scoped to the tenant whose host served a public

@@ -108,21 +108,20 @@ func idempotent[I, O any](s *Server, operation string, h func(context.Context, *
 }
 
 // etag is the entity tag of a resource version.
-func etag(version int32) string { return `"v` + strconv.Itoa(int(version)) + `"` }
+func etag(version int64) string { return `"v` + strconv.FormatInt(version, 10) + `"` }
 
 // ifMatch parses an If-Match header: nil when absent or "*" (any version),
 // else the version the client last saw. A tag that is not one of ours
 // cannot match and fails with 412.
-func ifMatch(h string) (*int32, error) {
+func ifMatch(h string) (*int64, error) {
 	h = strings.TrimSpace(h)
 	if h == "" || h == "*" {
 		return nil, nil
 	}
 	h = strings.TrimPrefix(h, "W/")
 	if v, ok := strings.CutPrefix(strings.Trim(h, `"`), "v"); ok {
-		if n, err := strconv.ParseInt(v, 10, 32); err == nil && n > 0 {
-			n32 := int32(n)
-			return &n32, nil
+		if n, err := strconv.ParseInt(v, 10, 63); err == nil && n >= 0 {
+			return &n, nil
 		}
 	}
 	return nil, &tenant.Error{Code: tenant.CodePreconditionFailed, Message: "If-Match does not name a version of this resource"}

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -45,6 +46,7 @@ type Deps struct {
 	DB          Pinger
 	Auth        *auth.Service
 	Catalog     *catalog.Catalog
+	Settings    *settings.Service
 	Idempotency *idempotency.Keys
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
 	CursorKey []byte
@@ -60,6 +62,7 @@ type Server struct {
 	db             Pinger
 	auth           *auth.Service
 	catalog        *catalog.Catalog
+	settings       *settings.Service
 	idem           *idempotency.Keys
 	cursors        cursorCodec
 	logger         *slog.Logger
@@ -100,7 +103,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{
-		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, idem: deps.Idempotency,
+		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, settings: deps.Settings, idem: deps.Idempotency,
 		cursors: cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
 		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
 		metrics:        newMetrics(),
@@ -116,6 +119,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerAuth()
 	s.registerMembers()
 	s.registerServices()
+	s.registerSettings()
 	s.registerPages()
 	// Served ahead of host resolution, on any host.
 	s.routes = append(s.routes,

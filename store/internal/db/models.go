@@ -83,6 +83,18 @@ type Booking struct {
 	UpdatedAt                 time.Time
 }
 
+type BookingSetting struct {
+	TenantID                  uuid.UUID
+	LeadTimeMinutes           *int32
+	BufferMinutes             *int32
+	CancellationNoticeMinutes *int32
+	RescheduleNoticeMinutes   *int32
+	MaxAdvanceDays            *int32
+	SlotIntervalMinutes       *int32
+	Version                   int64
+	UpdatedAt                 time.Time
+}
+
 type ClientPreference struct {
 	TenantID               uuid.UUID
 	MemberID               uuid.UUID
@@ -92,6 +104,17 @@ type ClientPreference struct {
 	Phone                  string
 	Notes                  string
 	UpdatedAt              time.Time
+}
+
+type CommunicationSetting struct {
+	TenantID              uuid.UUID
+	SenderName            *string
+	ReplyToEmail          *string
+	NotifyStaffOnRequest  *bool
+	NotifyClientOnBooking *bool
+	EmailFooter           *string
+	Version               int64
+	UpdatedAt             time.Time
 }
 
 type Expense struct {
@@ -150,6 +173,19 @@ type Member struct {
 	UpdatedAt   time.Time
 }
 
+type OrganizationSetting struct {
+	TenantID     uuid.UUID
+	DisplayName  *string
+	TimeZone     *string
+	Locale       *string
+	Currency     *string
+	WeekStartsOn *int16
+	ContactEmail *string
+	ContactPhone *string
+	Version      int64
+	UpdatedAt    time.Time
+}
+
 type Post struct {
 	TenantID       uuid.UUID
 	ID             uuid.UUID
@@ -162,6 +198,16 @@ type Post struct {
 	AuthorMemberID *uuid.UUID
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+type SecuritySetting struct {
+	TenantID               uuid.UUID
+	SessionLifetimeMinutes *int32
+	IdleTimeoutMinutes     *int32
+	PasswordMinLength      *int32
+	AllowedEmailDomains    []string
+	Version                int64
+	UpdatedAt              time.Time
 }
 
 type Service struct {

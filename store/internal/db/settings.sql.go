@@ -11,6 +11,27 @@ import (
 	"github.com/google/uuid"
 )
 
+const getBookingOverrides = `-- name: GetBookingOverrides :one
+SELECT tenant_id, lead_time_minutes, buffer_minutes, cancellation_notice_minutes, reschedule_notice_minutes, max_advance_days, slot_interval_minutes, version, updated_at FROM booking_settings WHERE tenant_id = $1
+`
+
+func (q *Queries) GetBookingOverrides(ctx context.Context, tenantID uuid.UUID) (BookingSetting, error) {
+	row := q.db.QueryRow(ctx, getBookingOverrides, tenantID)
+	var i BookingSetting
+	err := row.Scan(
+		&i.TenantID,
+		&i.LeadTimeMinutes,
+		&i.BufferMinutes,
+		&i.CancellationNoticeMinutes,
+		&i.RescheduleNoticeMinutes,
+		&i.MaxAdvanceDays,
+		&i.SlotIntervalMinutes,
+		&i.Version,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getBookingSettings = `-- name: GetBookingSettings :one
 SELECT coalesce(s.lead_time_minutes, d.lead_time_minutes)::int                     AS lead_time_minutes,
        coalesce(s.buffer_minutes, d.buffer_minutes)::int                           AS buffer_minutes,
@@ -48,6 +69,26 @@ func (q *Queries) GetBookingSettings(ctx context.Context, tenantID uuid.UUID) (G
 	return i, err
 }
 
+const getCommunicationOverrides = `-- name: GetCommunicationOverrides :one
+SELECT tenant_id, sender_name, reply_to_email, notify_staff_on_request, notify_client_on_booking, email_footer, version, updated_at FROM communication_settings WHERE tenant_id = $1
+`
+
+func (q *Queries) GetCommunicationOverrides(ctx context.Context, tenantID uuid.UUID) (CommunicationSetting, error) {
+	row := q.db.QueryRow(ctx, getCommunicationOverrides, tenantID)
+	var i CommunicationSetting
+	err := row.Scan(
+		&i.TenantID,
+		&i.SenderName,
+		&i.ReplyToEmail,
+		&i.NotifyStaffOnRequest,
+		&i.NotifyClientOnBooking,
+		&i.EmailFooter,
+		&i.Version,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getCommunicationSettings = `-- name: GetCommunicationSettings :one
 SELECT coalesce(s.sender_name, d.sender_name)::text                           AS sender_name,
        coalesce(s.reply_to_email, d.reply_to_email)::text                     AS reply_to_email,
@@ -78,6 +119,30 @@ func (q *Queries) GetCommunicationSettings(ctx context.Context, tenantID uuid.UU
 		&i.NotifyClientOnBooking,
 		&i.EmailFooter,
 		&i.Version,
+	)
+	return i, err
+}
+
+const getOrganizationOverrides = `-- name: GetOrganizationOverrides :one
+
+SELECT tenant_id, display_name, time_zone, locale, currency, week_starts_on, contact_email, contact_phone, version, updated_at FROM organization_settings WHERE tenant_id = $1
+`
+
+// The tenant's own rows (its overrides; NULL = the platform default).
+func (q *Queries) GetOrganizationOverrides(ctx context.Context, tenantID uuid.UUID) (OrganizationSetting, error) {
+	row := q.db.QueryRow(ctx, getOrganizationOverrides, tenantID)
+	var i OrganizationSetting
+	err := row.Scan(
+		&i.TenantID,
+		&i.DisplayName,
+		&i.TimeZone,
+		&i.Locale,
+		&i.Currency,
+		&i.WeekStartsOn,
+		&i.ContactEmail,
+		&i.ContactPhone,
+		&i.Version,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
@@ -126,6 +191,25 @@ func (q *Queries) GetOrganizationSettings(ctx context.Context, tenantID uuid.UUI
 	return i, err
 }
 
+const getSecurityOverrides = `-- name: GetSecurityOverrides :one
+SELECT tenant_id, session_lifetime_minutes, idle_timeout_minutes, password_min_length, allowed_email_domains, version, updated_at FROM security_settings WHERE tenant_id = $1
+`
+
+func (q *Queries) GetSecurityOverrides(ctx context.Context, tenantID uuid.UUID) (SecuritySetting, error) {
+	row := q.db.QueryRow(ctx, getSecurityOverrides, tenantID)
+	var i SecuritySetting
+	err := row.Scan(
+		&i.TenantID,
+		&i.SessionLifetimeMinutes,
+		&i.IdleTimeoutMinutes,
+		&i.PasswordMinLength,
+		&i.AllowedEmailDomains,
+		&i.Version,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getSecuritySettings = `-- name: GetSecuritySettings :one
 SELECT coalesce(s.session_lifetime_minutes, d.session_lifetime_minutes)::int AS session_lifetime_minutes,
        coalesce(s.idle_timeout_minutes, d.idle_timeout_minutes)::int         AS idle_timeout_minutes,
@@ -168,6 +252,7 @@ SET lead_time_minutes = excluded.lead_time_minutes, buffer_minutes = excluded.bu
     reschedule_notice_minutes = excluded.reschedule_notice_minutes,
     max_advance_days = excluded.max_advance_days, slot_interval_minutes = excluded.slot_interval_minutes,
     version = s.version + 1, updated_at = now()
+WHERE $8::bigint IS NULL OR s.version = $8::bigint
 RETURNING s.version
 `
 
@@ -179,6 +264,7 @@ type UpsertBookingSettingsParams struct {
 	RescheduleNoticeMinutes   *int32
 	MaxAdvanceDays            *int32
 	SlotIntervalMinutes       *int32
+	ExpectedVersion           *int64
 }
 
 func (q *Queries) UpsertBookingSettings(ctx context.Context, arg UpsertBookingSettingsParams) (int64, error) {
@@ -190,6 +276,7 @@ func (q *Queries) UpsertBookingSettings(ctx context.Context, arg UpsertBookingSe
 		arg.RescheduleNoticeMinutes,
 		arg.MaxAdvanceDays,
 		arg.SlotIntervalMinutes,
+		arg.ExpectedVersion,
 	)
 	var version int64
 	err := row.Scan(&version)
@@ -206,6 +293,7 @@ SET sender_name = excluded.sender_name, reply_to_email = excluded.reply_to_email
     notify_staff_on_request = excluded.notify_staff_on_request,
     notify_client_on_booking = excluded.notify_client_on_booking, email_footer = excluded.email_footer,
     version = s.version + 1, updated_at = now()
+WHERE $7::bigint IS NULL OR s.version = $7::bigint
 RETURNING s.version
 `
 
@@ -216,6 +304,7 @@ type UpsertCommunicationSettingsParams struct {
 	NotifyStaffOnRequest  *bool
 	NotifyClientOnBooking *bool
 	EmailFooter           *string
+	ExpectedVersion       *int64
 }
 
 func (q *Queries) UpsertCommunicationSettings(ctx context.Context, arg UpsertCommunicationSettingsParams) (int64, error) {
@@ -226,6 +315,7 @@ func (q *Queries) UpsertCommunicationSettings(ctx context.Context, arg UpsertCom
 		arg.NotifyStaffOnRequest,
 		arg.NotifyClientOnBooking,
 		arg.EmailFooter,
+		arg.ExpectedVersion,
 	)
 	var version int64
 	err := row.Scan(&version)
@@ -242,18 +332,20 @@ SET display_name = excluded.display_name, time_zone = excluded.time_zone, locale
     currency = excluded.currency, week_starts_on = excluded.week_starts_on,
     contact_email = excluded.contact_email, contact_phone = excluded.contact_phone,
     version = s.version + 1, updated_at = now()
+WHERE $9::bigint IS NULL OR s.version = $9::bigint
 RETURNING s.version
 `
 
 type UpsertOrganizationSettingsParams struct {
-	TenantID     uuid.UUID
-	DisplayName  *string
-	TimeZone     *string
-	Locale       *string
-	Currency     *string
-	WeekStartsOn *int16
-	ContactEmail *string
-	ContactPhone *string
+	TenantID        uuid.UUID
+	DisplayName     *string
+	TimeZone        *string
+	Locale          *string
+	Currency        *string
+	WeekStartsOn    *int16
+	ContactEmail    *string
+	ContactPhone    *string
+	ExpectedVersion *int64
 }
 
 func (q *Queries) UpsertOrganizationSettings(ctx context.Context, arg UpsertOrganizationSettingsParams) (int64, error) {
@@ -266,6 +358,7 @@ func (q *Queries) UpsertOrganizationSettings(ctx context.Context, arg UpsertOrga
 		arg.WeekStartsOn,
 		arg.ContactEmail,
 		arg.ContactPhone,
+		arg.ExpectedVersion,
 	)
 	var version int64
 	err := row.Scan(&version)
@@ -282,6 +375,7 @@ SET session_lifetime_minutes = excluded.session_lifetime_minutes,
     idle_timeout_minutes = excluded.idle_timeout_minutes, password_min_length = excluded.password_min_length,
     allowed_email_domains = excluded.allowed_email_domains,
     version = s.version + 1, updated_at = now()
+WHERE $6::bigint IS NULL OR s.version = $6::bigint
 RETURNING s.version
 `
 
@@ -291,6 +385,7 @@ type UpsertSecuritySettingsParams struct {
 	IdleTimeoutMinutes     *int32
 	PasswordMinLength      *int32
 	AllowedEmailDomains    []string
+	ExpectedVersion        *int64
 }
 
 func (q *Queries) UpsertSecuritySettings(ctx context.Context, arg UpsertSecuritySettingsParams) (int64, error) {
@@ -300,6 +395,7 @@ func (q *Queries) UpsertSecuritySettings(ctx context.Context, arg UpsertSecurity
 		arg.IdleTimeoutMinutes,
 		arg.PasswordMinLength,
 		arg.AllowedEmailDomains,
+		arg.ExpectedVersion,
 	)
 	var version int64
 	err := row.Scan(&version)

@@ -24,6 +24,7 @@ SET display_name = excluded.display_name, time_zone = excluded.time_zone, locale
     currency = excluded.currency, week_starts_on = excluded.week_starts_on,
     contact_email = excluded.contact_email, contact_phone = excluded.contact_phone,
     version = s.version + 1, updated_at = now()
+WHERE sqlc.narg(expected_version)::bigint IS NULL OR s.version = sqlc.narg(expected_version)::bigint
 RETURNING s.version;
 
 -- name: GetBookingSettings :one
@@ -48,6 +49,7 @@ SET lead_time_minutes = excluded.lead_time_minutes, buffer_minutes = excluded.bu
     reschedule_notice_minutes = excluded.reschedule_notice_minutes,
     max_advance_days = excluded.max_advance_days, slot_interval_minutes = excluded.slot_interval_minutes,
     version = s.version + 1, updated_at = now()
+WHERE sqlc.narg(expected_version)::bigint IS NULL OR s.version = sqlc.narg(expected_version)::bigint
 RETURNING s.version;
 
 -- name: GetSecuritySettings :one
@@ -69,6 +71,7 @@ SET session_lifetime_minutes = excluded.session_lifetime_minutes,
     idle_timeout_minutes = excluded.idle_timeout_minutes, password_min_length = excluded.password_min_length,
     allowed_email_domains = excluded.allowed_email_domains,
     version = s.version + 1, updated_at = now()
+WHERE sqlc.narg(expected_version)::bigint IS NULL OR s.version = sqlc.narg(expected_version)::bigint
 RETURNING s.version;
 
 -- name: GetCommunicationSettings :one
@@ -91,4 +94,19 @@ SET sender_name = excluded.sender_name, reply_to_email = excluded.reply_to_email
     notify_staff_on_request = excluded.notify_staff_on_request,
     notify_client_on_booking = excluded.notify_client_on_booking, email_footer = excluded.email_footer,
     version = s.version + 1, updated_at = now()
+WHERE sqlc.narg(expected_version)::bigint IS NULL OR s.version = sqlc.narg(expected_version)::bigint
 RETURNING s.version;
+
+-- The tenant's own rows (its overrides; NULL = the platform default).
+
+-- name: GetOrganizationOverrides :one
+SELECT * FROM organization_settings WHERE tenant_id = @tenant_id;
+
+-- name: GetBookingOverrides :one
+SELECT * FROM booking_settings WHERE tenant_id = @tenant_id;
+
+-- name: GetSecurityOverrides :one
+SELECT * FROM security_settings WHERE tenant_id = @tenant_id;
+
+-- name: GetCommunicationOverrides :one
+SELECT * FROM communication_settings WHERE tenant_id = @tenant_id;
