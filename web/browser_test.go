@@ -113,4 +113,18 @@ func TestBrowserSignInAndSwitch(t *testing.T) {
 	if !strings.HasPrefix(title, "Sign in") {
 		t.Fatalf("acme after the switch: %q", title)
 	}
+	// The API reference renders from the vendored Redoc, offline.
+	if err := chromedp.Do(ctx, chromedp.Navigate(acme+"/api/docs")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		body, _ := chromedp.Run(ctx, chromedp.Text("body"))
+		if strings.Contains(body, "tenantkit tenant API") && strings.Contains(body, "/api/services") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API reference did not render: %.500s", body)
+		}
+	}
+
 }

@@ -97,9 +97,10 @@ func withStrippedHeaders(next http.Handler) http.Handler {
 func withSecurityHeaders(baseDomain string, next http.Handler) http.Handler {
 	csp := "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
 		"frame-ancestors 'none'; base-uri 'none'; form-action 'self' " + baseDomain + ":* *." + baseDomain + ":*"
-	// The API reference page renders with Stoplight Elements from unpkg.
-	docsCSP := "default-src 'self'; script-src 'self' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; " +
-		"img-src 'self' data: https:; font-src 'self' https://unpkg.com; frame-ancestors 'none'"
+	// The API reference page renders with the vendored Redoc, which injects
+	// styles and runs its search in a blob worker.
+	docsCSP := "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+		"worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "private, no-store")

@@ -103,6 +103,7 @@ func (s *Server) registerPages() {
 		}
 		s.page(kind, http.MethodGet, "/static/", Public, http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
 		s.page(kind, http.MethodGet, "/{$}", Public, s.pageHome)
+		s.page(kind, http.MethodGet, "/api/docs", Public, s.pageAPIDocs)
 		s.page(kind, http.MethodPost, "/login", Public, s.pageLogin)
 		s.page(kind, http.MethodPost, "/logout", authenticated, s.pageLogout)
 		s.page(kind, http.MethodPost, "/switch", authenticated, s.pageSwitch)
@@ -122,6 +123,11 @@ func (s *Server) registerPages() {
 	if s.cfg.Outbox != nil {
 		s.page(hostApex, http.MethodGet, "/dev/outbox", Public, s.pageOutbox)
 	}
+}
+
+// pageAPIDocs renders the host's OpenAPI document as a readable reference.
+func (s *Server) pageAPIDocs(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "apidocs", pageData{Title: "API reference"})
 }
 
 func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {

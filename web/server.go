@@ -145,7 +145,8 @@ func (s *Server) newAPI(kind hostKind, mux *http.ServeMux, title, description st
 	config := huma.DefaultConfig(title, s.cfg.Version)
 	config.Info.Description = description
 	config.OpenAPIPath = "/api/openapi"
-	config.DocsPath = "/api/docs"
+	// The reference page is ours (pages.go): the vendored Redoc, no CDN.
+	config.DocsPath = ""
 	config.SchemasPath = "/api/schemas"
 	// No $schema fields or Link headers in responses.
 	config.CreateHooks = nil
