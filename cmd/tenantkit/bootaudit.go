@@ -15,17 +15,15 @@ import (
 // finding: a schema that lost a policy, a FORCE flag or a composite key
 // must not take traffic.
 func auditAtBoot(ctx context.Context, appURL string, logger *slog.Logger) error {
-	findings, err := audit.RunURL(ctx, appURL, audit.Config{AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables})
+	r, err := audit.ReportURL(ctx, appURL, audit.Config{AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables})
 	if err != nil {
 		return fmt.Errorf("boot audit: %w", err)
 	}
-	if len(findings) == 0 {
-		logger.InfoContext(ctx, "isolation audit clean")
+	if r.Clean() {
+		logger.InfoContext(ctx, "isolation audit clean", slog.Int("tenant_tables", len(r.TenantTables)))
 		return nil
 	}
 	var b strings.Builder
-	for _, f := range findings {
-		fmt.Fprintf(&b, "\n  %s\n    fix: %s", f, strings.ReplaceAll(f.Fix, "\n", "\n         "))
-	}
-	return fmt.Errorf("refusing to start: the isolation audit found %d problem(s) in the database:%s", len(findings), b.String())
+	_ = r.WriteText(&b)
+	return fmt.Errorf("refusing to start: the isolation audit found problems in the database:\n\n%s", b.String())
 }
