@@ -59,8 +59,17 @@ func newEnvWithParams(t testing.TB, params auth.PasswordParams, opts ...envOptio
 	return newEnvOn(t, baseDomain, params, opts...)
 }
 
+// newEnvWith changes the web configuration of the environment.
+func newEnvWith(t testing.TB, web func(*web.Config)) *env {
+	return newEnvOnWith(t, baseDomain, testParams, web)
+}
+
 // newEnvOn serves the apex base (tenants at {slug}.base).
 func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...envOption) *env {
+	return newEnvOnWith(t, base, params, nil, opts...)
+}
+
+func newEnvOnWith(t testing.TB, base string, params auth.PasswordParams, webCfg func(*web.Config), opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, base: base, db: pgtest.New(t), outbox: mailer.NewOutbox(50),
@@ -95,7 +104,11 @@ func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...env
 		o(&cfg)
 	}
 	e.auth = auth.NewService(cfg)
-	e.web = web.NewServer(web.Config{BaseDomain: base, URLs: urls, Outbox: e.outbox},
+	wc := web.Config{BaseDomain: base, URLs: urls, Outbox: e.outbox, TenantRate: -1, TenantInFlight: -1}
+	if webCfg != nil {
+		webCfg(&wc)
+	}
+	e.web = web.NewServer(wc,
 		web.Deps{DB: e.store, Auth: e.auth, Catalog: catalog.New(e.store), Settings: settings.New(e.store), Idempotency: idempotency.New(e.store),
 			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
 	e.srv.Config.Handler = e.web

@@ -39,6 +39,13 @@ type Config struct {
 	// Outbox, when set (in development), is shown at /dev/outbox on the
 	// apex host.
 	Outbox *mailer.Outbox
+	// TenantRate is the requests per second one tenant may send (per
+	// instance), with bursts of TenantBurst. Defaults to 50 and 100; a
+	// negative rate disables the limit.
+	TenantRate, TenantBurst int
+	// TenantInFlight is how many requests of one tenant may be in progress
+	// at once (per instance). Defaults to 32; negative disables it.
+	TenantInFlight int
 }
 
 // Deps are the services the HTTP layer calls.
@@ -74,6 +81,7 @@ type Server struct {
 	routes         []Route
 	metrics        *metrics
 	securityEvents *ratelimit.Limiter
+	limits         *tenantLimits
 	h              http.Handler
 }
 
@@ -102,12 +110,19 @@ func NewServer(cfg Config, deps Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.TenantRate == 0 {
+		cfg.TenantRate, cfg.TenantBurst = 50, 100
+	}
+	if cfg.TenantInFlight == 0 {
+		cfg.TenantInFlight = 32
+	}
 	s := &Server{
 		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, settings: deps.Settings, idem: deps.Idempotency,
 		cursors: cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
 		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
+		limits:         newTenantLimits(cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight),
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Auth)
 	s.tenantAPI = s.newAPI(hostTenant, s.tenantMux, "tenantkit tenant API",
@@ -189,7 +204,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h.kind == hostApex {
 		s.apexMux.ServeHTTP(rec, r)
 	} else {
-		s.tenantMux.ServeHTTP(rec, r)
+		s.limited(rec, r, h.tenant.ID, s.tenantMux)
 	}
 	s.metrics.requests.WithLabelValues(h.kind.String(), statusClass(rec.status)).Inc()
 }

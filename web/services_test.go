@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/web"
 )
 
 type svc struct {
@@ -406,4 +407,59 @@ func TestServicesExportAndPublicView(t *testing.T) {
 	if strings.Contains(string(acmePub.Body), "formula") {
 		t.Fatal("an inactive service is public")
 	}
+}
+
+// One tenant's flood is refused with 429 and Retry-After while another
+// tenant is served as usual.
+func TestTenantRateLimitIsPerTenant(t *testing.T) {
+	e := newEnvWith(t, func(c *web.Config) { c.TenantRate, c.TenantBurst = 1, 5 })
+	var last response
+	for range 10 {
+		if last = e.do(req{method: "GET", host: "acme", path: "/api/public/services"}); last.Status == 429 {
+			break
+		}
+	}
+	expectStatus(t, last, 429)
+	if last.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	expectStatus(t, e.do(req{method: "GET", host: "globex", path: "/api/public/services"}), 200)
+}
+
+// A tenant's requests in flight are capped: while one is held, the next is
+// refused, and other tenants are not affected.
+func TestTenantInFlightCap(t *testing.T) {
+	e := newEnvWith(t, func(c *web.Config) { c.TenantInFlight = 1 })
+	owner := e.login("acme", "owner@acme.test")
+	admin := pgtest.Connect(t, e.db.AdminURL)
+	ctx := context.Background()
+	tx, err := admin.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE services IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan response)
+	go func() { held <- e.do(req{method: "GET", host: "acme", path: "/api/services", sess: owner}) }()
+	// Wait until the held request waits on the lock inside PostgreSQL.
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var waiting int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first request never reached the lock")
+		}
+	}
+	// This one does not touch the locked table: only the cap can refuse it.
+	refused := e.do(req{method: "GET", host: "acme", path: "/api/auth/session", sess: owner})
+	expectStatus(t, refused, 429)
+	expectStatus(t, e.do(req{method: "GET", host: "globex", path: "/healthz"}), 200)
+	tx.Rollback(ctx)
+	expectStatus(t, <-held, 200)
+	expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/public/services"}), 200)
 }

@@ -93,6 +93,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	})
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
+		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight,
 	}, web.Deps{
 		DB: st, Auth: authSvc, Catalog: catalog.New(st), Settings: settings.New(st), Idempotency: idempotency.New(st),
 		CursorKey: sigKeys.Derive("cursor"), Logger: logger,

@@ -66,6 +66,13 @@ type Config struct {
 	SMTPUsername string `env:"SMTP_USERNAME"`
 	SMTPPassword string `env:"SMTP_PASSWORD"`
 	SMTPFrom     string `env:"SMTP_FROM" envDefault:"tenantkit <no-reply@localhost>"`
+	// TenantRate and TenantBurst limit the requests per second one tenant
+	// may send to this instance. Defaults to 50 and 100; negative disables.
+	TenantRate  int `env:"TENANT_RATE" envDefault:"50"`
+	TenantBurst int `env:"TENANT_BURST" envDefault:"100"`
+	// TenantInFlight caps one tenant's requests in progress on this
+	// instance. Defaults to 32; negative disables.
+	TenantInFlight int `env:"TENANT_IN_FLIGHT" envDefault:"32"`
 	// MetricsAddr serves Prometheus metrics on a separate listener, for
 	// operators only. Defaults to empty: off.
 	MetricsAddr string `env:"METRICS_ADDR"`
@@ -190,6 +197,8 @@ func envUsage() string {
   TENANT_SIG_KEYS        kid:base64 HMAC secrets, first signs (required by serve)
   PASSWORD_HASH_CONCURRENCY  argon2id hashes at once (default: CPUs)
   SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM  mail delivery
+  TENANT_RATE, TENANT_BURST  requests per second per tenant (default 50, burst 100)
+  TENANT_IN_FLIGHT       requests in progress per tenant (default 32)
   METRICS_ADDR           Prometheus metrics listener (default off)
 `
 }
