@@ -17,6 +17,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -46,6 +47,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Catalog     *catalog.Catalog
 	Idempotency *idempotency.Keys
+	Scheduling  *scheduling.Scheduler
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
 	CursorKey []byte
 	Logger    *slog.Logger
@@ -61,6 +63,7 @@ type Server struct {
 	auth           *auth.Service
 	catalog        *catalog.Catalog
 	idem           *idempotency.Keys
+	scheduling     *scheduling.Scheduler
 	cursors        cursorCodec
 	logger         *slog.Logger
 	hosts          *hostResolver
@@ -100,7 +103,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{
-		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, idem: deps.Idempotency,
+		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, idem: deps.Idempotency, scheduling: deps.Scheduling,
 		cursors: cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
 		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
 		metrics:        newMetrics(),
@@ -116,6 +119,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerAuth()
 	s.registerMembers()
 	s.registerServices()
+	s.registerScheduling()
 	s.registerPages()
 	// Served ahead of host resolution, on any host.
 	s.routes = append(s.routes,

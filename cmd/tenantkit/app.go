@@ -13,6 +13,7 @@ import (
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
@@ -93,7 +94,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
 	}, web.Deps{
-		DB: st, Auth: authSvc, Catalog: catalog.New(st), Idempotency: idempotency.New(st),
+		DB: st, Auth: authSvc, Catalog: catalog.New(st), Idempotency: idempotency.New(st), Scheduling: scheduling.New(st),
 		CursorKey: sigKeys.Derive("cursor"), Logger: logger,
 	})
 	a := &App{
