@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -120,31 +121,70 @@ func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) ([]Rule, *RuleK
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *RuleKey
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = &RuleKey{MemberID: last.MemberID, Weekday: last.Weekday, Start: last.Start, ID: last.ID}
-	}
+	out, next := trimPage(out, limit, func(r Rule) RuleKey {
+		return RuleKey{MemberID: r.MemberID, Weekday: r.Weekday, Start: r.Start, ID: r.ID}
+	})
 	return out, next, nil
 }
 
 // FindRuleByID returns one block of weekly hours. CodeNotFound if missing
 // or another tenant's.
 func (s *Scheduler) FindRuleByID(ctx context.Context, id uuid.UUID) (Rule, error) {
+	return readOne(ctx, s, errRuleNotFound, func(tx *store.Tx) (store.AvailabilityRule, error) {
+		return tx.GetAvailabilityRule(ctx, store.GetAvailabilityRuleParams{TenantID: tx.TenantID(), ID: id})
+	}, ruleOf)
+}
+
+// readOne reads one row for staff with get, CodeNotFound (notFound) when
+// there is none, and converts it.
+func readOne[R, T any](ctx context.Context, s *Scheduler, notFound error, get func(*store.Tx) (R, error), conv func(R) T) (T, error) {
+	var out T
 	if _, err := staffScope(ctx); err != nil {
-		return Rule{}, err
+		return out, err
 	}
-	var out Rule
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		r, err := tx.GetAvailabilityRule(ctx, store.GetAvailabilityRuleParams{TenantID: tx.TenantID(), ID: id})
+		r, err := get(tx)
 		if store.IsNotFound(err) {
-			return errRuleNotFound
+			return notFound
 		}
-		out = ruleOf(r)
-		return err
+		if err != nil {
+			return err
+		}
+		out = conv(r)
+		return nil
 	})
 	return out, err
+}
+
+// manageable refuses a member that is not live staff (CodeNotFound) or
+// whose hours the scope may not manage (CodeForbidden).
+func manageable(ctx context.Context, tx *store.Tx, scope tenant.Scope, memberID uuid.UUID) error {
+	if _, err := liveStaff(ctx, tx, memberID); err != nil {
+		return err
+	}
+	return mayManage(scope, memberID)
+}
+
+// removeHours deletes a rule or exception: lock returns the member whose
+// hours it is (CodeNotFound when missing), the scope must manage them.
+func (s *Scheduler) removeHours(ctx context.Context, kind string, lock func(*store.Tx) (uuid.UUID, error), del func(*store.Tx) error, id uuid.UUID) error {
+	scope, err := staffScope(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.InTenant(ctx, func(tx *store.Tx) error {
+		member, err := lock(tx)
+		if err != nil {
+			return err
+		}
+		if err := mayManage(scope, member); err != nil {
+			return err
+		}
+		if err := del(tx); err != nil {
+			return fmt.Errorf("delete %s: %w", kind, err)
+		}
+		return audit(ctx, tx, kind+".deleted", kind, id, map[string]any{"member_id": member})
+	})
 }
 
 // CreateRule adds a block of weekly hours to a live staff member
@@ -161,10 +201,7 @@ func (s *Scheduler) CreateRule(ctx context.Context, in RuleInput) (Rule, error) 
 	}
 	var out Rule
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if _, err := liveStaff(ctx, tx, in.MemberID); err != nil {
-			return err
-		}
-		if err := mayManage(scope, in.MemberID); err != nil {
+		if err := manageable(ctx, tx, scope, in.MemberID); err != nil {
 			return err
 		}
 		r, err := tx.CreateAvailabilityRule(ctx, store.CreateAvailabilityRuleParams{
@@ -180,16 +217,22 @@ func (s *Scheduler) CreateRule(ctx context.Context, in RuleInput) (Rule, error) 
 	return out, err
 }
 
-// lockRule locks a rule the scope may change.
-func lockRule(ctx context.Context, tx *store.Tx, scope tenant.Scope, id uuid.UUID) (store.AvailabilityRule, error) {
+// lockRule and lockException lock a row of hours; CodeNotFound when it
+// is missing or another tenant's.
+func lockRule(ctx context.Context, tx *store.Tx, id uuid.UUID) (store.AvailabilityRule, error) {
 	r, err := tx.LockAvailabilityRule(ctx, store.LockAvailabilityRuleParams{TenantID: tx.TenantID(), ID: id})
 	if store.IsNotFound(err) {
 		return r, errRuleNotFound
 	}
-	if err != nil {
-		return r, err
+	return r, err
+}
+
+func lockException(ctx context.Context, tx *store.Tx, id uuid.UUID) (store.AvailabilityException, error) {
+	e, err := tx.LockAvailabilityException(ctx, store.LockAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
+	if store.IsNotFound(err) {
+		return e, errExceptionNotFound
 	}
-	return r, mayManage(scope, r.MemberID)
+	return e, err
 }
 
 // UpdateRule changes a block of weekly hours, under the rules of
@@ -201,8 +244,11 @@ func (s *Scheduler) UpdateRule(ctx context.Context, id uuid.UUID, u RuleUpdate) 
 	}
 	var out Rule
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		cur, err := lockRule(ctx, tx, scope, id)
+		cur, err := lockRule(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := mayManage(scope, cur.MemberID); err != nil {
 			return err
 		}
 		in := RuleInput{MemberID: cur.MemberID, Weekday: int(cur.Weekday), Start: clockOf(cur.StartTime), End: clockOf(cur.EndTime)}
@@ -234,20 +280,13 @@ func (s *Scheduler) UpdateRule(ctx context.Context, id uuid.UUID, u RuleUpdate) 
 // DeleteRule removes a block of weekly hours, under the rules of
 // CreateRule. Existing bookings stay.
 func (s *Scheduler) DeleteRule(ctx context.Context, id uuid.UUID) error {
-	scope, err := staffScope(ctx)
-	if err != nil {
+	return s.removeHours(ctx, "availability_rule", func(tx *store.Tx) (uuid.UUID, error) {
+		r, err := lockRule(ctx, tx, id)
+		return r.MemberID, err
+	}, func(tx *store.Tx) error {
+		_, err := tx.DeleteAvailabilityRule(ctx, store.DeleteAvailabilityRuleParams{TenantID: tx.TenantID(), ID: id})
 		return err
-	}
-	return s.store.InTenant(ctx, func(tx *store.Tx) error {
-		r, err := lockRule(ctx, tx, scope, id)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.DeleteAvailabilityRule(ctx, store.DeleteAvailabilityRuleParams{TenantID: tx.TenantID(), ID: id}); err != nil {
-			return err
-		}
-		return audit(ctx, tx, "availability_rule.deleted", "availability_rule", id, map[string]any{"member_id": r.MemberID})
-	})
+	}, id)
 }
 
 // Exception is a change of one date of a staff member's hours.
@@ -393,31 +432,16 @@ func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Ex
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *ExceptionKey
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = &ExceptionKey{Date: last.Date.String(), ID: last.ID}
-	}
+	out, next := trimPage(out, limit, func(e Exception) ExceptionKey { return ExceptionKey{Date: e.Date.String(), ID: e.ID} })
 	return out, next, nil
 }
 
 // FindExceptionByID returns one date exception. CodeNotFound if missing or
 // another tenant's.
 func (s *Scheduler) FindExceptionByID(ctx context.Context, id uuid.UUID) (Exception, error) {
-	if _, err := staffScope(ctx); err != nil {
-		return Exception{}, err
-	}
-	var out Exception
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		e, err := tx.GetAvailabilityException(ctx, store.GetAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
-		if store.IsNotFound(err) {
-			return errExceptionNotFound
-		}
-		out = exceptionOf(e)
-		return err
-	})
-	return out, err
+	return readOne(ctx, s, errExceptionNotFound, func(tx *store.Tx) (store.AvailabilityException, error) {
+		return tx.GetAvailabilityException(ctx, store.GetAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
+	}, exceptionOf)
 }
 
 // CreateException adds a date exception to a live staff member, under the
@@ -433,10 +457,7 @@ func (s *Scheduler) CreateException(ctx context.Context, in ExceptionInput) (Exc
 	available, start, end := exceptionParams(in)
 	var out Exception
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if _, err := liveStaff(ctx, tx, in.MemberID); err != nil {
-			return err
-		}
-		if err := mayManage(scope, in.MemberID); err != nil {
+		if err := manageable(ctx, tx, scope, in.MemberID); err != nil {
 			return err
 		}
 		e, err := tx.CreateAvailabilityException(ctx, store.CreateAvailabilityExceptionParams{
@@ -461,10 +482,7 @@ func (s *Scheduler) UpdateException(ctx context.Context, id uuid.UUID, u Excepti
 	}
 	var out Exception
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		row, err := tx.LockAvailabilityException(ctx, store.LockAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
-		if store.IsNotFound(err) {
-			return errExceptionNotFound
-		}
+		row, err := lockException(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -515,24 +533,11 @@ func (s *Scheduler) UpdateException(ctx context.Context, id uuid.UUID, u Excepti
 // DeleteException removes a date exception, under the rules of
 // CreateRule.
 func (s *Scheduler) DeleteException(ctx context.Context, id uuid.UUID) error {
-	scope, err := staffScope(ctx)
-	if err != nil {
+	return s.removeHours(ctx, "availability_exception", func(tx *store.Tx) (uuid.UUID, error) {
+		e, err := lockException(ctx, tx, id)
+		return e.MemberID, err
+	}, func(tx *store.Tx) error {
+		_, err := tx.DeleteAvailabilityException(ctx, store.DeleteAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
 		return err
-	}
-	return s.store.InTenant(ctx, func(tx *store.Tx) error {
-		row, err := tx.LockAvailabilityException(ctx, store.LockAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
-		if store.IsNotFound(err) {
-			return errExceptionNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if err := mayManage(scope, row.MemberID); err != nil {
-			return err
-		}
-		if _, err := tx.DeleteAvailabilityException(ctx, store.DeleteAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id}); err != nil {
-			return err
-		}
-		return audit(ctx, tx, "availability_exception.deleted", "availability_exception", id, map[string]any{"member_id": row.MemberID})
-	})
+	}, id)
 }

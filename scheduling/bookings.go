@@ -341,13 +341,9 @@ func (s *Scheduler) FindMyBooking(ctx context.Context, id uuid.UUID) (BookingDet
 func (s *Scheduler) findBooking(ctx context.Context, a actor, id uuid.UUID) (BookingDetail, error) {
 	var out BookingDetail
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		loc, err := orgLocation(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("read organization settings: %w", err)
-		}
-		loc, err := time.LoadLocation(org.TimeZone)
-		if err != nil {
-			return &tenant.Error{Code: tenant.CodeInternal, Message: "the organization's time zone is unknown", Err: err}
+			return err
 		}
 		if out.Booking, err = readBooking(ctx, tx, loc, id, a.clientFilter()); err != nil {
 			return err
@@ -410,13 +406,9 @@ func (s *Scheduler) findBookings(ctx context.Context, a actor, f BookingFilter) 
 	}
 	var out []Booking
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		loc, err := orgLocation(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("read organization settings: %w", err)
-		}
-		loc, err := time.LoadLocation(org.TimeZone)
-		if err != nil {
-			return &tenant.Error{Code: tenant.CodeInternal, Message: "the organization's time zone is unknown", Err: err}
+			return err
 		}
 		if f.StaffMemberID != nil {
 			if err := knownStaff(ctx, tx, *f.StaffMemberID); err != nil {
@@ -441,12 +433,7 @@ func (s *Scheduler) findBookings(ctx context.Context, a actor, f BookingFilter) 
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *BookingKey
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = &BookingKey{StartsAt: last.StartsAt, ID: last.ID}
-	}
+	out, next := trimPage(out, limit, func(b Booking) BookingKey { return BookingKey{StartsAt: b.StartsAt, ID: b.ID} })
 	return out, next, nil
 }
 

@@ -59,18 +59,27 @@ type terms struct {
 	interval           time.Duration
 }
 
-func loadTerms(ctx context.Context, tx *store.Tx) (terms, error) {
+// orgLocation returns the organization's time zone.
+func orgLocation(ctx context.Context, tx *store.Tx) (*time.Location, error) {
 	org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
 	if err != nil {
-		return terms{}, fmt.Errorf("read organization settings: %w", err)
+		return nil, fmt.Errorf("read organization settings: %w", err)
+	}
+	loc, err := time.LoadLocation(org.TimeZone)
+	if err != nil {
+		return nil, &tenant.Error{Code: tenant.CodeInternal, Message: "the organization's time zone is unknown", Err: err}
+	}
+	return loc, nil
+}
+
+func loadTerms(ctx context.Context, tx *store.Tx) (terms, error) {
+	loc, err := orgLocation(ctx, tx)
+	if err != nil {
+		return terms{}, err
 	}
 	bs, err := tx.GetBookingSettings(ctx, tx.TenantID())
 	if err != nil {
 		return terms{}, fmt.Errorf("read booking settings: %w", err)
-	}
-	loc, err := time.LoadLocation(org.TimeZone)
-	if err != nil {
-		return terms{}, &tenant.Error{Code: tenant.CodeInternal, Message: "the organization's time zone is unknown", Err: err}
 	}
 	return terms{
 		loc:                loc,
@@ -225,6 +234,17 @@ func pageSize(limit int) int {
 		return 100
 	}
 	return limit
+}
+
+// trimPage cuts a page fetched with one row more than limit back to limit
+// and returns the key of its last row when there is a next page.
+func trimPage[T, K any](rows []T, limit int, key func(T) K) ([]T, *K) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	rows = rows[:limit]
+	k := key(rows[limit-1])
+	return rows, &k
 }
 
 func invalid(message string, fields map[string]string) error {

@@ -342,3 +342,28 @@ func TestFreeSlotsOrderAcrossStaff(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// BenchmarkFreeSlots searches the widest range (31 days) for ten staff
+// members with weekday hours, a day off each and two bookings a day.
+func BenchmarkFreeSlots(b *testing.B) {
+	ny := mustLoad(b, "America/New_York")
+	from := date(b, "2026-03-01")
+	var staff []StaffCalendar
+	for i := range 10 {
+		cal := StaffCalendar{MemberID: uuid.New(), Weekly: everyDay(b, "09:00", "17:00")[:5],
+			Exceptions: []DateException{{Date: from.AddDays(i), Kind: DayOff}}}
+		for d := range 31 {
+			day := from.AddDays(d)
+			start := time.Date(day.Year, day.Month, day.Day, 10+i%4, 0, 0, 0, ny)
+			cal.Busy = append(cal.Busy, Interval{Start: start, End: start.Add(75 * time.Minute)}, Interval{Start: start.Add(4 * time.Hour), End: start.Add(5 * time.Hour)})
+		}
+		staff = append(staff, cal)
+	}
+	r := SlotRules{Location: ny, From: from, To: from.AddDays(30), Duration: time.Hour, Interval: 30 * time.Minute, BufferAfter: 15 * time.Minute}
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		n = len(FreeSlots(r, staff))
+	}
+	b.ReportMetric(float64(n), "slots")
+}

@@ -539,32 +539,44 @@ func memberOrSelf(ctx context.Context, v string) (uuid.UUID, error) {
 	return parseID(v, "staff member")
 }
 
-func (s *Server) handleListRules(ctx context.Context, in *ruleListInput) (*ruleListOutput, error) {
+// keysetPage serves one page of a keyset list: it reads the position from
+// the cursor of op, lets find fetch the page after it, and signs the
+// position of the next page.
+func keysetPage[K, T, V any](ctx context.Context, s *Server, op, cursor string, find func(after *K) ([]T, *K, error), view func(T) V) (page[V], error) {
 	scope := tenant.MustScope(ctx)
+	var key K
+	var after *K
+	if ok, err := s.cursors.decode(scope, op, cursor, &key); err != nil {
+		return page[V]{}, err
+	} else if ok {
+		after = &key
+	}
+	items, next, err := find(after)
+	if err != nil {
+		return page[V]{}, err
+	}
+	p := page[V]{Items: make([]V, 0, len(items))}
+	for _, it := range items {
+		p.Items = append(p.Items, view(it))
+	}
+	if next != nil {
+		p.NextCursor = s.cursors.encode(scope, op, next)
+	}
+	return p, nil
+}
+
+func (s *Server) handleListRules(ctx context.Context, in *ruleListInput) (*ruleListOutput, error) {
 	member, err := optionalID(in.StaffMemberID, "staff member")
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	f := scheduling.RuleFilter{MemberID: member, Limit: in.Limit}
-	var after scheduling.RuleKey
-	if ok, err := s.cursors.decode(scope, opListRules, in.Cursor, &after); err != nil {
-		return nil, s.apiError(ctx, err)
-	} else if ok {
-		f.After = &after
-	}
-	items, next, err := s.scheduling.FindRules(ctx, f)
+	p, err := keysetPage(ctx, s, opListRules, in.Cursor, func(after *scheduling.RuleKey) ([]scheduling.Rule, *scheduling.RuleKey, error) {
+		return s.scheduling.FindRules(ctx, scheduling.RuleFilter{MemberID: member, After: after, Limit: in.Limit})
+	}, ruleViewOf)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &ruleListOutput{}
-	out.Body.Items = make([]ruleView, 0, len(items))
-	for _, r := range items {
-		out.Body.Items = append(out.Body.Items, ruleViewOf(r))
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(scope, opListRules, next)
-	}
-	return out, nil
+	return &ruleListOutput{Body: p}, nil
 }
 
 func (s *Server) handleCreateRule(ctx context.Context, in *createRuleInput) (*ruleOutput, error) {
@@ -630,7 +642,6 @@ func (s *Server) handleDeleteRule(ctx context.Context, in *idPath) (*noContent, 
 }
 
 func (s *Server) handleListExceptions(ctx context.Context, in *exceptionListInput) (*exceptionListOutput, error) {
-	scope := tenant.MustScope(ctx)
 	f := scheduling.ExceptionFilter{Limit: in.Limit}
 	var err error
 	if f.MemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
@@ -642,25 +653,14 @@ func (s *Server) handleListExceptions(ctx context.Context, in *exceptionListInpu
 	if f.To, err = optionalDate(in.To, "query.to"); err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	var after scheduling.ExceptionKey
-	if ok, err := s.cursors.decode(scope, opListExceptions, in.Cursor, &after); err != nil {
-		return nil, s.apiError(ctx, err)
-	} else if ok {
-		f.After = &after
-	}
-	items, next, err := s.scheduling.FindExceptions(ctx, f)
+	p, err := keysetPage(ctx, s, opListExceptions, in.Cursor, func(after *scheduling.ExceptionKey) ([]scheduling.Exception, *scheduling.ExceptionKey, error) {
+		f.After = after
+		return s.scheduling.FindExceptions(ctx, f)
+	}, exceptionViewOf)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &exceptionListOutput{}
-	out.Body.Items = make([]exceptionView, 0, len(items))
-	for _, e := range items {
-		out.Body.Items = append(out.Body.Items, exceptionViewOf(e))
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(scope, opListExceptions, next)
-	}
-	return out, nil
+	return &exceptionListOutput{Body: p}, nil
 }
 
 func (s *Server) handleCreateException(ctx context.Context, in *createExceptionInput) (*exceptionOutput, error) {
@@ -741,8 +741,11 @@ func (s *Server) handleDeleteException(ctx context.Context, in *idPath) (*noCont
 
 // handleSlots lists free slots, for staff or (portal) for a client.
 func (s *Server) handleSlots(op string, portal bool) func(context.Context, *slotsInput) (*slotsOutput, error) {
+	find := s.scheduling.FindSlots
+	if portal {
+		find = s.scheduling.FindMySlots
+	}
 	return func(ctx context.Context, in *slotsInput) (*slotsOutput, error) {
-		scope := tenant.MustScope(ctx)
 		id, err := parseID(in.ID, "service")
 		if err != nil {
 			return nil, s.apiError(ctx, err)
@@ -761,39 +764,29 @@ func (s *Server) handleSlots(op string, portal bool) func(context.Context, *slot
 		} else if to != nil {
 			q.To = *to
 		}
-		var after scheduling.SlotKey
-		if ok, err := s.cursors.decode(scope, op, in.Cursor, &after); err != nil {
-			return nil, s.apiError(ctx, err)
-		} else if ok {
-			q.After = &after
-		}
-		find := s.scheduling.FindSlots
-		if portal {
-			find = s.scheduling.FindMySlots
-		}
-		pg, err := find(ctx, q)
+		var zones scheduling.SlotPage
+		p, err := keysetPage(ctx, s, op, in.Cursor, func(after *scheduling.SlotKey) ([]scheduling.FreeSlot, *scheduling.SlotKey, error) {
+			q.After = after
+			pg, err := find(ctx, q)
+			zones = pg
+			return pg.Slots, pg.Next, err
+		}, func(sl scheduling.FreeSlot) slotView {
+			vs := sl.Start.In(zones.Viewer)
+			return slotView{
+				StaffMemberID: sl.MemberID.String(), StaffName: sl.StaffName, StartsAt: sl.Start, EndsAt: sl.End,
+				TimeZone: zones.Location.String(), LocalDate: sl.Start.Format(time.DateOnly), LocalTime: sl.Start.Format("15:04"),
+				ViewerTimeZone: zones.Viewer.String(), ViewerStartsAt: vs, ViewerLocalDate: vs.Format(time.DateOnly), ViewerLocalTime: vs.Format("15:04"),
+			}
+		})
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		out := &slotsOutput{}
-		out.Body.Items = make([]slotView, 0, len(pg.Slots))
-		for _, sl := range pg.Slots {
-			vs := sl.Start.In(pg.Viewer)
-			out.Body.Items = append(out.Body.Items, slotView{
-				StaffMemberID: sl.MemberID.String(), StaffName: sl.StaffName, StartsAt: sl.Start, EndsAt: sl.End,
-				TimeZone: pg.Location.String(), LocalDate: sl.Start.Format(time.DateOnly), LocalTime: sl.Start.Format("15:04"),
-				ViewerTimeZone: pg.Viewer.String(), ViewerStartsAt: vs, ViewerLocalDate: vs.Format(time.DateOnly), ViewerLocalTime: vs.Format("15:04"),
-			})
-		}
-		if pg.Next != nil {
-			out.Body.NextCursor = s.cursors.encode(scope, op, pg.Next)
-		}
-		return out, nil
+		return &slotsOutput{Body: p}, nil
 	}
 }
 
 // bookingFilter reads the filters common to the staff and portal lists.
-func (s *Server) bookingFilter(ctx context.Context, op, cursor, from, to, status string, limit int) (scheduling.BookingFilter, error) {
+func bookingFilter(from, to, status string, limit int) (scheduling.BookingFilter, error) {
 	f := scheduling.BookingFilter{Limit: limit}
 	var err error
 	if f.From, err = optionalDate(from, "query.from"); err != nil {
@@ -806,36 +799,25 @@ func (s *Server) bookingFilter(ctx context.Context, op, cursor, from, to, status
 		st := scheduling.Status(status)
 		f.Status = &st
 	}
-	var after scheduling.BookingKey
-	if ok, err := s.cursors.decode(tenant.MustScope(ctx), op, cursor, &after); err != nil {
-		return f, err
-	} else if ok {
-		f.After = &after
-	}
 	return f, nil
 }
 
 func (s *Server) handleListBookings(ctx context.Context, in *bookingListInput) (*bookingListOutput, error) {
-	f, err := s.bookingFilter(ctx, opListBookings, in.Cursor, in.From, in.To, in.Status, in.Limit)
+	f, err := bookingFilter(in.From, in.To, in.Status, in.Limit)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
 	if f.StaffMemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	items, next, err := s.scheduling.FindBookings(ctx, f)
+	p, err := keysetPage(ctx, s, opListBookings, in.Cursor, func(after *scheduling.BookingKey) ([]scheduling.Booking, *scheduling.BookingKey, error) {
+		f.After = after
+		return s.scheduling.FindBookings(ctx, f)
+	}, bookingViewOf)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &bookingListOutput{}
-	out.Body.Items = make([]bookingView, 0, len(items))
-	for _, b := range items {
-		out.Body.Items = append(out.Body.Items, bookingViewOf(b))
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(tenant.MustScope(ctx), opListBookings, next)
-	}
-	return out, nil
+	return &bookingListOutput{Body: p}, nil
 }
 
 func (s *Server) handleCreateBooking(ctx context.Context, in *createBookingInput) (*bookingOutput, error) {
@@ -928,49 +910,32 @@ func (s *Server) handleCancel(ctx context.Context, in *cancelInput) (*bookingOut
 }
 
 func (s *Server) handlePortalServices(ctx context.Context, in *portalServiceListInput) (*portalServiceListOutput, error) {
-	scope := tenant.MustScope(ctx)
 	active := true
-	f := catalog.ServiceFilter{Active: &active, Limit: in.Limit}
-	var after catalog.ServiceKey
-	if ok, err := s.cursors.decode(scope, opListPortalServices, in.Cursor, &after); err != nil {
-		return nil, s.apiError(ctx, err)
-	} else if ok {
-		f.After = &after
-	}
-	items, next, err := s.catalog.FindServices(ctx, f)
+	p, err := keysetPage(ctx, s, opListPortalServices, in.Cursor, func(after *catalog.ServiceKey) ([]catalog.Service, *catalog.ServiceKey, error) {
+		return s.catalog.FindServices(ctx, catalog.ServiceFilter{Active: &active, After: after, Limit: in.Limit})
+	}, func(it catalog.Service) portalServiceView {
+		return portalServiceView{ID: it.ID.String(), Slug: it.Slug, Name: it.Name, Description: it.Description,
+			DurationMinutes: it.DurationMinutes, PriceMinor: it.PriceMinor, Currency: it.Currency, RequiresConfirmation: it.RequiresConfirmation}
+	})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &portalServiceListOutput{}
-	out.Body.Items = make([]portalServiceView, 0, len(items))
-	for _, it := range items {
-		out.Body.Items = append(out.Body.Items, portalServiceView{ID: it.ID.String(), Slug: it.Slug, Name: it.Name, Description: it.Description,
-			DurationMinutes: it.DurationMinutes, PriceMinor: it.PriceMinor, Currency: it.Currency, RequiresConfirmation: it.RequiresConfirmation})
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(scope, opListPortalServices, next)
-	}
-	return out, nil
+	return &portalServiceListOutput{Body: p}, nil
 }
 
 func (s *Server) handleListPortalBookings(ctx context.Context, in *portalBookingListInput) (*portalBookingListOutput, error) {
-	f, err := s.bookingFilter(ctx, opListPortalBookings, in.Cursor, in.From, in.To, in.Status, in.Limit)
+	f, err := bookingFilter(in.From, in.To, in.Status, in.Limit)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	items, next, err := s.scheduling.FindMyBookings(ctx, f)
+	p, err := keysetPage(ctx, s, opListPortalBookings, in.Cursor, func(after *scheduling.BookingKey) ([]scheduling.Booking, *scheduling.BookingKey, error) {
+		f.After = after
+		return s.scheduling.FindMyBookings(ctx, f)
+	}, portalBookingViewOf)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := &portalBookingListOutput{}
-	out.Body.Items = make([]portalBookingView, 0, len(items))
-	for _, b := range items {
-		out.Body.Items = append(out.Body.Items, portalBookingViewOf(b))
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(tenant.MustScope(ctx), opListPortalBookings, next)
-	}
-	return out, nil
+	return &portalBookingListOutput{Body: p}, nil
 }
 
 func (s *Server) handleCreatePortalBooking(ctx context.Context, in *createPortalBookingInput) (*portalBookingOutput, error) {
