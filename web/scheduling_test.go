@@ -1493,6 +1493,9 @@ func TestPortal(t *testing.T) {
 			expectStatus(t, s.do(req{method: "GET", host: "acme", path: p, sess: s.staff}), 403)
 		}
 		expectStatus(t, book(s.staff, slots[8].StartsAt), 403)
+		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/portal/bookings/" + mine.ID + "/cancel", sess: s.staff}), 403)
+		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/portal/bookings/" + mine.ID + "/reschedule", sess: s.staff, body: map[string]any{"starts_at": slots[8].StartsAt}}), 403)
+		expectStatus(t, s.do(req{method: "PUT", host: "acme", path: "/api/portal/booking-preferences", sess: s.staff, body: map[string]any{"contact_channel": "email"}}), 403)
 		// Clients reach none of the staff operations.
 		for _, op := range []struct{ method, path string }{
 			{"GET", "/api/bookings"}, {"POST", "/api/bookings"}, {"GET", "/api/bookings/" + mine.ID},
@@ -1581,4 +1584,83 @@ func TestBookingPreferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStatus(t, put(s.client2, map[string]any{"preferred_staff_member_id": s.consultantID, "contact_channel": "email"}), 404)
+}
+
+// Malformed input on every scheduling operation is a 4xx problem, and
+// nothing is stored or changed.
+func TestSchedulingMalformedInput(t *testing.T) {
+	s := newSched(t)
+	var rp rulePage
+	s.do(req{method: "GET", host: "acme", path: "/api/availability/rules?limit=1", sess: s.staff}).json(t, &rp)
+	rule := rp.Items[0].ID
+	var bl bookingList
+	s.do(req{method: "GET", host: "acme", path: "/api/bookings?limit=1", sess: s.staff}).json(t, &bl)
+	booking := bl.Items[0].ID
+	slot := s.firstSlots(t, "tax-review", s.staffID)[0].StartsAt
+	snapshot := func() []string {
+		var out []string
+		for _, p := range []struct {
+			path string
+			sess *session
+		}{
+			{"/api/availability/rules?limit=100", s.staff},
+			{"/api/availability/exceptions?limit=100", s.staff},
+			{"/api/bookings?limit=100", s.staff},
+			{"/api/bookings/" + booking, s.staff},
+			{"/api/portal/booking-preferences", s.client},
+		} {
+			r := s.do(req{method: "GET", host: "acme", path: p.path, sess: p.sess})
+			expectStatus(t, r, 200)
+			out = append(out, string(r.Body))
+		}
+		return out
+	}
+	before := snapshot()
+	bad := "/not-a-uuid"
+	for _, op := range []struct {
+		method, path string
+		sess         *session
+		body         any
+	}{
+		{"GET", "/api/availability/rules?limit=-1", s.staff, nil},
+		{"POST", "/api/availability/rules", s.staff, map[string]any{"weekday": "monday", "start_time": "09:00", "end_time": "10:00"}},
+		{"GET", "/api/availability/rules" + bad, s.staff, nil},
+		{"PATCH", "/api/availability/rules" + bad, s.staff, map[string]any{"weekday": 2}},
+		{"PATCH", "/api/availability/rules/" + rule, s.staff, map[string]any{"start_time": "25:00"}},
+		{"PATCH", "/api/availability/rules/" + rule, s.staff, map[string]any{"weekday": 2, "owner": "me"}},
+		{"DELETE", "/api/availability/rules" + bad, s.staff, nil},
+		{"GET", "/api/availability/exceptions?to=soon", s.staff, nil},
+		{"POST", "/api/availability/exceptions", s.staff, map[string]any{"date": "07/01/2030", "kind": "day_off"}},
+		{"GET", "/api/availability/exceptions" + bad, s.staff, nil},
+		{"PATCH", "/api/availability/exceptions" + bad, s.staff, map[string]any{"note": "x"}},
+		{"DELETE", "/api/availability/exceptions" + bad, s.staff, nil},
+		{"GET", "/api/services/" + s.svc["tax-review"] + "/slots?from=2030-01-01&to=2029-12-31", s.staff, nil},
+		{"GET", "/api/bookings?to=2030-02-30", s.staff, nil},
+		{"POST", "/api/bookings", s.staff, map[string]any{"service_id": s.svc["tax-review"], "staff_member_id": s.staffID, "client_member_id": s.clientID, "starts_at": 1700000000}},
+		{"POST", "/api/bookings", s.staff, map[string]any{"service_id": s.svc["tax-review"], "staff_member_id": s.staffID, "starts_at": slot}},
+		{"GET", "/api/bookings" + bad, s.staff, nil},
+		{"POST", "/api/bookings" + bad + "/confirm", s.staff, nil},
+		{"POST", "/api/bookings/" + booking + "/reschedule", s.staff, map[string]any{"starts_at": "tomorrow"}},
+		{"POST", "/api/bookings/" + booking + "/cancel", s.staff, map[string]any{"reason": 42}},
+		{"POST", "/api/bookings" + bad + "/complete", s.staff, nil},
+		{"POST", "/api/bookings" + bad + "/no-show", s.staff, nil},
+		{"GET", "/api/portal/services?limit=1000", s.client, nil},
+		{"GET", "/api/portal/services" + bad + "/slots?from=2030-01-01", s.client, nil},
+		{"GET", "/api/portal/bookings?status=done", s.client, nil},
+		{"POST", "/api/portal/bookings", s.client, `{"service_id": "` + s.svc["tax-review"] + `",`},
+		{"GET", "/api/portal/bookings" + bad, s.client, nil},
+		{"POST", "/api/portal/bookings/" + booking + "/reschedule", s.client, map[string]any{"starts_at": slot, "client_member_id": s.client2ID}},
+		{"POST", "/api/portal/bookings/" + booking + "/cancel", s.client, map[string]any{"reason": strings.Repeat("x", 2001)}},
+		{"PUT", "/api/portal/booking-preferences", s.client, map[string]any{"contact_channel": "email", "reminder_minutes_before": -1}},
+	} {
+		t.Run(op.method+" "+op.path, func(t *testing.T) {
+			r := s.do(req{method: op.method, host: "acme", path: op.path, sess: op.sess, body: op.body})
+			if r.Status < 400 || r.Status >= 500 || r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("status %d (%s): %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+			}
+		})
+	}
+	if after := snapshot(); !reflect.DeepEqual(before, after) {
+		t.Fatalf("malformed input changed something:\n%v\n%v", before, after)
+	}
 }
