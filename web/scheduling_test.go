@@ -244,6 +244,29 @@ func (s *sched) getBooking(t testing.TB, sess *session, id string) bookingBody {
 	return b
 }
 
+// snapshot reads what scheduling holds of a tenant, as its staff and one
+// of its clients see it: hours, exceptions, bookings, one booking with its
+// timeline, the client's preferences.
+func (s *sched) snapshot(t testing.TB, host string, staff, client *session, booking string) []string {
+	t.Helper()
+	var out []string
+	for _, p := range []struct {
+		path string
+		sess *session
+	}{
+		{"/api/availability/rules?limit=100", staff},
+		{"/api/availability/exceptions?limit=100", staff},
+		{"/api/bookings?limit=100", staff},
+		{"/api/bookings/" + booking, staff},
+		{"/api/portal/booking-preferences", client},
+	} {
+		r := s.do(req{method: "GET", host: host, path: p.path, sess: p.sess})
+		expectStatus(t, r, 200)
+		out = append(out, string(r.Body))
+	}
+	return out
+}
+
 // apart returns the slots that start at least three hours after the one
 // before: each can be booked without touching another.
 func apart(t testing.TB, items []slotItem) []slotItem {
@@ -587,24 +610,7 @@ func TestSchedulingOtherTenantIsNotFound(t *testing.T) {
 	if gRequest == "" {
 		t.Fatal("the seeded globex booking has no request")
 	}
-	snapshot := func() []string {
-		var out []string
-		for _, p := range []struct {
-			path string
-			sess *session
-		}{
-			{"/api/availability/rules?limit=100", s.gStaff},
-			{"/api/availability/exceptions?limit=100", s.gStaff},
-			{"/api/bookings?limit=100", s.gStaff},
-			{"/api/bookings/" + gBooking, s.gStaff},
-			{"/api/portal/booking-preferences", s.gClient},
-		} {
-			r := s.do(req{method: "GET", host: "globex", path: p.path, sess: p.sess})
-			expectStatus(t, r, 200)
-			out = append(out, string(r.Body))
-		}
-		return out
-	}
+	snapshot := func() []string { return s.snapshot(t, "globex", s.gStaff, s.gClient, gBooking) }
 	before := snapshot()
 
 	slot := s.firstSlots(t, "tax-review", s.staffID)[0]
@@ -1597,24 +1603,7 @@ func TestSchedulingMalformedInput(t *testing.T) {
 	s.do(req{method: "GET", host: "acme", path: "/api/bookings?limit=1", sess: s.staff}).json(t, &bl)
 	booking := bl.Items[0].ID
 	slot := s.firstSlots(t, "tax-review", s.staffID)[0].StartsAt
-	snapshot := func() []string {
-		var out []string
-		for _, p := range []struct {
-			path string
-			sess *session
-		}{
-			{"/api/availability/rules?limit=100", s.staff},
-			{"/api/availability/exceptions?limit=100", s.staff},
-			{"/api/bookings?limit=100", s.staff},
-			{"/api/bookings/" + booking, s.staff},
-			{"/api/portal/booking-preferences", s.client},
-		} {
-			r := s.do(req{method: "GET", host: "acme", path: p.path, sess: p.sess})
-			expectStatus(t, r, 200)
-			out = append(out, string(r.Body))
-		}
-		return out
-	}
+	snapshot := func() []string { return s.snapshot(t, "acme", s.staff, s.client, booking) }
 	before := snapshot()
 	bad := "/not-a-uuid"
 	for _, op := range []struct {
