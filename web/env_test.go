@@ -19,6 +19,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
@@ -110,7 +111,8 @@ func newEnvOnWith(t testing.TB, base string, params auth.PasswordParams, webCfg 
 	}
 	e.web = web.NewServer(wc,
 		web.Deps{DB: e.store, Auth: e.auth, Catalog: catalog.New(e.store), Settings: settings.New(e.store), Idempotency: idempotency.New(e.store),
-			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
+			Scheduling: scheduling.New(e.store),
+			CursorKey:  gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

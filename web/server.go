@@ -17,6 +17,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -55,6 +56,7 @@ type Deps struct {
 	Catalog     *catalog.Catalog
 	Settings    *settings.Service
 	Idempotency *idempotency.Keys
+	Scheduling  *scheduling.Scheduler
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
 	CursorKey []byte
 	Logger    *slog.Logger
@@ -71,6 +73,7 @@ type Server struct {
 	catalog        *catalog.Catalog
 	settings       *settings.Service
 	idem           *idempotency.Keys
+	scheduling     *scheduling.Scheduler
 	cursors        cursorCodec
 	logger         *slog.Logger
 	hosts          *hostResolver
@@ -118,7 +121,8 @@ func NewServer(cfg Config, deps Deps) *Server {
 	}
 	s := &Server{
 		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, settings: deps.Settings, idem: deps.Idempotency,
-		cursors: cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
+		scheduling: deps.Scheduling,
+		cursors:    cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
 		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
@@ -135,6 +139,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerMembers()
 	s.registerServices()
 	s.registerSettings()
+	s.registerScheduling()
 	s.registerPages()
 	// Served ahead of host resolution, on any host.
 	s.routes = append(s.routes,

@@ -13,6 +13,25 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const countOpenBookingsOfRequest = `-- name: CountOpenBookingsOfRequest :one
+SELECT count(*) FROM bookings
+WHERE tenant_id = $1 AND service_request_id = $2
+  AND status IN ('pending', 'confirmed') AND id <> $3::uuid
+`
+
+type CountOpenBookingsOfRequestParams struct {
+	TenantID         uuid.UUID
+	ServiceRequestID *uuid.UUID
+	ExcludeID        uuid.UUID
+}
+
+func (q *Queries) CountOpenBookingsOfRequest(ctx context.Context, arg CountOpenBookingsOfRequestParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countOpenBookingsOfRequest, arg.TenantID, arg.ServiceRequestID, arg.ExcludeID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const createAvailabilityException = `-- name: CreateAvailabilityException :one
 INSERT INTO availability_exceptions (tenant_id, member_id, on_date, start_time, end_time, available, note)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -166,6 +185,177 @@ func (q *Queries) CreateBooking(ctx context.Context, arg CreateBookingParams) (B
 	return i, err
 }
 
+const deleteAvailabilityException = `-- name: DeleteAvailabilityException :execrows
+DELETE FROM availability_exceptions WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteAvailabilityExceptionParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteAvailabilityException(ctx context.Context, arg DeleteAvailabilityExceptionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteAvailabilityException, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteAvailabilityRule = `-- name: DeleteAvailabilityRule :execrows
+DELETE FROM availability_rules WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteAvailabilityRuleParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteAvailabilityRule(ctx context.Context, arg DeleteAvailabilityRuleParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteAvailabilityRule, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getAvailabilityException = `-- name: GetAvailabilityException :one
+SELECT tenant_id, id, member_id, on_date, start_time, end_time, available, note, created_at FROM availability_exceptions WHERE tenant_id = $1 AND id = $2
+`
+
+type GetAvailabilityExceptionParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetAvailabilityException(ctx context.Context, arg GetAvailabilityExceptionParams) (AvailabilityException, error) {
+	row := q.db.QueryRow(ctx, getAvailabilityException, arg.TenantID, arg.ID)
+	var i AvailabilityException
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.MemberID,
+		&i.OnDate,
+		&i.StartTime,
+		&i.EndTime,
+		&i.Available,
+		&i.Note,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getAvailabilityRule = `-- name: GetAvailabilityRule :one
+
+SELECT tenant_id, id, member_id, weekday, start_time, end_time, created_at FROM availability_rules WHERE tenant_id = $1 AND id = $2
+`
+
+type GetAvailabilityRuleParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// Availability: weekly hours (rules) and date exceptions of staff members.
+func (q *Queries) GetAvailabilityRule(ctx context.Context, arg GetAvailabilityRuleParams) (AvailabilityRule, error) {
+	row := q.db.QueryRow(ctx, getAvailabilityRule, arg.TenantID, arg.ID)
+	var i AvailabilityRule
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.MemberID,
+		&i.Weekday,
+		&i.StartTime,
+		&i.EndTime,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getBookingDetail = `-- name: GetBookingDetail :one
+
+
+SELECT b.tenant_id, b.id, b.service_id, b.staff_member_id, b.client_member_id, b.service_request_id, b.starts_at, b.ends_at, b.buffer_before_minutes, b.buffer_after_minutes, b.blocked, b.status, b.cancellation_notice_minutes, b.reschedule_notice_minutes, b.price_minor, b.currency, b.notes, b.created_by_member_id, b.cancelled_at, b.created_at, b.updated_at, s.name AS service_name, st.display_name AS staff_name, c.display_name AS client_name
+FROM bookings b
+JOIN services s ON s.tenant_id = b.tenant_id AND s.id = b.service_id
+JOIN members st ON st.tenant_id = b.tenant_id AND st.id = b.staff_member_id
+JOIN members c ON c.tenant_id = b.tenant_id AND c.id = b.client_member_id
+WHERE b.tenant_id = $1 AND b.id = $2
+  AND ($3::uuid IS NULL OR b.client_member_id = $3::uuid)
+`
+
+type GetBookingDetailParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	ClientMemberID *uuid.UUID
+}
+
+type GetBookingDetailRow struct {
+	Booking     Booking
+	ServiceName string
+	StaffName   string
+	ClientName  string
+}
+
+// Bookings.
+// GetBookingDetail reads one booking with the names it shows; with
+// client_member_id, only that client's.
+func (q *Queries) GetBookingDetail(ctx context.Context, arg GetBookingDetailParams) (GetBookingDetailRow, error) {
+	row := q.db.QueryRow(ctx, getBookingDetail, arg.TenantID, arg.ID, arg.ClientMemberID)
+	var i GetBookingDetailRow
+	err := row.Scan(
+		&i.Booking.TenantID,
+		&i.Booking.ID,
+		&i.Booking.ServiceID,
+		&i.Booking.StaffMemberID,
+		&i.Booking.ClientMemberID,
+		&i.Booking.ServiceRequestID,
+		&i.Booking.StartsAt,
+		&i.Booking.EndsAt,
+		&i.Booking.BufferBeforeMinutes,
+		&i.Booking.BufferAfterMinutes,
+		&i.Booking.Blocked,
+		&i.Booking.Status,
+		&i.Booking.CancellationNoticeMinutes,
+		&i.Booking.RescheduleNoticeMinutes,
+		&i.Booking.PriceMinor,
+		&i.Booking.Currency,
+		&i.Booking.Notes,
+		&i.Booking.CreatedByMemberID,
+		&i.Booking.CancelledAt,
+		&i.Booking.CreatedAt,
+		&i.Booking.UpdatedAt,
+		&i.ServiceName,
+		&i.StaffName,
+		&i.ClientName,
+	)
+	return i, err
+}
+
+const getClientPreferences = `-- name: GetClientPreferences :one
+SELECT tenant_id, member_id, preferred_staff_member_id, reminder_minutes_before, contact_channel, phone, notes, updated_at FROM client_preferences WHERE tenant_id = $1 AND member_id = $2
+`
+
+type GetClientPreferencesParams struct {
+	TenantID uuid.UUID
+	MemberID uuid.UUID
+}
+
+func (q *Queries) GetClientPreferences(ctx context.Context, arg GetClientPreferencesParams) (ClientPreference, error) {
+	row := q.db.QueryRow(ctx, getClientPreferences, arg.TenantID, arg.MemberID)
+	var i ClientPreference
+	err := row.Scan(
+		&i.TenantID,
+		&i.MemberID,
+		&i.PreferredStaffMemberID,
+		&i.ReminderMinutesBefore,
+		&i.ContactChannel,
+		&i.Phone,
+		&i.Notes,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const insertBookingEvent = `-- name: InsertBookingEvent :exec
 INSERT INTO booking_events (tenant_id, booking_id, kind, actor_member_id, previous_starts_at, previous_ends_at, note)
 VALUES ($1, $2, $3, $4, $5,
@@ -193,4 +383,749 @@ func (q *Queries) InsertBookingEvent(ctx context.Context, arg InsertBookingEvent
 		arg.Note,
 	)
 	return err
+}
+
+const listAvailabilityExceptions = `-- name: ListAvailabilityExceptions :many
+
+SELECT tenant_id, id, member_id, on_date, start_time, end_time, available, note, created_at FROM availability_exceptions
+WHERE tenant_id = $1
+  AND ($2::uuid IS NULL OR member_id = $2::uuid)
+  AND ($3::date IS NULL OR on_date >= $3::date)
+  AND ($4::date IS NULL OR on_date <= $4::date)
+  AND (NOT $5::bool OR (on_date, id) > ($6::date, $7::uuid))
+ORDER BY on_date, id
+LIMIT $8
+`
+
+type ListAvailabilityExceptionsParams struct {
+	TenantID  uuid.UUID
+	MemberID  *uuid.UUID
+	FromDate  *time.Time
+	ToDate    *time.Time
+	HasAfter  bool
+	AfterDate time.Time
+	AfterID   uuid.UUID
+	PageSize  int32
+}
+
+// ListAvailabilityExceptions is a keyset page over (on_date, id),
+// optionally of one member and within [from_date, to_date].
+func (q *Queries) ListAvailabilityExceptions(ctx context.Context, arg ListAvailabilityExceptionsParams) ([]AvailabilityException, error) {
+	rows, err := q.db.Query(ctx, listAvailabilityExceptions,
+		arg.TenantID,
+		arg.MemberID,
+		arg.FromDate,
+		arg.ToDate,
+		arg.HasAfter,
+		arg.AfterDate,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AvailabilityException{}
+	for rows.Next() {
+		var i AvailabilityException
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.MemberID,
+			&i.OnDate,
+			&i.StartTime,
+			&i.EndTime,
+			&i.Available,
+			&i.Note,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAvailabilityRules = `-- name: ListAvailabilityRules :many
+
+SELECT tenant_id, id, member_id, weekday, start_time, end_time, created_at FROM availability_rules
+WHERE tenant_id = $1
+  AND ($2::uuid IS NULL OR member_id = $2::uuid)
+  AND (NOT $3::bool OR (member_id, weekday, start_time, id) >
+       ($4::uuid, $5::smallint, $6::time, $7::uuid))
+ORDER BY member_id, weekday, start_time, id
+LIMIT $8
+`
+
+type ListAvailabilityRulesParams struct {
+	TenantID       uuid.UUID
+	MemberID       *uuid.UUID
+	HasAfter       bool
+	AfterMemberID  uuid.UUID
+	AfterWeekday   int16
+	AfterStartTime pgtype.Time
+	AfterID        uuid.UUID
+	PageSize       int32
+}
+
+// ListAvailabilityRules is a keyset page over (member_id, weekday,
+// start_time, id), optionally of one member.
+func (q *Queries) ListAvailabilityRules(ctx context.Context, arg ListAvailabilityRulesParams) ([]AvailabilityRule, error) {
+	rows, err := q.db.Query(ctx, listAvailabilityRules,
+		arg.TenantID,
+		arg.MemberID,
+		arg.HasAfter,
+		arg.AfterMemberID,
+		arg.AfterWeekday,
+		arg.AfterStartTime,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AvailabilityRule{}
+	for rows.Next() {
+		var i AvailabilityRule
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.MemberID,
+			&i.Weekday,
+			&i.StartTime,
+			&i.EndTime,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listBookableStaff = `-- name: ListBookableStaff :many
+
+SELECT tenant_id, id, account_id, role, display_name, time_zone, removed_at, created_at, updated_at FROM members
+WHERE tenant_id = $1 AND removed_at IS NULL AND role IN ('owner', 'admin', 'staff')
+ORDER BY display_name, id
+`
+
+// ListBookableStaff lists the members who can be booked: live, with the
+// staff role or above.
+func (q *Queries) ListBookableStaff(ctx context.Context, tenantID uuid.UUID) ([]Member, error) {
+	rows, err := q.db.Query(ctx, listBookableStaff, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Member{}
+	for rows.Next() {
+		var i Member
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.AccountID,
+			&i.Role,
+			&i.DisplayName,
+			&i.TimeZone,
+			&i.RemovedAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listBookingEvents = `-- name: ListBookingEvents :many
+SELECT e.kind, e.actor_member_id, m.display_name AS actor_name, e.previous_starts_at, e.previous_ends_at,
+       e.note, e.created_at
+FROM booking_events e
+LEFT JOIN members m ON m.tenant_id = e.tenant_id AND m.id = e.actor_member_id
+WHERE e.tenant_id = $1 AND e.booking_id = $2
+ORDER BY e.created_at, e.id
+LIMIT 500
+`
+
+type ListBookingEventsParams struct {
+	TenantID  uuid.UUID
+	BookingID uuid.UUID
+}
+
+type ListBookingEventsRow struct {
+	Kind             string
+	ActorMemberID    *uuid.UUID
+	ActorName        *string
+	PreviousStartsAt *time.Time
+	PreviousEndsAt   *time.Time
+	Note             string
+	CreatedAt        time.Time
+}
+
+func (q *Queries) ListBookingEvents(ctx context.Context, arg ListBookingEventsParams) ([]ListBookingEventsRow, error) {
+	rows, err := q.db.Query(ctx, listBookingEvents, arg.TenantID, arg.BookingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListBookingEventsRow{}
+	for rows.Next() {
+		var i ListBookingEventsRow
+		if err := rows.Scan(
+			&i.Kind,
+			&i.ActorMemberID,
+			&i.ActorName,
+			&i.PreviousStartsAt,
+			&i.PreviousEndsAt,
+			&i.Note,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listBookings = `-- name: ListBookings :many
+
+SELECT b.tenant_id, b.id, b.service_id, b.staff_member_id, b.client_member_id, b.service_request_id, b.starts_at, b.ends_at, b.buffer_before_minutes, b.buffer_after_minutes, b.blocked, b.status, b.cancellation_notice_minutes, b.reschedule_notice_minutes, b.price_minor, b.currency, b.notes, b.created_by_member_id, b.cancelled_at, b.created_at, b.updated_at, s.name AS service_name, st.display_name AS staff_name, c.display_name AS client_name
+FROM bookings b
+JOIN services s ON s.tenant_id = b.tenant_id AND s.id = b.service_id
+JOIN members st ON st.tenant_id = b.tenant_id AND st.id = b.staff_member_id
+JOIN members c ON c.tenant_id = b.tenant_id AND c.id = b.client_member_id
+WHERE b.tenant_id = $1
+  AND ($2::uuid IS NULL OR b.staff_member_id = $2::uuid)
+  AND ($3::uuid IS NULL OR b.client_member_id = $3::uuid)
+  AND ($4::text IS NULL OR b.status = $4::text)
+  AND ($5::timestamptz IS NULL OR b.starts_at >= $5::timestamptz)
+  AND ($6::timestamptz IS NULL OR b.starts_at < $6::timestamptz)
+  AND (NOT $7::bool OR (b.starts_at, b.id) > ($8::timestamptz, $9::uuid))
+ORDER BY b.starts_at, b.id
+LIMIT $10
+`
+
+type ListBookingsParams struct {
+	TenantID       uuid.UUID
+	StaffMemberID  *uuid.UUID
+	ClientMemberID *uuid.UUID
+	Status         *string
+	StartsFrom     *time.Time
+	StartsBefore   *time.Time
+	HasAfter       bool
+	AfterStartsAt  time.Time
+	AfterID        uuid.UUID
+	PageSize       int32
+}
+
+type ListBookingsRow struct {
+	Booking     Booking
+	ServiceName string
+	StaffName   string
+	ClientName  string
+}
+
+// ListBookings is a keyset page over (starts_at, id) with optional filters.
+func (q *Queries) ListBookings(ctx context.Context, arg ListBookingsParams) ([]ListBookingsRow, error) {
+	rows, err := q.db.Query(ctx, listBookings,
+		arg.TenantID,
+		arg.StaffMemberID,
+		arg.ClientMemberID,
+		arg.Status,
+		arg.StartsFrom,
+		arg.StartsBefore,
+		arg.HasAfter,
+		arg.AfterStartsAt,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListBookingsRow{}
+	for rows.Next() {
+		var i ListBookingsRow
+		if err := rows.Scan(
+			&i.Booking.TenantID,
+			&i.Booking.ID,
+			&i.Booking.ServiceID,
+			&i.Booking.StaffMemberID,
+			&i.Booking.ClientMemberID,
+			&i.Booking.ServiceRequestID,
+			&i.Booking.StartsAt,
+			&i.Booking.EndsAt,
+			&i.Booking.BufferBeforeMinutes,
+			&i.Booking.BufferAfterMinutes,
+			&i.Booking.Blocked,
+			&i.Booking.Status,
+			&i.Booking.CancellationNoticeMinutes,
+			&i.Booking.RescheduleNoticeMinutes,
+			&i.Booking.PriceMinor,
+			&i.Booking.Currency,
+			&i.Booking.Notes,
+			&i.Booking.CreatedByMemberID,
+			&i.Booking.CancelledAt,
+			&i.Booking.CreatedAt,
+			&i.Booking.UpdatedAt,
+			&i.ServiceName,
+			&i.StaffName,
+			&i.ClientName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listBusyOfMembers = `-- name: ListBusyOfMembers :many
+
+SELECT staff_member_id, lower(blocked)::timestamptz AS blocked_from, upper(blocked)::timestamptz AS blocked_until
+FROM bookings
+WHERE tenant_id = $1 AND staff_member_id = ANY($2::uuid[])
+  AND status IN ('pending', 'confirmed')
+  AND blocked && tstzrange($3::timestamptz, $4::timestamptz, '[)')
+  AND id <> $5::uuid
+ORDER BY staff_member_id, lower(blocked)
+`
+
+type ListBusyOfMembersParams struct {
+	TenantID    uuid.UUID
+	MemberIds   []uuid.UUID
+	WindowFrom  time.Time
+	WindowUntil time.Time
+	ExcludeID   uuid.UUID
+}
+
+type ListBusyOfMembersRow struct {
+	StaffMemberID uuid.UUID
+	BlockedFrom   time.Time
+	BlockedUntil  time.Time
+}
+
+// ListBusyOfMembers returns the blocked ranges (bookings widened by their
+// buffers) of the members' active bookings that meet the window, except
+// the booking exclude_id (uuid.Nil for none).
+func (q *Queries) ListBusyOfMembers(ctx context.Context, arg ListBusyOfMembersParams) ([]ListBusyOfMembersRow, error) {
+	rows, err := q.db.Query(ctx, listBusyOfMembers,
+		arg.TenantID,
+		arg.MemberIds,
+		arg.WindowFrom,
+		arg.WindowUntil,
+		arg.ExcludeID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListBusyOfMembersRow{}
+	for rows.Next() {
+		var i ListBusyOfMembersRow
+		if err := rows.Scan(&i.StaffMemberID, &i.BlockedFrom, &i.BlockedUntil); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listExceptionsOfMembers = `-- name: ListExceptionsOfMembers :many
+SELECT tenant_id, id, member_id, on_date, start_time, end_time, available, note, created_at FROM availability_exceptions
+WHERE tenant_id = $1 AND member_id = ANY($2::uuid[])
+  AND on_date BETWEEN $3::date AND $4::date
+ORDER BY member_id, on_date
+`
+
+type ListExceptionsOfMembersParams struct {
+	TenantID  uuid.UUID
+	MemberIds []uuid.UUID
+	FromDate  time.Time
+	ToDate    time.Time
+}
+
+func (q *Queries) ListExceptionsOfMembers(ctx context.Context, arg ListExceptionsOfMembersParams) ([]AvailabilityException, error) {
+	rows, err := q.db.Query(ctx, listExceptionsOfMembers,
+		arg.TenantID,
+		arg.MemberIds,
+		arg.FromDate,
+		arg.ToDate,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AvailabilityException{}
+	for rows.Next() {
+		var i AvailabilityException
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.MemberID,
+			&i.OnDate,
+			&i.StartTime,
+			&i.EndTime,
+			&i.Available,
+			&i.Note,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRulesOfMembers = `-- name: ListRulesOfMembers :many
+SELECT tenant_id, id, member_id, weekday, start_time, end_time, created_at FROM availability_rules
+WHERE tenant_id = $1 AND member_id = ANY($2::uuid[])
+ORDER BY member_id, weekday, start_time
+`
+
+type ListRulesOfMembersParams struct {
+	TenantID  uuid.UUID
+	MemberIds []uuid.UUID
+}
+
+func (q *Queries) ListRulesOfMembers(ctx context.Context, arg ListRulesOfMembersParams) ([]AvailabilityRule, error) {
+	rows, err := q.db.Query(ctx, listRulesOfMembers, arg.TenantID, arg.MemberIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AvailabilityRule{}
+	for rows.Next() {
+		var i AvailabilityRule
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.MemberID,
+			&i.Weekday,
+			&i.StartTime,
+			&i.EndTime,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockAvailabilityException = `-- name: LockAvailabilityException :one
+SELECT tenant_id, id, member_id, on_date, start_time, end_time, available, note, created_at FROM availability_exceptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockAvailabilityExceptionParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) LockAvailabilityException(ctx context.Context, arg LockAvailabilityExceptionParams) (AvailabilityException, error) {
+	row := q.db.QueryRow(ctx, lockAvailabilityException, arg.TenantID, arg.ID)
+	var i AvailabilityException
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.MemberID,
+		&i.OnDate,
+		&i.StartTime,
+		&i.EndTime,
+		&i.Available,
+		&i.Note,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const lockAvailabilityRule = `-- name: LockAvailabilityRule :one
+SELECT tenant_id, id, member_id, weekday, start_time, end_time, created_at FROM availability_rules WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockAvailabilityRuleParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) LockAvailabilityRule(ctx context.Context, arg LockAvailabilityRuleParams) (AvailabilityRule, error) {
+	row := q.db.QueryRow(ctx, lockAvailabilityRule, arg.TenantID, arg.ID)
+	var i AvailabilityRule
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.MemberID,
+		&i.Weekday,
+		&i.StartTime,
+		&i.EndTime,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const lockBooking = `-- name: LockBooking :one
+SELECT tenant_id, id, service_id, staff_member_id, client_member_id, service_request_id, starts_at, ends_at, buffer_before_minutes, buffer_after_minutes, blocked, status, cancellation_notice_minutes, reschedule_notice_minutes, price_minor, currency, notes, created_by_member_id, cancelled_at, created_at, updated_at FROM bookings
+WHERE tenant_id = $1 AND id = $2
+  AND ($3::uuid IS NULL OR client_member_id = $3::uuid)
+FOR UPDATE
+`
+
+type LockBookingParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	ClientMemberID *uuid.UUID
+}
+
+func (q *Queries) LockBooking(ctx context.Context, arg LockBookingParams) (Booking, error) {
+	row := q.db.QueryRow(ctx, lockBooking, arg.TenantID, arg.ID, arg.ClientMemberID)
+	var i Booking
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ServiceID,
+		&i.StaffMemberID,
+		&i.ClientMemberID,
+		&i.ServiceRequestID,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.BufferBeforeMinutes,
+		&i.BufferAfterMinutes,
+		&i.Blocked,
+		&i.Status,
+		&i.CancellationNoticeMinutes,
+		&i.RescheduleNoticeMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Notes,
+		&i.CreatedByMemberID,
+		&i.CancelledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const lockClientServiceRequest = `-- name: LockClientServiceRequest :one
+
+SELECT id, status FROM service_requests
+WHERE tenant_id = $1 AND id = $2 AND client_member_id = $3
+FOR UPDATE
+`
+
+type LockClientServiceRequestParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	ClientMemberID uuid.UUID
+}
+
+type LockClientServiceRequestRow struct {
+	ID     uuid.UUID
+	Status string
+}
+
+// The service request a booking is linked to: only a request of the
+// booking's client is found.
+func (q *Queries) LockClientServiceRequest(ctx context.Context, arg LockClientServiceRequestParams) (LockClientServiceRequestRow, error) {
+	row := q.db.QueryRow(ctx, lockClientServiceRequest, arg.TenantID, arg.ID, arg.ClientMemberID)
+	var i LockClientServiceRequestRow
+	err := row.Scan(&i.ID, &i.Status)
+	return i, err
+}
+
+const moveBooking = `-- name: MoveBooking :one
+UPDATE bookings SET starts_at = $1, ends_at = $2, updated_at = now()
+WHERE tenant_id = $3 AND id = $4
+RETURNING tenant_id, id, service_id, staff_member_id, client_member_id, service_request_id, starts_at, ends_at, buffer_before_minutes, buffer_after_minutes, blocked, status, cancellation_notice_minutes, reschedule_notice_minutes, price_minor, currency, notes, created_by_member_id, cancelled_at, created_at, updated_at
+`
+
+type MoveBookingParams struct {
+	StartsAt time.Time
+	EndsAt   time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) MoveBooking(ctx context.Context, arg MoveBookingParams) (Booking, error) {
+	row := q.db.QueryRow(ctx, moveBooking,
+		arg.StartsAt,
+		arg.EndsAt,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i Booking
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ServiceID,
+		&i.StaffMemberID,
+		&i.ClientMemberID,
+		&i.ServiceRequestID,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.BufferBeforeMinutes,
+		&i.BufferAfterMinutes,
+		&i.Blocked,
+		&i.Status,
+		&i.CancellationNoticeMinutes,
+		&i.RescheduleNoticeMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Notes,
+		&i.CreatedByMemberID,
+		&i.CancelledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const setBookingStatus = `-- name: SetBookingStatus :one
+UPDATE bookings SET status = $1, cancelled_at = $2, updated_at = now()
+WHERE tenant_id = $3 AND id = $4
+RETURNING tenant_id, id, service_id, staff_member_id, client_member_id, service_request_id, starts_at, ends_at, buffer_before_minutes, buffer_after_minutes, blocked, status, cancellation_notice_minutes, reschedule_notice_minutes, price_minor, currency, notes, created_by_member_id, cancelled_at, created_at, updated_at
+`
+
+type SetBookingStatusParams struct {
+	Status      string
+	CancelledAt *time.Time
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) SetBookingStatus(ctx context.Context, arg SetBookingStatusParams) (Booking, error) {
+	row := q.db.QueryRow(ctx, setBookingStatus,
+		arg.Status,
+		arg.CancelledAt,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i Booking
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ServiceID,
+		&i.StaffMemberID,
+		&i.ClientMemberID,
+		&i.ServiceRequestID,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.BufferBeforeMinutes,
+		&i.BufferAfterMinutes,
+		&i.Blocked,
+		&i.Status,
+		&i.CancellationNoticeMinutes,
+		&i.RescheduleNoticeMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Notes,
+		&i.CreatedByMemberID,
+		&i.CancelledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const updateAvailabilityException = `-- name: UpdateAvailabilityException :one
+UPDATE availability_exceptions
+SET on_date = $1, start_time = $2, end_time = $3,
+    available = $4, note = $5
+WHERE tenant_id = $6 AND id = $7
+RETURNING tenant_id, id, member_id, on_date, start_time, end_time, available, note, created_at
+`
+
+type UpdateAvailabilityExceptionParams struct {
+	OnDate    time.Time
+	StartTime pgtype.Time
+	EndTime   pgtype.Time
+	Available bool
+	Note      string
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) UpdateAvailabilityException(ctx context.Context, arg UpdateAvailabilityExceptionParams) (AvailabilityException, error) {
+	row := q.db.QueryRow(ctx, updateAvailabilityException,
+		arg.OnDate,
+		arg.StartTime,
+		arg.EndTime,
+		arg.Available,
+		arg.Note,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i AvailabilityException
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.MemberID,
+		&i.OnDate,
+		&i.StartTime,
+		&i.EndTime,
+		&i.Available,
+		&i.Note,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const updateAvailabilityRule = `-- name: UpdateAvailabilityRule :one
+UPDATE availability_rules SET weekday = $1, start_time = $2, end_time = $3
+WHERE tenant_id = $4 AND id = $5
+RETURNING tenant_id, id, member_id, weekday, start_time, end_time, created_at
+`
+
+type UpdateAvailabilityRuleParams struct {
+	Weekday   int16
+	StartTime pgtype.Time
+	EndTime   pgtype.Time
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) UpdateAvailabilityRule(ctx context.Context, arg UpdateAvailabilityRuleParams) (AvailabilityRule, error) {
+	row := q.db.QueryRow(ctx, updateAvailabilityRule,
+		arg.Weekday,
+		arg.StartTime,
+		arg.EndTime,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i AvailabilityRule
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.MemberID,
+		&i.Weekday,
+		&i.StartTime,
+		&i.EndTime,
+		&i.CreatedAt,
+	)
+	return i, err
 }
