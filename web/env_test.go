@@ -19,6 +19,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
@@ -96,7 +97,8 @@ func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...env
 	e.auth = auth.NewService(cfg)
 	e.web = web.NewServer(web.Config{BaseDomain: base, URLs: urls, Outbox: e.outbox},
 		web.Deps{DB: e.store, Auth: e.auth, Catalog: catalog.New(e.store), Idempotency: idempotency.New(e.store),
-			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
+			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler),
+			Requests: requests.New(e.store, requests.Config{})})
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

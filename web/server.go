@@ -17,6 +17,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -46,6 +47,7 @@ type Deps struct {
 	Auth        *auth.Service
 	Catalog     *catalog.Catalog
 	Idempotency *idempotency.Keys
+	Requests    *requests.Service
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
 	CursorKey []byte
 	Logger    *slog.Logger
@@ -61,6 +63,7 @@ type Server struct {
 	auth           *auth.Service
 	catalog        *catalog.Catalog
 	idem           *idempotency.Keys
+	requests       *requests.Service
 	cursors        cursorCodec
 	logger         *slog.Logger
 	hosts          *hostResolver
@@ -105,6 +108,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
+		requests:       deps.Requests,
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Auth)
 	s.tenantAPI = s.newAPI(hostTenant, s.tenantMux, "tenantkit tenant API",
@@ -116,6 +120,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerAuth()
 	s.registerMembers()
 	s.registerServices()
+	s.registerRequests()
 	s.registerPages()
 	// Served ahead of host resolution, on any host.
 	s.routes = append(s.routes,

@@ -13,6 +13,7 @@ import (
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
@@ -95,6 +96,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	}, web.Deps{
 		DB: st, Auth: authSvc, Catalog: catalog.New(st), Idempotency: idempotency.New(st),
 		CursorKey: sigKeys.Derive("cursor"), Logger: logger,
+		Requests: requests.New(st, requests.Config{}),
 	})
 	a := &App{
 		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln,
