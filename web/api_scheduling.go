@@ -149,7 +149,7 @@ type slotsOutput struct {
 	Body page[slotView]
 }
 
-type eventView struct {
+type bookingEventView struct {
 	Kind             string     `json:"kind" enum:"created,confirmed,rescheduled,cancelled,completed,no_show"`
 	ActorMemberID    string     `json:"actor_member_id,omitempty" format:"uuid"`
 	ActorName        string     `json:"actor_name,omitempty"`
@@ -160,32 +160,32 @@ type eventView struct {
 }
 
 type bookingView struct {
-	ID                        string      `json:"id" format:"uuid"`
-	ServiceID                 string      `json:"service_id" format:"uuid"`
-	ServiceName               string      `json:"service_name"`
-	StaffMemberID             string      `json:"staff_member_id" format:"uuid"`
-	StaffName                 string      `json:"staff_name"`
-	ClientMemberID            string      `json:"client_member_id" format:"uuid"`
-	ClientName                string      `json:"client_name"`
-	ServiceRequestID          string      `json:"service_request_id,omitempty" format:"uuid"`
-	StartsAt                  time.Time   `json:"starts_at" doc:"RFC 3339 with the organization's offset."`
-	EndsAt                    time.Time   `json:"ends_at"`
-	TimeZone                  string      `json:"time_zone"`
-	Status                    string      `json:"status" enum:"pending,confirmed,cancelled,completed,no_show"`
-	BufferBeforeMinutes       int32       `json:"buffer_before_minutes"`
-	BufferAfterMinutes        int32       `json:"buffer_after_minutes"`
-	CancellationNoticeMinutes int32       `json:"cancellation_notice_minutes" doc:"The notice the client must give to cancel: the terms when the booking was made."`
-	RescheduleNoticeMinutes   int32       `json:"reschedule_notice_minutes"`
-	CancellableUntil          time.Time   `json:"cancellable_until" doc:"The client may cancel until then."`
-	ReschedulableUntil        time.Time   `json:"reschedulable_until" doc:"The client may reschedule until then."`
-	PriceMinor                int64       `json:"price_minor"`
-	Currency                  string      `json:"currency"`
-	Notes                     string      `json:"notes"`
-	CreatedByMemberID         string      `json:"created_by_member_id,omitempty" format:"uuid"`
-	CancelledAt               *time.Time  `json:"cancelled_at,omitempty"`
-	CreatedAt                 time.Time   `json:"created_at"`
-	UpdatedAt                 time.Time   `json:"updated_at"`
-	Events                    []eventView `json:"events,omitempty" doc:"The timeline, oldest first; only on a single booking."`
+	ID                        string             `json:"id" format:"uuid"`
+	ServiceID                 string             `json:"service_id" format:"uuid"`
+	ServiceName               string             `json:"service_name"`
+	StaffMemberID             string             `json:"staff_member_id" format:"uuid"`
+	StaffName                 string             `json:"staff_name"`
+	ClientMemberID            string             `json:"client_member_id" format:"uuid"`
+	ClientName                string             `json:"client_name"`
+	ServiceRequestID          string             `json:"service_request_id,omitempty" format:"uuid"`
+	StartsAt                  time.Time          `json:"starts_at" doc:"RFC 3339 with the organization's offset."`
+	EndsAt                    time.Time          `json:"ends_at"`
+	TimeZone                  string             `json:"time_zone"`
+	Status                    string             `json:"status" enum:"pending,confirmed,cancelled,completed,no_show"`
+	BufferBeforeMinutes       int32              `json:"buffer_before_minutes"`
+	BufferAfterMinutes        int32              `json:"buffer_after_minutes"`
+	CancellationNoticeMinutes int32              `json:"cancellation_notice_minutes" doc:"The notice the client must give to cancel: the terms when the booking was made."`
+	RescheduleNoticeMinutes   int32              `json:"reschedule_notice_minutes"`
+	CancellableUntil          time.Time          `json:"cancellable_until" doc:"The client may cancel until then."`
+	ReschedulableUntil        time.Time          `json:"reschedulable_until" doc:"The client may reschedule until then."`
+	PriceMinor                int64              `json:"price_minor"`
+	Currency                  string             `json:"currency"`
+	Notes                     string             `json:"notes"`
+	CreatedByMemberID         string             `json:"created_by_member_id,omitempty" format:"uuid"`
+	CancelledAt               *time.Time         `json:"cancelled_at,omitempty"`
+	CreatedAt                 time.Time          `json:"created_at"`
+	UpdatedAt                 time.Time          `json:"updated_at"`
+	Events                    []bookingEventView `json:"events,omitempty" doc:"The timeline, oldest first; only on a single booking."`
 }
 
 func bookingViewOf(b scheduling.Booking) bookingView {
@@ -210,9 +210,9 @@ func bookingViewOf(b scheduling.Booking) bookingView {
 
 func bookingDetailViewOf(d scheduling.BookingDetail) bookingView {
 	v := bookingViewOf(d.Booking)
-	v.Events = make([]eventView, 0, len(d.Events))
+	v.Events = make([]bookingEventView, 0, len(d.Events))
 	for _, e := range d.Events {
-		ev := eventView{Kind: e.Kind, ActorName: e.ActorName, PreviousStartsAt: e.PreviousStartsAt, PreviousEndsAt: e.PreviousEndsAt, Note: e.Note, CreatedAt: e.CreatedAt}
+		ev := bookingEventView{Kind: e.Kind, ActorName: e.ActorName, PreviousStartsAt: e.PreviousStartsAt, PreviousEndsAt: e.PreviousEndsAt, Note: e.Note, CreatedAt: e.CreatedAt}
 		if e.ActorMemberID != nil {
 			ev.ActorMemberID = e.ActorMemberID.String()
 		}
@@ -262,7 +262,7 @@ type rescheduleInput struct {
 	}
 }
 
-type cancelInput struct {
+type bookingCancelInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body *struct {
 		Reason string `json:"reason,omitempty" maxLength:"2000"`
@@ -503,8 +503,8 @@ func optionalID(v, kind string) (*uuid.UUID, error) {
 	return &id, nil
 }
 
-// optionalDate parses an optional date of a query.
-func optionalDate(v, field string) (*scheduling.Date, error) {
+// optionalCivilDate parses an optional date of a query.
+func optionalCivilDate(v, field string) (*scheduling.Date, error) {
 	if v == "" {
 		return nil, nil
 	}
@@ -647,10 +647,10 @@ func (s *Server) handleListExceptions(ctx context.Context, in *exceptionListInpu
 	if f.MemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	if f.From, err = optionalDate(in.From, "query.from"); err != nil {
+	if f.From, err = optionalCivilDate(in.From, "query.from"); err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	if f.To, err = optionalDate(in.To, "query.to"); err != nil {
+	if f.To, err = optionalCivilDate(in.To, "query.to"); err != nil {
 		return nil, s.apiError(ctx, err)
 	}
 	p, err := keysetPage(ctx, s, opListExceptions, in.Cursor, func(after *scheduling.ExceptionKey) ([]scheduling.Exception, *scheduling.ExceptionKey, error) {
@@ -669,7 +669,7 @@ func (s *Server) handleCreateException(ctx context.Context, in *createExceptionI
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	d, err := optionalDate(b.Date, "body.date")
+	d, err := optionalCivilDate(b.Date, "body.date")
 	if err != nil || d == nil {
 		return nil, s.apiError(ctx, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid date", Fields: map[string]string{"body.date": "a date such as 2026-03-08"}})
 	}
@@ -707,7 +707,7 @@ func (s *Server) handleUpdateException(ctx context.Context, in *updateExceptionI
 	b := in.Body
 	u := scheduling.ExceptionUpdate{Note: b.Note}
 	if b.Date != nil {
-		if u.Date, err = optionalDate(*b.Date, "body.date"); err != nil {
+		if u.Date, err = optionalCivilDate(*b.Date, "body.date"); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 	}
@@ -754,12 +754,12 @@ func (s *Server) handleSlots(op string, portal bool) func(context.Context, *slot
 		if q.StaffMemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		from, err := optionalDate(in.From, "query.from")
+		from, err := optionalCivilDate(in.From, "query.from")
 		if err != nil || from == nil {
 			return nil, s.apiError(ctx, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid date", Fields: map[string]string{"query.from": "a date such as 2026-03-08"}})
 		}
 		q.From, q.To = *from, from.AddDays(6)
-		if to, err := optionalDate(in.To, "query.to"); err != nil {
+		if to, err := optionalCivilDate(in.To, "query.to"); err != nil {
 			return nil, s.apiError(ctx, err)
 		} else if to != nil {
 			q.To = *to
@@ -789,10 +789,10 @@ func (s *Server) handleSlots(op string, portal bool) func(context.Context, *slot
 func bookingFilter(from, to, status string, limit int) (scheduling.BookingFilter, error) {
 	f := scheduling.BookingFilter{Limit: limit}
 	var err error
-	if f.From, err = optionalDate(from, "query.from"); err != nil {
+	if f.From, err = optionalCivilDate(from, "query.from"); err != nil {
 		return f, err
 	}
-	if f.To, err = optionalDate(to, "query.to"); err != nil {
+	if f.To, err = optionalCivilDate(to, "query.to"); err != nil {
 		return f, err
 	}
 	if status != "" {
@@ -890,14 +890,14 @@ func (s *Server) handleReschedule(ctx context.Context, in *rescheduleInput) (*bo
 	return &bookingOutput{Body: bookingViewOf(b)}, nil
 }
 
-func cancelReason(in *cancelInput) string {
+func cancelReason(in *bookingCancelInput) string {
 	if in.Body == nil {
 		return ""
 	}
 	return in.Body.Reason
 }
 
-func (s *Server) handleCancel(ctx context.Context, in *cancelInput) (*bookingOutput, error) {
+func (s *Server) handleCancel(ctx context.Context, in *bookingCancelInput) (*bookingOutput, error) {
 	id, err := parseID(in.ID, "booking")
 	if err != nil {
 		return nil, s.apiError(ctx, err)
@@ -980,7 +980,7 @@ func (s *Server) handlePortalReschedule(ctx context.Context, in *rescheduleInput
 	return &portalBookingOutput{Body: portalBookingViewOf(b)}, nil
 }
 
-func (s *Server) handlePortalCancel(ctx context.Context, in *cancelInput) (*portalBookingOutput, error) {
+func (s *Server) handlePortalCancel(ctx context.Context, in *bookingCancelInput) (*portalBookingOutput, error) {
 	id, err := parseID(in.ID, "booking")
 	if err != nil {
 		return nil, s.apiError(ctx, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
@@ -28,6 +29,9 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 const baseDomain = "tenantkit.test"
+
+// missingID is a well-formed id that no row of any tenant has.
+const missingID = "9b7f3c1e-2d4a-4c5b-8e6f-0a1b2c3d4e5f"
 
 // testParams keep password hashing cheap in tests that do not measure it.
 var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
@@ -111,8 +115,8 @@ func newEnvOnWith(t testing.TB, base string, params auth.PasswordParams, webCfg 
 	}
 	e.web = web.NewServer(wc,
 		web.Deps{DB: e.store, Auth: e.auth, Catalog: catalog.New(e.store), Settings: settings.New(e.store), Idempotency: idempotency.New(e.store),
-			Scheduling: scheduling.New(e.store),
-			CursorKey:  gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
+			Scheduling: scheduling.New(e.store), Requests: requests.New(e.store, requests.Config{}),
+			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

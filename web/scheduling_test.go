@@ -306,8 +306,6 @@ func hasSlot(items []slotItem, start string) bool {
 	return false
 }
 
-const missingID = "9b7f3c1e-2d4a-4c5b-8e6f-0a1b2c3d4e5f"
-
 type ruleBody struct {
 	ID            string `json:"id"`
 	StaffMemberID string `json:"staff_member_id"`

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -57,6 +58,7 @@ type Deps struct {
 	Settings    *settings.Service
 	Idempotency *idempotency.Keys
 	Scheduling  *scheduling.Scheduler
+	Requests    *requests.Service
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
 	CursorKey []byte
 	Logger    *slog.Logger
@@ -74,6 +76,7 @@ type Server struct {
 	settings       *settings.Service
 	idem           *idempotency.Keys
 	scheduling     *scheduling.Scheduler
+	requests       *requests.Service
 	cursors        cursorCodec
 	logger         *slog.Logger
 	hosts          *hostResolver
@@ -127,6 +130,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
 		limits:         newTenantLimits(cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight),
+		requests:       deps.Requests,
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Auth)
 	s.tenantAPI = s.newAPI(hostTenant, s.tenantMux, "tenantkit tenant API",
@@ -140,6 +144,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s.registerServices()
 	s.registerSettings()
 	s.registerScheduling()
+	s.registerRequests()
 	s.registerPages()
 	// Served ahead of host resolution, on any host.
 	s.routes = append(s.routes,

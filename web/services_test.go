@@ -126,7 +126,6 @@ func TestServicesOfAnotherTenantAreNotFound(t *testing.T) {
 	globex := e.services("globex", gOwner, "").Items
 	before := e.do(req{method: "GET", host: "globex", path: "/api/services/" + globex[0].ID, sess: gOwner})
 	expectStatus(t, before, 200)
-	missing := "9b7f3c1e-2d4a-4c5b-8e6f-0a1b2c3d4e5f"
 	for _, op := range []struct {
 		method, suffix string
 		body           any
@@ -142,7 +141,7 @@ func TestServicesOfAnotherTenantAreNotFound(t *testing.T) {
 	} {
 		t.Run(op.method+op.suffix, func(t *testing.T) {
 			foreign := e.do(req{method: op.method, host: "acme", path: "/api/services/" + globex[0].ID + op.suffix, sess: owner, body: op.body})
-			absent := e.do(req{method: op.method, host: "acme", path: "/api/services/" + missing + op.suffix, sess: owner, body: op.body})
+			absent := e.do(req{method: op.method, host: "acme", path: "/api/services/" + missingID + op.suffix, sess: owner, body: op.body})
 			expectStatus(t, foreign, 404)
 			expectStatus(t, absent, 404)
 			if !reflect.DeepEqual(foreign.problemBody(t), absent.problemBody(t)) {

@@ -13,6 +13,7 @@ import (
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
@@ -97,8 +98,8 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight,
 	}, web.Deps{
 		DB: st, Auth: authSvc, Catalog: catalog.New(st), Settings: settings.New(st), Idempotency: idempotency.New(st),
-		Scheduling: scheduling.New(st),
-		CursorKey:  sigKeys.Derive("cursor"), Logger: logger,
+		Scheduling: scheduling.New(st), Requests: requests.New(st, requests.Config{}),
+		CursorKey: sigKeys.Derive("cursor"), Logger: logger,
 	})
 	a := &App{
 		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln,

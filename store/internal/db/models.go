@@ -254,6 +254,17 @@ type ServiceRequestComment struct {
 	CreatedAt        time.Time
 }
 
+type ServiceRequestEvent struct {
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+	ServiceRequestID uuid.UUID
+	FromStatus       *string
+	ToStatus         string
+	ActorMemberID    *uuid.UUID
+	Note             string
+	CreatedAt        time.Time
+}
+
 type Session struct {
 	TenantID  uuid.UUID
 	ID        uuid.UUID

@@ -12,11 +12,45 @@ import (
 	"github.com/google/uuid"
 )
 
+const createClientMemberIfAbsent = `-- name: CreateClientMemberIfAbsent :one
+
+INSERT INTO members (tenant_id, account_id, role, display_name)
+VALUES ($1, $2, 'client', $3)
+ON CONFLICT (tenant_id, account_id) DO NOTHING
+RETURNING tenant_id, id, account_id, role, display_name, time_zone, removed_at, created_at, updated_at
+`
+
+type CreateClientMemberIfAbsentParams struct {
+	TenantID    uuid.UUID
+	AccountID   uuid.UUID
+	DisplayName string
+}
+
+// CreateClientMemberIfAbsent adds account_id as a client; nothing (no row)
+// when the account already holds a membership, live or removed.
+func (q *Queries) CreateClientMemberIfAbsent(ctx context.Context, arg CreateClientMemberIfAbsentParams) (Member, error) {
+	row := q.db.QueryRow(ctx, createClientMemberIfAbsent, arg.TenantID, arg.AccountID, arg.DisplayName)
+	var i Member
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.AccountID,
+		&i.Role,
+		&i.DisplayName,
+		&i.TimeZone,
+		&i.RemovedAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const createServiceRequest = `-- name: CreateServiceRequest :one
+
 INSERT INTO service_requests (tenant_id, client_member_id, service_id, title, details, priority, due_on, source,
-                              created_by_member_id, assigned_member_id)
+                              created_by_member_id, assigned_member_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10)
+        $8, $9, $10, clock_timestamp(), clock_timestamp())
 RETURNING tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at
 `
 
@@ -33,6 +67,9 @@ type CreateServiceRequestParams struct {
 	AssignedMemberID  *uuid.UUID
 }
 
+// Rows are stamped with clock_timestamp(), not now(): several written in
+// one transaction (a request and its first events, a seed) then keep the
+// order they were written in, which the lists sort by.
 func (q *Queries) CreateServiceRequest(ctx context.Context, arg CreateServiceRequestParams) (ServiceRequest, error) {
 	row := q.db.QueryRow(ctx, createServiceRequest,
 		arg.TenantID,
@@ -67,8 +104,8 @@ func (q *Queries) CreateServiceRequest(ctx context.Context, arg CreateServiceReq
 }
 
 const createServiceRequestComment = `-- name: CreateServiceRequestComment :one
-INSERT INTO service_request_comments (tenant_id, service_request_id, author_member_id, body, visibility)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO service_request_comments (tenant_id, service_request_id, author_member_id, body, visibility, created_at)
+VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 RETURNING tenant_id, id, service_request_id, author_member_id, body, visibility, created_at
 `
 
@@ -101,9 +138,167 @@ func (q *Queries) CreateServiceRequestComment(ctx context.Context, arg CreateSer
 	return i, err
 }
 
+const deleteServiceRequest = `-- name: DeleteServiceRequest :execrows
+DELETE FROM service_requests WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteServiceRequestParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteServiceRequest(ctx context.Context, arg DeleteServiceRequestParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteServiceRequest, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteServiceRequestComment = `-- name: DeleteServiceRequestComment :execrows
+DELETE FROM service_request_comments
+WHERE tenant_id = $1 AND service_request_id = $2 AND id = $3
+`
+
+type DeleteServiceRequestCommentParams struct {
+	TenantID         uuid.UUID
+	ServiceRequestID uuid.UUID
+	ID               uuid.UUID
+}
+
+func (q *Queries) DeleteServiceRequestComment(ctx context.Context, arg DeleteServiceRequestCommentParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteServiceRequestComment, arg.TenantID, arg.ServiceRequestID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getActiveServiceBySlug = `-- name: GetActiveServiceBySlug :one
+SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services WHERE tenant_id = $1 AND slug = $2 AND active AND archived_at IS NULL
+`
+
+type GetActiveServiceBySlugParams struct {
+	TenantID uuid.UUID
+	Slug     string
+}
+
+func (q *Queries) GetActiveServiceBySlug(ctx context.Context, arg GetActiveServiceBySlugParams) (Service, error) {
+	row := q.db.QueryRow(ctx, getActiveServiceBySlug, arg.TenantID, arg.Slug)
+	var i Service
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Description,
+		&i.DurationMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Active,
+		&i.RequiresConfirmation,
+		&i.ArchivedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getServiceRequest = `-- name: GetServiceRequest :one
+
+SELECT r.tenant_id, r.id, r.client_member_id, r.service_id, r.title, r.details, r.status, r.priority, r.due_on, r.assigned_member_id, r.source, r.created_by_member_id, r.created_at, r.updated_at, c.display_name AS client_name, a.display_name AS assigned_name,
+       s.name AS service_name, s.slug AS service_slug
+FROM service_requests r
+JOIN members c ON c.tenant_id = r.tenant_id AND c.id = r.client_member_id
+LEFT JOIN members a ON a.tenant_id = r.tenant_id AND a.id = r.assigned_member_id
+LEFT JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+WHERE r.tenant_id = $1 AND r.id = $2
+  AND ($3::uuid IS NULL OR r.client_member_id = $3::uuid)
+`
+
+type GetServiceRequestParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	ClientMemberID *uuid.UUID
+}
+
+type GetServiceRequestRow struct {
+	ServiceRequest ServiceRequest
+	ClientName     string
+	AssignedName   *string
+	ServiceName    *string
+	ServiceSlug    *string
+}
+
+// GetServiceRequest reads a request with the names shown beside it (its
+// client, assignee and service); package requests decides which of them a
+// client sees. With client_member_id (the portal), only that client's
+// request answers.
+func (q *Queries) GetServiceRequest(ctx context.Context, arg GetServiceRequestParams) (GetServiceRequestRow, error) {
+	row := q.db.QueryRow(ctx, getServiceRequest, arg.TenantID, arg.ID, arg.ClientMemberID)
+	var i GetServiceRequestRow
+	err := row.Scan(
+		&i.ServiceRequest.TenantID,
+		&i.ServiceRequest.ID,
+		&i.ServiceRequest.ClientMemberID,
+		&i.ServiceRequest.ServiceID,
+		&i.ServiceRequest.Title,
+		&i.ServiceRequest.Details,
+		&i.ServiceRequest.Status,
+		&i.ServiceRequest.Priority,
+		&i.ServiceRequest.DueOn,
+		&i.ServiceRequest.AssignedMemberID,
+		&i.ServiceRequest.Source,
+		&i.ServiceRequest.CreatedByMemberID,
+		&i.ServiceRequest.CreatedAt,
+		&i.ServiceRequest.UpdatedAt,
+		&i.ClientName,
+		&i.AssignedName,
+		&i.ServiceName,
+		&i.ServiceSlug,
+	)
+	return i, err
+}
+
+const getServiceRequestForUpdate = `-- name: GetServiceRequestForUpdate :one
+SELECT tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at FROM service_requests
+WHERE tenant_id = $1 AND id = $2
+  AND ($3::uuid IS NULL OR client_member_id = $3::uuid)
+FOR UPDATE
+`
+
+type GetServiceRequestForUpdateParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	ClientMemberID *uuid.UUID
+}
+
+func (q *Queries) GetServiceRequestForUpdate(ctx context.Context, arg GetServiceRequestForUpdateParams) (ServiceRequest, error) {
+	row := q.db.QueryRow(ctx, getServiceRequestForUpdate, arg.TenantID, arg.ID, arg.ClientMemberID)
+	var i ServiceRequest
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ClientMemberID,
+		&i.ServiceID,
+		&i.Title,
+		&i.Details,
+		&i.Status,
+		&i.Priority,
+		&i.DueOn,
+		&i.AssignedMemberID,
+		&i.Source,
+		&i.CreatedByMemberID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const insertServiceRequestEvent = `-- name: InsertServiceRequestEvent :exec
-INSERT INTO service_request_events (tenant_id, service_request_id, from_status, to_status, actor_member_id, note)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO service_request_events (tenant_id, service_request_id, from_status, to_status, actor_member_id, note, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())
 `
 
 type InsertServiceRequestEventParams struct {
@@ -127,6 +322,385 @@ func (q *Queries) InsertServiceRequestEvent(ctx context.Context, arg InsertServi
 	return err
 }
 
+const listServiceRequestComments = `-- name: ListServiceRequestComments :many
+
+SELECT c.tenant_id, c.id, c.service_request_id, c.author_member_id, c.body, c.visibility, c.created_at, m.display_name AS author_name
+FROM service_request_comments c
+JOIN members m ON m.tenant_id = c.tenant_id AND m.id = c.author_member_id
+WHERE c.tenant_id = $1 AND c.service_request_id = $2
+  AND (NOT $3::bool OR c.visibility = 'client')
+  AND (NOT $4::bool OR (c.created_at, c.id) > ($5::timestamptz, $6::uuid))
+ORDER BY c.created_at, c.id
+LIMIT $7
+`
+
+type ListServiceRequestCommentsParams struct {
+	TenantID         uuid.UUID
+	ServiceRequestID uuid.UUID
+	ClientOnly       bool
+	HasAfter         bool
+	AfterCreatedAt   time.Time
+	AfterID          uuid.UUID
+	PageSize         int32
+}
+
+type ListServiceRequestCommentsRow struct {
+	ServiceRequestComment ServiceRequestComment
+	AuthorName            string
+}
+
+// ListServiceRequestComments pages a request's comments, oldest first;
+// client_only leaves out the internal ones.
+func (q *Queries) ListServiceRequestComments(ctx context.Context, arg ListServiceRequestCommentsParams) ([]ListServiceRequestCommentsRow, error) {
+	rows, err := q.db.Query(ctx, listServiceRequestComments,
+		arg.TenantID,
+		arg.ServiceRequestID,
+		arg.ClientOnly,
+		arg.HasAfter,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListServiceRequestCommentsRow{}
+	for rows.Next() {
+		var i ListServiceRequestCommentsRow
+		if err := rows.Scan(
+			&i.ServiceRequestComment.TenantID,
+			&i.ServiceRequestComment.ID,
+			&i.ServiceRequestComment.ServiceRequestID,
+			&i.ServiceRequestComment.AuthorMemberID,
+			&i.ServiceRequestComment.Body,
+			&i.ServiceRequestComment.Visibility,
+			&i.ServiceRequestComment.CreatedAt,
+			&i.AuthorName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listServiceRequestEvents = `-- name: ListServiceRequestEvents :many
+SELECT e.tenant_id, e.id, e.service_request_id, e.from_status, e.to_status, e.actor_member_id, e.note, e.created_at, m.display_name AS actor_name
+FROM service_request_events e
+LEFT JOIN members m ON m.tenant_id = e.tenant_id AND m.id = e.actor_member_id
+WHERE e.tenant_id = $1 AND e.service_request_id = $2
+  AND (NOT $3::bool OR (e.created_at, e.id) > ($4::timestamptz, $5::uuid))
+ORDER BY e.created_at, e.id
+LIMIT $6
+`
+
+type ListServiceRequestEventsParams struct {
+	TenantID         uuid.UUID
+	ServiceRequestID uuid.UUID
+	HasAfter         bool
+	AfterCreatedAt   time.Time
+	AfterID          uuid.UUID
+	PageSize         int32
+}
+
+type ListServiceRequestEventsRow struct {
+	ServiceRequestEvent ServiceRequestEvent
+	ActorName           *string
+}
+
+func (q *Queries) ListServiceRequestEvents(ctx context.Context, arg ListServiceRequestEventsParams) ([]ListServiceRequestEventsRow, error) {
+	rows, err := q.db.Query(ctx, listServiceRequestEvents,
+		arg.TenantID,
+		arg.ServiceRequestID,
+		arg.HasAfter,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListServiceRequestEventsRow{}
+	for rows.Next() {
+		var i ListServiceRequestEventsRow
+		if err := rows.Scan(
+			&i.ServiceRequestEvent.TenantID,
+			&i.ServiceRequestEvent.ID,
+			&i.ServiceRequestEvent.ServiceRequestID,
+			&i.ServiceRequestEvent.FromStatus,
+			&i.ServiceRequestEvent.ToStatus,
+			&i.ServiceRequestEvent.ActorMemberID,
+			&i.ServiceRequestEvent.Note,
+			&i.ServiceRequestEvent.CreatedAt,
+			&i.ActorName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listServiceRequestTransitionsFrom = `-- name: ListServiceRequestTransitionsFrom :many
+SELECT to_status FROM service_request_transitions WHERE from_status = $1 ORDER BY to_status
+`
+
+func (q *Queries) ListServiceRequestTransitionsFrom(ctx context.Context, fromStatus string) ([]string, error) {
+	rows, err := q.db.Query(ctx, listServiceRequestTransitionsFrom, fromStatus)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var to_status string
+		if err := rows.Scan(&to_status); err != nil {
+			return nil, err
+		}
+		items = append(items, to_status)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listServiceRequests = `-- name: ListServiceRequests :many
+
+SELECT r.tenant_id, r.id, r.client_member_id, r.service_id, r.title, r.details, r.status, r.priority, r.due_on, r.assigned_member_id, r.source, r.created_by_member_id, r.created_at, r.updated_at, c.display_name AS client_name, a.display_name AS assigned_name,
+       s.name AS service_name, s.slug AS service_slug
+FROM service_requests r
+JOIN members c ON c.tenant_id = r.tenant_id AND c.id = r.client_member_id
+LEFT JOIN members a ON a.tenant_id = r.tenant_id AND a.id = r.assigned_member_id
+LEFT JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+WHERE r.tenant_id = $1
+  AND ($2::text IS NULL OR r.status = $2::text)
+  AND ($3::uuid IS NULL OR r.client_member_id = $3::uuid)
+  AND ($4::uuid IS NULL OR r.assigned_member_id = $4::uuid)
+  AND (NOT $5::bool OR r.assigned_member_id IS NULL)
+  AND ($6::uuid IS NULL OR r.service_id = $6::uuid)
+  AND ($7::text IS NULL OR r.priority = $7::text)
+  AND ($8::date IS NULL OR r.due_on < $8::date)
+  AND ($9::date IS NULL OR r.due_on > $9::date)
+  AND ($10::timestamptz IS NULL OR r.created_at >= $10::timestamptz)
+  AND ($11::timestamptz IS NULL OR r.created_at < $11::timestamptz)
+  AND (NOT $12::bool OR (r.created_at, r.id) < ($13::timestamptz, $14::uuid))
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT $15
+`
+
+type ListServiceRequestsParams struct {
+	TenantID         uuid.UUID
+	Status           *string
+	ClientMemberID   *uuid.UUID
+	AssignedMemberID *uuid.UUID
+	Unassigned       bool
+	ServiceID        *uuid.UUID
+	Priority         *string
+	DueBefore        *time.Time
+	DueAfter         *time.Time
+	CreatedAfter     *time.Time
+	CreatedBefore    *time.Time
+	HasAfter         bool
+	AfterCreatedAt   time.Time
+	AfterID          uuid.UUID
+	PageSize         int32
+}
+
+type ListServiceRequestsRow struct {
+	ServiceRequest ServiceRequest
+	ClientName     string
+	AssignedName   *string
+	ServiceName    *string
+	ServiceSlug    *string
+}
+
+// ListServiceRequests is the filtered keyset page over (created_at, id),
+// newest first. Date bounds are strict; created_after is inclusive and
+// created_before exclusive.
+func (q *Queries) ListServiceRequests(ctx context.Context, arg ListServiceRequestsParams) ([]ListServiceRequestsRow, error) {
+	rows, err := q.db.Query(ctx, listServiceRequests,
+		arg.TenantID,
+		arg.Status,
+		arg.ClientMemberID,
+		arg.AssignedMemberID,
+		arg.Unassigned,
+		arg.ServiceID,
+		arg.Priority,
+		arg.DueBefore,
+		arg.DueAfter,
+		arg.CreatedAfter,
+		arg.CreatedBefore,
+		arg.HasAfter,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListServiceRequestsRow{}
+	for rows.Next() {
+		var i ListServiceRequestsRow
+		if err := rows.Scan(
+			&i.ServiceRequest.TenantID,
+			&i.ServiceRequest.ID,
+			&i.ServiceRequest.ClientMemberID,
+			&i.ServiceRequest.ServiceID,
+			&i.ServiceRequest.Title,
+			&i.ServiceRequest.Details,
+			&i.ServiceRequest.Status,
+			&i.ServiceRequest.Priority,
+			&i.ServiceRequest.DueOn,
+			&i.ServiceRequest.AssignedMemberID,
+			&i.ServiceRequest.Source,
+			&i.ServiceRequest.CreatedByMemberID,
+			&i.ServiceRequest.CreatedAt,
+			&i.ServiceRequest.UpdatedAt,
+			&i.ClientName,
+			&i.AssignedName,
+			&i.ServiceName,
+			&i.ServiceSlug,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const serviceRequestAnalytics = `-- name: ServiceRequestAnalytics :many
+
+WITH r AS (
+    SELECT r.status, r.service_id, s.name AS service_name,
+           to_char(r.created_at AT TIME ZONE $1::text, 'YYYY-MM') AS month
+    FROM service_requests r
+    LEFT JOIN services s ON s.tenant_id = r.tenant_id AND s.id = r.service_id
+    WHERE r.tenant_id = $2 AND r.created_at >= $3::timestamptz AND r.created_at < $4::timestamptz
+)
+SELECT 'status'::text AS dimension, r.status::text AS key, ''::text AS label, count(*)::bigint AS count
+FROM r GROUP BY r.status
+UNION ALL
+SELECT 'service'::text, coalesce(r.service_id::text, '')::text, coalesce(max(r.service_name), '')::text, count(*)::bigint
+FROM r GROUP BY r.service_id
+UNION ALL
+SELECT 'month'::text, r.month::text, ''::text, count(*)::bigint
+FROM r GROUP BY r.month
+ORDER BY 1, 2
+`
+
+type ServiceRequestAnalyticsParams struct {
+	TimeZone string
+	TenantID uuid.UUID
+	FromAt   time.Time
+	ToAt     time.Time
+}
+
+type ServiceRequestAnalyticsRow struct {
+	Dimension string
+	Key       string
+	Label     string
+	Count     int64
+}
+
+// ServiceRequestAnalytics counts the requests created in [from_at, to_at)
+// by status, by service and by month in time_zone, in one statement (one
+// snapshot): dimension is 'status', 'service' or 'month'; key the status,
+// the service id (” for none) or the month (YYYY-MM); label the service's
+// name.
+func (q *Queries) ServiceRequestAnalytics(ctx context.Context, arg ServiceRequestAnalyticsParams) ([]ServiceRequestAnalyticsRow, error) {
+	rows, err := q.db.Query(ctx, serviceRequestAnalytics,
+		arg.TimeZone,
+		arg.TenantID,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ServiceRequestAnalyticsRow{}
+	for rows.Next() {
+		var i ServiceRequestAnalyticsRow
+		if err := rows.Scan(
+			&i.Dimension,
+			&i.Key,
+			&i.Label,
+			&i.Count,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const serviceRequestTransitionAllowed = `-- name: ServiceRequestTransitionAllowed :one
+SELECT EXISTS (SELECT 1 FROM service_request_transitions
+               WHERE from_status = $1 AND to_status = $2)::bool
+`
+
+type ServiceRequestTransitionAllowedParams struct {
+	FromStatus string
+	ToStatus   string
+}
+
+func (q *Queries) ServiceRequestTransitionAllowed(ctx context.Context, arg ServiceRequestTransitionAllowedParams) (bool, error) {
+	row := q.db.QueryRow(ctx, serviceRequestTransitionAllowed, arg.FromStatus, arg.ToStatus)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const setServiceRequestAssignee = `-- name: SetServiceRequestAssignee :one
+UPDATE service_requests SET assigned_member_id = $1, updated_at = now()
+WHERE tenant_id = $2 AND id = $3
+RETURNING tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at
+`
+
+type SetServiceRequestAssigneeParams struct {
+	AssignedMemberID *uuid.UUID
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+}
+
+func (q *Queries) SetServiceRequestAssignee(ctx context.Context, arg SetServiceRequestAssigneeParams) (ServiceRequest, error) {
+	row := q.db.QueryRow(ctx, setServiceRequestAssignee, arg.AssignedMemberID, arg.TenantID, arg.ID)
+	var i ServiceRequest
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ClientMemberID,
+		&i.ServiceID,
+		&i.Title,
+		&i.Details,
+		&i.Status,
+		&i.Priority,
+		&i.DueOn,
+		&i.AssignedMemberID,
+		&i.Source,
+		&i.CreatedByMemberID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const setServiceRequestStatus = `-- name: SetServiceRequestStatus :one
 UPDATE service_requests SET status = $1, updated_at = now()
 WHERE tenant_id = $2 AND id = $3
@@ -141,6 +715,54 @@ type SetServiceRequestStatusParams struct {
 
 func (q *Queries) SetServiceRequestStatus(ctx context.Context, arg SetServiceRequestStatusParams) (ServiceRequest, error) {
 	row := q.db.QueryRow(ctx, setServiceRequestStatus, arg.Status, arg.TenantID, arg.ID)
+	var i ServiceRequest
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ClientMemberID,
+		&i.ServiceID,
+		&i.Title,
+		&i.Details,
+		&i.Status,
+		&i.Priority,
+		&i.DueOn,
+		&i.AssignedMemberID,
+		&i.Source,
+		&i.CreatedByMemberID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const updateServiceRequest = `-- name: UpdateServiceRequest :one
+UPDATE service_requests
+SET title = $1, details = $2, priority = $3, due_on = $4,
+    service_id = $5, updated_at = now()
+WHERE tenant_id = $6 AND id = $7
+RETURNING tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at
+`
+
+type UpdateServiceRequestParams struct {
+	Title     string
+	Details   string
+	Priority  string
+	DueOn     *time.Time
+	ServiceID *uuid.UUID
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) UpdateServiceRequest(ctx context.Context, arg UpdateServiceRequestParams) (ServiceRequest, error) {
+	row := q.db.QueryRow(ctx, updateServiceRequest,
+		arg.Title,
+		arg.Details,
+		arg.Priority,
+		arg.DueOn,
+		arg.ServiceID,
+		arg.TenantID,
+		arg.ID,
+	)
 	var i ServiceRequest
 	err := row.Scan(
 		&i.TenantID,

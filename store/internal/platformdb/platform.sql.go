@@ -38,6 +38,28 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) (A
 	return i, err
 }
 
+const createAccountIfAbsent = `-- name: CreateAccountIfAbsent :one
+INSERT INTO accounts (email) VALUES ($1) ON CONFLICT (email) DO NOTHING RETURNING id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at
+`
+
+// An account without a password for email; no row when one exists (also
+// when created concurrently): find it then.
+func (q *Queries) CreateAccountIfAbsent(ctx context.Context, email string) (Account, error) {
+	row := q.db.QueryRow(ctx, createAccountIfAbsent, email)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.SessionVersion,
+		&i.DefaultTenantID,
+		&i.DisabledAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const createAccountSession = `-- name: CreateAccountSession :one
 INSERT INTO account_sessions (account_id, expires_at, user_agent) VALUES ($1, $2, $3)
 RETURNING id, account_id, created_at, expires_at, revoked_at, user_agent

@@ -73,3 +73,8 @@ UPDATE sessions SET revoked_at = now() WHERE account_id = @account_id AND revoke
 UPDATE accounts SET password_hash = @password_hash, updated_at = now()
 WHERE id = @id AND password_hash IS NULL
 RETURNING *;
+
+-- name: CreateAccountIfAbsent :one
+-- An account without a password for email; no row when one exists (also
+-- when created concurrently): find it then.
+INSERT INTO accounts (email) VALUES (@email) ON CONFLICT (email) DO NOTHING RETURNING *;

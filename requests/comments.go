@@ -1,0 +1,140 @@
+package requests
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// Visibility says who reads a comment.
+type Visibility string
+
+// The visibilities.
+const (
+	// VisibilityClient comments are read by the request's client and staff.
+	VisibilityClient Visibility = "client"
+	// VisibilityInternal comments are read by staff only.
+	VisibilityInternal Visibility = "internal"
+)
+
+// Comment is a comment on a request as staff see it.
+type Comment struct {
+	ID             uuid.UUID
+	AuthorMemberID uuid.UUID
+	AuthorName     string
+	Body           string
+	Visibility     Visibility
+	CreatedAt      time.Time
+}
+
+func commentOf(r store.ListServiceRequestCommentsRow) Comment {
+	c := r.ServiceRequestComment
+	return Comment{ID: c.ID, AuthorMemberID: c.AuthorMemberID, AuthorName: r.AuthorName, Body: c.Body,
+		Visibility: Visibility(c.Visibility), CreatedAt: c.CreatedAt}
+}
+
+func commentKey(c Comment) Key { return Key{CreatedAt: c.CreatedAt, ID: c.ID} }
+
+var errCommentNotFound = tenant.NotFound("comment")
+
+func validateComment(body string, v Visibility) error {
+	f := fields{}
+	if strings.TrimSpace(body) == "" {
+		f["body.body"] = "1 to 10000 characters"
+	} else {
+		f.text("body.body", body, 1, 10000)
+	}
+	if v != VisibilityClient && v != VisibilityInternal {
+		f["body.visibility"] = "client or internal"
+	}
+	return f.err("invalid comment")
+}
+
+// FindComments returns a page of a request's comments, client-visible and
+// internal, oldest first.
+func (s *Service) FindComments(ctx context.Context, id uuid.UUID, p Page) ([]Comment, *Key, error) {
+	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+		return nil, nil, err
+	}
+	return s.comments(ctx, id, nil, p)
+}
+
+// comments reads a page of request id's comments; with client, only if it
+// is that client's request, and only the client-visible comments.
+func (s *Service) comments(ctx context.Context, id uuid.UUID, client *uuid.UUID, p Page) ([]Comment, *Key, error) {
+	q := store.ListServiceRequestCommentsParams{ServiceRequestID: id, ClientOnly: client != nil}
+	q.HasAfter, q.AfterCreatedAt, q.AfterID = p.keyset()
+	return readPage(ctx, s.store, p, func(tx *store.Tx) error {
+		_, err := load(ctx, tx, id, client)
+		return err
+	}, func(tx *store.Tx, n int32) ([]store.ListServiceRequestCommentsRow, error) {
+		q.TenantID, q.PageSize = tx.TenantID(), n
+		return tx.ListServiceRequestComments(ctx, q)
+	}, commentOf, commentKey)
+}
+
+// addComment stores a comment by the scope's member on request id (with
+// client, only if it is that client's request).
+func addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID, body string, v Visibility) (Comment, error) {
+	if _, err := lock(ctx, tx, id, client); err != nil {
+		return Comment{}, err
+	}
+	author := tx.Scope().MemberID
+	if author == uuid.Nil {
+		return Comment{}, tenant.Errorf(tenant.CodeInternal, "a comment needs a member as author")
+	}
+	c, err := tx.CreateServiceRequestComment(ctx, store.CreateServiceRequestCommentParams{
+		TenantID: tx.TenantID(), ServiceRequestID: id, AuthorMemberID: author, Body: body, Visibility: string(v),
+	})
+	if err != nil {
+		return Comment{}, err
+	}
+	if err := audit(ctx, tx, "service_request.commented", id, map[string]any{"comment_id": c.ID, "visibility": v}); err != nil {
+		return Comment{}, err
+	}
+	m, err := tx.GetMember(ctx, store.GetMemberParams{TenantID: tx.TenantID(), ID: author})
+	return Comment{ID: c.ID, AuthorMemberID: author, AuthorName: m.DisplayName, Body: c.Body, Visibility: v, CreatedAt: c.CreatedAt}, err
+}
+
+// AddComment adds a comment by the scope's member to a request, for the
+// client to read (VisibilityClient) or for staff only.
+func (s *Service) AddComment(ctx context.Context, id uuid.UUID, body string, v Visibility) (Comment, error) {
+	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+		return Comment{}, err
+	}
+	if err := validateComment(body, v); err != nil {
+		return Comment{}, err
+	}
+	var out Comment
+	err := s.store.InTenant(ctx, func(tx *store.Tx) (err error) {
+		out, err = addComment(ctx, tx, id, nil, body, v)
+		return err
+	})
+	return out, err
+}
+
+// DeleteComment deletes a comment of a request. It needs an admin: it
+// rewrites the conversation of a client's request.
+func (s *Service) DeleteComment(ctx context.Context, id, commentID uuid.UUID) error {
+	if _, err := requireRole(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
+	return s.store.InTenant(ctx, func(tx *store.Tx) error {
+		if _, err := lock(ctx, tx, id, nil); err != nil {
+			return err
+		}
+		n, err := tx.DeleteServiceRequestComment(ctx, store.DeleteServiceRequestCommentParams{TenantID: tx.TenantID(), ServiceRequestID: id, ID: commentID})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errCommentNotFound
+		}
+		return audit(ctx, tx, "service_request.comment_deleted", id, map[string]any{"comment_id": commentID})
+	})
+}

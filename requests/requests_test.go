@@ -1,0 +1,283 @@
+package requests_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/requests"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var fastHasher = auth.NewHasher(auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
+
+type fixture struct {
+	db     *pgtest.DB
+	store  *store.Store
+	seeded map[string]demo.Seeded
+	svc    *requests.Service
+}
+
+// setup returns the service over a fresh database seeded with the demo
+// tenants, connected as the app role.
+func setup(tb testing.TB, cfg requests.Config) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	db := pgtest.New(tb)
+	st, err := store.Open(ctx, store.Config{AppURL: db.AppURL, PlatformURL: db.PlatformURL, CheckConnections: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(st.Close)
+	seeded, err := demo.Seed(ctx, st, fastHasher, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fixture{db: db, store: st, seeded: seeded, svc: requests.New(st, cfg)}
+}
+
+// as returns ctx scoped to the demo member key (owner, staff, client,
+// consultant) of tenant slug.
+func (f *fixture) as(slug, key string) context.Context {
+	s := f.seeded[slug]
+	m := s.Members[key]
+	return tenant.WithScope(context.Background(), tenant.Scope{
+		TenantID: s.TenantID, AccountID: m.AccountID, MemberID: m.ID, Role: tenant.Role(m.Role), RequestID: "test",
+	})
+}
+
+// public returns ctx scoped as the public form of tenant slug is: the
+// tenant alone.
+func (f *fixture) public(slug string) context.Context {
+	return tenant.WithScope(context.Background(), tenant.Scope{TenantID: f.seeded[slug].TenantID, RequestID: "test"})
+}
+
+func (f *fixture) count(tb testing.TB, sql string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := pgtest.Connect(tb, f.db.AdminURL).QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// The domain checks the role itself: a caller other than the web layer
+// cannot skip it.
+func TestRolesAreCheckedByTheService(t *testing.T) {
+	f := setup(t, requests.Config{})
+	client, staff := f.as("acme", "client"), f.as("acme", "staff")
+	mine, _, err := f.svc.FindMyRequests(client, nil, requests.Page{})
+	if err != nil || len(mine) == 0 {
+		t.Fatalf("my requests: %v %v", mine, err)
+	}
+	id := mine[0].ID
+	for name, call := range map[string]func(context.Context) error{
+		"FindRequests": func(ctx context.Context) error {
+			_, _, err := f.svc.FindRequests(ctx, requests.RequestFilter{})
+			return err
+		},
+		"FindRequestByID": func(ctx context.Context) error {
+			_, err := f.svc.FindRequestByID(ctx, id)
+			return err
+		},
+		"CreateRequest": func(ctx context.Context) error {
+			_, err := f.svc.CreateRequest(ctx, requests.RequestInput{ClientMemberID: f.seeded["acme"].Members["client"].ID, Title: "Acme x"})
+			return err
+		},
+		"UpdateRequest": func(ctx context.Context) error {
+			title := "Acme x"
+			_, err := f.svc.UpdateRequest(ctx, id, requests.RequestUpdate{Title: &title})
+			return err
+		},
+		"TransitionRequest": func(ctx context.Context) error {
+			_, err := f.svc.TransitionRequest(ctx, id, requests.StatusCancelled, "")
+			return err
+		},
+		"AssignRequest": func(ctx context.Context) error {
+			m := f.seeded["acme"].Members["staff"].ID
+			_, err := f.svc.AssignRequest(ctx, id, &m)
+			return err
+		},
+		"AddComment": func(ctx context.Context) error {
+			_, err := f.svc.AddComment(ctx, id, "x", requests.VisibilityInternal)
+			return err
+		},
+		"FindComments":     func(ctx context.Context) error { _, _, err := f.svc.FindComments(ctx, id, requests.Page{}); return err },
+		"FindEvents":       func(ctx context.Context) error { _, _, err := f.svc.FindEvents(ctx, id, requests.Page{}); return err },
+		"NextStatuses":     func(ctx context.Context) error { _, err := f.svc.NextStatuses(ctx, id); return err },
+		"RequestAnalytics": func(ctx context.Context) error { _, err := f.svc.RequestAnalytics(ctx, nil, nil); return err },
+	} {
+		if err := call(client); !tenant.IsCode(err, tenant.CodeForbidden) {
+			t.Errorf("%s as a client: %v", name, err)
+		}
+	}
+	if err := f.svc.DeleteRequest(staff, id); !tenant.IsCode(err, tenant.CodeForbidden) {
+		t.Errorf("DeleteRequest as staff: %v", err)
+	}
+	if err := f.svc.DeleteComment(staff, id, uuid.New()); !tenant.IsCode(err, tenant.CodeForbidden) {
+		t.Errorf("DeleteComment as staff: %v", err)
+	}
+	// The portal acts for a member: a scope without one (the public form's)
+	// is refused before any SQL.
+	if _, _, err := f.svc.FindMyRequests(f.public("acme"), nil, requests.Page{}); !tenant.IsCode(err, tenant.CodeForbidden) && !tenant.IsCode(err, tenant.CodeInternal) {
+		t.Errorf("portal without a member: %v", err)
+	}
+	if _, err := f.svc.FindRequestByID(context.Background(), id); !tenant.IsCode(err, tenant.CodeInternal) {
+		t.Errorf("no scope: %v", err)
+	}
+}
+
+// The transition table decides every move, and each move writes exactly
+// one event with its actor and note.
+func TestWorkflowFollowsTheTransitionTable(t *testing.T) {
+	f := setup(t, requests.Config{})
+	ctx := f.as("acme", "staff")
+	r, err := f.svc.CreateRequest(ctx, requests.RequestInput{ClientMemberID: f.seeded["acme"].Members["client"].ID, Title: "Acme workflow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[requests.Status][]requests.Status{
+		requests.StatusSubmitted:  {requests.StatusInReview, requests.StatusApproved, requests.StatusCancelled},
+		requests.StatusInReview:   {requests.StatusApproved, requests.StatusCancelled},
+		requests.StatusApproved:   {requests.StatusScheduled, requests.StatusInProgress, requests.StatusCancelled},
+		requests.StatusScheduled:  {requests.StatusApproved, requests.StatusInProgress, requests.StatusCancelled},
+		requests.StatusInProgress: {requests.StatusCompleted, requests.StatusCancelled},
+	}
+	path := []requests.Status{requests.StatusInReview, requests.StatusApproved, requests.StatusScheduled, requests.StatusInProgress, requests.StatusCompleted}
+	events := 1
+	for _, next := range path {
+		cur, err := f.svc.FindRequestByID(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.svc.NextStatuses(ctx, r.ID)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(allowed[cur.Status]) {
+			t.Fatalf("from %s: next %v (%v), want %v", cur.Status, got, err, allowed[cur.Status])
+		}
+		for _, st := range requests.Statuses {
+			if st == next || containsStatus(allowed[cur.Status], st) {
+				continue
+			}
+			if _, err := f.svc.TransitionRequest(ctx, r.ID, st, "refused"); !tenant.IsCode(err, tenant.CodeConflict) {
+				t.Fatalf("%s → %s: want conflict, got %v", cur.Status, st, err)
+			}
+		}
+		if _, err := f.svc.TransitionRequest(ctx, r.ID, next, "to "+string(next)); err != nil {
+			t.Fatalf("%s → %s: %v", cur.Status, next, err)
+		}
+		events++
+	}
+	es, _, err := f.svc.FindEvents(ctx, r.ID, requests.Page{})
+	if err != nil || len(es) != events {
+		t.Fatalf("%d events (%v), want %d: refused moves must leave none", len(es), err, events)
+	}
+	for i, e := range es[1:] {
+		if e.To != path[i] || e.Note != "to "+string(path[i]) || e.ActorName != "Acme Staff Sam" {
+			t.Fatalf("event %d: %+v", i+1, e)
+		}
+	}
+}
+
+func containsStatus(ss []requests.Status, s requests.Status) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The tenant-wide limit of the public form holds across client addresses
+// and does not touch another tenant's form.
+func TestPublicFormTenantLimit(t *testing.T) {
+	f := setup(t, requests.Config{PublicPerTenant: requests.Rate{Burst: 3, Every: time.Hour}})
+	in := func(i int) requests.PublicInput {
+		return requests.PublicInput{Email: fmt.Sprintf("p%d@example.test", i), Name: "Acme P", Title: "Acme public"}
+	}
+	for i := range 3 {
+		if err := f.svc.SubmitPublicRequest(f.public("acme"), in(i), fmt.Sprintf("192.0.2.%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := f.svc.SubmitPublicRequest(f.public("acme"), in(9), "192.0.2.9")
+	if !tenant.IsCode(err, tenant.CodeRateLimited) || tenant.RetryAfter(err) <= 0 {
+		t.Fatalf("over the tenant limit: %v", err)
+	}
+	if err := f.svc.SubmitPublicRequest(f.public("globex"), in(9), "192.0.2.9"); err != nil {
+		t.Fatalf("globex throttled by acme's flood: %v", err)
+	}
+}
+
+// Concurrent submissions for one new address make one account and one
+// membership, and file every request.
+func TestPublicFormConcurrentSubmissions(t *testing.T) {
+	f := setup(t, requests.Config{PublicPerEmail: requests.Rate{Burst: 100, Every: time.Second}})
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = f.svc.SubmitPublicRequest(f.public("acme"),
+				requests.PublicInput{Email: "race@example.test", Name: "Acme Race", Title: "Acme race"}, fmt.Sprintf("192.0.2.%d", i))
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, "SELECT count(*) FROM accounts WHERE email = 'race@example.test'"); n != 1 {
+		t.Fatalf("%d accounts", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM members m JOIN accounts a ON a.id = m.account_id WHERE a.email = 'race@example.test'"); n != 1 {
+		t.Fatalf("%d memberships", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM service_requests WHERE title = 'Acme race' AND source = 'public'"); n != 8 {
+		t.Fatalf("%d requests", n)
+	}
+}
+
+// Analytics ranges: defaults, order and span.
+func TestAnalyticsRange(t *testing.T) {
+	f := setup(t, requests.Config{})
+	ctx := f.as("acme", "owner")
+	day := func(s string) *time.Time {
+		d, _ := time.Parse(time.DateOnly, s)
+		return &d
+	}
+	for _, tc := range []struct {
+		name     string
+		from, to *time.Time
+		months   int
+		invalid  bool
+	}{
+		{"OneDay", day("2024-02-29"), day("2024-02-29"), 1, false},
+		{"AcrossYears", day("2023-11-15"), day("2024-02-01"), 4, false},
+		{"DefaultFrom", nil, day("2024-06-30"), 12, false},
+		{"Reversed", day("2024-02-02"), day("2024-02-01"), 0, true},
+		{"TooLong", day("2010-01-01"), day("2024-01-01"), 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := f.svc.RequestAnalytics(ctx, tc.from, tc.to)
+			if tc.invalid {
+				if !tenant.IsCode(err, tenant.CodeInvalid) {
+					t.Fatalf("want invalid, got %v", err)
+				}
+				return
+			}
+			if err != nil || len(a.ByMonth) != tc.months || a.TimeZone != "America/New_York" || len(a.ByStatus) != len(requests.Statuses) {
+				t.Fatalf("%+v %v", a, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,772 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/requests"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// The service requests area: the staff API under /api/service-requests,
+// the client portal under /api/portal/service-requests and the public form
+// at /api/public/service-requests. What each audience sees is decided by
+// package requests; the views below only shape it.
+
+type serviceRequestView struct {
+	ID                string    `json:"id" format:"uuid"`
+	Title             string    `json:"title"`
+	Details           string    `json:"details"`
+	Status            string    `json:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+	Priority          string    `json:"priority" enum:"low,normal,high,urgent"`
+	DueOn             string    `json:"due_on,omitempty" format:"date"`
+	Source            string    `json:"source" enum:"portal,staff,public" doc:"Where the request was made; public requests come from an unauthenticated form."`
+	ClientMemberID    string    `json:"client_member_id" format:"uuid"`
+	ClientName        string    `json:"client_name"`
+	ServiceID         string    `json:"service_id,omitempty" format:"uuid"`
+	ServiceName       string    `json:"service_name,omitempty"`
+	AssignedMemberID  string    `json:"assigned_member_id,omitempty" format:"uuid"`
+	AssignedName      string    `json:"assigned_name,omitempty"`
+	CreatedByMemberID string    `json:"created_by_member_id,omitempty" format:"uuid" doc:"Absent for requests from the public form."`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+}
+
+func idString(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return id.String()
+}
+
+func dateString(d *time.Time) string {
+	if d == nil {
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
+
+func serviceRequestViewOf(r requests.Request) serviceRequestView {
+	return serviceRequestView{
+		ID: r.ID.String(), Title: r.Title, Details: r.Details, Status: string(r.Status), Priority: string(r.Priority),
+		DueOn: dateString(r.DueOn), Source: string(r.Source), ClientMemberID: r.ClientMemberID.String(), ClientName: r.ClientName,
+		ServiceID: idString(r.ServiceID), ServiceName: r.ServiceName, AssignedMemberID: idString(r.AssignedMemberID),
+		AssignedName: r.AssignedName, CreatedByMemberID: idString(r.CreatedByMemberID), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// clientRequestView is a request as its client sees it in the portal.
+type clientRequestView struct {
+	ID          string    `json:"id" format:"uuid"`
+	Title       string    `json:"title"`
+	Details     string    `json:"details"`
+	Status      string    `json:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+	ServiceSlug string    `json:"service_slug,omitempty"`
+	ServiceName string    `json:"service_name,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func clientRequestViewOf(r requests.ClientRequest) clientRequestView {
+	return clientRequestView{ID: r.ID.String(), Title: r.Title, Details: r.Details, Status: string(r.Status),
+		ServiceSlug: r.ServiceSlug, ServiceName: r.ServiceName, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+type eventView struct {
+	ID            string    `json:"id" format:"uuid"`
+	FromStatus    string    `json:"from_status,omitempty" doc:"Absent on the event of the submission."`
+	ToStatus      string    `json:"to_status"`
+	ActorMemberID string    `json:"actor_member_id,omitempty" format:"uuid"`
+	ActorName     string    `json:"actor_name,omitempty"`
+	Note          string    `json:"note"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func statusString(s *requests.Status) string {
+	if s == nil {
+		return ""
+	}
+	return string(*s)
+}
+
+func eventViewOf(e requests.Event) eventView {
+	return eventView{ID: e.ID.String(), FromStatus: statusString(e.From), ToStatus: string(e.To), ActorMemberID: idString(e.ActorMemberID),
+		ActorName: e.ActorName, Note: e.Note, CreatedAt: e.CreatedAt}
+}
+
+type clientEventView struct {
+	ID         string    `json:"id" format:"uuid"`
+	FromStatus string    `json:"from_status,omitempty"`
+	ToStatus   string    `json:"to_status"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func clientEventViewOf(e requests.ClientEvent) clientEventView {
+	return clientEventView{ID: e.ID.String(), FromStatus: statusString(e.From), ToStatus: string(e.To), CreatedAt: e.CreatedAt}
+}
+
+type commentView struct {
+	ID             string    `json:"id" format:"uuid"`
+	AuthorMemberID string    `json:"author_member_id" format:"uuid"`
+	AuthorName     string    `json:"author_name"`
+	Body           string    `json:"body"`
+	Visibility     string    `json:"visibility" enum:"client,internal"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func commentViewOf(c requests.Comment) commentView {
+	return commentView{ID: c.ID.String(), AuthorMemberID: c.AuthorMemberID.String(), AuthorName: c.AuthorName, Body: c.Body,
+		Visibility: string(c.Visibility), CreatedAt: c.CreatedAt}
+}
+
+type clientCommentView struct {
+	ID         string    `json:"id" format:"uuid"`
+	AuthorName string    `json:"author_name"`
+	Mine       bool      `json:"mine" doc:"True for your own comments."`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func clientCommentViewOf(c requests.ClientComment) clientCommentView {
+	return clientCommentView{ID: c.ID.String(), AuthorName: c.AuthorName, Mine: c.Mine, Body: c.Body, CreatedAt: c.CreatedAt}
+}
+
+// ServiceRequestQuery holds the filters of the staff list and export of
+// service requests. It is exported only so that huma reads the parameters
+// of the input structs that embed it.
+type ServiceRequestQuery struct {
+	Status           string    `query:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+	ClientMemberID   string    `query:"client_member_id" format:"uuid" doc:"Only this client's requests."`
+	AssignedMemberID string    `query:"assigned_member_id" format:"uuid" doc:"Only requests assigned to this member."`
+	Unassigned       bool      `query:"unassigned" doc:"Only requests nobody is assigned to."`
+	ServiceID        string    `query:"service_id" format:"uuid"`
+	Priority         string    `query:"priority" enum:"low,normal,high,urgent"`
+	DueBefore        string    `query:"due_before" format:"date" doc:"Due strictly before this date."`
+	DueAfter         string    `query:"due_after" format:"date" doc:"Due strictly after this date."`
+	CreatedAfter     time.Time `query:"created_after" doc:"Created at or after this instant (RFC 3339)."`
+	CreatedBefore    time.Time `query:"created_before" doc:"Created before this instant (RFC 3339)."`
+}
+
+// filter converts the query. A malformed id cannot get past the format
+// check; one that could would read like a missing one (an empty list).
+func (q ServiceRequestQuery) filter() requests.RequestFilter {
+	f := requests.RequestFilter{Unassigned: q.Unassigned}
+	if q.Status != "" {
+		st := requests.Status(q.Status)
+		f.Status = &st
+	}
+	if q.Priority != "" {
+		p := requests.Priority(q.Priority)
+		f.Priority = &p
+	}
+	f.ClientMemberID, f.AssignedMemberID, f.ServiceID = optionalUUID(q.ClientMemberID), optionalUUID(q.AssignedMemberID), optionalUUID(q.ServiceID)
+	f.DueBefore, f.DueAfter = optionalDate(q.DueBefore), optionalDate(q.DueAfter)
+	if !q.CreatedAfter.IsZero() {
+		f.CreatedAfter = &q.CreatedAfter
+	}
+	if !q.CreatedBefore.IsZero() {
+		f.CreatedBefore = &q.CreatedBefore
+	}
+	return f
+}
+
+func optionalUUID(s string) *uuid.UUID {
+	if s == "" {
+		return nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return &uuid.Nil
+	}
+	return &id
+}
+
+func optionalDate(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return nil
+	}
+	return &d
+}
+
+type requestListInput struct {
+	ServiceRequestQuery
+	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+}
+
+type requestExportInput struct {
+	ServiceRequestQuery
+}
+
+type requestListOutput struct {
+	Body page[serviceRequestView]
+}
+
+type requestOutput struct {
+	Body serviceRequestView
+}
+
+type requestIDInput struct {
+	ID string `path:"id" format:"uuid" doc:"The service request's id."`
+}
+
+type subListInput struct {
+	ID     string `path:"id" format:"uuid" doc:"The service request's id."`
+	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+}
+
+type createRequestInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
+	Body           struct {
+		ClientMemberID   string `json:"client_member_id" format:"uuid" doc:"The client: a member with role client."`
+		ServiceID        string `json:"service_id,omitempty" format:"uuid"`
+		Title            string `json:"title" minLength:"1" maxLength:"200"`
+		Details          string `json:"details,omitempty" maxLength:"20000"`
+		Priority         string `json:"priority,omitempty" enum:"low,normal,high,urgent" doc:"Defaults to normal."`
+		DueOn            string `json:"due_on,omitempty" format:"date"`
+		AssignedMemberID string `json:"assigned_member_id,omitempty" format:"uuid" doc:"A member with role staff or above."`
+	}
+}
+
+type updateRequestInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The service request's id."`
+	Body struct {
+		Title     *string  `json:"title,omitempty" minLength:"1" maxLength:"200"`
+		Details   *string  `json:"details,omitempty" maxLength:"20000"`
+		Priority  *string  `json:"priority,omitempty" enum:"low,normal,high,urgent"`
+		DueOn     *string  `json:"due_on,omitempty" format:"date"`
+		ServiceID *string  `json:"service_id,omitempty" format:"uuid"`
+		Clear     []string `json:"clear,omitempty" enum:"due_on,service_id" maxItems:"2" doc:"Fields to unset."`
+	}
+}
+
+type assignInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The service request's id."`
+	Body struct {
+		MemberID string `json:"member_id" format:"uuid" doc:"A live member with role staff, admin or owner."`
+	}
+}
+
+type transitionInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The service request's id."`
+	Body struct {
+		To   string `json:"to" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+		Note string `json:"note,omitempty" maxLength:"2000" doc:"Why; recorded on the timeline."`
+	}
+}
+
+type nextStatusView struct {
+	Status string `json:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+}
+
+type nextStatusOutput struct {
+	Body page[nextStatusView]
+}
+
+type eventListOutput struct {
+	Body page[eventView]
+}
+
+type commentListOutput struct {
+	Body page[commentView]
+}
+
+type createCommentInput struct {
+	ID             string `path:"id" format:"uuid" doc:"The service request's id."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
+	Body           struct {
+		Body       string `json:"body" minLength:"1" maxLength:"10000"`
+		Visibility string `json:"visibility" enum:"client,internal" doc:"client: the request's client reads it too; internal: staff only."`
+	}
+}
+
+type commentOutput struct {
+	Body commentView
+}
+
+type commentIDInput struct {
+	ID        string `path:"id" format:"uuid" doc:"The service request's id."`
+	CommentID string `path:"comment_id" format:"uuid" doc:"The comment's id."`
+}
+
+type analyticsInput struct {
+	From string `query:"from" format:"date" doc:"First day counted, in the organization's time zone. Defaults to the first day of the month eleven months before to."`
+	To   string `query:"to" format:"date" doc:"Last day counted, in the organization's time zone. Defaults to today."`
+}
+
+type statusCountView struct {
+	Status string `json:"status"`
+	Count  int64  `json:"count"`
+}
+
+type serviceCountView struct {
+	ServiceID   string `json:"service_id,omitempty" format:"uuid" doc:"Absent for requests without a service."`
+	ServiceName string `json:"service_name,omitempty"`
+	Count       int64  `json:"count"`
+}
+
+type monthCountView struct {
+	Month string `json:"month" doc:"YYYY-MM, in the organization's time zone."`
+	Count int64  `json:"count"`
+}
+
+type analyticsOutput struct {
+	Body struct {
+		TimeZone  string             `json:"time_zone"`
+		From      string             `json:"from" format:"date"`
+		To        string             `json:"to" format:"date"`
+		Total     int64              `json:"total"`
+		ByStatus  []statusCountView  `json:"by_status" doc:"Every status, in workflow order."`
+		ByService []serviceCountView `json:"by_service" doc:"Most requested first."`
+		ByMonth   []monthCountView   `json:"by_month" doc:"Every month of the range, in order."`
+	}
+}
+
+type clientRequestListInput struct {
+	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+	Status string `query:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+}
+
+type clientRequestListOutput struct {
+	Body page[clientRequestView]
+}
+
+type clientRequestOutput struct {
+	Body clientRequestView
+}
+
+type createClientRequestInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
+	Body           struct {
+		Title       string `json:"title" minLength:"1" maxLength:"200"`
+		Details     string `json:"details,omitempty" maxLength:"20000"`
+		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services on offer (GET /api/public/services)."`
+	}
+}
+
+type cancelInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The service request's id."`
+	Body *struct {
+		Note string `json:"note,omitempty" maxLength:"2000" doc:"Why, for the organization."`
+	}
+}
+
+type clientEventListOutput struct {
+	Body page[clientEventView]
+}
+
+type clientCommentListOutput struct {
+	Body page[clientCommentView]
+}
+
+type createClientCommentInput struct {
+	ID             string `path:"id" format:"uuid" doc:"The service request's id."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
+	Body           struct {
+		Body string `json:"body" minLength:"1" maxLength:"10000"`
+	}
+}
+
+type clientCommentOutput struct {
+	Body clientCommentView
+}
+
+type publicRequestInput struct {
+	Body struct {
+		Email       string `json:"email" minLength:"3" maxLength:"254"`
+		Name        string `json:"name" minLength:"1" maxLength:"200"`
+		Title       string `json:"title" minLength:"1" maxLength:"200"`
+		Details     string `json:"details,omitempty" maxLength:"20000"`
+		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services (GET /api/public/services)."`
+	}
+}
+
+const (
+	opListServiceRequests  = "list-service-requests"
+	opListRequestEvents    = "list-service-request-events"
+	opListRequestComments  = "list-service-request-comments"
+	opListMyRequests       = "list-my-service-requests"
+	opListMyEvents         = "list-my-service-request-events"
+	opListMyComments       = "list-my-service-request-comments"
+	publicRequestReceived  = "Thank you: your request was received. The organization will be in touch."
+	requestsTag            = "service requests"
+	portalRequestsTag      = "portal"
+	serviceRequestNotFound = "service request"
+)
+
+// registerRequests registers the service requests area. Staff (role staff
+// and above) run the workflow; deleting a request or a comment needs an
+// admin, because it erases a client's record and its history, which only
+// cleaning up spam or mistakes justifies.
+func (s *Server) registerRequests() {
+	api := s.tenantAPI
+	staff := Member(tenant.RoleStaff)
+	admin := Member(tenant.RoleAdmin)
+	client := Member(tenant.RoleClient)
+	tags := []string{requestsTag}
+	operation(s, api, huma.Operation{OperationID: opListServiceRequests, Method: http.MethodGet, Path: "/api/service-requests", Tags: tags,
+		Summary: "List service requests", Description: "Newest first, filtered by the query parameters."}, staff, s.handleListRequests)
+	operation(s, api, huma.Operation{OperationID: "create-service-request", Method: http.MethodPost, Path: "/api/service-requests", Tags: tags,
+		Summary: "File a request for a client", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, staff,
+		idempotent(s, "create-service-request", s.handleCreateRequest))
+	operation(s, api, huma.Operation{OperationID: "export-service-requests", Method: http.MethodGet, Path: "/api/service-requests/export", Tags: tags,
+		Summary:   "Export service requests as CSV (streamed), with the list's filters",
+		Responses: map[string]*huma.Response{"200": {Description: "CSV", Content: map[string]*huma.MediaType{"text/csv": {}}}}},
+		staff, s.handleExportRequests)
+	operation(s, api, huma.Operation{OperationID: "service-request-analytics", Method: http.MethodGet, Path: "/api/service-requests/analytics", Tags: tags,
+		Summary: "Requests by status, service and month", Description: "Counts the requests created over a range of days in the organization's time zone."},
+		staff, s.handleRequestAnalytics)
+	operation(s, api, huma.Operation{OperationID: "get-service-request", Method: http.MethodGet, Path: "/api/service-requests/{id}", Tags: tags,
+		Summary: "Get a service request"}, staff, s.handleGetRequest)
+	operation(s, api, huma.Operation{OperationID: "update-service-request", Method: http.MethodPatch, Path: "/api/service-requests/{id}", Tags: tags,
+		Summary: "Change a request's title, details, priority, due date or service", Errors: []int{404, 422}}, staff, s.handleUpdateRequest)
+	operation(s, api, huma.Operation{OperationID: "delete-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}", Tags: tags,
+		Summary: "Delete a request with its timeline and comments", DefaultStatus: http.StatusNoContent, Errors: []int{404, 409},
+		Description: "Admins only: it erases a client's record. A request with bookings or expenses cannot be deleted (409): cancel it."},
+		admin, s.handleDeleteRequest)
+	operation(s, api, huma.Operation{OperationID: "assign-service-request", Method: http.MethodPut, Path: "/api/service-requests/{id}/assignee", Tags: tags,
+		Summary: "Assign a request to a staff member", Errors: []int{404, 422}}, staff, s.handleAssignRequest)
+	operation(s, api, huma.Operation{OperationID: "unassign-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}/assignee", Tags: tags,
+		Summary: "Leave a request unassigned", Errors: []int{404}}, staff, s.handleUnassignRequest)
+	operation(s, api, huma.Operation{OperationID: "list-service-request-transitions", Method: http.MethodGet, Path: "/api/service-requests/{id}/transitions", Tags: tags,
+		Summary: "The statuses a request may move to now"}, staff, s.handleNextStatuses)
+	operation(s, api, huma.Operation{OperationID: "transition-service-request", Method: http.MethodPost, Path: "/api/service-requests/{id}/transitions", Tags: tags,
+		Summary: "Move a request to another status", Errors: []int{404, 409, 422},
+		Description: "Allowed: submitted → in_review → approved → scheduled → in_progress → completed (and the shortcuts the workflow table lists), " +
+			"and cancelled from any status before completed. Another move is 409. Recorded on the timeline."}, staff, s.handleTransition)
+	operation(s, api, huma.Operation{OperationID: opListRequestEvents, Method: http.MethodGet, Path: "/api/service-requests/{id}/events", Tags: tags,
+		Summary: "A request's timeline, oldest first"}, staff, s.handleListEvents)
+	operation(s, api, huma.Operation{OperationID: opListRequestComments, Method: http.MethodGet, Path: "/api/service-requests/{id}/comments", Tags: tags,
+		Summary: "A request's comments, client-visible and internal, oldest first"}, staff, s.handleListComments)
+	operation(s, api, huma.Operation{OperationID: "create-service-request-comment", Method: http.MethodPost, Path: "/api/service-requests/{id}/comments", Tags: tags,
+		Summary: "Comment on a request, for the client or for staff only", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, staff,
+		idempotent(s, "create-service-request-comment", s.handleCreateComment))
+	operation(s, api, huma.Operation{OperationID: "delete-service-request-comment", Method: http.MethodDelete, Path: "/api/service-requests/{id}/comments/{comment_id}", Tags: tags,
+		Summary: "Delete a comment", DefaultStatus: http.StatusNoContent, Errors: []int{404},
+		Description: "Admins only: it rewrites the conversation of a client's request."}, admin, s.handleDeleteComment)
+
+	portal := []string{portalRequestsTag}
+	operation(s, api, huma.Operation{OperationID: opListMyRequests, Method: http.MethodGet, Path: "/api/portal/service-requests", Tags: portal,
+		Summary: "My service requests", Description: "Newest first."}, client, s.handleListMyRequests)
+	operation(s, api, huma.Operation{OperationID: "create-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests", Tags: portal,
+		Summary: "Request a service", DefaultStatus: http.StatusCreated, Errors: []int{422}}, client,
+		idempotent(s, "create-my-service-request", s.handleCreateMyRequest))
+	operation(s, api, huma.Operation{OperationID: "get-my-service-request", Method: http.MethodGet, Path: "/api/portal/service-requests/{id}", Tags: portal,
+		Summary: "One of my service requests"}, client, s.handleGetMyRequest)
+	operation(s, api, huma.Operation{OperationID: "cancel-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/cancel", Tags: portal,
+		Summary: "Cancel one of my requests", Errors: []int{404, 409},
+		Description: "Only while it is submitted, in review or approved; later, ask the organization (409)."}, client, s.handleCancelMyRequest)
+	operation(s, api, huma.Operation{OperationID: opListMyEvents, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/events", Tags: portal,
+		Summary: "The status history of one of my requests"}, client, s.handleListMyEvents)
+	operation(s, api, huma.Operation{OperationID: opListMyComments, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
+		Summary: "The conversation on one of my requests"}, client, s.handleListMyComments)
+	operation(s, api, huma.Operation{OperationID: "create-my-service-request-comment", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
+		Summary: "Write to the organization about one of my requests", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, client,
+		idempotent(s, "create-my-service-request-comment", s.handleCreateMyComment))
+
+	operation(s, api, huma.Operation{OperationID: "submit-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests", Tags: []string{"public"},
+		Summary: "Request a service without signing in", DefaultStatus: http.StatusAccepted, Errors: []int{422, 429},
+		Description: "Files a request for the client with this email, who becomes a client of the organization if new. " +
+			"The answer is the same whether or not the address is known. Rate-limited per address and per organization (429 with Retry-After)."},
+		Public, s.handlePublicRequest)
+}
+
+// pageOf reads the page a list request asks for: its cursor, checked for
+// the scope and list op, and its size.
+func (s *Server) pageOf(ctx context.Context, op, cursor string, limit int) (requests.Page, error) {
+	p := requests.Page{Limit: limit}
+	var after requests.Key
+	ok, err := s.cursors.decode(tenant.MustScope(ctx), op, cursor, &after)
+	if ok {
+		p.After = &after
+	}
+	return p, err
+}
+
+// listOf builds the page of a list: items seen through view and the cursor
+// of the next page.
+func listOf[T, V any](s *Server, ctx context.Context, op string, items []T, next *requests.Key, view func(T) V) page[V] {
+	out := page[V]{Items: make([]V, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, view(it))
+	}
+	if next != nil {
+		out.NextCursor = s.cursors.encode(tenant.MustScope(ctx), op, next)
+	}
+	return out
+}
+
+// subList runs a list of one request's events or comments: the cursor is
+// bound to the list op and to the request.
+func subList[T, V any](s *Server, ctx context.Context, op string, in *subListInput,
+	find func(context.Context, uuid.UUID, requests.Page) ([]T, *requests.Key, error), view func(T) V) (page[V], error) {
+	id, err := parseID(in.ID, serviceRequestNotFound)
+	if err != nil {
+		return page[V]{}, s.apiError(ctx, err)
+	}
+	op += ":" + id.String()
+	p, err := s.pageOf(ctx, op, in.Cursor, in.Limit)
+	if err != nil {
+		return page[V]{}, s.apiError(ctx, err)
+	}
+	items, next, err := find(ctx, id, p)
+	if err != nil {
+		return page[V]{}, s.apiError(ctx, err)
+	}
+	return listOf(s, ctx, op, items, next, view), nil
+}
+
+// withRequest parses the path id of a request and runs fn with it.
+func withRequest[O any](s *Server, ctx context.Context, raw string, fn func(uuid.UUID) (O, error)) (O, error) {
+	id, err := parseID(raw, serviceRequestNotFound)
+	if err == nil {
+		var out O
+		if out, err = fn(id); err == nil {
+			return out, nil
+		}
+	}
+	var zero O
+	return zero, s.apiError(ctx, err)
+}
+
+func (s *Server) handleListRequests(ctx context.Context, in *requestListInput) (*requestListOutput, error) {
+	f := in.filter()
+	var err error
+	if f.Page, err = s.pageOf(ctx, opListServiceRequests, in.Cursor, in.Limit); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	items, next, err := s.requests.FindRequests(ctx, f)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &requestListOutput{Body: listOf(s, ctx, opListServiceRequests, items, next, serviceRequestViewOf)}, nil
+}
+
+func (s *Server) handleCreateRequest(ctx context.Context, in *createRequestInput) (*requestOutput, error) {
+	b := in.Body
+	clientID, err := parseID(b.ClientMemberID, "client")
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	r, err := s.requests.CreateRequest(ctx, requests.RequestInput{
+		ClientMemberID: clientID, ServiceID: optionalUUID(b.ServiceID), Title: b.Title, Details: b.Details,
+		Priority: requests.Priority(b.Priority), DueOn: optionalDate(b.DueOn), AssignedMemberID: optionalUUID(b.AssignedMemberID),
+	})
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &requestOutput{Body: serviceRequestViewOf(r)}, nil
+}
+
+func (s *Server) handleGetRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+		r, err := s.requests.FindRequestByID(ctx, id)
+		return &requestOutput{Body: serviceRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleUpdateRequest(ctx context.Context, in *updateRequestInput) (*requestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+		b := in.Body
+		u := requests.RequestUpdate{Title: b.Title, Details: b.Details, Priority: (*requests.Priority)(b.Priority)}
+		if b.DueOn != nil {
+			u.DueOn = optionalDate(*b.DueOn)
+		}
+		if b.ServiceID != nil {
+			u.ServiceID = optionalUUID(*b.ServiceID)
+		}
+		for _, c := range b.Clear {
+			u.ClearDueOn = u.ClearDueOn || c == "due_on"
+			u.ClearService = u.ClearService || c == "service_id"
+		}
+		r, err := s.requests.UpdateRequest(ctx, id, u)
+		return &requestOutput{Body: serviceRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleDeleteRequest(ctx context.Context, in *requestIDInput) (*noContent, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*noContent, error) {
+		return &noContent{}, s.requests.DeleteRequest(ctx, id)
+	})
+}
+
+func (s *Server) handleAssignRequest(ctx context.Context, in *assignInput) (*requestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+		member, err := parseID(in.Body.MemberID, "member")
+		if err != nil {
+			return nil, err
+		}
+		r, err := s.requests.AssignRequest(ctx, id, &member)
+		return &requestOutput{Body: serviceRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleUnassignRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+		r, err := s.requests.UnassignRequest(ctx, id)
+		return &requestOutput{Body: serviceRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleNextStatuses(ctx context.Context, in *requestIDInput) (*nextStatusOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*nextStatusOutput, error) {
+		next, err := s.requests.NextStatuses(ctx, id)
+		out := &nextStatusOutput{Body: page[nextStatusView]{Items: make([]nextStatusView, 0, len(next))}}
+		for _, st := range next {
+			out.Body.Items = append(out.Body.Items, nextStatusView{Status: string(st)})
+		}
+		return out, err
+	})
+}
+
+func (s *Server) handleTransition(ctx context.Context, in *transitionInput) (*requestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+		r, err := s.requests.TransitionRequest(ctx, id, requests.Status(in.Body.To), in.Body.Note)
+		return &requestOutput{Body: serviceRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleListEvents(ctx context.Context, in *subListInput) (*eventListOutput, error) {
+	p, err := subList(s, ctx, opListRequestEvents, in, s.requests.FindEvents, eventViewOf)
+	return &eventListOutput{Body: p}, err
+}
+
+func (s *Server) handleListComments(ctx context.Context, in *subListInput) (*commentListOutput, error) {
+	p, err := subList(s, ctx, opListRequestComments, in, s.requests.FindComments, commentViewOf)
+	return &commentListOutput{Body: p}, err
+}
+
+func (s *Server) handleCreateComment(ctx context.Context, in *createCommentInput) (*commentOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*commentOutput, error) {
+		c, err := s.requests.AddComment(ctx, id, in.Body.Body, requests.Visibility(in.Body.Visibility))
+		return &commentOutput{Body: commentViewOf(c)}, err
+	})
+}
+
+func (s *Server) handleDeleteComment(ctx context.Context, in *commentIDInput) (*noContent, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*noContent, error) {
+		commentID, err := parseID(in.CommentID, "comment")
+		if err != nil {
+			return nil, err
+		}
+		return &noContent{}, s.requests.DeleteComment(ctx, id, commentID)
+	})
+}
+
+func (s *Server) handleExportRequests(ctx context.Context, in *requestExportInput) (*huma.StreamResponse, error) {
+	f := in.filter()
+	return s.csvStream(ctx, "service-requests.csv", func(ctx context.Context, w io.Writer) error {
+		return s.requests.ExportRequests(ctx, w, f)
+	}), nil
+}
+
+func (s *Server) handleRequestAnalytics(ctx context.Context, in *analyticsInput) (*analyticsOutput, error) {
+	a, err := s.requests.RequestAnalytics(ctx, optionalDate(in.From), optionalDate(in.To))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &analyticsOutput{}
+	b := &out.Body
+	b.TimeZone, b.From, b.To, b.Total = a.TimeZone, a.From.Format(time.DateOnly), a.To.Format(time.DateOnly), a.Total
+	b.ByStatus = make([]statusCountView, 0, len(a.ByStatus))
+	for _, c := range a.ByStatus {
+		b.ByStatus = append(b.ByStatus, statusCountView{Status: string(c.Status), Count: c.Count})
+	}
+	b.ByService = make([]serviceCountView, 0, len(a.ByService))
+	for _, c := range a.ByService {
+		b.ByService = append(b.ByService, serviceCountView{ServiceID: idString(c.ServiceID), ServiceName: c.ServiceName, Count: c.Count})
+	}
+	b.ByMonth = make([]monthCountView, 0, len(a.ByMonth))
+	for _, c := range a.ByMonth {
+		b.ByMonth = append(b.ByMonth, monthCountView{Month: c.Month, Count: c.Count})
+	}
+	return out, nil
+}
+
+func (s *Server) handleListMyRequests(ctx context.Context, in *clientRequestListInput) (*clientRequestListOutput, error) {
+	p, err := s.pageOf(ctx, opListMyRequests, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	var status *requests.Status
+	if in.Status != "" {
+		st := requests.Status(in.Status)
+		status = &st
+	}
+	items, next, err := s.requests.FindMyRequests(ctx, status, p)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &clientRequestListOutput{Body: listOf(s, ctx, opListMyRequests, items, next, clientRequestViewOf)}, nil
+}
+
+func (s *Server) handleCreateMyRequest(ctx context.Context, in *createClientRequestInput) (*clientRequestOutput, error) {
+	r, err := s.requests.CreateMyRequest(ctx, requests.ClientInput{Title: in.Body.Title, Details: in.Body.Details, ServiceSlug: in.Body.ServiceSlug})
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &clientRequestOutput{Body: clientRequestViewOf(r)}, nil
+}
+
+func (s *Server) handleGetMyRequest(ctx context.Context, in *requestIDInput) (*clientRequestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientRequestOutput, error) {
+		r, err := s.requests.FindMyRequestByID(ctx, id)
+		return &clientRequestOutput{Body: clientRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleCancelMyRequest(ctx context.Context, in *cancelInput) (*clientRequestOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientRequestOutput, error) {
+		note := ""
+		if in.Body != nil {
+			note = in.Body.Note
+		}
+		r, err := s.requests.CancelMyRequest(ctx, id, note)
+		return &clientRequestOutput{Body: clientRequestViewOf(r)}, err
+	})
+}
+
+func (s *Server) handleListMyEvents(ctx context.Context, in *subListInput) (*clientEventListOutput, error) {
+	p, err := subList(s, ctx, opListMyEvents, in, s.requests.FindMyEvents, clientEventViewOf)
+	return &clientEventListOutput{Body: p}, err
+}
+
+func (s *Server) handleListMyComments(ctx context.Context, in *subListInput) (*clientCommentListOutput, error) {
+	p, err := subList(s, ctx, opListMyComments, in, s.requests.FindMyComments, clientCommentViewOf)
+	return &clientCommentListOutput{Body: p}, err
+}
+
+func (s *Server) handleCreateMyComment(ctx context.Context, in *createClientCommentInput) (*clientCommentOutput, error) {
+	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientCommentOutput, error) {
+		c, err := s.requests.AddMyComment(ctx, id, in.Body.Body)
+		return &clientCommentOutput{Body: clientCommentViewOf(c)}, err
+	})
+}
+
+func (s *Server) handlePublicRequest(ctx context.Context, in *publicRequestInput) (*messageOutput, error) {
+	ctx, err := publicScope(ctx)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	b := in.Body
+	err = s.requests.SubmitPublicRequest(ctx, requests.PublicInput{
+		Email: b.Email, Name: b.Name, Title: b.Title, Details: b.Details, ServiceSlug: b.ServiceSlug,
+	}, metaFrom(ctx).IP)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &messageOutput{}
+	out.Body.Message = publicRequestReceived
+	return out, nil
+}
