@@ -7,7 +7,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -538,32 +537,18 @@ func (c *Catalog) PublicServices(ctx context.Context) ([]Service, error) {
 // ExportServices writes every service of the tenant as CSV to w, a page at
 // a time: the export is never held whole in memory.
 func (c *Catalog) ExportServices(ctx context.Context, w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"id", "slug", "name", "description", "duration_minutes", "price_minor", "currency", "active", "requires_confirmation", "archived_at", "version", "created_at", "updated_at"}); err != nil {
-		return err
-	}
-	f := ServiceFilter{IncludeArchived: true, Limit: 100}
-	for {
-		page, next, err := c.FindServices(ctx, f)
-		if err != nil {
-			return err
-		}
+	header := []string{"id", "slug", "name", "description", "duration_minutes", "price_minor", "currency", "active",
+		"requires_confirmation", "archived_at", "version", "created_at", "updated_at"}
+	return export.CSV(w, header, func(after *ServiceKey) ([][]string, *ServiceKey, error) {
+		page, next, err := c.FindServices(ctx, ServiceFilter{IncludeArchived: true, Limit: 100, After: after})
+		rows := make([][]string, 0, len(page))
 		for _, s := range page {
-			if err := cw.Write([]string{
+			rows = append(rows, []string{
 				s.ID.String(), s.Slug, export.Cell(s.Name), export.Cell(s.Description), strconv.Itoa(int(s.DurationMinutes)),
 				strconv.FormatInt(s.PriceMinor, 10), s.Currency, strconv.FormatBool(s.Active), strconv.FormatBool(s.RequiresConfirmation),
 				export.Time(s.ArchivedAt), strconv.Itoa(int(s.Version)), export.Time(&s.CreatedAt), export.Time(&s.UpdatedAt),
-			}); err != nil {
-				return err
-			}
+			})
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-		if next == nil {
-			return nil
-		}
-		f.After = next
-	}
+		return rows, next, err
+	})
 }

@@ -3,6 +3,8 @@
 package export
 
 import (
+	"encoding/csv"
+	"io"
 	"strings"
 	"time"
 )
@@ -22,4 +24,29 @@ func Time(t *time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// CSV writes header, then the rows of every page to w, flushing after each
+// page so that an export is never held whole in memory. page returns the
+// rows after key (nil: from the start) and the key of the next page, nil on
+// the last one.
+func CSV[K any](w io.Writer, header []string, page func(after *K) (rows [][]string, next *K, err error)) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	var after *K
+	for {
+		rows, next, err := page(after)
+		if err != nil {
+			return err
+		}
+		if err := cw.WriteAll(rows); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		after = next
+	}
 }

@@ -3,7 +3,6 @@ package requests
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -23,36 +22,22 @@ func (s *Service) ExportRequests(ctx context.Context, w io.Writer, f RequestFilt
 	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"id", "title", "details", "status", "priority", "due_on", "client_member_id", "client_name",
-		"service_id", "service_name", "assigned_member_id", "assigned_name", "source", "created_at", "updated_at"}); err != nil {
-		return err
-	}
-	f.Page = Page{Limit: 100}
-	for {
+	header := []string{"id", "title", "details", "status", "priority", "due_on", "client_member_id", "client_name",
+		"service_id", "service_name", "assigned_member_id", "assigned_name", "source", "created_at", "updated_at"}
+	return export.CSV(w, header, func(after *Key) ([][]string, *Key, error) {
+		f.Page = Page{Limit: 100, After: after}
 		page, next, err := s.FindRequests(ctx, f)
-		if err != nil {
-			return err
-		}
+		rows := make([][]string, 0, len(page))
 		for _, r := range page {
-			if err := cw.Write([]string{
+			rows = append(rows, []string{
 				r.ID.String(), export.Cell(r.Title), export.Cell(r.Details), string(r.Status), string(r.Priority), date(r.DueOn),
 				r.ClientMemberID.String(), export.Cell(r.ClientName), optionalID(r.ServiceID), export.Cell(r.ServiceName),
 				optionalID(r.AssignedMemberID), export.Cell(r.AssignedName), string(r.Source),
 				export.Time(&r.CreatedAt), export.Time(&r.UpdatedAt),
-			}); err != nil {
-				return err
-			}
+			})
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-		if next == nil {
-			return nil
-		}
-		f.After = next
-	}
+		return rows, next, err
+	})
 }
 
 func date(d *time.Time) string {

@@ -9,63 +9,39 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantkit/tenantkit/auth"
-	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/demotest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/requests"
-	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-var fastHasher = auth.NewHasher(auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
-
 type fixture struct {
-	db     *pgtest.DB
-	store  *store.Store
-	seeded map[string]demo.Seeded
-	svc    *requests.Service
+	*demotest.Fixture
+	svc *requests.Service
 }
 
 // setup returns the service over a fresh database seeded with the demo
 // tenants, connected as the app role.
 func setup(tb testing.TB, cfg requests.Config) *fixture {
 	tb.Helper()
-	ctx := context.Background()
-	db := pgtest.New(tb)
-	st, err := store.Open(ctx, store.Config{AppURL: db.AppURL, PlatformURL: db.PlatformURL, CheckConnections: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(st.Close)
-	seeded, err := demo.Seed(ctx, st, fastHasher, time.Now())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &fixture{db: db, store: st, seeded: seeded, svc: requests.New(st, cfg)}
+	f := demotest.New(tb)
+	return &fixture{Fixture: f, svc: requests.New(f.Store, cfg)}
 }
 
 // as returns ctx scoped to the demo member key (owner, staff, client,
 // consultant) of tenant slug.
-func (f *fixture) as(slug, key string) context.Context {
-	s := f.seeded[slug]
-	m := s.Members[key]
-	return tenant.WithScope(context.Background(), tenant.Scope{
-		TenantID: s.TenantID, AccountID: m.AccountID, MemberID: m.ID, Role: tenant.Role(m.Role), RequestID: "test",
-	})
-}
+func (f *fixture) as(slug, key string) context.Context { return f.As(context.Background(), slug, key) }
 
 // public returns ctx scoped as the public form of tenant slug is: the
 // tenant alone.
-func (f *fixture) public(slug string) context.Context {
-	return tenant.WithScope(context.Background(), tenant.Scope{TenantID: f.seeded[slug].TenantID, RequestID: "test"})
-}
+func (f *fixture) public(slug string) context.Context { return f.Public(context.Background(), slug) }
 
 func (f *fixture) count(tb testing.TB, sql string, args ...any) int {
 	tb.Helper()
 	var n int
-	if err := pgtest.Connect(tb, f.db.AdminURL).QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := pgtest.Connect(tb, f.DB.AdminURL).QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n
@@ -91,7 +67,7 @@ func TestRolesAreCheckedByTheService(t *testing.T) {
 			return err
 		},
 		"CreateRequest": func(ctx context.Context) error {
-			_, err := f.svc.CreateRequest(ctx, requests.RequestInput{ClientMemberID: f.seeded["acme"].Members["client"].ID, Title: "Acme x"})
+			_, err := f.svc.CreateRequest(ctx, requests.RequestInput{ClientMemberID: f.Seeded["acme"].Members["client"].ID, Title: "Acme x"})
 			return err
 		},
 		"UpdateRequest": func(ctx context.Context) error {
@@ -104,7 +80,7 @@ func TestRolesAreCheckedByTheService(t *testing.T) {
 			return err
 		},
 		"AssignRequest": func(ctx context.Context) error {
-			m := f.seeded["acme"].Members["staff"].ID
+			m := f.Seeded["acme"].Members["staff"].ID
 			_, err := f.svc.AssignRequest(ctx, id, &m)
 			return err
 		},
@@ -142,7 +118,7 @@ func TestRolesAreCheckedByTheService(t *testing.T) {
 func TestWorkflowFollowsTheTransitionTable(t *testing.T) {
 	f := setup(t, requests.Config{})
 	ctx := f.as("acme", "staff")
-	r, err := f.svc.CreateRequest(ctx, requests.RequestInput{ClientMemberID: f.seeded["acme"].Members["client"].ID, Title: "Acme workflow"})
+	r, err := f.svc.CreateRequest(ctx, requests.RequestInput{ClientMemberID: f.Seeded["acme"].Members["client"].ID, Title: "Acme workflow"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/demotest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/store"
@@ -16,8 +16,6 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-var fastHasher = auth.NewHasher(auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
 
 // fixture is the demo tenants seeded at a fixed moment and a Scheduler
 // whose clock the test sets.
@@ -31,24 +29,16 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	st, err := store.Open(ctx, store.Config{AppURL: db.AppURL, PlatformURL: db.PlatformURL, CheckConnections: true})
+	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	f := &fixture{st: st}
-	if f.ny, err = time.LoadLocation("America/New_York"); err != nil {
 		t.Fatal(err)
 	}
 	// Monday 2030-01-07, 08:00 in New York. The demo seeds its bookings on
 	// Wednesday and a day off two weeks on.
-	f.now = time.Date(2030, 1, 7, 8, 0, 0, 0, f.ny)
-	if f.seeded, err = demo.Seed(ctx, st, fastHasher, f.now); err != nil {
-		t.Fatal(err)
-	}
-	f.sched = scheduling.New(st, scheduling.WithClock(func() time.Time { return f.now }))
+	f := &fixture{ny: ny, now: time.Date(2030, 1, 7, 8, 0, 0, 0, ny)}
+	d := demotest.New(t, demotest.At(f.now))
+	f.st, f.seeded = d.Store, d.Seeded
+	f.sched = scheduling.New(f.st, scheduling.WithClock(func() time.Time { return f.now }))
 	return f
 }
 

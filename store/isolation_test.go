@@ -108,8 +108,8 @@ func updatableColumn(tb testing.TB, conn *pgx.Conn, table audit.Table) string {
 func TestTenantOwnedTablesAreIsolated(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	app := pgtest.Connect(t, f.db.AppURL)
-	acme, globex := f.seeded["acme"].TenantID, f.seeded["globex"].TenantID
+	app := pgtest.Connect(t, f.DB.AppURL)
+	acme, globex := f.Seeded["acme"].TenantID, f.Seeded["globex"].TenantID
 
 	tables, err := audit.TenantTables(ctx, app, auditConfig())
 	if err != nil {
@@ -264,15 +264,15 @@ func TestTenantOwnedTablesAreIsolated(t *testing.T) {
 func TestTenantSettingEndsWithTransaction(t *testing.T) {
 	f := setup(t, withMaxConns(1), withoutConnectionCheck)
 	ctx := context.Background()
-	tables, err := audit.TenantTables(ctx, pgtest.Connect(t, f.db.AppURL), auditConfig())
+	tables, err := audit.TenantTables(ctx, pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := f.store.AppPool()
+	pool := f.Store.AppPool()
 	ctxA := scopeOf(ctx, f, "acme", "owner")
 	for _, table := range tables {
 		for name, run := range map[string]func(context.Context, func(*store.Tx) error) error{
-			"InTenant": f.store.InTenant, "ReadTenant": f.store.ReadTenant,
+			"InTenant": f.Store.InTenant, "ReadTenant": f.Store.ReadTenant,
 		} {
 			var pidInside, seen int
 			err := run(ctxA, func(tx *store.Tx) error {

@@ -18,7 +18,7 @@ import (
 // transaction and never with the server connection.
 func TestIsolationBehindPgBouncer(t *testing.T) {
 	f := setup(t)
-	url := pgtest.PgBouncer(t, f.db, schema.AppRole)
+	url := pgtest.PgBouncer(t, f.DB, schema.AppRole)
 	ctx := context.Background()
 	open := func() *store.Store {
 		st, err := store.Open(ctx, store.Config{AppURL: url(schema.AppRole), MaxConns: 4})

@@ -25,7 +25,7 @@ import (
 func TestAuditOfMigratedSchemaIsClean(t *testing.T) {
 	f := setup(t)
 	// The audit needs no privileges: it runs as the app role itself.
-	findings, err := audit.Run(context.Background(), pgtest.Connect(t, f.db.AppURL), auditConfig())
+	findings, err := audit.Run(context.Background(), pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestAuditOfMigratedSchemaIsClean(t *testing.T) {
 func TestAppRoleCannotBypassRowSecurity(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	app := pgtest.Connect(t, f.db.AppURL)
+	app := pgtest.Connect(t, f.DB.AppURL)
 	var super, bypass bool
 	var owned int
 	err := app.QueryRow(ctx, `
@@ -68,7 +68,7 @@ func TestAppRoleCannotBypassRowSecurity(t *testing.T) {
 	t.Run("EndedSettingReadsEmptyWithoutError", func(t *testing.T) {
 		// After a transaction-local setting ends it reads '' (not NULL): a
 		// bare ::uuid cast would fail on this connection from now on.
-		acme := f.seeded["acme"].TenantID
+		acme := f.Seeded["acme"].TenantID
 		inTx(t, app, &acme, func(tx pgx.Tx) { count(t, tx, "SELECT count(*) FROM services") })
 		var setting string
 		if err := app.QueryRow(ctx, "SELECT current_setting('app.current_tenant_id', true)").Scan(&setting); err != nil {
@@ -123,7 +123,7 @@ func TestCompositeForeignKeyRevealsNothing(t *testing.T) {
 	ctx := context.Background()
 	ctxA := scopeOf(ctx, f, "acme", "owner")
 	var globexService uuid.UUID
-	err := f.store.ReadTenant(scopeOf(ctx, f, "globex", "owner"), func(tx *store.Tx) error {
+	err := f.Store.ReadTenant(scopeOf(ctx, f, "globex", "owner"), func(tx *store.Tx) error {
 		page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 1})
 		if err == nil {
 			globexService = page[0].ID
@@ -134,7 +134,7 @@ func TestCompositeForeignKeyRevealsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	insert := func(serviceID uuid.UUID) error {
-		return f.store.InTenant(ctxA, func(tx *store.Tx) error {
+		return f.Store.InTenant(ctxA, func(tx *store.Tx) error {
 			return tx.InsertServiceVersion(ctx, store.InsertServiceVersionParams{
 				TenantID: tx.TenantID(), ServiceID: serviceID, Version: 99, Snapshot: json.RawMessage(`{}`),
 			})
@@ -156,7 +156,7 @@ func TestCompositeForeignKeyRevealsNothing(t *testing.T) {
 		t.Fatalf("driver errors differ:\n%s\n%s", a, b)
 	}
 	// And nothing was stored for acme.
-	err = f.store.ReadTenant(ctxA, func(tx *store.Tx) error {
+	err = f.Store.ReadTenant(ctxA, func(tx *store.Tx) error {
 		var n int
 		err := tx.QueryRowRaw(ctx, "SELECT count(*) FROM service_versions WHERE version = 99").Scan(&n)
 		if err == nil && n != 0 {
@@ -173,7 +173,7 @@ func TestServiceSlugIsUniquePerTenant(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	create := func(ctx context.Context, slug string) error {
-		return f.store.InTenant(ctx, func(tx *store.Tx) error {
+		return f.Store.InTenant(ctx, func(tx *store.Tx) error {
 			_, err := tx.CreateService(ctx, store.CreateServiceParams{
 				TenantID: tx.TenantID(), Slug: slug, Name: "Probe " + slug, DurationMinutes: 30, Currency: "USD", Active: true,
 			})
@@ -200,10 +200,10 @@ func TestServiceSlugIsUniquePerTenant(t *testing.T) {
 func TestBookingsOfOneStaffMemberCannotOverlap(t *testing.T) {
 	f := setup(t)
 	ctx := scopeOf(context.Background(), f, "acme", "owner")
-	s := f.seeded["acme"]
+	s := f.Seeded["acme"]
 	staff, client := s.Members["staff"].ID, s.Members["client"].ID
 	var service store.Service
-	err := f.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
 		page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 1})
 		if err == nil {
 			service = page[0]
@@ -215,7 +215,7 @@ func TestBookingsOfOneStaffMemberCannotOverlap(t *testing.T) {
 	}
 	base := time.Date(2027, 1, 4, 15, 0, 0, 0, time.UTC)
 	book := func(staffID uuid.UUID, start time.Time, minutes int, status string, bufferAfter int32) error {
-		return f.store.InTenant(ctx, func(tx *store.Tx) error {
+		return f.Store.InTenant(ctx, func(tx *store.Tx) error {
 			_, err := tx.CreateBooking(ctx, store.CreateBookingParams{
 				TenantID: tx.TenantID(), ServiceID: service.ID, StaffMemberID: staffID, ClientMemberID: client,
 				StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), BufferAfterMinutes: bufferAfter,
@@ -249,7 +249,7 @@ func TestBookingsOfOneStaffMemberCannotOverlap(t *testing.T) {
 		if err := book(staff, slot, 60, "confirmed", 0); err != nil {
 			t.Fatal(err)
 		}
-		err := f.store.InTenant(ctx, func(tx *store.Tx) error {
+		err := f.Store.InTenant(ctx, func(tx *store.Tx) error {
 			return tx.ExecRaw(ctx, "UPDATE bookings SET status = 'cancelled', cancelled_at = now() WHERE starts_at = $1", slot)
 		})
 		if err != nil {
@@ -290,8 +290,8 @@ func TestBookingsOfOneStaffMemberCannotOverlap(t *testing.T) {
 func TestSettingsAreSingletons(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	acme := f.seeded["acme"].TenantID
-	app := pgtest.Connect(t, f.db.AppURL)
+	acme := f.Seeded["acme"].TenantID
+	app := pgtest.Connect(t, f.DB.AppURL)
 	for _, table := range []string{"organization_settings", "booking_settings", "security_settings", "communication_settings"} {
 		inTx(t, app, &acme, func(tx pgx.Tx) {
 			// The demo seed already wrote acme's row.
@@ -301,7 +301,7 @@ func TestSettingsAreSingletons(t *testing.T) {
 			}
 		})
 	}
-	owner := pgtest.Connect(t, f.db.OwnerURL)
+	owner := pgtest.Connect(t, f.DB.OwnerURL)
 	for _, table := range []string{"organization_defaults", "booking_defaults", "security_defaults", "communication_defaults"} {
 		inTx(t, owner, nil, func(tx pgx.Tx) {
 			if n := count(t, tx, "SELECT count(*) FROM "+table); n != 1 {
@@ -327,7 +327,7 @@ func TestSettingsAreSingletons(t *testing.T) {
 		ctxA, ctxG := scopeOf(ctx, f, "acme", "owner"), scopeOf(ctx, f, "globex", "owner")
 		var acmeOrg, globexOrg store.GetOrganizationSettingsRow
 		var acmeBooking store.GetBookingSettingsRow
-		err := f.store.ReadTenant(ctxA, func(tx *store.Tx) (err error) {
+		err := f.Store.ReadTenant(ctxA, func(tx *store.Tx) (err error) {
 			if acmeOrg, err = tx.GetOrganizationSettings(ctxA, tx.TenantID()); err != nil {
 				return err
 			}
@@ -337,7 +337,7 @@ func TestSettingsAreSingletons(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = f.store.ReadTenant(ctxG, func(tx *store.Tx) (err error) {
+		err = f.Store.ReadTenant(ctxG, func(tx *store.Tx) (err error) {
 			globexOrg, err = tx.GetOrganizationSettings(ctxG, tx.TenantID())
 			return err
 		})
@@ -357,9 +357,9 @@ func TestSettingsAreSingletons(t *testing.T) {
 func TestServiceRequestStatusFollowsTheWorkflow(t *testing.T) {
 	f := setup(t)
 	ctx := scopeOf(context.Background(), f, "acme", "staff")
-	s := f.seeded["acme"]
+	s := f.Seeded["acme"]
 	var req store.ServiceRequest
-	err := f.store.InTenant(ctx, func(tx *store.Tx) (err error) {
+	err := f.Store.InTenant(ctx, func(tx *store.Tx) (err error) {
 		req, err = tx.CreateServiceRequest(ctx, store.CreateServiceRequestParams{
 			TenantID: tx.TenantID(), ClientMemberID: s.Members["client"].ID, Title: "Acme probe", Priority: "normal", Source: "staff",
 		})
@@ -369,7 +369,7 @@ func TestServiceRequestStatusFollowsTheWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	set := func(status string) error {
-		return f.store.InTenant(ctx, func(tx *store.Tx) error {
+		return f.Store.InTenant(ctx, func(tx *store.Tx) error {
 			_, err := tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: req.ID, Status: status})
 			return err
 		})
@@ -389,9 +389,9 @@ func TestServiceRequestStatusFollowsTheWorkflow(t *testing.T) {
 
 func TestNoScopeFailsBeforeAnySQL(t *testing.T) {
 	f := setup(t)
-	f.store.Close() // any SQL attempt would now fail with a pool error instead
+	f.Store.Close() // any SQL attempt would now fail with a pool error instead
 	for name, run := range map[string]func(context.Context, func(*store.Tx) error) error{
-		"InTenant": f.store.InTenant, "ReadTenant": f.store.ReadTenant,
+		"InTenant": f.Store.InTenant, "ReadTenant": f.Store.ReadTenant,
 	} {
 		called := false
 		err := run(context.Background(), func(*store.Tx) error { called = true; return nil })
@@ -404,7 +404,7 @@ func TestNoScopeFailsBeforeAnySQL(t *testing.T) {
 func TestReadTenantCannotWrite(t *testing.T) {
 	f := setup(t)
 	ctx := scopeOf(context.Background(), f, "acme", "owner")
-	err := f.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
 		_, err := tx.CreateService(ctx, store.CreateServiceParams{
 			TenantID: tx.TenantID(), Slug: "read-only-probe", Name: "Probe", DurationMinutes: 30, Currency: "USD",
 		})
@@ -420,8 +420,8 @@ func TestReadTenantCannotWrite(t *testing.T) {
 func TestHygieneCheckDestroysDirtyConnections(t *testing.T) {
 	f := setup(t, withMaxConns(1))
 	ctx := context.Background()
-	acme := f.seeded["acme"].TenantID
-	pool := f.store.AppPool()
+	acme := f.Seeded["acme"].TenantID
+	pool := f.Store.AppPool()
 	var dirtyPID int
 	err := pool.QueryRow(ctx, "SELECT pg_backend_pid() FROM (SELECT set_config('app.current_tenant_id', $1, false)) s", acme.String()).Scan(&dirtyPID)
 	if err != nil {
@@ -435,7 +435,7 @@ func TestHygieneCheckDestroysDirtyConnections(t *testing.T) {
 	if pid == dirtyPID || setting != "" {
 		t.Fatalf("the dirty connection was lent again (pid %d, setting %q)", pid, setting)
 	}
-	if n := f.store.Stats().DirtyConnections; n != 1 {
+	if n := f.Store.Stats().DirtyConnections; n != 1 {
 		t.Fatalf("dirty connections counted: %d", n)
 	}
 }
@@ -451,7 +451,7 @@ func TestRoundTrips(t *testing.T) {
 		_, err := tx.GetService(ctx, store.GetServiceParams{TenantID: tx.TenantID(), ID: id})
 		return err
 	}
-	err := f.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
 		page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 1})
 		if err == nil {
 			id = page[0].ID
@@ -462,13 +462,13 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Warm the statement caches, then count.
-	for _, run := range []func(context.Context, func(*store.Tx) error) error{f.store.ReadTenant, f.store.InTenant} {
+	for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.InTenant} {
 		if err := run(ctx, get); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for name, want := range map[string]int64{"ReadTenant": 1, "InTenant": 2} {
-		run := map[string]func(context.Context, func(*store.Tx) error) error{"ReadTenant": f.store.ReadTenant, "InTenant": f.store.InTenant}[name]
+		run := map[string]func(context.Context, func(*store.Tx) error) error{"ReadTenant": f.Store.ReadTenant, "InTenant": f.Store.InTenant}[name]
 		before := writes.Load()
 		if err := run(ctx, get); err != nil {
 			t.Fatal(err)
@@ -493,9 +493,9 @@ func TestConcurrentTenantsNeverMix(t *testing.T) {
 		wg.Go(func() {
 			ctx := scopeOf(ctx, f, slug, "owner")
 			for j := range 15 {
-				run := f.store.ReadTenant
+				run := f.Store.ReadTenant
 				if j%3 == 0 {
-					run = f.store.InTenant
+					run = f.Store.InTenant
 				}
 				err := run(ctx, func(tx *store.Tx) error {
 					page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 20})
@@ -531,14 +531,14 @@ func TestCancelledQueryLeavesThePoolClean(t *testing.T) {
 	ctxA := scopeOf(ctx, f, "acme", "owner")
 	cctx, cancel := context.WithTimeout(ctxA, 100*time.Millisecond)
 	defer cancel()
-	err := f.store.InTenant(cctx, func(tx *store.Tx) error {
+	err := f.Store.InTenant(cctx, func(tx *store.Tx) error {
 		return tx.ExecRaw(cctx, "SELECT pg_sleep(2)")
 	})
 	if !tenant.IsCode(err, tenant.CodeUnavailable) {
 		t.Fatalf("cancelled query: want unavailable, got %v", err)
 	}
 	ctxG := scopeOf(ctx, f, "globex", "owner")
-	err = f.store.ReadTenant(ctxG, func(tx *store.Tx) error {
+	err = f.Store.ReadTenant(ctxG, func(tx *store.Tx) error {
 		var setting string
 		var foreign int
 		err := tx.QueryRowRaw(ctxG, "SELECT current_setting('app.current_tenant_id'), (SELECT count(*) FROM services WHERE name LIKE 'Acme%')").Scan(&setting, &foreign)
@@ -557,7 +557,7 @@ func TestPanicInTransactionRollsBack(t *testing.T) {
 	ctx := scopeOf(context.Background(), f, "acme", "owner")
 	func() {
 		defer func() { _ = recover() }()
-		_ = f.store.InTenant(ctx, func(tx *store.Tx) error {
+		_ = f.Store.InTenant(ctx, func(tx *store.Tx) error {
 			if _, err := tx.CreateService(ctx, store.CreateServiceParams{
 				TenantID: tx.TenantID(), Slug: "panic-probe", Name: "Panic", DurationMinutes: 30, Currency: "USD",
 			}); err != nil {
@@ -566,10 +566,10 @@ func TestPanicInTransactionRollsBack(t *testing.T) {
 			panic("boom")
 		})
 	}()
-	if st := f.store.Stats(); st.AcquiredConns != 0 {
+	if st := f.Store.Stats(); st.AcquiredConns != 0 {
 		t.Fatalf("a connection is still held after the panic: %+v", st)
 	}
-	err := f.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
 		var n int
 		err := tx.QueryRowRaw(ctx, "SELECT count(*) FROM services WHERE slug = 'panic-probe'").Scan(&n)
 		if err == nil && n != 0 {
@@ -586,7 +586,7 @@ func TestPlatformPathIsAudited(t *testing.T) {
 	f := setup(t)
 	ctx := tenant.WithRequestID(context.Background(), "req-platform-1")
 	op := store.PlatformOp{Actor: "system:test", Action: "tenant.create", Reason: "test provisioning"}
-	err := f.store.InPlatform(ctx, op, func(tx *store.PlatformTx) error {
+	err := f.Store.InPlatform(ctx, op, func(tx *store.PlatformTx) error {
 		_, err := tx.CreateTenant(ctx, store.PlatformCreateTenantParams{Slug: "initech", Name: "Initech"})
 		return err
 	})
@@ -594,7 +594,7 @@ func TestPlatformPathIsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	failing := store.PlatformOp{Actor: "system:test", Action: "tenant.create", Reason: "rolled back"}
-	err = f.store.InPlatform(ctx, failing, func(tx *store.PlatformTx) error {
+	err = f.Store.InPlatform(ctx, failing, func(tx *store.PlatformTx) error {
 		if _, err := tx.CreateTenant(ctx, store.PlatformCreateTenantParams{Slug: "hooli", Name: "Hooli"}); err != nil {
 			return err
 		}
@@ -604,13 +604,13 @@ func TestPlatformPathIsAudited(t *testing.T) {
 		t.Fatal("want the function's error")
 	}
 	for _, bad := range []store.PlatformOp{{Actor: "x", Action: "y"}, {Actor: "x", Reason: "z"}, {Action: "y", Reason: "z"}} {
-		if err := f.store.InPlatform(ctx, bad, func(*store.PlatformTx) error { return nil }); err == nil {
+		if err := f.Store.InPlatform(ctx, bad, func(*store.PlatformTx) error { return nil }); err == nil {
 			t.Fatalf("%+v: an operation without actor, action and reason must be refused", bad)
 		}
 	}
 	var entries []store.PlatformAuditLog
 	var tenants []store.PlatformTenant
-	err = f.store.InPlatform(ctx, store.PlatformOp{Actor: "system:test", Action: "audit.read", Reason: "verify"}, func(tx *store.PlatformTx) (err error) {
+	err = f.Store.InPlatform(ctx, store.PlatformOp{Actor: "system:test", Action: "audit.read", Reason: "verify"}, func(tx *store.PlatformTx) (err error) {
 		if entries, err = tx.ListPlatformAudit(ctx, 10); err != nil {
 			return err
 		}
@@ -638,7 +638,7 @@ func TestPlatformPathIsAudited(t *testing.T) {
 		}
 	}
 	t.Run("PlatformRoleCannotRewriteHistory", func(t *testing.T) {
-		conn := pgtest.Connect(t, f.db.PlatformURL)
+		conn := pgtest.Connect(t, f.DB.PlatformURL)
 		for _, sql := range []string{"UPDATE platform_audit_log SET reason = 'x'", "DELETE FROM platform_audit_log", "TRUNCATE platform_audit_log"} {
 			if _, err := conn.Exec(context.Background(), sql); sqlState(err) != "42501" {
 				t.Errorf("%s: want permission denied, got %v", sql, err)
@@ -661,7 +661,7 @@ func TestExecModes(t *testing.T) {
 				c.MaxConns = 1
 			})
 			ctx := scopeOf(context.Background(), f, "globex", "owner")
-			for _, run := range []func(context.Context, func(*store.Tx) error) error{f.store.ReadTenant, f.store.InTenant} {
+			for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.InTenant} {
 				err := run(ctx, func(tx *store.Tx) error {
 					page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 20})
 					if err != nil {
