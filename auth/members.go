@@ -26,17 +26,53 @@ type Member struct {
 	CreatedAt   time.Time
 }
 
-// ListMembers returns the live members of the scope's tenant.
-func (s *Service) ListMembers(ctx context.Context) ([]Member, error) {
+// MemberKey is the position of a member in the list order (name, id).
+type MemberKey struct {
+	Name string    `json:"n"`
+	ID   uuid.UUID `json:"i"`
+}
+
+// MemberFilter selects members. Nil fields do not filter.
+type MemberFilter struct {
+	Role  *tenant.Role
+	After *MemberKey
+	// Limit is the page size, 1 to 100. Defaults to 50.
+	Limit int
+}
+
+// ListMembers returns a page of the live members of the scope's tenant and
+// the key the next page starts after (nil on the last page).
+func (s *Service) ListMembers(ctx context.Context, f MemberFilter) ([]Member, *MemberKey, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	p := store.ListMembersWithEmailParams{PageSize: int32(f.Limit + 1)}
+	if f.Role != nil {
+		r := string(*f.Role)
+		p.Role = &r
+	}
+	if f.After != nil {
+		p.HasAfter, p.AfterName, p.AfterID = true, f.After.Name, f.After.ID
+	}
 	var out []Member
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		rows, err := tx.ListMembersWithEmail(ctx, tx.TenantID())
+		p.TenantID = tx.TenantID()
+		rows, err := tx.ListMembersWithEmail(ctx, p)
 		for _, r := range rows {
 			out = append(out, Member{ID: r.ID, AccountID: r.AccountID, Email: r.Email, Role: tenant.Role(r.Role), DisplayName: r.DisplayName, CreatedAt: r.CreatedAt})
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, nil, err
+	}
+	var next *MemberKey
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = &MemberKey{Name: last.DisplayName, ID: last.ID}
+	}
+	return out, next, nil
 }
 
 // canManage reports whether an actor with role actor may give or take role

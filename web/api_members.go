@@ -84,9 +84,10 @@ func (s *Server) registerMembers() {
 	api := s.tenantAPI
 	admin := Member(tenant.RoleAdmin)
 	operation(s, api, huma.Operation{
-		OperationID: "list-members", Method: http.MethodGet, Path: "/api/members", Tags: []string{"members"},
-		Summary: "List the organization's members",
-	}, admin, s.handleListMembers)
+		OperationID: opListMembers, Method: http.MethodGet, Path: "/api/members", Tags: []string{"members"},
+		Summary:     "List the organization's members",
+		Description: "Staff need it to find the clients and colleagues they book, request and assign for. Ordered by name.",
+	}, Member(tenant.RoleStaff), s.handleListMembers)
 	operation(s, api, huma.Operation{
 		OperationID: "change-member-role", Method: http.MethodPatch, Path: "/api/members/{id}", Tags: []string{"members"},
 		Summary:     "Change a member's role",
@@ -118,8 +119,28 @@ func (s *Server) registerMembers() {
 	}, Public, s.handleAcceptInvitation)
 }
 
-func (s *Server) handleListMembers(ctx context.Context, _ *struct{}) (*memberListOutput, error) {
-	ms, err := s.auth.ListMembers(ctx)
+const opListMembers = "list-members"
+
+type memberListInput struct {
+	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+	Role   string `query:"role" enum:"owner,admin,staff,client" doc:"Only members with this role."`
+}
+
+func (s *Server) handleListMembers(ctx context.Context, in *memberListInput) (*memberListOutput, error) {
+	scope := tenant.MustScope(ctx)
+	f := auth.MemberFilter{Limit: in.Limit}
+	if in.Role != "" {
+		r := tenant.Role(in.Role)
+		f.Role = &r
+	}
+	var after auth.MemberKey
+	if ok, err := s.cursors.decode(scope, opListMembers, in.Cursor, &after); err != nil {
+		return nil, s.apiError(ctx, err)
+	} else if ok {
+		f.After = &after
+	}
+	ms, next, err := s.auth.ListMembers(ctx, f)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
@@ -127,6 +148,9 @@ func (s *Server) handleListMembers(ctx context.Context, _ *struct{}) (*memberLis
 	out.Body.Items = make([]memberView, 0, len(ms))
 	for _, m := range ms {
 		out.Body.Items = append(out.Body.Items, memberViewOf(m))
+	}
+	if next != nil {
+		out.Body.NextCursor = s.cursors.encode(scope, opListMembers, next)
 	}
 	return out, nil
 }

@@ -27,9 +27,37 @@ func TestMembershipRules(t *testing.T) {
 		expectStatus(t, e.do(req{method: "DELETE", host: "acme", path: "/api/members/" + m["owner"].ID.String(), sess: admin}), 403)
 		expectStatus(t, patch(admin, m["client"].ID.String(), "staff"), 200)
 	})
-	t.Run("StaffCannotManage", func(t *testing.T) {
+	t.Run("StaffListButCannotManage", func(t *testing.T) {
 		staff := e.login("acme", "client@acme.test") // now staff
-		expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/members", sess: staff}), 403)
+		expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/members", sess: staff}), 200)
+		expectStatus(t, patch(staff, m["consultant"].ID.String(), "client"), 403)
+		expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/members/invitations", sess: staff}), 403)
+		client := e.login("globex", "client@globex.test")
+		expectStatus(t, e.do(req{method: "GET", host: "globex", path: "/api/members", sess: client}), 403)
+	})
+	t.Run("ListByRoleAndPage", func(t *testing.T) {
+		var clients struct {
+			Items []struct{ Role, Email string }
+		}
+		e.do(req{method: "GET", host: "acme", path: "/api/members?role=client", sess: owner}).json(t, &clients)
+		for _, c := range clients.Items {
+			if c.Role != "client" {
+				t.Fatalf("role filter: %+v", clients.Items)
+			}
+		}
+		var first struct {
+			Items      []struct{ ID string }
+			NextCursor string `json:"next_cursor"`
+		}
+		e.do(req{method: "GET", host: "acme", path: "/api/members?limit=2", sess: owner}).json(t, &first)
+		if len(first.Items) != 2 || first.NextCursor == "" {
+			t.Fatalf("first page: %+v", first)
+		}
+		var second struct{ Items []struct{ ID string } }
+		e.do(req{method: "GET", host: "acme", path: "/api/members?limit=2&cursor=" + first.NextCursor, sess: owner}).json(t, &second)
+		if len(second.Items) == 0 || second.Items[0].ID == first.Items[0].ID || second.Items[0].ID == first.Items[1].ID {
+			t.Fatalf("second page: %+v after %+v", second, first)
+		}
 	})
 	t.Run("AnotherTenantsMemberIsNotFound", func(t *testing.T) {
 		g := e.seeded["globex"].Members["client"].ID.String()

@@ -294,7 +294,7 @@ func (s *Server) pageMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
-	ms, err := s.auth.ListMembers(r.Context())
+	ms, _, err := s.auth.ListMembers(r.Context(), auth.MemberFilter{Limit: 100})
 	if err != nil {
 		s.writePageError(w, r, err)
 		return

@@ -162,11 +162,24 @@ func (q *Queries) ListInvitations(ctx context.Context, tenantID uuid.UUID) ([]In
 }
 
 const listMembersWithEmail = `-- name: ListMembersWithEmail :many
+
 SELECT m.id, m.account_id, m.role, m.display_name, m.created_at, a.email
 FROM members m JOIN accounts a ON a.id = m.account_id
 WHERE m.tenant_id = $1 AND m.removed_at IS NULL
+  AND ($2::text IS NULL OR m.role = $2::text)
+  AND (NOT $3::bool OR (m.display_name, m.id) > ($4::text, $5::uuid))
 ORDER BY m.display_name, m.id
+LIMIT $6
 `
+
+type ListMembersWithEmailParams struct {
+	TenantID  uuid.UUID
+	Role      *string
+	HasAfter  bool
+	AfterName string
+	AfterID   uuid.UUID
+	PageSize  int32
+}
 
 type ListMembersWithEmailRow struct {
 	ID          uuid.UUID
@@ -177,8 +190,17 @@ type ListMembersWithEmailRow struct {
 	Email       string
 }
 
-func (q *Queries) ListMembersWithEmail(ctx context.Context, tenantID uuid.UUID) ([]ListMembersWithEmailRow, error) {
-	rows, err := q.db.Query(ctx, listMembersWithEmail, tenantID)
+// ListMembersWithEmail is a keyset page of live members over
+// (display_name, id), optionally of one role.
+func (q *Queries) ListMembersWithEmail(ctx context.Context, arg ListMembersWithEmailParams) ([]ListMembersWithEmailRow, error) {
+	rows, err := q.db.Query(ctx, listMembersWithEmail,
+		arg.TenantID,
+		arg.Role,
+		arg.HasAfter,
+		arg.AfterName,
+		arg.AfterID,
+		arg.PageSize,
+	)
 	if err != nil {
 		return nil, err
 	}

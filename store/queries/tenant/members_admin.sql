@@ -1,8 +1,14 @@
+-- ListMembersWithEmail is a keyset page of live members over
+-- (display_name, id), optionally of one role.
+
 -- name: ListMembersWithEmail :many
 SELECT m.id, m.account_id, m.role, m.display_name, m.created_at, a.email
 FROM members m JOIN accounts a ON a.id = m.account_id
 WHERE m.tenant_id = @tenant_id AND m.removed_at IS NULL
-ORDER BY m.display_name, m.id;
+  AND (sqlc.narg(role)::text IS NULL OR m.role = sqlc.narg(role)::text)
+  AND (NOT @has_after::bool OR (m.display_name, m.id) > (@after_name::text, @after_id::uuid))
+ORDER BY m.display_name, m.id
+LIMIT @page_size;
 
 -- name: GetLiveMember :one
 SELECT * FROM members WHERE tenant_id = @tenant_id AND id = @id AND removed_at IS NULL;
