@@ -8,8 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantkit/tenantkit/store/schema"
 )
@@ -36,6 +38,9 @@ type Config struct {
 	CheckConnections bool
 	// Logger receives the store's own events. Defaults to slog.Default().
 	Logger *slog.Logger
+	// TracerProvider, when set, traces every statement of the app pool as
+	// a span (otelpgx); spans started in a tenant's scope carry its id.
+	TracerProvider trace.TracerProvider
 
 	// configure, set by tests, adjusts the app pool's connection config.
 	configure func(*pgx.ConnConfig)
@@ -72,6 +77,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.CheckConnections {
 		appCfg.PrepareConn = s.checkConn
+	}
+	if cfg.TracerProvider != nil {
+		appCfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(cfg.TracerProvider))
 	}
 	if cfg.configure != nil {
 		cfg.configure(appCfg.ConnConfig)

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -22,6 +23,7 @@ func withRequestID(logger *slog.Logger, next http.Handler) http.Handler {
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
 		ctx := tenant.WithRequestID(r.Context(), id)
+		telemetry.TagSpan(ctx)
 		if client := r.Header.Get("X-Request-Id"); client != "" && len(client) <= 128 {
 			logger.DebugContext(ctx, "client request id", slog.String("client_request_id", client))
 		}

@@ -75,12 +75,21 @@ func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...env
 }
 
 func newEnvOnWith(t testing.TB, base string, params auth.PasswordParams, webCfg func(*web.Config), opts ...envOption) *env {
+	return newEnvFull(t, base, params, webCfg, nil, opts...)
+}
+
+// newEnvFull also changes the store's configuration.
+func newEnvFull(t testing.TB, base string, params auth.PasswordParams, webCfg func(*web.Config), storeCfg func(*store.Config), opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, base: base, db: pgtest.New(t), outbox: mailer.NewOutbox(50),
 		sessionKey: auth.GenerateKeySpec("k1", 32), sigKey: auth.GenerateKeySpec("s1", 32)}
 	var err error
-	e.store, err = store.Open(ctx, store.Config{AppURL: e.db.AppURL, PlatformURL: e.db.PlatformURL, CheckConnections: true})
+	sc := store.Config{AppURL: e.db.AppURL, PlatformURL: e.db.PlatformURL, CheckConnections: true}
+	if storeCfg != nil {
+		storeCfg(&sc)
+	}
+	e.store, err = store.Open(ctx, sc)
 	if err != nil {
 		t.Fatal(err)
 	}

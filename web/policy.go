@@ -12,7 +12,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -251,6 +255,7 @@ func (s *Server) bind(r *http.Request, p Policy) (context.Context, error) {
 			return nil, err
 		}
 		ctx = tenant.WithScope(ctx, pr.Scope)
+		telemetry.TagSpan(ctx)
 		return withPrincipal(ctx, pr), nil
 	}
 	return nil, tenant.Errorf(tenant.CodeInternal, "unknown tenancy %q", p.Tenancy)
@@ -265,6 +270,7 @@ func (s *Server) refused(ctx context.Context, h host, r *http.Request, err error
 		return
 	}
 	s.metrics.bindRefused.WithLabelValues(be.Reason).Inc()
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("tenantkit.binding_refused", be.Reason))
 	meta := clientMeta(r)
 	s.logger.WarnContext(ctx, "binding refused",
 		slog.String("reason", be.Reason), slog.String("host_tenant_id", h.tenant.ID.String()),

@@ -11,11 +11,14 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
+	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
@@ -48,6 +51,9 @@ type Config struct {
 	// TenantInFlight is how many requests of one tenant may be in progress
 	// at once (per instance). Defaults to 32; negative disables it.
 	TenantInFlight int
+	// TracerProvider, when set, traces every request (otelhttp); the
+	// request's span gets the tenant, account and request ids once bound.
+	TracerProvider trace.TracerProvider
 }
 
 // Deps are the services the HTTP layer calls.
@@ -162,6 +168,10 @@ func NewServer(cfg Config, deps Deps) *Server {
 	h = withSecurityHeaders(cfg.BaseDomain, h)
 	h = withRecover(deps.Logger, h)
 	h = withRequestID(deps.Logger, h)
+	if cfg.TracerProvider != nil {
+		h = otelhttp.NewHandler(h, "tenantkit", otelhttp.WithTracerProvider(cfg.TracerProvider),
+			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+	}
 	s.h = h
 	return s
 }
@@ -206,6 +216,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h.kind == hostTenant && h.tenant.Status != "active" {
 		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "this organization is suspended"})
 		return
+	}
+	if h.kind == hostTenant {
+		trace.SpanFromContext(r.Context()).SetAttributes(telemetry.TenantID.String(h.tenant.ID.String()))
 	}
 	ctx := withHost(r.Context(), h)
 	ctx = context.WithValue(ctx, metaKey{}, clientMeta(r))

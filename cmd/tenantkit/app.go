@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +15,7 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
@@ -32,6 +36,7 @@ type App struct {
 	server   *http.Server
 	listener net.Listener
 	metrics  *http.Server
+	tracing  *sdktrace.TracerProvider
 }
 
 // OpenApp audits the database, connects the store, builds the services and
@@ -65,7 +70,21 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	if err != nil {
 		return nil, err
 	}
+	var tracing *sdktrace.TracerProvider
+	var tp trace.TracerProvider
+	if cfg.OTLPEndpoint != "" {
+		if tracing, err = telemetry.FromEnvironment(ctx, func(k string) string {
+			if k == "OTEL_EXPORTER_OTLP_ENDPOINT" {
+				return cfg.OTLPEndpoint
+			}
+			return ""
+		}, "tenantkit", version); err != nil {
+			return nil, fmt.Errorf("tracing: %w", err)
+		}
+		tp = tracing
+	}
 	st, err := store.Open(ctx, store.Config{
+		TracerProvider:   tp,
 		AppURL:           cfg.DatabaseURL,
 		PlatformURL:      cfg.PlatformDatabaseURL,
 		MaxConns:         cfg.DBMaxConns,
@@ -95,14 +114,14 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	})
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
-		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight,
+		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
 	}, web.Deps{
 		DB: st, Auth: authSvc, Catalog: catalog.New(st), Settings: settings.New(st), Idempotency: idempotency.New(st),
 		Scheduling: scheduling.New(st), Requests: requests.New(st, requests.Config{}),
 		CursorKey: sigKeys.Derive("cursor"), Logger: logger,
 	})
 	a := &App{
-		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln,
+		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln, tracing: tracing,
 		server: &http.Server{
 			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -154,5 +173,12 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the store.
-func (a *App) Close() { a.Store.Close() }
+// Close releases the store and flushes the traces.
+func (a *App) Close() {
+	a.Store.Close()
+	if a.tracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.tracing.Shutdown(ctx)
+	}
+}

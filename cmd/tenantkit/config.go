@@ -73,6 +73,10 @@ type Config struct {
 	// TenantInFlight caps one tenant's requests in progress on this
 	// instance. Defaults to 32; negative disables.
 	TenantInFlight int `env:"TENANT_IN_FLIGHT" envDefault:"32"`
+	// OTLPEndpoint turns tracing on: spans go over OTLP/HTTP to it (the
+	// exporter reads the other standard OTEL_* variables). Defaults to
+	// empty: no tracing.
+	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
 	// MetricsAddr serves Prometheus metrics on a separate listener, for
 	// operators only. Defaults to empty: off.
 	MetricsAddr string `env:"METRICS_ADDR"`
@@ -200,6 +204,7 @@ func envUsage() string {
   TENANT_RATE, TENANT_BURST  requests per second per tenant (default 50, burst 100)
   TENANT_IN_FLIGHT       requests in progress per tenant (default 32)
   METRICS_ADDR           Prometheus metrics listener (default off)
+  OTEL_EXPORTER_OTLP_ENDPOINT  trace to this OTLP/HTTP endpoint (default off)
 `
 }
 
