@@ -12,15 +12,18 @@ type InjectionResult struct {
 	// Payloads is the number of payloads, Inputs the number of string
 	// inputs (path, query and header parameters, body fields) they went
 	// through, Requests the requests sent.
-	Payloads, Inputs, Requests int
+	Payloads int `json:"payloads"`
+	Inputs   int `json:"inputs"`
+	Requests int `json:"requests"`
 	// RateLimited counts answers 429: refused before the handler ran.
-	RateLimited int
+	RateLimited int `json:"rate_limited"`
 	// ServerErrors and Leaks count failures.
-	ServerErrors, Leaks int
+	ServerErrors int `json:"server_errors"`
+	Leaks        int `json:"leaks"`
 	// NotExercised lists the operations (or the rest of their inputs)
 	// whose request could not be built, with the reason: typically the
 	// server's sign-in limit, when the request needs a new session.
-	NotExercised []string `json:",omitempty"`
+	NotExercised []string `json:"not_exercised,omitempty"`
 }
 
 // injectionPayloads are SQL-injection payloads: classic tautologies and

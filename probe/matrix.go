@@ -185,27 +185,11 @@ func (p *prober) spoofedHeaders() map[string]string {
 
 // tenantOp runs the variants of an operation with x-tenancy tenant.
 func (p *prober) tenantOp(ctx context.Context, op *Operation, or *OperationResult) error {
-	sp := specials[op.ID]
-	actor := p.a.owner
-	var err error
-	if sp.endsSession {
-		if actor, err = p.throwaway(ctx, op.MinRole, false); err != nil {
-			return err
-		}
-	}
-	c1, err := p.build(ctx, op, p.a, actor, true)
+	c1, actor, err := p.begin(ctx, op, or)
 	if err != nil {
 		return err
 	}
-	base := c1.render()
-	B := p.b.secrets
-
-	p.run(ctx, or, vNoSession, wantStatus(401), with(base, func(r *request) { r.token = "" }), B)
-	if tok, err := p.expired(actor); err != nil {
-		skip(or, vExpired, err.Error())
-	} else {
-		p.run(ctx, or, vExpired, wantStatus(401), with(base, func(r *request) { r.token = tok }), B)
-	}
+	base, B := c1.render(), p.b.secrets
 	for _, how := range []string{"logged-out", "removed"} {
 		name := map[string]string{"logged-out": vLoggedOut, "removed": vRemoved}[how]
 		dead, err := p.deadSession(ctx, how)
@@ -243,24 +227,70 @@ func (p *prober) tenantOp(ctx context.Context, op *Operation, or *OperationResul
 	}
 	p.foreignCursor(ctx, or, c1)
 
-	if resp, ok := p.run(ctx, or, vControl, want2xx, base, B); ok {
+	return p.controlAndSpoofed(ctx, or, c1)
+}
+
+// actor returns who calls op in its control: tenant A's owner (on the
+// apex, A's owner's platform session), or a throwaway session of the least
+// role op allows when a success ends the session.
+func (p *prober) actor(ctx context.Context, op *Operation) (*session, error) {
+	apex := op.Host == "apex"
+	switch {
+	case specials[op.ID].endsSession && apex:
+		return p.throwaway(ctx, "client", true)
+	case specials[op.ID].endsSession:
+		return p.throwaway(ctx, op.MinRole, false)
+	case apex:
+		return p.platform, nil
+	}
+	return p.a.owner, nil
+}
+
+// begin builds the control of op and runs the variants without a live
+// credential.
+func (p *prober) begin(ctx context.Context, op *Operation, or *OperationResult) (*call, *session, error) {
+	actor, err := p.actor(ctx, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	c1, err := p.build(ctx, op, p.a, actor, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.unauthenticated(ctx, or, c1.render(), actor)
+	return c1, actor, nil
+}
+
+// unauthenticated runs the variants without a live credential: no token,
+// and the actor's token expired.
+func (p *prober) unauthenticated(ctx context.Context, or *OperationResult, base request, actor *session) {
+	p.run(ctx, or, vNoSession, wantStatus(401), with(base, func(r *request) { r.token = "" }), p.b.secrets)
+	if tok, err := p.expired(actor); err != nil {
+		skip(or, vExpired, err.Error())
+	} else {
+		p.run(ctx, or, vExpired, wantStatus(401), with(base, func(r *request) { r.token = tok }), p.b.secrets)
+	}
+}
+
+// controlAndSpoofed runs the control c1, then the control again, built
+// afresh (for a fresh actor if the first ended its session), with headers
+// naming tenant B: both must succeed.
+func (p *prober) controlAndSpoofed(ctx context.Context, or *OperationResult, c1 *call) error {
+	if resp, ok := p.run(ctx, or, vControl, want2xx, c1.render(), p.b.secrets); ok {
 		p.after(ctx, or, c1, resp)
 	} else {
 		p.report.fail(or.Key(), vControl, "the control failed: the refusals above prove nothing for this operation")
 	}
-
-	actor2 := p.a.owner
-	if sp.endsSession {
-		if actor2, err = p.throwaway(ctx, op.MinRole, false); err != nil {
-			return err
-		}
+	actor, err := p.actor(ctx, c1.op)
+	if err != nil {
+		return err
 	}
-	c2, err := p.build(ctx, op, p.a, actor2, true)
+	c2, err := p.build(ctx, c1.op, c1.t, actor, true)
 	if err != nil {
 		return err
 	}
 	spoofed := with(c2.render(), func(r *request) { maps.Copy(r.header, p.spoofedHeaders()) })
-	if resp, ok := p.run(ctx, or, vSpoofed, want2xx, spoofed, B); ok {
+	if resp, ok := p.run(ctx, or, vSpoofed, want2xx, spoofed, p.b.secrets); ok {
 		p.after(ctx, or, c2, resp)
 	}
 	return nil
@@ -382,50 +412,16 @@ func (p *prober) publicOp(ctx context.Context, op *Operation, or *OperationResul
 // platformOp runs the variants of an apex operation that needs a platform
 // session.
 func (p *prober) platformOp(ctx context.Context, op *Operation, or *OperationResult) error {
-	sp := specials[op.ID]
-	actor := p.platform
-	var err error
-	if sp.endsSession {
-		if actor, err = p.throwaway(ctx, "client", true); err != nil {
-			return err
-		}
-	}
-	c1, err := p.build(ctx, op, p.a, actor, true)
+	c1, _, err := p.begin(ctx, op, or)
 	if err != nil {
 		return err
 	}
-	base := c1.render()
-	B := p.b.secrets
-	p.run(ctx, or, vNoSession, wantStatus(401), with(base, func(r *request) { r.token = "" }), B)
-	if tok, err := p.expired(actor); err != nil {
-		skip(or, vExpired, err.Error())
-	} else {
-		p.run(ctx, or, vExpired, wantStatus(401), with(base, func(r *request) { r.token = tok }), B)
-	}
+	base, B := c1.render(), p.b.secrets
 	dead, err := p.deadSession(ctx, "platform")
 	if err != nil {
 		return err
 	}
 	p.run(ctx, or, vLoggedOut, wantStatus(401), with(base, func(r *request) { r.token = dead.token }), B)
 	p.run(ctx, or, vTenantSession, wantStatus(403), with(base, func(r *request) { r.token, r.sig = p.a.owner.token, p.a.owner.sig }), B)
-	if resp, ok := p.run(ctx, or, vControl, want2xx, base, B); ok {
-		p.after(ctx, or, c1, resp)
-	} else {
-		p.report.fail(or.Key(), vControl, "the control failed: the refusals above prove nothing for this operation")
-	}
-	actor2 := p.platform
-	if sp.endsSession {
-		if actor2, err = p.throwaway(ctx, "client", true); err != nil {
-			return err
-		}
-	}
-	c2, err := p.build(ctx, op, p.a, actor2, true)
-	if err != nil {
-		return err
-	}
-	spoofed := with(c2.render(), func(r *request) { maps.Copy(r.header, p.spoofedHeaders()) })
-	if resp, ok := p.run(ctx, or, vSpoofed, want2xx, spoofed, B); ok {
-		p.after(ctx, or, c2, resp)
-	}
-	return nil
+	return p.controlAndSpoofed(ctx, or, c1)
 }

@@ -62,6 +62,7 @@ type Failure struct {
 	Message   string `json:"message"`
 }
 
+// String formats the failure on one line.
 func (f Failure) String() string {
 	if f.Variant == "" {
 		return f.Operation + ": " + f.Message

@@ -177,7 +177,12 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) {
 	ti := rnd.IntN(len(s.tenants))
 	t := s.tenants[ti]
 	op := s.ops[rnd.IntN(len(s.ops))]
-	actor := t.sessions[rnd.IntN(len(t.sessions))]
+	// Half the probes as the owner, who may call everything; the rest
+	// spread over every role, whose refusals are probes too.
+	actor := t.sessions[0]
+	if rnd.IntN(2) == 0 {
+		actor = t.sessions[rnd.IntN(len(t.sessions))]
+	}
 	if op.Tenancy == "public" {
 		actor = nil
 	}

@@ -97,6 +97,9 @@ func keepIssued(_ context.Context, p *prober, c *call, r response) error {
 		if c.actor != nil {
 			c.actor.password = pw
 		}
+		if l := p.platformLogin; l != nil && c.actor != nil && l.email == c.actor.email {
+			l.password = pw
+		}
 	}
 	if pw, ok := c.body["password"].(string); ok {
 		password = pw

@@ -106,6 +106,9 @@ type prober struct {
 	randomIDs bool
 	// member is the fixture member that calls which do not delete it share.
 	member string
+	// platformLogin is the fixture account whose sign-ins on the apex are
+	// the throwaway platform sessions.
+	platformLogin *session
 	// planted holds the ids the injection pass stored in tenant A's data
 	// (tenant B's id, inside payloads): later answers show them again.
 	planted map[string]bool
@@ -245,6 +248,7 @@ func (p *prober) signIn(ctx context.Context, host, email, password string, t *te
 	if err != nil {
 		return nil, err
 	}
+	p.cfg.logf("probe: sign in as %s on %s", email, host)
 	r, err := p.c.do(ctx, request{method: "POST", host: host, path: op.Path, body: map[string]string{"email": email, "password": password}, signIn: true})
 	if err != nil {
 		return nil, err
@@ -503,11 +507,19 @@ func (p *prober) throwaway(ctx context.Context, role string, apex bool) (*sessio
 			return s, nil
 		}
 	}
-	s, err := p.freshMember(ctx, role)
-	if err != nil || !apex {
-		return s, err
+	if !apex {
+		return p.freshMember(ctx, role)
 	}
-	ps, err := p.signIn(ctx, p.apex, s.email, s.password, nil)
+	// Platform sessions carry no role: one fixture account signs in for
+	// each (a sign-in, not a new member and a sign-in).
+	if p.platformLogin == nil {
+		s, err := p.freshMember(ctx, "client")
+		if err != nil {
+			return nil, err
+		}
+		p.platformLogin = s
+	}
+	ps, err := p.signIn(ctx, p.apex, p.platformLogin.email, p.platformLogin.password, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -529,6 +541,7 @@ func (p *prober) freshMember(ctx context.Context, role string) (*session, error)
 	if err != nil {
 		return nil, err
 	}
+	p.cfg.logf("probe: new member %s (%s) by invitation", inv.email, role)
 	accept, err := p.op("tenant", "accept-invitation")
 	if err != nil {
 		return nil, err
