@@ -33,7 +33,7 @@ type secrets struct {
 func (s *secrets) find(r response, echo map[string]bool) []string {
 	var out []string
 	scan := func(where string, b []byte) {
-		if s.marker != "" && bytes.Contains(b, []byte(s.marker)) {
+		if s.marker != "" && containsWord(b, s.marker) {
 			out = append(out, where+" holds "+s.tenant+"'s marker "+s.marker)
 		}
 		for _, id := range uuidsIn(b) {
@@ -85,4 +85,24 @@ func echoOf(r request) map[string]bool {
 	}
 	walk(r.body)
 	return out
+}
+
+// containsWord reports whether b holds word as a word: not inside a run of
+// letters, digits, "-" or "_". A marker is a word of names and texts;
+// inside a random token (base64url) it is chance, not data.
+func containsWord(b []byte, word string) bool {
+	inWord := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+	}
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte(word))
+		if i < 0 {
+			return false
+		}
+		start, end := off+i, off+i+len(word)
+		if (start == 0 || !inWord(b[start-1])) && (end == len(b) || !inWord(b[end])) {
+			return true
+		}
+		off = start + 1
+	}
 }

@@ -1,13 +1,13 @@
 package probe
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,7 +151,9 @@ func (p *prober) soak(ctx context.Context, sc SoakConfig) (*SoakResult, error) {
 	p.randomIDs = true
 	defer func() { p.randomIDs = false }()
 
-	var next atomic.Int64
+	// A draw that cannot be built (a list emptied by deletions) is drawn
+	// again; so many that the soak could not reach its count end it.
+	var next, draws atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range sc.Workers {
@@ -159,8 +161,10 @@ func (p *prober) soak(ctx context.Context, sc SoakConfig) (*SoakResult, error) {
 		go func() {
 			defer wg.Done()
 			rnd := rand.New(rand.NewPCG(p.cfg.Seed, uint64(w)+1))
-			for next.Add(1) <= int64(sc.Probes) && ctx.Err() == nil {
-				s.probe(ctx, rnd, sc)
+			for next.Load() < int64(sc.Probes) && draws.Add(1) <= 10*int64(sc.Probes) && ctx.Err() == nil {
+				if s.probe(ctx, rnd, sc) {
+					next.Add(1)
+				}
 			}
 		}()
 	}
@@ -171,8 +175,9 @@ func (p *prober) soak(ctx context.Context, sc SoakConfig) (*SoakResult, error) {
 	return s.res, ctx.Err()
 }
 
-// probe sends one random request and checks the answer.
-func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) {
+// probe sends one random request and checks the answer; false when the
+// draw could not be built into a request.
+func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) bool {
 	p := s.p
 	ti := rnd.IntN(len(s.tenants))
 	t := s.tenants[ti]
@@ -188,8 +193,7 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) {
 	}
 	c, err := p.build(ctx, op, t.tenantState, actor, false)
 	if err != nil {
-		// A list emptied by deletions: nothing to address; not a probe.
-		return
+		return false
 	}
 	foreign := false
 	if len(c.slots) > 0 && rnd.IntN(sc.ForeignEvery) == 0 {
@@ -224,10 +228,10 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) {
 	if err != nil {
 		if cancelled && errors.Is(err, context.Canceled) {
 			atomic.AddInt64(&s.res.Cancelled, 1)
-			return
+			return true
 		}
 		s.leak(fmt.Sprintf("%s %s on %s: request failed: %v", r.method, r.path, t.slug, err), false)
-		return
+		return true
 	}
 	s.statMu.Lock()
 	s.res.Statuses[resp.status]++
@@ -251,7 +255,7 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) {
 		}
 	}
 	for i, o := range s.tenants {
-		if i != ti && bytes.Contains(resp.body, []byte(o.marker)) {
+		if i != ti && containsWord(resp.body, o.marker) {
 			s.leak(fmt.Sprintf("%s %s on %s answered %s's marker %q: %s", r.method, r.path, t.slug, o.slug, o.marker, resp), true)
 		}
 	}
@@ -259,14 +263,16 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) {
 	// tenants' answers are checked against it.
 	if resp.status/100 == 2 && op.Method == "POST" && op.createsID {
 		var out struct{ ID string }
-		if resp.json(&out) == nil && out.ID != "" {
-			id := uuid.MustParse(out.ID).String()
-			s.claim(id, ti)
-			if tmpl := op.Path; p.collections[tmpl] != nil {
-				t.add(tmpl, tmpl, id)
+		if resp.json(&out) == nil {
+			if id, err := uuid.Parse(out.ID); err == nil {
+				s.claim(id.String(), ti)
+				if tmpl := op.Path; p.collections[tmpl] != nil && !strings.Contains(tmpl, "{") {
+					t.add(tmpl, tmpl, id.String())
+				}
 			}
 		}
 	}
+	return true
 }
 
 func (s *soakState) leak(msg string, counted bool) {
