@@ -127,7 +127,7 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 		byID: map[string]*Operation{}, collections: map[string]*Operation{}, roles: map[string]*session{}, dead: map[string]*session{}, planted: map[string]bool{},
 	}
 	p.a, p.b = newTenantState(tg.slugA, tg.apex), newTenantState(cfg.TenantB, tg.apex)
-	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug}
+	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug, Failures: []Failure{}}
 	if cfg.SessionKeys != "" {
 		if p.keys, err = auth.ParseSessionKeys(cfg.SessionKeys); err != nil {
 			return nil, fmt.Errorf("probe: session keys: %w", err)
