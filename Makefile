@@ -30,6 +30,16 @@ bench: ## Benchmark the tenant path (row security + batching) against a plain WH
 	@scripts/ensure-postgres.sh
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./store/
 
+.PHONY: soak
+soak: ## Soak isolation: SOAK_PROBES (default 10^6) random requests over 20 tenants, pool of 2; prints probes, probes/s, leaks.
+	@scripts/ensure-postgres.sh
+	TENANTKIT_SOAK_PROBES=$(or $(SOAK_PROBES),1000000) $(GO) test -count=1 -run '^TestSoak$$' -timeout 4h -v ./probe/
+
+.PHONY: mutation
+mutation: ## Break each isolation protection in turn (internal/mutation); every mutant must fail a test. RUN=regexp for some.
+	@scripts/ensure-postgres.sh
+	$(GO) run ./cmd/tenantkit-mutate $(if $(RUN),-run '$(RUN)')
+
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck and the isolation rules (cmd/tenantkit-lint).
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: files above need formatting" && exit 1)

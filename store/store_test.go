@@ -22,8 +22,9 @@ import (
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
-func TestAuditOfMigratedSchemaIsClean(t *testing.T) {
-	f := setup(t)
+func TestAuditOfMigratedSchemaIsClean(t *testing.T) { checkAuditIsClean(t, setup(t)) }
+
+func checkAuditIsClean(t testing.TB, f *fixture) {
 	// The audit needs no privileges: it runs as the app role itself.
 	findings, err := audit.Run(context.Background(), pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
@@ -118,8 +119,9 @@ func TestOpenRefusesARoleThatBypassesRowSecurity(t *testing.T) {
 // A reference to another tenant's row fails exactly like a reference to a
 // row that does not exist: the composite key makes the edge impossible and
 // the error reveals nothing.
-func TestCompositeForeignKeyRevealsNothing(t *testing.T) {
-	f := setup(t)
+func TestCompositeForeignKeyRevealsNothing(t *testing.T) { checkCompositeForeignKey(t, setup(t)) }
+
+func checkCompositeForeignKey(t testing.TB, f *fixture) {
 	ctx := context.Background()
 	ctxA := scopeOf(ctx, f, "acme", "owner")
 	var globexService uuid.UUID
@@ -169,8 +171,9 @@ func TestCompositeForeignKeyRevealsNothing(t *testing.T) {
 	}
 }
 
-func TestServiceSlugIsUniquePerTenant(t *testing.T) {
-	f := setup(t)
+func TestServiceSlugIsUniquePerTenant(t *testing.T) { checkSlugIsUniquePerTenant(t, setup(t)) }
+
+func checkSlugIsUniquePerTenant(t testing.TB, f *fixture) {
 	ctx := context.Background()
 	create := func(ctx context.Context, slug string) error {
 		return f.Store.InTenant(ctx, func(tx *store.Tx) error {

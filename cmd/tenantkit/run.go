@@ -23,6 +23,7 @@ Commands:
   bootstrap  create the database roles and the database (needs a superuser URL)
   audit      check any PostgreSQL database for the rules tenant isolation needs
   adopt      plan (--dry-run) or apply (--apply) the migration that puts a database under tenant isolation
+  probe      attack a running tenantkit over HTTP: every operation, every isolation variant
   version    print the version
 
 Run 'tenantkit <command> -h' for a command's flags. Configuration comes from
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAudit(ctx, rest, getenv, stdout, stderr)
 	case "adopt":
 		return runAdopt(ctx, rest, getenv, stdout, stderr)
+	case "probe":
+		return runProbe(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tenantkit", version)
 		return nil

@@ -1,0 +1,115 @@
+package probe_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/probe"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/web"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// testParams keep password hashing cheap: the probe signs in often.
+var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// server is a running tenantkit on a random port of 127.0.0.1, over a
+// fresh database reached as the app role, seeded with the demo tenants.
+// Its apex is localhost: tenants are at {slug}.localhost:port, which only
+// the probe's own dialer reaches.
+type server struct {
+	db          *pgtest.DB
+	store       *store.Store
+	web         *web.Server
+	outbox      *mailer.Outbox
+	hasher      *auth.Hasher
+	port        string
+	sessionKeys string
+}
+
+type serverConfig struct {
+	maxConns int32
+}
+
+// withPool sizes the app pool.
+func withPool(n int32) func(*serverConfig) { return func(c *serverConfig) { c.maxConns = n } }
+
+func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
+	tb.Helper()
+	var sc serverConfig
+	for _, o := range opts {
+		o(&sc)
+	}
+	ctx := context.Background()
+	s := &server{db: pgtest.New(tb), outbox: mailer.NewOutbox(200), hasher: auth.NewHasher(testParams, 0),
+		sessionKeys: auth.GenerateKeySpec("k1", 32)}
+	var err error
+	s.store, err = store.Open(ctx, store.Config{AppURL: s.db.AppURL, PlatformURL: s.db.PlatformURL, CheckConnections: true, MaxConns: sc.maxConns})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.store.Close)
+	if _, err := demo.Seed(ctx, s.store, s.hasher, time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, s.port, _ = net.SplitHostPort(ln.Addr().String())
+	sk, _ := auth.ParseSessionKeys(s.sessionKeys)
+	gk, _ := auth.ParseSignatureKeys(auth.GenerateKeySpec("s1", 32))
+	urls := auth.URLs{Scheme: "http", Host: "localhost:" + s.port}
+	a := auth.NewService(auth.Config{
+		Store: s.store, Hasher: s.hasher, Tokens: auth.NewTokens(sk, urls.Apex("")), Signer: auth.NewSigner(gk),
+		Mailer: s.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler),
+	})
+	s.web = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox},
+		web.Deps{DB: s.store, Auth: a, Catalog: catalog.New(s.store), Idempotency: idempotency.New(s.store),
+			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewUnstartedServer(s.web)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	return s
+}
+
+// config returns the probe's configuration for s: tenant A is acme, B
+// globex; expired tokens are signed with the server's key; reset mail is
+// read from the outbox; sign-ins come from 40 loopback addresses so the
+// per-address sign-in limit does not slow the run.
+func (s *server) config() probe.Config {
+	var addrs []string
+	for i := 2; i < 42; i++ {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.%d", i))
+	}
+	return probe.Config{
+		BaseURL:     "http://acme.localhost:" + s.port,
+		SessionKeys: s.sessionKeys,
+		SignInAddrs: addrs,
+		Mailbox: probe.MailboxFunc(func(_ context.Context, address string) (string, error) {
+			for _, m := range s.outbox.Messages() {
+				if strings.EqualFold(m.To, address) {
+					return probe.TokenInText(m.Text)
+				}
+			}
+			return "", fmt.Errorf("no mail to %s", address)
+		}),
+		MaxRateLimitWait: -1,
+		Seed:             20261127,
+	}
+}

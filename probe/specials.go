@@ -1,0 +1,235 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+)
+
+// special is what the probe cannot derive from an operation's schema and
+// the API's conventions. The table is keyed by operationId and kept to the
+// operations whose bodies carry credentials or one-time tokens, or whose
+// effect reaches past the request (sessions ended).
+type special struct {
+	// endsSession: a success ends the acting session (the control needs a
+	// throwaway one).
+	endsSession bool
+	// signIn: the operation opens a session, so the server limits it per
+	// client address and email.
+	signIn bool
+	// hostBound: a public operation whose credential or token belongs to
+	// one tenant: another tenant's host must refuse it.
+	hostBound bool
+	// revokes: ends the sessions of the member it acts on.
+	revokes bool
+	// limited: the server limits it per client (kept out of the soak).
+	limited bool
+	// fill sets the body fields that cannot be derived.
+	fill func(ctx context.Context, p *prober, c *call) error
+	// after runs after a successful call: it keeps the session the
+	// operation handed out, for later use.
+	after func(ctx context.Context, p *prober, c *call, r response) error
+}
+
+// specials and providers are set in init: their functions reach back into
+// the code that reads them.
+var (
+	specials  map[string]special
+	providers map[string]func(ctx context.Context, p *prober, reuse bool) (string, error)
+)
+
+func init() {
+	specials = map[string]special{
+		"login": {signIn: true, hostBound: true, limited: true, fill: func(_ context.Context, _ *prober, c *call) error {
+			c.body["email"], c.body["password"] = c.actor.email, c.actor.password
+			return nil
+		}, after: keepIssued},
+		"logout": {endsSession: true},
+		"switch-tenant": {endsSession: true, fill: func(_ context.Context, p *prober, c *call) error {
+			c.body["tenant"] = p.a.slug
+			return nil
+		}, after: redeemSwitch},
+		"change-password": {endsSession: true, fill: func(_ context.Context, _ *prober, c *call) error {
+			c.body["current_password"], c.body["new_password"] = c.actor.password, c.actor.password
+			return nil
+		}, after: keepIssued},
+		"redeem-handoff":         {hostBound: true, fill: fillHandoff, after: keepIssued},
+		"accept-invitation":      {signIn: true, hostBound: true, limited: true, fill: fillAccept, after: keepIssued},
+		"request-password-reset": {limited: true},
+		"confirm-password-reset": {limited: true, fill: fillResetConfirm},
+		"change-member-role":     {revokes: true},
+		"remove-member":          {revokes: true},
+	}
+	// Fresh items of collections that have no creating operation of their
+	// own: members join by invitation, which costs a sign-in, so one
+	// member serves every call that does not delete it (reuse).
+	providers = map[string]func(ctx context.Context, p *prober, reuse bool) (string, error){
+		"/api/members": func(ctx context.Context, p *prober, reuse bool) (string, error) {
+			if reuse && p.member != "" {
+				return p.member, nil
+			}
+			s, err := p.freshMember(ctx, "client")
+			if err != nil {
+				return "", err
+			}
+			if reuse {
+				p.member = s.memberID
+			}
+			return s.memberID, nil
+		},
+	}
+}
+
+// keepIssued keeps the session a response hands out (sign-in, password
+// change, handoff) as a spare: a later control that ends its session
+// takes it instead of signing in again.
+func keepIssued(_ context.Context, p *prober, c *call, r response) error {
+	var is issued
+	if err := r.json(&is); err != nil {
+		return err
+	}
+	email, password := "", ""
+	if c.actor != nil {
+		email, password = c.actor.email, c.actor.password
+	}
+	if pw, ok := c.body["new_password"].(string); ok {
+		password = pw
+		if c.actor != nil {
+			c.actor.password = pw
+		}
+		if l := p.platformLogin; l != nil && c.actor != nil && l.email == c.actor.email {
+			l.password = pw
+		}
+	}
+	if pw, ok := c.body["password"].(string); ok {
+		password = pw
+	}
+	if e, ok := c.body["email"].(string); ok {
+		email = e
+	}
+	if is.Account.Email != "" {
+		email = is.Account.Email
+	}
+	s := is.session(email, password, c.op.Host == "apex")
+	if s.role == "" && c.actor != nil {
+		s.role = c.actor.role
+	}
+	p.spare(s)
+	return nil
+}
+
+// redeemSwitch redeems the handoff a switch returned, on the target's
+// host, and keeps the session it opens.
+func redeemSwitch(ctx context.Context, p *prober, c *call, r response) error {
+	var out struct {
+		HandoffURL string `json:"handoff_url"`
+	}
+	if err := r.json(&out); err != nil {
+		return err
+	}
+	s, err := p.redeem(ctx, out.HandoffURL)
+	if err != nil {
+		return err
+	}
+	if c.actor != nil {
+		s.email, s.password = c.actor.email, c.actor.password
+	}
+	p.spare(s)
+	return nil
+}
+
+func (p *prober) redeem(ctx context.Context, handoffURL string) (*session, error) {
+	u, err := url.Parse(handoffURL)
+	if err != nil || u.Query().Get("token") == "" {
+		return nil, fmt.Errorf("handoff address %q carries no token", handoffURL)
+	}
+	op, err := p.op("tenant", "redeem-handoff")
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.c.do(ctx, request{method: op.Method, host: u.Hostname(), path: op.Path, body: map[string]string{"token": u.Query().Get("token")}})
+	if err != nil {
+		return nil, err
+	}
+	if r.status != 200 {
+		return nil, errStatus("redeem a switch handoff", r)
+	}
+	var is issued
+	if err := r.json(&is); err != nil {
+		return nil, err
+	}
+	return is.session("", "", false), nil
+}
+
+// handoff switches a throwaway session of tenant A to A itself and returns
+// the one-time handoff token.
+func (p *prober) handoff(ctx context.Context) (string, error) {
+	s, err := p.throwaway(ctx, "client", false)
+	if err != nil {
+		return "", err
+	}
+	op, err := p.op("tenant", "switch-tenant")
+	if err != nil {
+		return "", err
+	}
+	r, err := p.c.do(ctx, request{method: op.Method, host: p.a.host, path: op.Path, token: s.token, sig: s.sig,
+		body: map[string]string{"tenant": p.a.slug}})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		HandoffURL string `json:"handoff_url"`
+	}
+	if r.status != 200 || r.json(&out) != nil {
+		return "", errStatus("switch to get a handoff", r)
+	}
+	u, err := url.Parse(out.HandoffURL)
+	if err != nil || u.Query().Get("token") == "" {
+		return "", fmt.Errorf("handoff address %q carries no token", out.HandoffURL)
+	}
+	return u.Query().Get("token"), nil
+}
+
+func fillHandoff(ctx context.Context, p *prober, c *call) error {
+	tok, err := p.handoff(ctx)
+	c.body["token"] = tok
+	return err
+}
+
+func fillAccept(ctx context.Context, p *prober, c *call) error {
+	inv, err := p.invite(ctx, "client")
+	c.body["token"], c.body["password"] = inv.token, fixturePassword
+	return err
+}
+
+// fillResetConfirm asks for a password reset of a fixture account on the
+// call's host and reads the token from the mail.
+func fillResetConfirm(ctx context.Context, p *prober, c *call) error {
+	kind := c.op.Host
+	req, err := p.op(kind, "request-password-reset")
+	if err != nil {
+		return err
+	}
+	// The server allows three resets per address in ten minutes.
+	if p.resetAccount == "" || p.resetUses >= 3 {
+		s, err := p.freshMember(ctx, "client")
+		if err != nil {
+			return err
+		}
+		p.resetAccount, p.resetUses = s.email, 0
+	}
+	p.resetUses++
+	r, err := p.c.do(ctx, request{method: req.Method, host: c.host, path: req.Path, body: map[string]string{"email": p.resetAccount}, limited: true})
+	if err != nil {
+		return err
+	}
+	if r.status/100 != 2 {
+		return errStatus("ask for a password reset", r)
+	}
+	tok, err := p.cfg.Mailbox.Token(ctx, p.resetAccount)
+	if err != nil {
+		return fmt.Errorf("read the reset mail of %s: %w", p.resetAccount, err)
+	}
+	c.body["token"], c.body["password"] = tok, fixturePassword
+	return nil
+}
