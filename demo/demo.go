@@ -290,6 +290,9 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 				return err
 			}
 		}
+		if err := seedHistory(ctx, tx, t, now.In(loc), services, client.ID, []uuid.UUID{staff.ID, consultant.ID}); err != nil {
+			return err
+		}
 
 		tpl, err := tx.CreateTaskTemplate(ctx, store.CreateTaskTemplateParams{
 			TenantID: tid, Name: t.Marker + " onboarding checklist", Description: t.Marker + " steps for a new client",
@@ -408,6 +411,59 @@ func civilDate(t time.Time) time.Time {
 func nextWeekday(t time.Time) time.Time {
 	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
 		t = t.AddDate(0, 0, 1)
+	}
+	return t
+}
+
+// PastBookings is the number of past appointments each demo tenant has,
+// all of its client.
+const PastBookings = 14
+
+// seedHistory books the last PastBookings weekdays, one appointment a day
+// at 11:00, the staff taking turns: the older ones completed (one a
+// no-show), the eight most recent still confirmed, awaiting staff to mark
+// their outcome.
+func seedHistory(ctx context.Context, tx *store.Tx, t Tenant, now time.Time, services []store.Service, client uuid.UUID, staff []uuid.UUID) error {
+	tid := tx.TenantID()
+	day := now
+	for k := range PastBookings {
+		day = prevWeekday(day.AddDate(0, 0, -1))
+		status := "confirmed"
+		switch {
+		case k == 10:
+			status = "no_show"
+		case k >= 8:
+			status = "completed"
+		}
+		svc, member := services[k%len(services)], staff[k%len(staff)]
+		start := time.Date(day.Year(), day.Month(), day.Day(), 11, 0, 0, 0, day.Location())
+		booking, err := tx.CreateBooking(ctx, store.CreateBookingParams{
+			TenantID: tid, ServiceID: svc.ID, StaffMemberID: member, ClientMemberID: client, StartsAt: start,
+			EndsAt:             start.Add(time.Duration(svc.DurationMinutes) * time.Minute),
+			BufferAfterMinutes: 15, Status: status, CancellationNoticeMinutes: 1440,
+			RescheduleNoticeMinutes: 1440, PriceMinor: svc.PriceMinor, Currency: svc.Currency,
+			Notes: t.Marker + " past appointment", CreatedByMemberID: &client,
+		})
+		if err != nil {
+			return err
+		}
+		events := []store.InsertBookingEventParams{{Kind: "created", ActorMemberID: &client, Note: t.Marker + " booked"}}
+		if status != "confirmed" {
+			events = append(events, store.InsertBookingEventParams{Kind: status, ActorMemberID: &member, Note: t.Marker + " outcome"})
+		}
+		for _, e := range events {
+			e.TenantID, e.BookingID = tid, booking.ID
+			if err := tx.InsertBookingEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func prevWeekday(t time.Time) time.Time {
+	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {
+		t = t.AddDate(0, 0, -1)
 	}
 	return t
 }

@@ -124,7 +124,13 @@ func (p *prober) buildWith(ctx context.Context, op *Operation, t *tenantState, a
 		if p.collections[tmpl] == nil {
 			return nil, fmt.Errorf("path parameter {%s}: no list operation GET %s to learn its ids from (path convention)", name, tmpl)
 		}
-		id, err := p.idFor(ctx, t, tmpl, renderPath(tmpl, c.path), fresh, op)
+		var id string
+		var err error
+		if item := specials[op.ID].item; item != nil && fresh && name == "id" {
+			id, err = item(ctx, p, t)
+		} else {
+			id, err = p.idFor(ctx, t, tmpl, renderPath(tmpl, c.path), fresh, op)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("path parameter {%s}: %w", name, err)
 		}
@@ -286,7 +292,7 @@ func (p *prober) collectionFor(op *Operation, name string) (string, error) {
 				if last != plural && last != strings.ReplaceAll(plural, "_", "-") {
 					continue
 				}
-				if best == "" || strings.Count(tmpl, "{") < strings.Count(best, "{") || (strings.Count(tmpl, "{") == strings.Count(best, "{") && tmpl < best) {
+				if best == "" || nearer(tmpl, best) {
 					best = tmpl
 				}
 			}
@@ -296,6 +302,19 @@ func (p *prober) collectionFor(op *Operation, name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("field %q: no list operation whose path ends in its plural to learn its ids from (naming convention: x_id ↔ GET …/xs)", name)
+}
+
+// nearer orders the collections a field name may refer to: fewer
+// parameters, then fewer segments (/api/services before
+// /api/portal/services), then by name.
+func nearer(a, b string) bool {
+	if pa, pb := strings.Count(a, "{"), strings.Count(b, "{"); pa != pb {
+		return pa < pb
+	}
+	if sa, sb := strings.Count(a, "/"), strings.Count(b, "/"); sa != sb {
+		return sa < sb
+	}
+	return a < b
 }
 
 // idFor returns an id of collection tmpl (at concrete path concrete) of
@@ -314,7 +333,7 @@ func (p *prober) idFor(ctx context.Context, t *tenantState, tmpl, concrete strin
 		if t != p.a {
 			return "", fmt.Errorf("no fresh %s item of %s: fixtures are made in tenant A only", tmpl, t.slug)
 		}
-		return prov(ctx, p, user.Method != "DELETE")
+		return prov(ctx, p, user.Method != "DELETE" && !specials[user.ID].revokes)
 	}
 	create := p.creator(tmpl)
 	if create == nil {
@@ -328,7 +347,7 @@ func (p *prober) idFor(ctx context.Context, t *tenantState, tmpl, concrete strin
 			preset[name] = csegs[i]
 		}
 	}
-	c, err := p.buildWith(ctx, create, t, t.owner, false, preset)
+	c, err := p.buildWith(ctx, create, t, t.caller(create), false, preset)
 	if err != nil {
 		return "", fmt.Errorf("create a %s item: %w", tmpl, err)
 	}

@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
-	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/demo"
-	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/assemble"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/probe"
@@ -77,9 +76,9 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		Store: s.store, Hasher: s.hasher, Tokens: auth.NewTokens(sk, urls.Apex("")), Signer: auth.NewSigner(gk),
 		Mailer: s.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler),
 	})
-	s.web = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox},
-		web.Deps{DB: s.store, Auth: a, Catalog: catalog.New(s.store), Idempotency: idempotency.New(s.store),
-			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
+	// The probe hammers the server: the per-tenant limits would only slow it.
+	s.web = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox, TenantRate: -1, TenantInFlight: -1},
+		assemble.Deps(s.store, a, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
 	srv := httptest.NewUnstartedServer(s.web)
 	srv.Listener.Close()
 	srv.Listener = ln

@@ -199,7 +199,7 @@ func (p *prober) injectOp(ctx context.Context, op *Operation, c *call, inputs []
 
 // injectionBase builds the control request of op for the injection pass.
 func (p *prober) injectionBase(ctx context.Context, op *Operation) (*call, error) {
-	actor := p.a.owner
+	actor := p.a.caller(op)
 	var err error
 	switch {
 	case specials[op.ID].endsSession:

@@ -106,23 +106,18 @@ func (p *prober) soak(ctx context.Context, sc SoakConfig) (*SoakResult, error) {
 			t = p.b
 		default:
 			t = newTenantState(slug, p.apex)
-			var err error
-			if t.owner, err = p.signIn(ctx, t.host, p.cfg.Login(slug, "owner"), p.cfg.Password, t); err != nil {
+			if err := p.signInTenant(ctx, t); err != nil {
 				return nil, err
 			}
 			if err := p.learn(ctx, t); err != nil {
 				return nil, err
 			}
 		}
-		st := &soakTenant{tenantState: t, sessions: []*session{t.owner}}
+		st := &soakTenant{tenantState: t, sessions: []*session{t.owner, t.client}}
 		if t == p.a {
-			st.sessions = append(st.sessions, p.roles["staff"], p.roles["client"])
-		}
-		for _, role := range []string{"staff", "client"} {
-			if t == p.a {
-				break
-			}
-			ss, err := p.signIn(ctx, t.host, p.cfg.Login(slug, role), p.cfg.Password, t)
+			st.sessions = append(st.sessions, p.roles["staff"])
+		} else {
+			ss, err := p.signIn(ctx, t.host, p.cfg.Login(slug, "staff"), p.cfg.Password, t)
 			if err != nil {
 				return nil, err
 			}
@@ -182,9 +177,10 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) bo
 	ti := rnd.IntN(len(s.tenants))
 	t := s.tenants[ti]
 	op := s.ops[rnd.IntN(len(s.ops))]
-	// Half the probes as the owner, who may call everything; the rest
-	// spread over every role, whose refusals are probes too.
-	actor := t.sessions[0]
+	// Half the probes as the operation's caller (the owner, or a client in
+	// the portal); the rest spread over every role, whose refusals are
+	// probes too.
+	actor := t.caller(op)
 	if rnd.IntN(2) == 0 {
 		actor = t.sessions[rnd.IntN(len(t.sessions))]
 	}
@@ -242,7 +238,9 @@ func (s *soakState) probe(ctx context.Context, rnd *rand.Rand, sc SoakConfig) bo
 	}
 	if foreign {
 		atomic.AddInt64(&s.res.Foreign, 1)
-		allowed := actor == nil || roleRank[actor.role] >= roleRank[op.MinRole]
+		// A foreign id answers 404 to every caller the operation serves:
+		// any role at least its least one, but only clients in the portal.
+		allowed := actor == nil || actor == t.caller(op) || op.MinRole != "client" && roleRank[actor.role] >= roleRank[op.MinRole]
 		if allowed && resp.status != 404 {
 			s.leak(fmt.Sprintf("%s %s on %s with another tenant's id: %s", r.method, r.path, t.slug, resp), true)
 		}

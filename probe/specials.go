@@ -29,6 +29,9 @@ type special struct {
 	// after runs after a successful call: it keeps the session the
 	// operation handed out, for later use.
 	after func(ctx context.Context, p *prober, c *call, r response) error
+	// item provides the fresh item of the path's {id} when the API cannot
+	// create one in the state the operation needs.
+	item func(ctx context.Context, p *prober, t *tenantState) (string, error)
 }
 
 // specials and providers are set in init: their functions reach back into
@@ -59,10 +62,21 @@ func init() {
 		"confirm-password-reset": {limited: true, fill: fillResetConfirm},
 		"change-member-role":     {revokes: true},
 		"remove-member":          {revokes: true},
+
+		"create-availability-rule":   {fill: fillHours},
+		"create-booking":             {fill: fillSlot},
+		"create-portal-booking":      {fill: fillSlot},
+		"reschedule-booking":         {fill: fillReschedule},
+		"reschedule-portal-booking":  {fill: fillReschedule},
+		"complete-booking":           {item: startedBooking},
+		"no-show-booking":            {item: startedBooking},
+		"transition-service-request": {fill: fillTransition},
+		"assign-service-request":     {fill: fillAssignee},
 	}
 	// Fresh items of collections that have no creating operation of their
 	// own: members join by invitation, which costs a sign-in, so one
-	// member serves every call that does not delete it (reuse).
+	// member serves every call that neither deletes it nor changes its
+	// role (reuse).
 	providers = map[string]func(ctx context.Context, p *prober, reuse bool) (string, error){
 		"/api/members": func(ctx context.Context, p *prober, reuse bool) (string, error) {
 			if reuse && p.member != "" {

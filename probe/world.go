@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -30,7 +31,8 @@ type session struct {
 // tenantState is what the probe knows of one tenant.
 type tenantState struct {
 	slug, host, id, name, marker string
-	owner                        *session
+	// owner and client are the tenant's owner's and a client's sessions.
+	owner, client *session
 	// lists holds the ids each collection answered with, by concrete
 	// path; byTemplate by path template.
 	lists      map[string][]string
@@ -66,6 +68,16 @@ func (t *tenantState) add(concrete, tmpl, id string) {
 	defer t.mu.Unlock()
 	t.lists[concrete] = append(t.lists[concrete], id)
 	t.byTemplate[tmpl] = append(t.byTemplate[tmpl], id)
+}
+
+// caller returns who calls op on t to learn and read back its data: a
+// client for the operations a client may call (the portal serves clients
+// only), the owner for the rest.
+func (t *tenantState) caller(op *Operation) *session {
+	if op.MinRole == "client" && t.client != nil {
+		return t.client
+	}
+	return t.owner
 }
 
 func newTenantState(slug, apex string) *tenantState {
@@ -112,6 +124,11 @@ type prober struct {
 	// planted holds the ids the injection pass stored in tenant A's data
 	// (tenant B's id, inside payloads): later answers show them again.
 	planted map[string]bool
+	// hoursSeq numbers the weekly hours the probe creates (fillHours);
+	// taken holds the started bookings calls took (startedBooking).
+	hoursSeq atomic.Int64
+	takenMu  sync.Mutex
+	taken    map[string]bool
 }
 
 func newProber(ctx context.Context, cfg *Config) (*prober, error) {
@@ -124,7 +141,7 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 	}
 	p := &prober{
 		cfg: cfg, c: newClient(cfg, tg.scheme, tg.port), v: newValues(cfg.Seed), apex: tg.apex,
-		byID: map[string]*Operation{}, collections: map[string]*Operation{}, roles: map[string]*session{}, dead: map[string]*session{}, planted: map[string]bool{},
+		byID: map[string]*Operation{}, collections: map[string]*Operation{}, roles: map[string]*session{}, dead: map[string]*session{}, planted: map[string]bool{}, taken: map[string]bool{},
 	}
 	p.a, p.b = newTenantState(tg.slugA, tg.apex), newTenantState(cfg.TenantB, tg.apex)
 	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug, Failures: []Failure{}}
@@ -141,15 +158,13 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 	}
 	cfg.logf("probe: %d operations; signing in to %s and %s", len(p.ops), p.a.host, p.b.host)
 	for _, t := range []*tenantState{p.a, p.b} {
-		if t.owner, err = p.signIn(ctx, t.host, cfg.Login(t.slug, "owner"), cfg.Password, t); err != nil {
+		if err := p.signInTenant(ctx, t); err != nil {
 			return nil, err
 		}
 	}
-	p.roles["owner"] = p.a.owner
-	for _, role := range []string{"staff", "client"} {
-		if p.roles[role], err = p.signIn(ctx, p.a.host, cfg.Login(p.a.slug, role), cfg.Password, p.a); err != nil {
-			return nil, err
-		}
+	p.roles["owner"], p.roles["client"] = p.a.owner, p.a.client
+	if p.roles["staff"], err = p.signIn(ctx, p.a.host, cfg.Login(p.a.slug, "staff"), cfg.Password, p.a); err != nil {
+		return nil, err
 	}
 	for _, t := range []*tenantState{p.a, p.b} {
 		if err := p.learn(ctx, t); err != nil {
@@ -169,6 +184,16 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 	}
 	cfg.logf("probe: %s has %d ids of its own, marker %q; %s marker %q", p.b.slug, len(p.b.secrets.ids), p.b.marker, p.a.slug, p.a.marker)
 	return p, nil
+}
+
+// signInTenant opens t's owner and client sessions.
+func (p *prober) signInTenant(ctx context.Context, t *tenantState) error {
+	var err error
+	if t.owner, err = p.signIn(ctx, t.host, p.cfg.Login(t.slug, "owner"), p.cfg.Password, t); err != nil {
+		return err
+	}
+	t.client, err = p.signIn(ctx, t.host, p.cfg.Login(t.slug, "client"), p.cfg.Password, t)
+	return err
 }
 
 func minus(a, b map[string]bool) map[string]bool {
@@ -283,7 +308,7 @@ type listPage struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// learn lists every collection of t as its owner: the ids every
+// learn lists every collection of t as its caller: the ids every
 // operation's path and body parameters take.
 func (p *prober) learn(ctx context.Context, t *tenantState) error {
 	tmpls := sortedKeys(p.collections)
@@ -296,7 +321,7 @@ func (p *prober) learn(ctx context.Context, t *tenantState) error {
 			return err
 		}
 		for _, path := range concretes {
-			ids, cursor, err := p.list(ctx, t, op, path, t.owner)
+			ids, cursor, err := p.list(ctx, t, op, path, t.caller(op))
 			if err != nil {
 				return err
 			}
@@ -406,7 +431,7 @@ func withQuery(path string, q url.Values) string {
 
 // fingerprintB reads tenant B's data back through B's own API: every
 // tenant GET operation whose parameters B's learned ids fill (up to three
-// items per collection), as B's owner. The digest changes if any of it
+// items per collection), as B's caller. The digest changes if any of it
 // does.
 func (p *prober) fingerprintB(ctx context.Context) (string, error) {
 	t := p.b
@@ -420,7 +445,8 @@ func (p *prober) fingerprintB(ctx context.Context) (string, error) {
 			continue
 		}
 		for _, path := range paths {
-			r, err := p.c.do(ctx, request{method: "GET", host: t.host, path: path, token: t.owner.token, sig: t.owner.sig})
+			s := t.caller(op)
+			r, err := p.c.do(ctx, request{method: "GET", host: t.host, path: path, token: s.token, sig: s.sig})
 			if err != nil {
 				return "", err
 			}
@@ -563,20 +589,29 @@ func (p *prober) freshMember(ctx context.Context, role string) (*session, error)
 	if err != nil {
 		return nil, err
 	}
-	lr, err := p.c.do(ctx, request{method: "GET", host: p.a.host, path: list.Path, token: p.a.owner.token, sig: p.a.owner.sig})
-	if err != nil {
-		return nil, err
-	}
-	var members struct {
-		Items []struct{ ID, Email string }
-	}
-	if err := lr.json(&members); err != nil {
-		return nil, err
-	}
-	for _, m := range members.Items {
-		if strings.EqualFold(m.Email, inv.email) {
-			s.memberID = strings.ToLower(m.ID)
+	// The list is paged by name: read the role's pages until the address.
+	q := url.Values{"role": {role}, "limit": {"100"}}
+	for page := 0; s.memberID == "" && page < 100; page++ {
+		lr, err := p.c.do(ctx, request{method: "GET", host: p.a.host, path: withQuery(list.Path, q), token: p.a.owner.token, sig: p.a.owner.sig})
+		if err != nil {
+			return nil, err
 		}
+		var members struct {
+			Items      []struct{ ID, Email string }
+			NextCursor string `json:"next_cursor"`
+		}
+		if lr.status != 200 || lr.json(&members) != nil {
+			return nil, errStatus("probe: list the members", lr)
+		}
+		for _, m := range members.Items {
+			if strings.EqualFold(m.Email, inv.email) {
+				s.memberID = strings.ToLower(m.ID)
+			}
+		}
+		if members.NextCursor == "" {
+			break
+		}
+		q.Set("cursor", members.NextCursor)
 	}
 	if s.memberID == "" {
 		return nil, fmt.Errorf("probe: the new member %s is not in the member list", inv.email)

@@ -289,12 +289,12 @@ func TestOwnerIsHeldByRowSecurity(t *testing.T) { checkOwnerIsHeld(t, setup(t), 
 // those named in only, if any).
 func checkOwnerIsHeld(t testing.TB, f *fixture, only []string) {
 	ctx := context.Background()
-	owner := pgtest.Connect(t, f.db.OwnerURL)
-	tables, err := audit.TenantTables(ctx, pgtest.Connect(t, f.db.AppURL), auditConfig())
+	owner := pgtest.Connect(t, f.DB.OwnerURL)
+	tables, err := audit.TenantTables(ctx, pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	acme, globex := f.seeded["acme"].TenantID, f.seeded["globex"].TenantID
+	acme, globex := f.Seeded["acme"].TenantID, f.Seeded["globex"].TenantID
 	for _, table := range tables {
 		if len(only) > 0 && !slices.Contains(only, table.Name) {
 			continue
@@ -319,7 +319,7 @@ func TestEveryReadableRelationIsIsolated(t *testing.T) { checkReadableRelations(
 
 func checkReadableRelations(t testing.TB, f *fixture) {
 	ctx := context.Background()
-	app := pgtest.Connect(t, f.db.AppURL)
+	app := pgtest.Connect(t, f.DB.AppURL)
 	rows, err := app.Query(ctx, `
 		SELECT format('%I.%I', n.nspname, c.relname), c.relkind::text
 		FROM pg_class c
@@ -342,7 +342,7 @@ func checkReadableRelations(t testing.TB, f *fixture) {
 	if len(rels) < 10 {
 		t.Fatalf("only %d readable relations with a tenant column: the catalog query is wrong", len(rels))
 	}
-	acme, globex := f.seeded["acme"].TenantID, f.seeded["globex"].TenantID
+	acme, globex := f.Seeded["acme"].TenantID, f.Seeded["globex"].TenantID
 	for _, r := range rels {
 		inTx(t, app, &acme, func(tx pgx.Tx) {
 			// r.name comes from the catalog, quoted by format('%I').

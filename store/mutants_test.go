@@ -70,7 +70,7 @@ func killers(t *testing.T, m mutation.Mutant) map[string]string {
 	f := setup(t)
 	ctx := context.Background()
 	if m.SQL != "" {
-		if _, err := pgtest.Connect(t, f.db.OwnerURL).Exec(ctx, m.SQL); err != nil {
+		if _, err := pgtest.Connect(t, f.DB.OwnerURL).Exec(ctx, m.SQL); err != nil {
 			t.Fatalf("the mutant does not apply to the migrated schema: %v", err)
 		}
 	}
@@ -85,12 +85,12 @@ func killers(t *testing.T, m mutation.Mutant) map[string]string {
 	run("TestServiceSlugIsUniquePerTenant", func(tb testing.TB) { checkSlugIsUniquePerTenant(tb, f) })
 	run("TestOwnerIsHeldByRowSecurity", func(tb testing.TB) { checkOwnerIsHeld(tb, f, m.Tables) })
 	run("TestEveryReadableRelationIsIsolated", func(tb testing.TB) { checkReadableRelations(tb, f) })
-	app := pgtest.Connect(t, f.db.AppURL)
+	app := pgtest.Connect(t, f.DB.AppURL)
 	tables, err := audit.TenantTables(ctx, app, auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	acme, globex := f.seeded["acme"].TenantID, f.seeded["globex"].TenantID
+	acme, globex := f.Seeded["acme"].TenantID, f.Seeded["globex"].TenantID
 	for _, table := range tables {
 		if !slices.Contains(m.Tables, table.Name) {
 			continue

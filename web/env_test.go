@@ -14,14 +14,10 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
-	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/demo"
-	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/assemble"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
-	"github.com/tenantkit/tenantkit/requests"
-	"github.com/tenantkit/tenantkit/scheduling"
-	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
@@ -123,9 +119,7 @@ func newEnvFull(t testing.TB, base string, params auth.PasswordParams, webCfg fu
 		webCfg(&wc)
 	}
 	e.web = web.NewServer(wc,
-		web.Deps{DB: e.store, Auth: e.auth, Catalog: catalog.New(e.store), Settings: settings.New(e.store), Idempotency: idempotency.New(e.store),
-			Scheduling: scheduling.New(e.store), Requests: requests.New(e.store, requests.Config{}),
-			CursorKey: gk.Derive("cursor"), Logger: slog.New(slog.DiscardHandler)})
+		assemble.Deps(e.store, e.auth, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

@@ -13,13 +13,9 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
-	"github.com/tenantkit/tenantkit/catalog"
-	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/assemble"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
-	"github.com/tenantkit/tenantkit/requests"
-	"github.com/tenantkit/tenantkit/scheduling"
-	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
@@ -115,11 +111,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
 		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
-	}, web.Deps{
-		DB: st, Auth: authSvc, Catalog: catalog.New(st), Settings: settings.New(st), Idempotency: idempotency.New(st),
-		Scheduling: scheduling.New(st), Requests: requests.New(st, requests.Config{}),
-		CursorKey: sigKeys.Derive("cursor"), Logger: logger,
-	})
+	}, assemble.Deps(st, authSvc, sigKeys.Derive("cursor"), logger))
 	a := &App{
 		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln, tracing: tracing,
 		server: &http.Server{

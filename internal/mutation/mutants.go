@@ -157,8 +157,8 @@ var Mutants = []Mutant{
 		Name: "header-names-tenant", Breaks: "THREATS REQ-01: X-Tenant-* headers are no longer stripped, and X-Tenant-Id replaces the bound tenant of the scope",
 		Edits: []Edit{
 			{File: "web/edge.go", Old: `const strippedHeaderPrefix = "x-tenant"`, New: `const strippedHeaderPrefix = "x-tenant-never-sent-by-anyone"`},
-			{File: "web/policy.go", Old: "		ctx = tenant.WithScope(ctx, pr.Scope)\n		return withPrincipal(ctx, pr), nil",
-				New: "		if id, err := uuid.Parse(r.Header.Get(\"X-Tenant-Id\")); err == nil {\n			pr.Scope.TenantID = id\n		}\n		ctx = tenant.WithScope(ctx, pr.Scope)\n		return withPrincipal(ctx, pr), nil"},
+			{File: "web/policy.go", Old: "		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n",
+				New: "		if id, err := uuid.Parse(r.Header.Get(\"X-Tenant-Id\")); err == nil {\n			pr.Scope.TenantID = id\n		}\n		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n"},
 			{File: "web/policy.go", Old: "	\"github.com/danielgtaylor/huma/v2/adapters/humago\"\n",
 				New: "	\"github.com/danielgtaylor/huma/v2/adapters/humago\"\n	\"github.com/google/uuid\"\n"},
 		},
