@@ -4,7 +4,8 @@
 // marker word ("Acme", "Globex"), so a row shown on the wrong tenant is
 // visible at a glance and detectable by the isolation probes.
 //
-// Seeding is idempotent: a tenant that already exists is left as it is.
+// Seeding is idempotent: a tenant that already exists keeps its data, and
+// only what use or time wears out is renewed (see [Seed]).
 package demo
 
 import (
@@ -65,7 +66,9 @@ type Seeded struct {
 }
 
 // Seed creates the demo tenants that do not exist yet, with their accounts,
-// members and data. now anchors bookings and dates.
+// members and data; now anchors bookings and dates. A tenant that exists
+// keeps its data, with what use and time wear out renewed: an open
+// invitation and AwaitingOutcome past appointments to mark.
 func Seed(ctx context.Context, st *store.Store, hasher *auth.Hasher, now time.Time) (map[string]Seeded, error) {
 	hash, err := hasher.Hash(ctx, Password)
 	if err != nil {
@@ -77,10 +80,12 @@ func Seed(ctx context.Context, st *store.Store, hasher *auth.Hasher, now time.Ti
 		if err != nil {
 			return nil, fmt.Errorf("provision %s: %w", t.Slug, err)
 		}
-		if s.Created {
-			if err := seedTenantData(ctx, st, t, s, now); err != nil {
-				return nil, fmt.Errorf("seed %s: %w", t.Slug, err)
-			}
+		seed := seedTenantData
+		if !s.Created {
+			seed = refresh
+		}
+		if err := seed(ctx, st, t, s, now); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", t.Slug, err)
 		}
 		out[t.Slug] = s
 	}
@@ -96,7 +101,7 @@ func provision(ctx context.Context, st *store.Store, t Tenant, hash string) (See
 	err := st.InPlatform(ctx, op, func(tx *store.PlatformTx) error {
 		if existing, err := tx.FindTenantBySlug(ctx, t.Slug); err == nil {
 			s.TenantID = existing.ID
-			return nil
+			return findMembers(ctx, tx, t, &s)
 		} else if !store.IsNotFound(err) {
 			return err
 		}
@@ -106,10 +111,10 @@ func provision(ctx context.Context, st *store.Store, t Tenant, hash string) (See
 		}
 		s.TenantID, s.Created = tn.ID, true
 		members := []struct{ key, email, role, name string }{
-			{"owner", "owner@" + t.Slug + ".test", "owner", t.Marker + " Owner Olivia"},
-			{"staff", "staff@" + t.Slug + ".test", "staff", t.Marker + " Staff Sam"},
-			{"client", "client@" + t.Slug + ".test", "client", t.Marker + " Client Carla"},
-			{"consultant", ConsultantEmail, map[string]string{"acme": "staff", "globex": "admin"}[t.Slug], t.Marker + " Consultant Chris"},
+			{"owner", memberEmail(t, "owner"), "owner", t.Marker + " Owner Olivia"},
+			{"staff", memberEmail(t, "staff"), "staff", t.Marker + " Staff Sam"},
+			{"client", memberEmail(t, "client"), "client", t.Marker + " Client Carla"},
+			{"consultant", memberEmail(t, "consultant"), map[string]string{"acme": "staff", "globex": "admin"}[t.Slug], t.Marker + " Consultant Chris"},
 		}
 		for _, m := range members {
 			acct, err := tx.FindAccountByEmail(ctx, m.email)
@@ -136,6 +141,42 @@ func provision(ctx context.Context, st *store.Store, t Tenant, hash string) (See
 		return nil
 	})
 	return s, err
+}
+
+// memberKeys are the demo members of each tenant, by key.
+var memberKeys = []string{"owner", "staff", "client", "consultant"}
+
+func memberEmail(t Tenant, key string) string {
+	if key == "consultant" {
+		return ConsultantEmail
+	}
+	return key + "@" + t.Slug + ".test"
+}
+
+// findMembers fills s.Members with the demo members of an existing tenant
+// that are still members of it.
+func findMembers(ctx context.Context, tx *store.PlatformTx, t Tenant, s *Seeded) error {
+	for _, key := range memberKeys {
+		acct, err := tx.FindAccountByEmail(ctx, memberEmail(t, key))
+		if store.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ms, err := tx.ListAccountMemberships(ctx, acct.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.TenantID == s.TenantID {
+				s.Members[key] = store.PlatformMember{
+					TenantID: m.TenantID, ID: m.MemberID, AccountID: acct.ID, Role: m.Role, DisplayName: m.DisplayName,
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, now time.Time) error {
@@ -419,12 +460,15 @@ func nextWeekday(t time.Time) time.Time {
 // all of its client.
 const PastBookings = 14
 
+// AwaitingOutcome is the number of past appointments, still confirmed,
+// that each demo tenant keeps for staff to mark completed or no-show: Seed
+// books more when marking outcomes has used them up.
+const AwaitingOutcome = 8
+
 // seedHistory books the last PastBookings weekdays, one appointment a day
 // at 11:00, the staff taking turns: the older ones completed (one a
-// no-show), the eight most recent still confirmed, awaiting staff to mark
-// their outcome.
+// no-show), the AwaitingOutcome most recent still confirmed.
 func seedHistory(ctx context.Context, tx *store.Tx, t Tenant, now time.Time, services []store.Service, client uuid.UUID, staff []uuid.UUID) error {
-	tid := tx.TenantID()
 	day := now
 	for k := range PastBookings {
 		day = prevWeekday(day.AddDate(0, 0, -1))
@@ -432,34 +476,132 @@ func seedHistory(ctx context.Context, tx *store.Tx, t Tenant, now time.Time, ser
 		switch {
 		case k == 10:
 			status = "no_show"
-		case k >= 8:
+		case k >= AwaitingOutcome:
 			status = "completed"
 		}
-		svc, member := services[k%len(services)], staff[k%len(staff)]
-		start := time.Date(day.Year(), day.Month(), day.Day(), 11, 0, 0, 0, day.Location())
-		booking, err := tx.CreateBooking(ctx, store.CreateBookingParams{
-			TenantID: tid, ServiceID: svc.ID, StaffMemberID: member, ClientMemberID: client, StartsAt: start,
-			EndsAt:             start.Add(time.Duration(svc.DurationMinutes) * time.Minute),
-			BufferAfterMinutes: 15, Status: status, CancellationNoticeMinutes: 1440,
-			RescheduleNoticeMinutes: 1440, PriceMinor: svc.PriceMinor, Currency: svc.Currency,
-			Notes: t.Marker + " past appointment", CreatedByMemberID: &client,
-		})
-		if err != nil {
+		if err := bookPast(ctx, tx, t, day, services[k%len(services)], client, staff[k%len(staff)], status); err != nil {
 			return err
-		}
-		events := []store.InsertBookingEventParams{{Kind: "created", ActorMemberID: &client, Note: t.Marker + " booked"}}
-		if status != "confirmed" {
-			events = append(events, store.InsertBookingEventParams{Kind: status, ActorMemberID: &member, Note: t.Marker + " outcome"})
-		}
-		for _, e := range events {
-			e.TenantID, e.BookingID = tid, booking.ID
-			if err := tx.InsertBookingEvent(ctx, e); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
+
+// bookPast books the client with staff member on day at 11:00, in status,
+// and writes the booking's timeline.
+func bookPast(ctx context.Context, tx *store.Tx, t Tenant, day time.Time, svc store.Service, client, member uuid.UUID, status string) error {
+	tid := tx.TenantID()
+	start := time.Date(day.Year(), day.Month(), day.Day(), 11, 0, 0, 0, day.Location())
+	booking, err := tx.CreateBooking(ctx, store.CreateBookingParams{
+		TenantID: tid, ServiceID: svc.ID, StaffMemberID: member, ClientMemberID: client, StartsAt: start,
+		EndsAt:             start.Add(time.Duration(svc.DurationMinutes) * time.Minute),
+		BufferAfterMinutes: 15, Status: status, CancellationNoticeMinutes: 1440,
+		RescheduleNoticeMinutes: 1440, PriceMinor: svc.PriceMinor, Currency: svc.Currency,
+		Notes: t.Marker + " past appointment", CreatedByMemberID: &client,
+	})
+	if err != nil {
+		return err
+	}
+	events := []store.InsertBookingEventParams{{Kind: "created", ActorMemberID: &client, Note: t.Marker + " booked"}}
+	if status != "confirmed" {
+		events = append(events, store.InsertBookingEventParams{Kind: status, ActorMemberID: &member, Note: t.Marker + " outcome"})
+	}
+	for _, e := range events {
+		e.TenantID, e.BookingID = tid, booking.ID
+		if err := tx.InsertBookingEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refresh renews the demo data of an existing tenant that use or time
+// wears out, so a long-lived demo keeps every workflow open: an open
+// invitation (they expire, and get accepted or revoked), and
+// AwaitingOutcome past appointments still to be marked (marking one uses
+// it up; the API cannot book the past). Members removed from the demo are
+// left removed, and what needs them is not renewed.
+func refresh(ctx context.Context, st *store.Store, t Tenant, s Seeded, now time.Time) error {
+	owner, ok := s.Members["owner"]
+	if !ok || owner.Role != string(tenant.RoleOwner) {
+		return nil
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return err
+	}
+	now = now.In(loc)
+	ctx = tenant.WithScope(ctx, tenant.Scope{
+		TenantID: s.TenantID, AccountID: owner.AccountID, MemberID: owner.ID, Role: tenant.RoleOwner, RequestID: "demo-refresh",
+	})
+	return st.InTenant(ctx, func(tx *store.Tx) error {
+		tid := tx.TenantID()
+		open, err := tx.ListInvitations(ctx, tid)
+		if err != nil {
+			return err
+		}
+		if len(open) == 0 {
+			if _, err := tx.CreateInvitation(ctx, store.CreateInvitationParams{
+				TenantID: tid, Email: "new.hire@" + t.Slug + ".test", Role: "staff", DisplayName: t.Marker + " New Hire",
+				InvitedByMemberID: owner.ID, TokenHash: randomHash(), ExpiresAt: now.Add(7 * 24 * time.Hour),
+			}); err != nil {
+				return err
+			}
+		}
+
+		client, ok := s.Members["client"]
+		if !ok || client.Role != string(tenant.RoleClient) {
+			return nil
+		}
+		var staff []uuid.UUID
+		for _, key := range []string{"staff", "consultant"} {
+			if m, ok := s.Members[key]; ok && tenant.Role(m.Role).AtLeast(tenant.RoleStaff) {
+				staff = append(staff, m.ID)
+			}
+		}
+		services, err := tx.ListServices(ctx, store.ListServicesParams{TenantID: tid, Active: ptr(true), PageSize: 3})
+		if err != nil || len(staff) == 0 || len(services) == 0 {
+			return err
+		}
+		// The past the demo books into: the weekdays of the last 90 days
+		// on which a staff member has no appointment at all.
+		from := now.AddDate(0, 0, -90)
+		awaiting := 0
+		busy := map[string]bool{}
+		page := store.ListBookingsParams{TenantID: tid, StartsFrom: &from, StartsBefore: &now, PageSize: 500}
+		for {
+			past, err := tx.ListBookings(ctx, page)
+			if err != nil {
+				return err
+			}
+			for _, b := range past {
+				if b.Booking.Status == "confirmed" {
+					awaiting++
+				}
+				busy[b.Booking.StaffMemberID.String()+b.Booking.StartsAt.In(loc).Format(time.DateOnly)] = true
+			}
+			if len(past) < int(page.PageSize) {
+				break
+			}
+			last := past[len(past)-1].Booking
+			page.HasAfter, page.AfterStartsAt, page.AfterID = true, last.StartsAt, last.ID
+		}
+		day := now
+		for k := 0; awaiting < AwaitingOutcome && day.After(from); k++ {
+			day = prevWeekday(day.AddDate(0, 0, -1))
+			member := staff[k%len(staff)]
+			if busy[member.String()+day.Format(time.DateOnly)] {
+				continue
+			}
+			if err := bookPast(ctx, tx, t, day, services[k%len(services)], client.ID, member, "confirmed"); err != nil {
+				return err
+			}
+			awaiting++
+		}
+		return nil
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func prevWeekday(t time.Time) time.Time {
 	for t.Weekday() == time.Saturday || t.Weekday() == time.Sunday {

@@ -140,6 +140,12 @@ func (c *client) url(host, path string) string {
 // waited out and retried: the probe must not fail because it signs in
 // more often than a person would.
 func (c *client) do(ctx context.Context, r request) (response, error) {
+	return c.waiting(ctx, r, c.maxWait)
+}
+
+// waiting sends r, waiting out a 429 whose Retry-After is at most maxWait
+// (never, when maxWait is not positive).
+func (c *client) waiting(ctx context.Context, r request, maxWait time.Duration) (response, error) {
 	for {
 		resp, err := c.once(ctx, r)
 		if err != nil || resp.status != http.StatusTooManyRequests {
@@ -147,7 +153,7 @@ func (c *client) do(ctx context.Context, r request) (response, error) {
 		}
 		secs, _ := strconv.Atoi(resp.header.Get("Retry-After"))
 		wait := time.Duration(max(secs, 1)) * time.Second
-		if c.maxWait <= 0 || wait > c.maxWait {
+		if maxWait <= 0 || wait > maxWait {
 			return resp, nil
 		}
 		c.logf("rate limited on %s %s: waiting %s", r.method, r.path, wait)

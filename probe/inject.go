@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 )
 
 // InjectionResult sums up the SQL-injection pass.
@@ -114,16 +115,19 @@ func stringInputs(op *Operation) []stringInput {
 
 // inject sends every payload through every string input of every
 // operation, each time in an otherwise valid request (the control's):
-// no answer may be a server error or hold anything of tenant B's. The pass
-// never waits out a rate limit: an answer 429 is a safe outcome, and an
-// input whose request cannot be built for want of a sign-in is counted as
-// not exercised.
+// no answer may be a server error or hold anything of tenant B's. A
+// payload waits out a short rate limit (a tenant's request rate, up to
+// injectionMaxWait) so that it reaches the handler; a longer one (sign-in
+// and password reset per address and account) answers 429, a safe outcome
+// that is counted. An input whose request cannot be built for want of a
+// sign-in is counted as not exercised. Reading B back waits as any request
+// of the probe does.
+// injectionMaxWait is the longest Retry-After a payload waits out.
+const injectionMaxWait = 3 * time.Second
+
 func (p *prober) inject(ctx context.Context) {
 	res := &InjectionResult{Payloads: len(injectionPayloads)}
 	p.report.Injection = res
-	wait := p.c.maxWait
-	p.c.maxWait = -1
-	defer func() { p.c.maxWait = wait }()
 	// Every request is built before any payload is sent: the payloads
 	// exhaust per-client limits (sign-in, password reset) that building a
 	// request may need.
@@ -162,7 +166,7 @@ func (p *prober) injectOp(ctx context.Context, op *Operation, c *call, inputs []
 			x := c.clone()
 			in.set(x, payload)
 			r := x.render()
-			resp, err := p.c.once(ctx, r)
+			resp, err := p.c.waiting(ctx, r, min(p.c.maxWait, injectionMaxWait))
 			res.Requests++
 			if err != nil {
 				p.report.fail(op.Key(), "injection "+in.loc, "payload %q: request failed: %v", payload, err)

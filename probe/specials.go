@@ -68,6 +68,7 @@ func init() {
 		"create-portal-booking":      {fill: fillSlot},
 		"reschedule-booking":         {fill: fillReschedule},
 		"reschedule-portal-booking":  {fill: fillReschedule},
+		"confirm-booking":            {item: pendingBooking},
 		"complete-booking":           {item: startedBooking},
 		"no-show-booking":            {item: startedBooking},
 		"transition-service-request": {fill: fillTransition},

@@ -135,16 +135,65 @@ func fillTransition(ctx context.Context, p *prober, c *call) error {
 	return nil
 }
 
-// fillHours sets weekly hours that overlap no others: ten minutes a
-// probe, on a weekday and in the night hours before nine, the demo's
-// opening, and a new window each call.
-func fillHours(_ context.Context, p *prober, c *call) error {
-	n := int(p.hoursSeq.Add(1) - 1)
-	start := (n / 7 % 54) * 10
-	c.body["weekday"] = n%7 + 1
-	c.body["start_time"] = fmt.Sprintf("%02d:%02d", start/60, start%60)
-	c.body["end_time"] = fmt.Sprintf("%02d:%02d", (start+10)/60, (start+10)%60)
-	return nil
+// fillHours sets weekly hours that overlap no others: a ten-minute window
+// outside the demo's opening hours (nine to five on weekdays) that no
+// member of the tenant holds yet, nor another call of this run took. The
+// tenant's hours are read first, so a long-lived demo that earlier runs
+// left hours in still has room.
+func fillHours(ctx context.Context, p *prober, c *call) error {
+	op, err := p.op("tenant", "list-availability-rules")
+	if err != nil {
+		return err
+	}
+	held := map[string]bool{}
+	q := url.Values{"limit": {"100"}}
+	for {
+		var pg struct {
+			Items []struct {
+				Weekday   int
+				StartTime string `json:"start_time"`
+				EndTime   string `json:"end_time"`
+			}
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := p.get(ctx, c, withQuery(op.Path, q), &pg); err != nil {
+			return err
+		}
+		for _, r := range pg.Items {
+			for m := minutes(r.StartTime) / 10 * 10; m < minutes(r.EndTime); m += 10 {
+				held[fmt.Sprintf("%d %d", r.Weekday, m)] = true
+			}
+		}
+		if pg.NextCursor == "" {
+			break
+		}
+		q.Set("cursor", pg.NextCursor)
+	}
+	const windows = 7 * 24 * 6
+	p.takenMu.Lock()
+	defer p.takenMu.Unlock()
+	from := int(p.hoursSeq.Add(1) - 1)
+	for i := range windows {
+		n := (from + i) % windows
+		weekday, start := n%7+1, n/7*10
+		key := fmt.Sprintf("%d %d", weekday, start)
+		if (weekday <= 5 && start >= 9*60 && start < 17*60) || held[key] || p.taken["hours "+key] {
+			continue
+		}
+		p.taken["hours "+key] = true
+		c.body["weekday"] = weekday
+		c.body["start_time"] = fmt.Sprintf("%02d:%02d", start/60, start%60)
+		c.body["end_time"] = fmt.Sprintf("%02d:%02d", (start+10)/60, (start+10)%60)
+		return nil
+	}
+	return fmt.Errorf("%s: every ten-minute window outside the opening hours holds weekly hours: delete some", c.t.slug)
+}
+
+// minutes reads "HH:MM" as minutes after midnight.
+func minutes(hhmm string) int {
+	var h, m int
+	_, _ = fmt.Sscanf(hhmm, "%d:%d", &h, &m) // the server wrote it; a bad value reads as 00:00
+	return h*60 + m
 }
 
 // startedBooking returns a confirmed booking of tenant t that has started,
@@ -176,6 +225,66 @@ func startedBooking(ctx context.Context, p *prober, t *tenantState) (string, err
 		}
 	}
 	return "", fmt.Errorf("no confirmed booking of %s that has started is left: completing one or marking a no-show takes one per call", t.slug)
+}
+
+// pendingBooking books a slot of a service that requires confirmation, so
+// that the booking waits for staff to confirm it: a booking of any other
+// service is confirmed when it is made.
+func pendingBooking(ctx context.Context, p *prober, t *tenantState) (string, error) {
+	create, err := p.op("tenant", "create-booking")
+	if err != nil {
+		return "", err
+	}
+	list, err := p.op("tenant", "list-services")
+	if err != nil {
+		return "", err
+	}
+	c, err := p.buildWith(ctx, create, t, t.caller(create), false, nil)
+	if err != nil {
+		return "", err
+	}
+	q := url.Values{"active": {"true"}, "limit": {"100"}}
+	for {
+		var pg struct {
+			Items []struct {
+				ID                   string `json:"id"`
+				RequiresConfirmation bool   `json:"requires_confirmation"`
+			}
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := p.get(ctx, c, withQuery(list.Path, q), &pg); err != nil {
+			return "", err
+		}
+		for _, svc := range pg.Items {
+			if !svc.RequiresConfirmation {
+				continue
+			}
+			slots, err := p.freeSlots(ctx, c, svc.ID, "")
+			if err != nil {
+				return "", err
+			}
+			if len(slots) == 0 {
+				continue
+			}
+			c.body["service_id"], c.body["staff_member_id"], c.body["starts_at"] = svc.ID, slots[0].StaffMemberID, slots[0].StartsAt
+			r, err := p.c.do(ctx, c.render())
+			if err != nil {
+				return "", err
+			}
+			var out struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+			}
+			if r.status/100 != 2 || r.json(&out) != nil || out.Status != "pending" {
+				return "", errStatus(fmt.Sprintf("book a pending booking of %s", t.slug), r)
+			}
+			return strings.ToLower(out.ID), nil
+		}
+		if pg.NextCursor == "" {
+			return "", fmt.Errorf("no active service of %s that requires confirmation has a free slot: confirming a booking needs a pending one", t.slug)
+		}
+		q.Set("cursor", pg.NextCursor)
+	}
 }
 
 // fillAssignee assigns the request to a member with role staff: requests

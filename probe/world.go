@@ -316,28 +316,42 @@ func (p *prober) learn(ctx context.Context, t *tenantState) error {
 	sort.SliceStable(tmpls, func(i, j int) bool { return strings.Count(tmpls[i], "{") < strings.Count(tmpls[j], "{") })
 	for _, tmpl := range tmpls {
 		op := p.collections[tmpl]
-		concretes, err := p.concretePaths(t, tmpl)
-		if err != nil {
-			return err
-		}
-		for _, path := range concretes {
-			ids, cursor, err := p.list(ctx, t, op, path, t.caller(op))
+		// The items of up to three parents; when those three have none
+		// (the newest requests of a long-lived tenant may have no
+		// comments), the first parent further on that has some.
+		for _, fanOut := range []int{3, 100} {
+			concretes, err := p.concretePaths(t, tmpl, fanOut)
 			if err != nil {
 				return err
 			}
-			t.lists[path] = ids
-			t.byTemplate[tmpl] = append(t.byTemplate[tmpl], ids...)
-			if cursor != "" {
-				t.cursors[path] = cursor
+			for _, path := range concretes {
+				if _, seen := t.lists[path]; seen {
+					continue
+				}
+				ids, cursor, err := p.list(ctx, t, op, path, t.caller(op))
+				if err != nil {
+					return err
+				}
+				t.lists[path] = ids
+				t.byTemplate[tmpl] = append(t.byTemplate[tmpl], ids...)
+				if cursor != "" {
+					t.cursors[path] = cursor
+				}
+				if fanOut > 3 && len(ids) > 0 {
+					break
+				}
+			}
+			if len(t.byTemplate[tmpl]) > 0 || !strings.Contains(tmpl, "{") {
+				break
 			}
 		}
 	}
 	return nil
 }
 
-// concretePaths returns up to three paths of template tmpl filled with
-// t's learned parent ids.
-func (p *prober) concretePaths(t *tenantState, tmpl string) ([]string, error) {
+// concretePaths returns paths of template tmpl filled with t's learned
+// parent ids, up to fanOut per parameter.
+func (p *prober) concretePaths(t *tenantState, tmpl string, fanOut int) ([]string, error) {
 	segs := segments(tmpl)
 	for i, seg := range segs {
 		if _, ok := paramName(seg); !ok {
@@ -348,14 +362,14 @@ func (p *prober) concretePaths(t *tenantState, tmpl string) ([]string, error) {
 			return nil, nil // not derivable; the operations that need it fail with a message
 		}
 		var out []string
-		parents, err := p.concretePaths(t, parent)
+		parents, err := p.concretePaths(t, parent, fanOut)
 		if err != nil {
 			return nil, err
 		}
 		for _, pp := range parents {
-			for _, id := range first(t.lists[pp], 3) {
+			for _, id := range first(t.lists[pp], fanOut) {
 				rest := "/" + strings.Join(segs[i+1:], "/")
-				sub, err := p.concretePaths(t, pp+"/"+id+strings.TrimSuffix(rest, "/"))
+				sub, err := p.concretePaths(t, pp+"/"+id+strings.TrimSuffix(rest, "/"), fanOut)
 				if err != nil {
 					return nil, err
 				}
