@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -293,7 +294,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 	if token == "" || len(token) > 100 {
 		return Issued{}, invalid
 	}
-	if err := s.limit(s.loginByIP, meta.IP); err != nil {
+	if err := s.signInAllowed(meta.IP, ""); err != nil {
 		return Issued{}, err
 	}
 	hash := hashToken(token)
@@ -307,6 +308,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 		}
 		return err
 	})
+	if errors.Is(err, invalid) {
+		s.signInFailed(meta.IP, "")
+	}
 	if err != nil {
 		return Issued{}, err
 	}
@@ -353,6 +357,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 			return Issued{}, err
 		}
 	} else if ok, err := s.hasher.Verify(ctx, password, *acct.PasswordHash); err != nil || !ok {
+		if err == nil {
+			s.signInFailed(meta.IP, inv.Email)
+		}
 		return Issued{}, &tenant.Error{Code: tenant.CodeUnauthorized, Message: "this email already has an account: enter its password to accept"}
 	}
 	var member store.Member

@@ -169,6 +169,34 @@ var errBadLogin = &tenant.Error{Code: tenant.CodeUnauthorized, Message: "wrong e
 // NormalizeEmail trims and lower-cases an email address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// signInAllowed refuses a sign-in attempt while its client address, or its
+// email when there is one, has failed too often. Only failures count
+// (signInFailed): the people of one office behind one address sign in as
+// often as they like, while guessing passwords or tokens is limited. The
+// attempts in flight when the limit is reached still finish, a number
+// bounded by the hasher's queue.
+func (s *Service) signInAllowed(ip, email string) error {
+	if blocked, wait := s.loginByIP.Blocked(ip); blocked {
+		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "too many attempts, retry later", RetryAfter: wait}
+	}
+	if email == "" {
+		return nil
+	}
+	if blocked, wait := s.loginByEmail.Blocked(email); blocked {
+		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "too many attempts, retry later", RetryAfter: wait}
+	}
+	return nil
+}
+
+// signInFailed counts a failed sign-in attempt against its client address
+// and, when there is one, its email.
+func (s *Service) signInFailed(ip, email string) {
+	s.loginByIP.Allow(ip)
+	if email != "" {
+		s.loginByEmail.Allow(email)
+	}
+}
+
 func (s *Service) limit(l *ratelimit.Limiter, key string) error {
 	if ok, wait := l.Allow(key); !ok {
 		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "too many attempts, retry later", RetryAfter: wait}
@@ -208,10 +236,7 @@ func (s *Service) issue(sess Session, email string, memberID uuid.UUID) (Issued,
 // password, and both read the same.
 func (s *Service) LoginTenant(ctx context.Context, t Tenant, email, password string, meta ClientMeta) (Issued, error) {
 	email = NormalizeEmail(email)
-	if err := s.limit(s.loginByIP, meta.IP); err != nil {
-		return Issued{}, err
-	}
-	if err := s.limit(s.loginByEmail, email); err != nil {
+	if err := s.signInAllowed(meta.IP, email); err != nil {
 		return Issued{}, err
 	}
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
@@ -233,6 +258,7 @@ func (s *Service) LoginTenant(ctx context.Context, t Tenant, email, password str
 		return Issued{}, err
 	}
 	if !found || !ok || login.Disabled {
+		s.signInFailed(meta.IP, email)
 		return Issued{}, errBadLogin
 	}
 	scope := tenant.Scope{TenantID: t.ID, AccountID: login.AccountID, MemberID: login.MemberID, Role: tenant.Role(login.Role), RequestID: tenant.RequestIDFrom(ctx)}
@@ -282,10 +308,7 @@ type Membership struct {
 // platform audit log whether or not it succeeds.
 func (s *Service) LoginPlatform(ctx context.Context, email, password string, meta ClientMeta) (Issued, []Membership, error) {
 	email = NormalizeEmail(email)
-	if err := s.limit(s.loginByIP, meta.IP); err != nil {
-		return Issued{}, nil, err
-	}
-	if err := s.limit(s.loginByEmail, email); err != nil {
+	if err := s.signInAllowed(meta.IP, email); err != nil {
 		return Issued{}, nil, err
 	}
 	var acct store.PlatformAccount
@@ -313,6 +336,7 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 		return Issued{}, nil, err
 	}
 	if !found || !ok || acct.DisabledAt != nil {
+		s.signInFailed(meta.IP, email)
 		return Issued{}, nil, errBadLogin
 	}
 	var row store.PlatformAccountSession

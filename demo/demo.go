@@ -458,12 +458,12 @@ func nextWeekday(t time.Time) time.Time {
 
 // PastBookings is the number of past appointments each demo tenant has,
 // all of its client.
-const PastBookings = 14
+const PastBookings = 24
 
 // AwaitingOutcome is the number of past appointments, still confirmed,
 // that each demo tenant keeps for staff to mark completed or no-show: Seed
 // books more when marking outcomes has used them up.
-const AwaitingOutcome = 8
+const AwaitingOutcome = 16
 
 // seedHistory books the last PastBookings weekdays, one appointment a day
 // at 11:00, the staff taking turns: the older ones completed (one a
@@ -474,7 +474,7 @@ func seedHistory(ctx context.Context, tx *store.Tx, t Tenant, now time.Time, ser
 		day = prevWeekday(day.AddDate(0, 0, -1))
 		status := "confirmed"
 		switch {
-		case k == 10:
+		case k == AwaitingOutcome+2:
 			status = "no_show"
 		case k >= AwaitingOutcome:
 			status = "completed"

@@ -126,7 +126,7 @@ func (p *prober) buildWith(ctx context.Context, op *Operation, t *tenantState, a
 		}
 		var id string
 		var err error
-		if item := specials[op.ID].item; item != nil && fresh && name == "id" {
+		if item := specials[op.ID].item; item != nil && (fresh || op.safe()) && name == "id" {
 			id, err = item(ctx, p, t)
 		} else {
 			id, err = p.idFor(ctx, t, tmpl, renderPath(tmpl, c.path), fresh, op)

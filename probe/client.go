@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -214,5 +215,19 @@ func (c *client) once(ctx context.Context, r request) (response, error) {
 
 // errStatus reports an unexpected status of a setup request.
 func errStatus(what string, r response) error {
-	return fmt.Errorf("%s: %s", what, r)
+	return &statusError{what: what, r: r}
+}
+
+// statusError is an answer other than the one the probe needed.
+type statusError struct {
+	what string
+	r    response
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: %s", e.what, e.r) }
+
+// answered reports whether err is an answer with status code.
+func answered(err error, code int) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.r.status == code
 }

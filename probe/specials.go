@@ -68,6 +68,7 @@ func init() {
 		"create-portal-booking":      {fill: fillSlot},
 		"reschedule-booking":         {fill: fillReschedule},
 		"reschedule-portal-booking":  {fill: fillReschedule},
+		"list-service-slots":         {item: openService},
 		"confirm-booking":            {item: pendingBooking},
 		"complete-booking":           {item: startedBooking},
 		"no-show-booking":            {item: startedBooking},

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -72,6 +73,9 @@ func fillSlot(ctx context.Context, p *prober, c *call) error {
 	c.t.mu.Unlock()
 	for _, id := range ids {
 		slots, err := p.freeSlots(ctx, c, id, "")
+		if answered(err, http.StatusConflict) {
+			continue // inactive or archived: not open for booking
+		}
 		if err != nil {
 			return err
 		}
@@ -224,7 +228,29 @@ func startedBooking(ctx context.Context, p *prober, t *tenantState) (string, err
 			return id, nil
 		}
 	}
-	return "", fmt.Errorf("no confirmed booking of %s that has started is left: completing one or marking a no-show takes one per call", t.slug)
+	return "", fmt.Errorf("no confirmed booking of %s that has started is left: completing one or marking a no-show takes one per call, and the API cannot book the past (the demo renews them each time `tenantkit dev` starts)", t.slug)
+}
+
+// openService returns an active service of tenant t: only those have free
+// slots (a long-lived tenant has inactive ones too).
+func openService(ctx context.Context, p *prober, t *tenantState) (string, error) {
+	list, err := p.op("tenant", "list-services")
+	if err != nil {
+		return "", err
+	}
+	c := &call{op: list, t: t, host: t.host, actor: t.caller(list)}
+	var pg struct {
+		Items []struct {
+			ID string `json:"id"`
+		}
+	}
+	if err := p.get(ctx, c, withQuery(list.Path, url.Values{"active": {"true"}, "limit": {"1"}}), &pg); err != nil {
+		return "", err
+	}
+	if len(pg.Items) == 0 {
+		return "", fmt.Errorf("%s has no active service", t.slug)
+	}
+	return strings.ToLower(pg.Items[0].ID), nil
 }
 
 // pendingBooking books a slot of a service that requires confirmation, so

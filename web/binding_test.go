@@ -473,6 +473,29 @@ func TestLoginIsRateLimited(t *testing.T) {
 	}
 }
 
+// Only failures count toward the sign-in limits: one office behind one
+// address, one person on many devices, sign in as often as they need,
+// and a failure after them is still counted from zero.
+func TestSuccessfulSignInsAreNotLimited(t *testing.T) {
+	e := newEnv(t)
+	for i := range 40 { // over the burst per address (30) and per email (10)
+		r := e.do(req{method: "POST", host: "acme", path: "/api/auth/login", body: map[string]string{"email": "owner@acme.test", "password": demo.Password}})
+		if r.Status != 200 {
+			t.Fatalf("sign-in %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	var last response
+	for range 12 {
+		last = e.do(req{method: "POST", host: "acme", path: "/api/auth/login", body: map[string]string{"email": "owner@acme.test", "password": "wrong"}})
+		if last.Status == 429 {
+			break
+		}
+	}
+	expectStatus(t, last, 429)
+	r := e.do(req{method: "POST", host: "acme", path: "/api/auth/login", body: map[string]string{"email": "owner@acme.test", "password": demo.Password}})
+	expectStatus(t, r, 429) // while the email is limited, the right password waits too
+}
+
 // An unknown email costs what a wrong password costs: one password hash
 // with the production parameters (against a dummy), so response times
 // cannot tell them apart. Medians of interleaved samples, compared with a

@@ -39,28 +39,47 @@ func New(every time.Duration, burst, maxKeys int) *Limiter {
 }
 
 // Allow reports whether an event for key may happen now and, if not, how
-// long until one may.
+// long until one may. An allowed event is counted.
 func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var lim *rate.Limiter
-	if el, ok := l.items[key]; ok {
-		l.lru.MoveToFront(el)
-		lim = el.Value.(*entry).lim
-	} else {
-		lim = rate.NewLimiter(rate.Every(l.every), l.burst)
-		l.items[key] = l.lru.PushFront(&entry{key: key, lim: lim})
-		if l.lru.Len() > l.max {
-			oldest := l.lru.Back()
-			l.lru.Remove(oldest)
-			delete(l.items, oldest.Value.(*entry).key)
-		}
-	}
 	now := l.now()
-	r := lim.ReserveN(now, 1)
+	r := l.bucket(key).ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
 		return false, d
 	}
 	return true, 0
+}
+
+// Blocked reports whether an event for key would be refused now and, if
+// so, how long until it would not, without counting one. With Allow after
+// the fact it limits only some events, such as failed sign-ins: check
+// Blocked first, and count with Allow the attempts that failed.
+func (l *Limiter) Blocked(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	tokens := l.bucket(key).TokensAt(now)
+	if tokens >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - tokens) * float64(l.every))
+}
+
+// bucket returns the token bucket of key, creating it (and dropping the
+// least recently used one beyond the bound) if needed. l.mu must be held.
+func (l *Limiter) bucket(key string) *rate.Limiter {
+	if el, ok := l.items[key]; ok {
+		l.lru.MoveToFront(el)
+		return el.Value.(*entry).lim
+	}
+	lim := rate.NewLimiter(rate.Every(l.every), l.burst)
+	l.items[key] = l.lru.PushFront(&entry{key: key, lim: lim})
+	if l.lru.Len() > l.max {
+		oldest := l.lru.Back()
+		l.lru.Remove(oldest)
+		delete(l.items, oldest.Value.(*entry).key)
+	}
+	return lim
 }

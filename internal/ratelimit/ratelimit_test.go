@@ -28,6 +28,29 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+// Blocked looks without counting: only the events counted with Allow use
+// up the burst.
+func TestLimiterBlockedCountsNothing(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(time.Minute, 2, 10)
+	l.now = func() time.Time { return now }
+	for range 10 {
+		if blocked, _ := l.Blocked("a"); blocked {
+			t.Fatal("looking used up the burst")
+		}
+	}
+	l.Allow("a")
+	l.Allow("a")
+	blocked, wait := l.Blocked("a")
+	if !blocked || wait <= 0 || wait > time.Minute {
+		t.Fatalf("after the burst: blocked=%v wait=%v", blocked, wait)
+	}
+	now = now.Add(time.Minute)
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Fatal("still blocked after the interval")
+	}
+}
+
 func TestLimiterMemoryIsBounded(t *testing.T) {
 	l := New(time.Minute, 1, 100)
 	for i := range 10000 {
