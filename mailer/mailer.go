@@ -2,13 +2,16 @@
 // Recipients come from the database under row security and links from the
 // configured public URL, never from a request's Host header.
 //
-// Two senders: [SMTP] for real delivery, and [Outbox], which keeps the most
-// recent messages in memory for `tenantkit dev` to show.
+// Three senders: [SMTP] for real delivery; [Outbox], which keeps the most
+// recent messages in memory for `tenantkit dev` to show; and [Discard], for
+// a server with no SMTP configured, which sends nothing and never shows a
+// message's text (it holds one-time links) to anyone.
 package mailer
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -29,6 +32,19 @@ type Message struct {
 // Sender sends messages.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// Discard is a Sender that sends nothing: it logs that a message was not
+// sent, with its tenant and subject but neither its recipient nor its text.
+type Discard struct {
+	Logger *slog.Logger
+}
+
+// Send logs that m was not sent.
+func (d Discard) Send(ctx context.Context, m Message) error {
+	d.Logger.WarnContext(ctx, "mail not sent: no SMTP server is configured (SMTP_HOST)",
+		slog.String("mail_tenant_id", m.TenantID.String()), slog.String("subject", m.Subject))
+	return nil
 }
 
 // Outbox is a Sender that keeps the last messages in memory.

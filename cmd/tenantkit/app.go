@@ -92,11 +92,17 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	}
 	var sender mailer.Sender
 	var outbox *mailer.Outbox
-	if cfg.SMTPHost != "" {
+	switch {
+	case cfg.SMTPHost != "":
 		sender = mailer.NewSMTP(mailer.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom})
-	} else {
+	case cfg.dev:
+		// The demo shows its mail at /dev/outbox. Never outside dev: the
+		// page is public and mail holds one-time links.
 		outbox = mailer.NewOutbox(200)
 		sender = outbox
+	default:
+		logger.WarnContext(ctx, "no SMTP server is configured (SMTP_HOST): invitations and password resets are not mailed")
+		sender = mailer.Discard{Logger: logger}
 	}
 	urls := cfg.urls()
 	authSvc := auth.NewService(auth.Config{

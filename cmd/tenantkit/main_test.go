@@ -99,6 +99,11 @@ func TestAppBootsAndDrains(t *testing.T) {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
 		}
 	}
+	// Without SMTP, serve mails nothing and shows no outbox: the page is
+	// public and mail holds one-time links (password resets).
+	if code := outboxStatus(t, app); code != http.StatusNotFound {
+		t.Errorf("serve without SMTP: /dev/outbox answers %d, want 404", code)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -108,6 +113,49 @@ func TestAppBootsAndDrains(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server did not drain")
 	}
+}
+
+// The development outbox exists in dev only (the counterpart of the check
+// in TestAppBootsAndDrains, which would pass vacuously without it).
+func TestOutboxOnlyInDev(t *testing.T) {
+	db := pgtest.New(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{
+			"DATABASE_URL": db.AppURL, "PLATFORM_DATABASE_URL": db.PlatformURL, "ADDR": "127.0.0.1:0",
+			"SESSION_KEYS": testSessionKeys, "TENANT_SIG_KEYS": testSigKeys,
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.dev = true
+	app, err := OpenApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go app.Serve(ctx)
+	if code := outboxStatus(t, app); code != http.StatusOK {
+		t.Errorf("dev: /dev/outbox answers %d, want 200", code)
+	}
+}
+
+// outboxStatus asks app's apex host for the development outbox page.
+func outboxStatus(t *testing.T, app *App) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+app.Addr()+"/dev/outbox", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "localhost"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestServeRefusesToStartWithoutDatabases(t *testing.T) {
