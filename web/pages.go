@@ -172,9 +172,9 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 	var is auth.Issued
 	var err error
 	if h.kind == hostTenant {
-		is, err = s.auth.LoginTenant(r.Context(), h.tenant, email, password, clientMeta(r))
+		is, err = s.auth.LoginTenant(r.Context(), h.tenant, email, password, s.clientMeta(r))
 	} else {
-		is, _, err = s.auth.LoginPlatform(r.Context(), email, password, clientMeta(r))
+		is, _, err = s.auth.LoginPlatform(r.Context(), email, password, s.clientMeta(r))
 	}
 	if err != nil {
 		p, hdr := s.problemOf(r.Context(), err)
@@ -218,7 +218,7 @@ func (s *Server) pageHandoffForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pageHandoff(w http.ResponseWriter, r *http.Request) {
 	h, _ := hostFrom(r.Context())
-	is, redirect, err := s.auth.RedeemHandoff(r.Context(), h.tenant, r.PostFormValue("token"), clientMeta(r))
+	is, redirect, err := s.auth.RedeemHandoff(r.Context(), h.tenant, r.PostFormValue("token"), s.clientMeta(r))
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
@@ -233,7 +233,7 @@ func (s *Server) pagePasswordForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalFrom(r.Context())
-	is, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), clientMeta(r))
+	is, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.clientMeta(r))
 	if err != nil {
 		pr, _ := s.problemOf(r.Context(), err)
 		s.render(w, r, pr.Status, "password", pageData{Title: "Change password", Error: pr.Detail})
@@ -254,7 +254,7 @@ func (s *Server) pageResetRequest(w http.ResponseWriter, r *http.Request) {
 	if h.kind == hostTenant {
 		t = &h.tenant
 	}
-	if err := s.auth.RequestPasswordReset(r.Context(), t, r.PostFormValue("email"), clientMeta(r)); err != nil {
+	if err := s.auth.RequestPasswordReset(r.Context(), t, r.PostFormValue("email"), s.clientMeta(r)); err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
@@ -279,7 +279,7 @@ func (s *Server) pageAcceptForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) pageAccept(w http.ResponseWriter, r *http.Request) {
 	h, _ := hostFrom(r.Context())
 	token := r.PostFormValue("token")
-	is, err := s.auth.AcceptInvitation(r.Context(), h.tenant, token, r.PostFormValue("password"), clientMeta(r))
+	is, err := s.auth.AcceptInvitation(r.Context(), h.tenant, token, r.PostFormValue("password"), s.clientMeta(r))
 	if err != nil {
 		pr, _ := s.problemOf(r.Context(), err)
 		s.render(w, r, pr.Status, "accept", pageData{Title: "Accept invitation", Error: pr.Detail, Token: token})

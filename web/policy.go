@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -215,14 +216,42 @@ func credentials(r *http.Request) auth.Credentials {
 	return c
 }
 
-// clientMeta returns the client address (the connection's peer: forwarded
-// headers are not trusted) and user agent.
-func clientMeta(r *http.Request) auth.ClientMeta {
+// clientMeta returns the client address and user agent. The address is
+// the connection's peer, unless the peer is one of Config.TrustedProxies:
+// then it is the rightmost address of X-Forwarded-For that is not a
+// trusted proxy (the leftmost ones are whatever the client wrote). The
+// sign-in limits count per address, so behind a load balancer without
+// this every client would share one.
+func (s *Server) clientMeta(r *http.Request) auth.ClientMeta {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr
 	}
+	addr, err := netip.ParseAddr(ip)
+	if err == nil && s.trusted(addr) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // unreadable: trust nothing further left
+			}
+			addr = hop.Unmap()
+			if !s.trusted(addr) {
+				break
+			}
+		}
+		ip = addr.String()
+	}
 	return auth.ClientMeta{IP: ip, UserAgent: r.UserAgent()}
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // bind checks the request against p and returns its context with what p
@@ -271,7 +300,7 @@ func (s *Server) refused(ctx context.Context, h host, r *http.Request, err error
 	}
 	s.metrics.bindRefused.WithLabelValues(be.Reason).Inc()
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("tenantkit.binding_refused", be.Reason))
-	meta := clientMeta(r)
+	meta := s.clientMeta(r)
 	s.logger.WarnContext(ctx, "binding refused",
 		slog.String("reason", be.Reason), slog.String("host_tenant_id", h.tenant.ID.String()),
 		slog.String("client_ip", meta.IP), slog.String("path", r.URL.Path))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -51,6 +52,10 @@ type Config struct {
 	// TenantInFlight is how many requests of one tenant may be in progress
 	// at once (per instance). Defaults to 32; negative disables it.
 	TenantInFlight int
+	// TrustedProxies are the load balancers and proxies in front of the
+	// server: a request from one of them is from the address it names in
+	// X-Forwarded-For. Empty: the connection's peer is the client.
+	TrustedProxies []netip.Prefix
 	// TracerProvider, when set, traces every request (otelhttp); the
 	// request's span gets the tenant, account and request ids once bound.
 	TracerProvider trace.TracerProvider
@@ -221,7 +226,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		trace.SpanFromContext(r.Context()).SetAttributes(telemetry.TenantID.String(h.tenant.ID.String()))
 	}
 	ctx := withHost(r.Context(), h)
-	ctx = context.WithValue(ctx, metaKey{}, clientMeta(r))
+	ctx = context.WithValue(ctx, metaKey{}, s.clientMeta(r))
 	r = r.WithContext(ctx)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	if h.kind == hostApex {

@@ -90,6 +90,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return nil, err
+	}
 	var sender mailer.Sender
 	var outbox *mailer.Outbox
 	switch {
@@ -115,7 +119,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 		Logger: logger,
 	})
 	handler := web.NewServer(web.Config{
-		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox,
+		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox, TrustedProxies: proxies,
 		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
 	}, assemble.Deps(st, authSvc, sigKeys.Derive("cursor"), logger))
 	a := &App{

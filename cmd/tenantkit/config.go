@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -59,8 +60,8 @@ type Config struct {
 	// Defaults to 0: the number of CPUs.
 	PasswordHashConcurrency int `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"0"`
 	// SMTPHost, SMTPPort, SMTPUsername, SMTPPassword and SMTPFrom configure
-	// mail delivery (STARTTLS required). Without SMTPHost mail stays in an
-	// in-memory outbox (shown at /dev/outbox by dev).
+	// mail delivery (STARTTLS required). Without SMTPHost, dev keeps mail
+	// in an in-memory outbox (shown at /dev/outbox) and serve sends none.
 	SMTPHost     string `env:"SMTP_HOST"`
 	SMTPPort     int    `env:"SMTP_PORT" envDefault:"587"`
 	SMTPUsername string `env:"SMTP_USERNAME"`
@@ -77,6 +78,10 @@ type Config struct {
 	// exporter reads the other standard OTEL_* variables). Defaults to
 	// empty: no tracing.
 	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	// TrustedProxies lists the proxies in front of the server (addresses
+	// or CIDR prefixes): a request from one of them is from the address it
+	// names in X-Forwarded-For. Defaults to none.
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
 	// MetricsAddr serves Prometheus metrics on a separate listener, for
 	// operators only. Defaults to empty: off.
 	MetricsAddr string `env:"METRICS_ADDR"`
@@ -130,6 +135,9 @@ func (c Config) Validate() error {
 	}
 	if c.TenantSigKeys == "" {
 		errs = append(errs, errors.New("TENANT_SIG_KEYS is required"))
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" {
@@ -203,9 +211,32 @@ func envUsage() string {
   SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM  mail delivery
   TENANT_RATE, TENANT_BURST  requests per second per tenant (default 50, burst 100)
   TENANT_IN_FLIGHT       requests in progress per tenant (default 32)
+  TRUSTED_PROXIES        comma-separated proxy addresses or prefixes whose X-Forwarded-For is believed (default none)
   METRICS_ADDR           Prometheus metrics listener (default off)
   OTEL_EXPORTER_OTLP_ENDPOINT  trace to this OTLP/HTTP endpoint (default off)
 `
+}
+
+// trustedProxies parses TRUSTED_PROXIES: addresses (one host each) and
+// CIDR prefixes.
+func (c Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range c.TrustedProxies {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a prefix", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // urls returns the public addresses: PUBLIC_URL, else https://BASE_DOMAIN.

@@ -52,6 +52,10 @@ func TestConfigValidate(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "PLATFORM_DATABASE_URL") {
 		t.Fatalf("want both missing URLs reported, got %v", err)
 	}
+	cfg.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "proxy.internal"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `TRUSTED_PROXIES: "proxy.internal"`) {
+		t.Fatalf("want the unreadable proxy reported, got %v", err)
+	}
 }
 
 func TestUnknownCommand(t *testing.T) {
