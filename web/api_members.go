@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -99,7 +100,7 @@ func (s *Server) registerMembers() {
 		Summary: "Remove a member", DefaultStatus: http.StatusNoContent,
 		Description: "Only owners remove owners; the last owner stays. The member's sessions end.",
 		Errors:      []int{403, 404, 409},
-	}, admin, s.handleRemoveMember)
+	}, admin, s.deleteByID("member", s.auth.RemoveMember))
 	operation(s, api, huma.Operation{
 		OperationID: "list-invitations", Method: http.MethodGet, Path: "/api/members/invitations", Tags: []string{"members"},
 		Summary: "List open invitations",
@@ -112,7 +113,7 @@ func (s *Server) registerMembers() {
 	operation(s, api, huma.Operation{
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/members/invitations/{id}", Tags: []string{"members"},
 		Summary: "Withdraw an open invitation", DefaultStatus: http.StatusNoContent,
-	}, admin, s.handleRevokeInvitation)
+	}, admin, s.deleteByID("invitation", s.auth.RevokeInvitation))
 	operation(s, api, huma.Operation{
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/invitations/accept", Tags: []string{"members"},
 		Summary: "Accept an invitation and sign in",
@@ -167,17 +168,6 @@ func (s *Server) handleChangeRole(ctx context.Context, in *roleInput) (*memberOu
 	return &memberOutput{Body: memberViewOf(m)}, nil
 }
 
-func (s *Server) handleRemoveMember(ctx context.Context, in *idPath) (*noContent, error) {
-	id, err := parseID(in.ID, "member")
-	if err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	if err := s.auth.RemoveMember(ctx, id); err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	return &noContent{}, nil
-}
-
 func (s *Server) handleListInvitations(ctx context.Context, _ *struct{}) (*invitationListOutput, error) {
 	is, err := s.auth.ListInvitations(ctx)
 	if err != nil {
@@ -199,17 +189,6 @@ func (s *Server) handleInvite(ctx context.Context, in *inviteInput) (*invitation
 	return &invitationOutput{Body: invitationViewOf(inv)}, nil
 }
 
-func (s *Server) handleRevokeInvitation(ctx context.Context, in *idPath) (*noContent, error) {
-	id, err := parseID(in.ID, "invitation")
-	if err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	if err := s.auth.RevokeInvitation(ctx, id); err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	return &noContent{}, nil
-}
-
 func (s *Server) handleAcceptInvitation(ctx context.Context, in *acceptInput) (*sessionOutput, error) {
 	h, _ := hostFrom(ctx)
 	is, err := s.auth.AcceptInvitation(ctx, h.tenant, in.Body.Token, in.Body.Password, metaFrom(ctx))
@@ -217,4 +196,19 @@ func (s *Server) handleAcceptInvitation(ctx context.Context, in *acceptInput) (*
 		return nil, s.apiError(ctx, err)
 	}
 	return s.issuedOutput(is, h, nil, "/"), nil
+}
+
+// deleteByID is the handler of an operation that ends the item {id} (a
+// what) with del and answers 204.
+func (s *Server) deleteByID(what string, del func(context.Context, uuid.UUID) error) func(context.Context, *idPath) (*noContent, error) {
+	return func(ctx context.Context, in *idPath) (*noContent, error) {
+		id, err := parseID(in.ID, what)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		if err := del(ctx, id); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &noContent{}, nil
+	}
 }

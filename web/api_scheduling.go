@@ -427,7 +427,7 @@ func (s *Server) registerScheduling() {
 		Summary: "Change weekly hours", Description: hours, Errors: []int{403, 404, 409, 422}}, staff, s.handleUpdateRule)
 	operation(s, api, huma.Operation{OperationID: "delete-availability-rule", Method: http.MethodDelete, Path: "/api/availability/rules/{id}", Tags: avail,
 		Summary: "Remove weekly hours", Description: hours + " Existing bookings stay.", DefaultStatus: http.StatusNoContent, Errors: []int{403, 404}},
-		staff, s.handleDeleteRule)
+		staff, s.deleteByID("availability rule", s.scheduling.DeleteRule))
 	operation(s, api, huma.Operation{OperationID: opListExceptions, Method: http.MethodGet, Path: "/api/availability/exceptions", Tags: avail,
 		Summary: "List date exceptions", Description: "Ordered by date."}, staff, s.handleListExceptions)
 	operation(s, api, huma.Operation{OperationID: "create-availability-exception", Method: http.MethodPost, Path: "/api/availability/exceptions", Tags: avail,
@@ -439,7 +439,7 @@ func (s *Server) registerScheduling() {
 	operation(s, api, huma.Operation{OperationID: "update-availability-exception", Method: http.MethodPatch, Path: "/api/availability/exceptions/{id}", Tags: avail,
 		Summary: "Change a date exception", Description: hours, Errors: []int{403, 404, 422}}, staff, s.handleUpdateException)
 	operation(s, api, huma.Operation{OperationID: "delete-availability-exception", Method: http.MethodDelete, Path: "/api/availability/exceptions/{id}", Tags: avail,
-		Summary: "Remove a date exception", Description: hours, DefaultStatus: http.StatusNoContent, Errors: []int{403, 404}}, staff, s.handleDeleteException)
+		Summary: "Remove a date exception", Description: hours, DefaultStatus: http.StatusNoContent, Errors: []int{403, 404}}, staff, s.deleteByID("availability exception", s.scheduling.DeleteException))
 	slotsDoc := "Free start times for the service from the weekly hours and exceptions (organization's time zone, on the slot interval), " +
 		"less existing bookings widened by their buffers and the buffer a new booking keeps, within the lead time and the maximum advance. " +
 		"Ordered by start, then staff member."
@@ -630,17 +630,6 @@ func (s *Server) handleUpdateRule(ctx context.Context, in *updateRuleInput) (*ru
 	return &ruleOutput{Body: ruleViewOf(r)}, nil
 }
 
-func (s *Server) handleDeleteRule(ctx context.Context, in *idPath) (*noContent, error) {
-	id, err := parseID(in.ID, "availability rule")
-	if err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	if err := s.scheduling.DeleteRule(ctx, id); err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	return &noContent{}, nil
-}
-
 func (s *Server) handleListExceptions(ctx context.Context, in *exceptionListInput) (*exceptionListOutput, error) {
 	f := scheduling.ExceptionFilter{Limit: in.Limit}
 	var err error
@@ -726,17 +715,6 @@ func (s *Server) handleUpdateException(ctx context.Context, in *updateExceptionI
 		return nil, s.apiError(ctx, err)
 	}
 	return &exceptionOutput{Body: exceptionViewOf(e)}, nil
-}
-
-func (s *Server) handleDeleteException(ctx context.Context, in *idPath) (*noContent, error) {
-	id, err := parseID(in.ID, "availability exception")
-	if err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	if err := s.scheduling.DeleteException(ctx, id); err != nil {
-		return nil, s.apiError(ctx, err)
-	}
-	return &noContent{}, nil
 }
 
 // handleSlots lists free slots, for staff or (portal) for a client.
