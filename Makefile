@@ -21,9 +21,10 @@ build: ## Build bin/tenantkit with the version stamped in.
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tenantkit ./cmd/tenantkit
 
 .PHONY: test
-test: ## Run every test against real PostgreSQL (as the app role), with the race detector.
+test: ## Run every test against real PostgreSQL (as the app role), with the race detector; the date matrix again in Pacific/Auckland.
 	@scripts/ensure-postgres.sh
 	$(GO) test -race -count=1 ./...
+	TZ=Pacific/Auckland $(GO) test -race -count=1 -run 'DateMatrix' ./...
 
 .PHONY: bench
 bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline.

@@ -8,19 +8,23 @@ import (
 	"github.com/google/uuid"
 )
 
+// fixedClock is the tests' time: tokens and cookies are judged by it, not
+// by the day the tests run.
+func fixedClock() time.Time { return time.Date(2027, time.January, 13, 15, 4, 5, 0, time.UTC) }
+
 func testSigner(t testing.TB) *Signer {
 	k, err := ParseSignatureKeys("s1:" + strings.Repeat("QUJD", 11))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewSigner(k)
+	return NewSigner(k, fixedClock)
 }
 
 // Only values the signer produced verify: any change to a signed value,
 // and any value not produced by Sign, is refused.
 func FuzzSignerVerify(f *testing.F) {
 	g := testSigner(f)
-	good := g.Sign(TenantSig{TenantID: uuid.New(), AccountID: uuid.New(), SessionID: uuid.New(), ExpiresAt: time.Now().Add(time.Hour)})
+	good := g.Sign(TenantSig{TenantID: uuid.New(), AccountID: uuid.New(), SessionID: uuid.New(), ExpiresAt: fixedClock().Add(time.Hour)})
 	f.Add(good)
 	f.Add(strings.Replace(good, ".s1.", ".s2.", 1))
 	f.Add(good[:len(good)-1])
@@ -42,13 +46,13 @@ func testTokens(t testing.TB) *Tokens {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewTokens(k, "https://tenantkit.test")
+	return NewTokens(k, "https://tenantkit.test", fixedClock)
 }
 
 // Token parsing never panics, and any token that verifies carries ids.
 func FuzzTokenVerify(f *testing.F) {
 	tk := testTokens(f)
-	good, err := tk.Issue(Session{ID: uuid.New(), AccountID: uuid.New(), TenantID: uuid.New(), Role: "owner", Version: 1, ExpiresAt: time.Now().Add(time.Hour)})
+	good, err := tk.Issue(Session{ID: uuid.New(), AccountID: uuid.New(), TenantID: uuid.New(), Role: "owner", Version: 1, ExpiresAt: fixedClock().Add(time.Hour)})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -92,13 +96,13 @@ func TestKeySets(t *testing.T) {
 	// Rotation: a token signed with the previous key still verifies when the
 	// new key is first; once the old key is dropped it does not.
 	old := testTokens(t)
-	tok, _ := old.Issue(Session{ID: uuid.New(), AccountID: uuid.New(), Version: 1, ExpiresAt: time.Now().Add(time.Hour)})
+	tok, _ := old.Issue(Session{ID: uuid.New(), AccountID: uuid.New(), Version: 1, ExpiresAt: fixedClock().Add(time.Hour)})
 	both, _ := ParseSessionKeys(GenerateKeySpec("k2", 32) + ",k1:" + strings.Repeat("QUJD", 11))
-	if _, err := NewTokens(both, "https://tenantkit.test").Verify(tok); err != nil {
+	if _, err := NewTokens(both, "https://tenantkit.test", fixedClock).Verify(tok); err != nil {
 		t.Fatalf("previous key during rotation: %v", err)
 	}
 	onlyNew, _ := ParseSessionKeys(GenerateKeySpec("k2", 32))
-	if _, err := NewTokens(onlyNew, "https://tenantkit.test").Verify(tok); err == nil {
+	if _, err := NewTokens(onlyNew, "https://tenantkit.test", fixedClock).Verify(tok); err == nil {
 		t.Fatal("a retired key still verifies")
 	}
 }

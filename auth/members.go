@@ -228,7 +228,7 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 		}
 		inv, err = tx.CreateInvitation(ctx, store.CreateInvitationParams{
 			TenantID: tid, Email: email, Role: string(role), DisplayName: displayName, InvitedByMemberID: actor.MemberID,
-			TokenHash: hash, ExpiresAt: s.now().Add(s.invitationTTL),
+			TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(s.invitationTTL),
 		})
 		if err != nil {
 			return err
@@ -265,7 +265,7 @@ func invitationOf(i store.Invitation) Invitation {
 func (s *Service) ListInvitations(ctx context.Context) ([]Invitation, error) {
 	var out []Invitation
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		rows, err := tx.ListInvitations(ctx, tx.TenantID())
+		rows, err := tx.ListInvitations(ctx, store.ListInvitationsParams{TenantID: tx.TenantID(), Now: s.now()})
 		for _, r := range rows {
 			out = append(out, invitationOf(r))
 		}
@@ -302,7 +302,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 	var inv store.Invitation
 	err := s.store.ReadTenant(tctx, func(tx *store.Tx) error {
 		var err error
-		inv, err = tx.PeekOpenInvitation(tctx, store.PeekOpenInvitationParams{TenantID: t.ID, TokenHash: hash})
+		inv, err = tx.PeekOpenInvitation(tctx, store.PeekOpenInvitationParams{TenantID: t.ID, TokenHash: hash, Now: s.now()})
 		if store.IsNotFound(err) {
 			return invalid
 		}
@@ -366,7 +366,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 	scope := tenant.Scope{TenantID: t.ID, AccountID: acct.ID, RequestID: tenant.RequestIDFrom(ctx)}
 	actx := tenant.WithScope(ctx, scope)
 	err = s.store.InTenant(actx, func(tx *store.Tx) error {
-		inv, err := tx.FindOpenInvitation(actx, store.FindOpenInvitationParams{TenantID: t.ID, TokenHash: hash})
+		inv, err := tx.FindOpenInvitation(actx, store.FindOpenInvitationParams{TenantID: t.ID, TokenHash: hash, Now: s.now()})
 		if store.IsNotFound(err) {
 			return invalid
 		}

@@ -31,6 +31,9 @@ type Config struct {
 	Mailer mailer.Sender
 	URLs   URLs
 	Logger *slog.Logger
+	// Now is the clock every expiry and timestamp is read from. Required:
+	// the binary passes time.Now, tests a clock they set.
+	Now func() time.Time
 	// PlatformSessionTTL is the lifetime of a session on the apex host.
 	// Defaults to 12h.
 	PlatformSessionTTL time.Duration
@@ -67,12 +70,15 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, hasher: cfg.Hasher, tokens: cfg.Tokens, signer: cfg.Signer, mailer: cfg.Mailer,
 		urls: cfg.URLs, logger: cfg.Logger, platformTTL: cfg.PlatformSessionTTL, handoffTTL: cfg.HandoffTTL,
-		invitationTTL: cfg.InvitationTTL, now: time.Now,
+		invitationTTL: cfg.InvitationTTL, now: cfg.Now,
 		// Sign-in: 10 tries per account per 10 minutes, 30 per address.
 		loginByEmail: ratelimit.New(time.Minute, 10, 100_000),
 		loginByIP:    ratelimit.New(20*time.Second, 30, 100_000),
 		resetByEmail: ratelimit.New(10*time.Minute, 3, 100_000),
 		resetByIP:    ratelimit.New(time.Minute, 10, 100_000),
+	}
+	if s.now == nil {
+		panic("auth: Config.Now is required")
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
@@ -124,6 +130,8 @@ type Tenant struct {
 type Issued struct {
 	Token     string
 	TenantSig string
+	// IssuedAt and ExpiresAt bound the session's lifetime.
+	IssuedAt  time.Time
 	ExpiresAt time.Time
 	Session   Session
 	Email     string
@@ -224,7 +232,7 @@ func (s *Service) issue(sess Session, email string, memberID uuid.UUID) (Issued,
 	if err != nil {
 		return Issued{}, fmt.Errorf("sign token: %w", err)
 	}
-	out := Issued{Token: tok, ExpiresAt: sess.ExpiresAt, Session: sess, Email: email, MemberID: memberID}
+	out := Issued{Token: tok, IssuedAt: s.now(), ExpiresAt: sess.ExpiresAt, Session: sess, Email: email, MemberID: memberID}
 	if sess.TenantID != uuid.Nil {
 		out.TenantSig = s.signer.Sign(TenantSig{TenantID: sess.TenantID, AccountID: sess.AccountID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt})
 	}
@@ -275,9 +283,10 @@ func (s *Service) createTenantSession(ctx context.Context, version int64, email 
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		row, err = tx.CreateSession(ctx, store.CreateSessionParams{
 			TenantID: scope.TenantID, MemberID: scope.MemberID, AccountID: scope.AccountID,
-			ExpiresAt: s.now().Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute),
+			CreatedAt: now, ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute),
 			UserAgent: truncate(meta.UserAgent, 500),
 		})
 		if err != nil {
@@ -346,7 +355,7 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 	}, func(tx *store.PlatformTx) error {
 		var err error
 		row, err = tx.CreateAccountSession(ctx, store.PlatformCreateAccountSessionParams{
-			AccountID: acct.ID, ExpiresAt: s.now().Add(s.platformTTL), UserAgent: truncate(meta.UserAgent, 500),
+			AccountID: acct.ID, CreatedAt: s.now(), ExpiresAt: s.now().Add(s.platformTTL), UserAgent: truncate(meta.UserAgent, 500),
 		})
 		if err != nil {
 			return err
@@ -420,7 +429,7 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t Tenant, c Credential
 	err = s.store.ReadTenant(sctx, func(tx *store.Tx) error {
 		var err error
 		row, err = tx.CheckSession(sctx, store.CheckSessionParams{
-			TenantID: t.ID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version,
+			TenantID: t.ID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
 		})
 		return err
 	})
@@ -451,7 +460,7 @@ func (s *Service) AuthenticatePlatform(ctx context.Context, c Credentials) (Prin
 	err = s.store.ReadAccount(ctx, sess.AccountID, func(tx *store.Tx) error {
 		var err error
 		row, err = tx.CheckAccountSession(ctx, store.CheckAccountSessionParams{
-			SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version,
+			SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
 		})
 		return err
 	})
@@ -522,9 +531,10 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next string) (s
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		h, err := tx.CreateHandoff(tctx, store.CreateHandoffParams{
 			TenantID: target.ID, MemberID: m.ID, AccountID: m.AccountID, TokenHash: hash,
-			RedirectPath: SafeRedirect(next), TtlSeconds: int32(s.handoffTTL / time.Second),
+			RedirectPath: SafeRedirect(next), CreatedAt: now, ExpiresAt: now.Add(s.handoffTTL),
 		})
 		if err != nil {
 			return err
@@ -555,7 +565,7 @@ func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, met
 	var row store.Session
 	err := s.store.InTenant(tctx, func(tx *store.Tx) error {
 		var err error
-		if h, err = tx.RedeemHandoff(tctx, store.RedeemHandoffParams{TenantID: t.ID, TokenHash: hashToken(token)}); store.IsNotFound(err) {
+		if h, err = tx.RedeemHandoff(tctx, store.RedeemHandoffParams{TenantID: t.ID, TokenHash: hashToken(token), Now: s.now()}); store.IsNotFound(err) {
 			return invalid
 		} else if err != nil {
 			return err
@@ -569,9 +579,10 @@ func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, met
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		if row, err = tx.CreateSession(tctx, store.CreateSessionParams{
-			TenantID: t.ID, MemberID: m.ID, AccountID: m.AccountID,
-			ExpiresAt: s.now().Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute), UserAgent: truncate(meta.UserAgent, 500),
+			TenantID: t.ID, MemberID: m.ID, AccountID: m.AccountID, CreatedAt: now,
+			ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute), UserAgent: truncate(meta.UserAgent, 500),
 		}); err != nil {
 			return err
 		}
@@ -694,7 +705,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		Actor: p.Session.AccountID.String(), Action: "auth.password_changed", Reason: "a new platform session after a password change",
 	}, func(tx *store.PlatformTx) error {
 		row, err = tx.CreateAccountSession(ctx, store.PlatformCreateAccountSessionParams{
-			AccountID: p.Session.AccountID, ExpiresAt: s.now().Add(s.platformTTL), UserAgent: truncate(meta.UserAgent, 500),
+			AccountID: p.Session.AccountID, CreatedAt: s.now(), ExpiresAt: s.now().Add(s.platformTTL), UserAgent: truncate(meta.UserAgent, 500),
 		})
 		return err
 	})
@@ -732,7 +743,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *Tenant, email str
 		}
 		found = true
 		_, err = tx.CreatePasswordReset(ctx, store.PlatformCreatePasswordResetParams{
-			AccountID: acct.ID, TokenHash: hash, ExpiresAt: s.now().Add(time.Hour),
+			AccountID: acct.ID, TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(time.Hour),
 		})
 		return err
 	})
@@ -771,7 +782,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	return s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.password_reset", Reason: "password reset with an emailed one-time link",
 	}, func(tx *store.PlatformTx) error {
-		r, err := tx.RedeemPasswordReset(ctx, hashToken(token))
+		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: hashToken(token), Now: s.now()})
 		if store.IsNotFound(err) {
 			return invalid
 		}

@@ -29,8 +29,10 @@ type Signer struct {
 	now  func() time.Time
 }
 
-// NewSigner returns a Signer with keys.
-func NewSigner(keys *SignatureKeys) *Signer { return &Signer{keys: keys, now: time.Now} }
+// NewSigner returns a Signer with keys, judging expiry by now.
+func NewSigner(keys *SignatureKeys, now func() time.Time) *Signer {
+	return &Signer{keys: keys, now: now}
+}
 
 // ErrInvalidSignature is returned for a cookie that does not verify.
 var ErrInvalidSignature = errors.New("invalid tenant signature")

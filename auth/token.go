@@ -45,9 +45,10 @@ type Tokens struct {
 	now    func() time.Time
 }
 
-// NewTokens returns a Tokens for issuer with keys.
-func NewTokens(keys *SessionKeys, issuer string) *Tokens {
-	return &Tokens{keys: keys, issuer: issuer, now: time.Now}
+// NewTokens returns a Tokens for issuer with keys, reading the time (for
+// iat, nbf and the check of exp) from now.
+func NewTokens(keys *SessionKeys, issuer string, now func() time.Time) *Tokens {
+	return &Tokens{keys: keys, issuer: issuer, now: now}
 }
 
 // Issue signs a token for s with the current key.

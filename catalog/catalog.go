@@ -93,10 +93,16 @@ type ServiceUpdate struct {
 // Catalog manages services.
 type Catalog struct {
 	store *store.Store
+	now   func() time.Time
 }
 
-// New returns a Catalog over st.
-func New(st *store.Store) *Catalog { return &Catalog{store: st} }
+// New returns a Catalog over st, stamping archivals with the time from now.
+func New(st *store.Store, now func() time.Time) *Catalog {
+	if now == nil {
+		panic("catalog: a clock is required")
+	}
+	return &Catalog{store: st, now: now}
+}
 
 var (
 	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -324,7 +330,7 @@ func (c *Catalog) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpda
 // and hidden from lists unless asked for. UnarchiveService brings one back
 // (inactive, to be activated deliberately).
 func (c *Catalog) ArchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (Service, error) {
-	now := time.Now()
+	now := c.now()
 	return c.change(ctx, id, ifVersion, "service.archived", func(p *store.UpdateServiceParams) error {
 		if p.ArchivedAt == nil {
 			p.ArchivedAt, p.Active = &now, false

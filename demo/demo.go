@@ -188,6 +188,7 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 	if err != nil {
 		return err
 	}
+	stamp := ticker(now)
 	return st.InTenant(ctx, func(tx *store.Tx) error {
 		tid := tx.TenantID()
 		str := func(v string) *string { return &v }
@@ -251,14 +252,14 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 			req, err := tx.CreateServiceRequest(ctx, store.CreateServiceRequestParams{
 				TenantID: tid, ClientMemberID: client.ID, ServiceID: &services[i].ID, Title: title,
 				Details: t.Marker + " client details for the request.", Priority: "normal", Source: "portal",
-				CreatedByMemberID: &client.ID,
+				CreatedByMemberID: &client.ID, CreatedAt: stamp(),
 			})
 			if err != nil {
 				return err
 			}
 			if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
 				TenantID: tid, ServiceRequestID: req.ID, ToStatus: "submitted", ActorMemberID: &client.ID,
-				Note: t.Marker + " request submitted",
+				Note: t.Marker + " request submitted", CreatedAt: stamp(),
 			}); err != nil {
 				return err
 			}
@@ -272,7 +273,7 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		}
 		if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
 			TenantID: tid, ServiceRequestID: requests[0].ID, FromStatus: &from, ToStatus: "in_review",
-			ActorMemberID: &staff.ID, Note: t.Marker + " picked up for review",
+			ActorMemberID: &staff.ID, Note: t.Marker + " picked up for review", CreatedAt: stamp(),
 		}); err != nil {
 			return err
 		}
@@ -285,6 +286,7 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		} {
 			if _, err := tx.CreateServiceRequestComment(ctx, store.CreateServiceRequestCommentParams{
 				TenantID: tid, ServiceRequestID: requests[0].ID, AuthorMemberID: c.author, Body: c.body, Visibility: c.vis,
+				CreatedAt: stamp(),
 			}); err != nil {
 				return err
 			}
@@ -390,7 +392,7 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		// tenants: an ended session, a used switch handoff and an open
 		// invitation whose token nobody knows.
 		sess, err := tx.CreateSession(ctx, store.CreateSessionParams{
-			TenantID: tid, MemberID: owner.ID, AccountID: owner.AccountID, ExpiresAt: time.Now().Add(time.Hour),
+			TenantID: tid, MemberID: owner.ID, AccountID: owner.AccountID, CreatedAt: stamp(), ExpiresAt: now.Add(time.Hour),
 			UserAgent: t.Marker + " demo seed",
 		})
 		if err != nil {
@@ -401,13 +403,13 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		}
 		if _, err := tx.CreateHandoff(ctx, store.CreateHandoffParams{
 			TenantID: tid, MemberID: consultant.ID, AccountID: consultant.AccountID, TokenHash: randomHash(),
-			RedirectPath: "/", TtlSeconds: 30,
+			RedirectPath: "/", CreatedAt: stamp(), ExpiresAt: now.Add(30 * time.Second),
 		}); err != nil {
 			return err
 		}
 		if _, err := tx.CreateInvitation(ctx, store.CreateInvitationParams{
 			TenantID: tid, Email: "new.hire@" + t.Slug + ".test", Role: "staff", DisplayName: t.Marker + " New Hire",
-			InvitedByMemberID: owner.ID, TokenHash: randomHash(), ExpiresAt: time.Now().Add(7 * 24 * time.Hour),
+			InvitedByMemberID: owner.ID, TokenHash: randomHash(), CreatedAt: stamp(), ExpiresAt: now.Add(7 * 24 * time.Hour),
 		}); err != nil {
 			return err
 		}
@@ -420,7 +422,8 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		// A completed idempotency record, as a create retried by a client
 		// leaves behind.
 		claim, err := tx.ClaimIdempotencyKey(ctx, store.ClaimIdempotencyKeyParams{
-			TenantID: tid, AccountID: client.AccountID, Operation: "demo-seed", Key: t.Slug + "-seed", RequestHash: randomHash(), LeaseSeconds: 30,
+			TenantID: tid, AccountID: client.AccountID, Operation: "demo-seed", Key: t.Slug + "-seed", RequestHash: randomHash(),
+			Now: stamp(), LeaseSeconds: 30, ExpiresAt: now.Add(24 * time.Hour),
 		})
 		if err != nil {
 			return err
@@ -432,6 +435,15 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		}
 		return tx.Audit(ctx, "demo.seed", "tenant", &tid, []byte(`{"marker":"`+t.Marker+`"}`))
 	})
+}
+
+// ticker returns a clock that starts at now and moves on a microsecond at
+// each reading, so rows seeded one after another keep their order.
+func ticker(now time.Time) func() time.Time {
+	return func() time.Time {
+		now = now.Add(time.Microsecond)
+		return now
+	}
 }
 
 func randomHash() []byte {
@@ -535,14 +547,14 @@ func refresh(ctx context.Context, st *store.Store, t Tenant, s Seeded, now time.
 	})
 	return st.InTenant(ctx, func(tx *store.Tx) error {
 		tid := tx.TenantID()
-		open, err := tx.ListInvitations(ctx, tid)
+		open, err := tx.ListInvitations(ctx, store.ListInvitationsParams{TenantID: tid, Now: now})
 		if err != nil {
 			return err
 		}
 		if len(open) == 0 {
 			if _, err := tx.CreateInvitation(ctx, store.CreateInvitationParams{
 				TenantID: tid, Email: "new.hire@" + t.Slug + ".test", Role: "staff", DisplayName: t.Marker + " New Hire",
-				InvitedByMemberID: owner.ID, TokenHash: randomHash(), ExpiresAt: now.Add(7 * 24 * time.Hour),
+				InvitedByMemberID: owner.ID, TokenHash: randomHash(), CreatedAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour),
 			}); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/demotest"
 	"github.com/tenantkit/tenantkit/store"
 )
@@ -30,7 +31,7 @@ func count(t *testing.T, ctx context.Context, st *store.Store, now time.Time) ce
 				c.awaiting++
 			}
 		}
-		inv, err := tx.ListInvitations(ctx, tid)
+		inv, err := tx.ListInvitations(ctx, store.ListInvitationsParams{TenantID: tid, Now: now})
 		c.invitations = len(inv)
 		if err != nil {
 			return err
@@ -50,8 +51,22 @@ func count(t *testing.T, ctx context.Context, st *store.Store, now time.Time) ce
 // was revoked, and adds nothing while nothing was used.
 func TestSeedRenewsWhatUseWearsOut(t *testing.T) {
 	t.Parallel()
+	testSeedRenews(t, clocktest.Default)
+}
+
+// The demo seeds and renews the same on any day, at any hour, in any
+// time zone of the process.
+func TestSeedDateMatrix(t *testing.T) {
+	for _, at := range clocktest.Matrix {
+		t.Run(at.Name, func(t *testing.T) {
+			t.Parallel()
+			testSeedRenews(t, at.At)
+		})
+	}
+}
+
+func testSeedRenews(t *testing.T, now time.Time) {
 	ctx := t.Context()
-	now := time.Now()
 	f := demotest.New(t, demotest.At(now))
 	acme, globex := f.As(ctx, "acme", "owner"), f.As(ctx, "globex", "owner")
 
@@ -80,7 +95,7 @@ func TestSeedRenewsWhatUseWearsOut(t *testing.T) {
 				}
 			}
 		}
-		inv, err := tx.ListInvitations(ctx, tid)
+		inv, err := tx.ListInvitations(ctx, store.ListInvitationsParams{TenantID: tid, Now: now})
 		if err != nil {
 			return err
 		}

@@ -26,16 +26,26 @@ import (
 // take it over.
 const Lease = 30 * time.Second
 
+// Retention is how long a key is remembered: a retry with the same key
+// after that is a new request.
+const Retention = 24 * time.Hour
+
 // MaxKeyLength bounds an Idempotency-Key.
 const MaxKeyLength = 255
 
 // Keys claims, completes and releases idempotency keys.
 type Keys struct {
 	store *store.Store
+	now   func() time.Time
 }
 
-// New returns Keys over st.
-func New(st *store.Store) *Keys { return &Keys{store: st} }
+// New returns Keys over st, whose leases and expiry are judged by now.
+func New(st *store.Store, now func() time.Time) *Keys {
+	if now == nil {
+		panic("idempotency: a clock is required")
+	}
+	return &Keys{store: st, now: now}
+}
 
 // Claim is a key this request holds.
 type Claim struct {
@@ -80,10 +90,11 @@ func (k *Keys) Claim(ctx context.Context, operation, key string, hash []byte) (*
 	s := tenant.MustScope(ctx)
 	var claim *Claim
 	var replay *Replay
+	now := k.now()
 	err := k.store.InTenant(ctx, func(tx *store.Tx) error {
 		row, err := tx.ClaimIdempotencyKey(ctx, store.ClaimIdempotencyKeyParams{
 			TenantID: s.TenantID, AccountID: s.AccountID, Operation: operation, Key: key, RequestHash: hash,
-			LeaseSeconds: int32(Lease / time.Second),
+			Now: now, LeaseSeconds: int32(Lease / time.Second), ExpiresAt: now.Add(Retention),
 		})
 		if err == nil {
 			claim = &Claim{row: row}
@@ -96,7 +107,7 @@ func (k *Keys) Claim(ctx context.Context, operation, key string, hash []byte) (*
 		if err != nil {
 			return err
 		}
-		expired := time.Now().After(row.ExpiresAt)
+		expired := now.After(row.ExpiresAt)
 		if !expired && !bytes.Equal(row.RequestHash, hash) {
 			return errMismatch
 		}
@@ -108,7 +119,7 @@ func (k *Keys) Claim(ctx context.Context, operation, key string, hash []byte) (*
 			return errCommitted
 		}
 		taken, err := tx.TakeOverIdempotencyKey(ctx, store.TakeOverIdempotencyKeyParams{
-			TenantID: s.TenantID, ID: row.ID, RequestHash: hash, LeaseSeconds: int32(Lease / time.Second),
+			TenantID: s.TenantID, ID: row.ID, RequestHash: hash, Now: now, LeaseSeconds: int32(Lease / time.Second),
 		})
 		if store.IsNotFound(err) {
 			return errInFlight

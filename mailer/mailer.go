@@ -51,17 +51,19 @@ func (d Discard) Send(ctx context.Context, m Message) error {
 type Outbox struct {
 	mu   sync.Mutex
 	max  int
+	now  func() time.Time
 	msgs []Message
 }
 
-// NewOutbox returns an Outbox keeping the last max messages.
-func NewOutbox(max int) *Outbox { return &Outbox{max: max} }
+// NewOutbox returns an Outbox keeping the last max messages, stamped with
+// the time from now.
+func NewOutbox(max int, now func() time.Time) *Outbox { return &Outbox{max: max, now: now} }
 
 // Send records m.
 func (o *Outbox) Send(_ context.Context, m Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	m.SentAt = time.Now()
+	m.SentAt = o.now()
 	o.msgs = append(o.msgs, m)
 	if len(o.msgs) > o.max {
 		o.msgs = o.msgs[len(o.msgs)-o.max:]

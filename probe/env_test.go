@@ -13,6 +13,7 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/assemble"
+	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/probe"
@@ -30,6 +31,7 @@ var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 
 // Its apex is localhost: tenants are at {slug}.localhost:port, which only
 // the probe's own dialer reaches.
 type server struct {
+	clock       *clocktest.Clock
 	db          *pgtest.DB
 	store       *store.Store
 	web         *web.Server
@@ -41,19 +43,24 @@ type server struct {
 
 type serverConfig struct {
 	maxConns int32
+	at       time.Time
 }
 
 // withPool sizes the app pool.
 func withPool(n int32) func(*serverConfig) { return func(c *serverConfig) { c.maxConns = n } }
 
+// startingAt starts the server's clock at t. Defaults to clocktest.Default.
+func startingAt(t time.Time) func(*serverConfig) { return func(c *serverConfig) { c.at = t } }
+
 func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 	tb.Helper()
-	var sc serverConfig
+	sc := serverConfig{at: clocktest.Default}
 	for _, o := range opts {
 		o(&sc)
 	}
 	ctx := context.Background()
-	s := &server{db: pgtest.New(tb), outbox: mailer.NewOutbox(200), hasher: auth.NewHasher(testParams, 0),
+	clock := clocktest.New(sc.at)
+	s := &server{clock: clock, db: pgtest.New(tb), outbox: mailer.NewOutbox(200, clock.Now), hasher: auth.NewHasher(testParams, 0),
 		sessionKeys: auth.GenerateKeySpec("k1", 32)}
 	var err error
 	s.store, err = store.Open(ctx, store.Config{AppURL: s.db.AppURL, PlatformURL: s.db.PlatformURL, CheckConnections: true, MaxConns: sc.maxConns})
@@ -61,7 +68,7 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(s.store.Close)
-	if _, err := demo.Seed(ctx, s.store, s.hasher, time.Now()); err != nil {
+	if _, err := demo.Seed(ctx, s.store, s.hasher, clock.Now()); err != nil {
 		tb.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -73,12 +80,12 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 	gk, _ := auth.ParseSignatureKeys(auth.GenerateKeySpec("s1", 32))
 	urls := auth.URLs{Scheme: "http", Host: "localhost:" + s.port}
 	a := auth.NewService(auth.Config{
-		Store: s.store, Hasher: s.hasher, Tokens: auth.NewTokens(sk, urls.Apex("")), Signer: auth.NewSigner(gk),
-		Mailer: s.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler),
+		Store: s.store, Hasher: s.hasher, Tokens: auth.NewTokens(sk, urls.Apex(""), clock.Now), Signer: auth.NewSigner(gk, clock.Now),
+		Mailer: s.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
 	})
 	// The probe hammers the server: the per-tenant limits would only slow it.
 	s.web = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox, TenantRate: -1, TenantInFlight: -1},
-		assemble.Deps(s.store, a, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
+		assemble.Deps(s.store, a, clock.Now, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
 	srv := httptest.NewUnstartedServer(s.web)
 	srv.Listener.Close()
 	srv.Listener = ln
@@ -110,5 +117,6 @@ func (s *server) config() probe.Config {
 		}),
 		MaxRateLimitWait: -1,
 		Seed:             20261127,
+		Now:              s.clock.Now,
 	}
 }

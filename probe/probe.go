@@ -63,6 +63,10 @@ type Config struct {
 	Seed uint64
 	// Log receives progress lines. Default: none.
 	Log io.Writer
+	// Now is the probe's clock, which should agree with the server's: the
+	// free slots it books and the past appointments it marks are judged by
+	// it. Required (tenantkit probe passes time.Now).
+	Now func() time.Time
 }
 
 func (c *Config) logf(format string, args ...any) {
@@ -74,6 +78,9 @@ func (c *Config) logf(format string, args ...any) {
 func (c *Config) defaults() error {
 	if c.BaseURL == "" {
 		return errors.New("probe: a base URL is required")
+	}
+	if c.Now == nil {
+		return errors.New("probe: a clock (Config.Now) is required")
 	}
 	if c.Password == "" {
 		c.Password = "tenantkit-demo"

@@ -83,7 +83,7 @@ func seedTenant(tb testing.TB, s *server, marker string) string {
 		_, _ = rand.Read(token)
 		_, err := tx.CreateInvitation(ctx, store.CreateInvitationParams{
 			TenantID: tid, Email: "new@" + slug + ".test", Role: "staff", DisplayName: marker + " Newcomer",
-			InvitedByMemberID: owner.ID, TokenHash: token, ExpiresAt: time.Now().Add(24 * time.Hour),
+			InvitedByMemberID: owner.ID, TokenHash: token, CreatedAt: s.clock.Now(), ExpiresAt: s.clock.Now().Add(24 * time.Hour),
 		})
 		return err
 	})

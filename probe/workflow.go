@@ -50,7 +50,7 @@ func (p *prober) freeSlots(ctx context.Context, c *call, service, staff string) 
 	if err != nil {
 		return nil, err
 	}
-	from := time.Now().UTC().AddDate(0, 0, 2)
+	from := p.cfg.Now().UTC().AddDate(0, 0, 2)
 	q := url.Values{"from": {from.Format(time.DateOnly)}, "to": {from.AddDate(0, 0, 30).Format(time.DateOnly)}, "limit": {"100"}}
 	if staff != "" {
 		q.Set("staff_member_id", staff)
@@ -208,7 +208,8 @@ func startedBooking(ctx context.Context, p *prober, t *tenantState) (string, err
 	if err != nil {
 		return "", err
 	}
-	q := url.Values{"status": {"confirmed"}, "to": {time.Now().UTC().Format(time.DateOnly)}, "limit": {"100"}}
+	now := p.cfg.Now()
+	q := url.Values{"status": {"confirmed"}, "to": {now.UTC().Format(time.DateOnly)}, "limit": {"100"}}
 	c := &call{op: op, t: t, host: t.host, actor: t.owner}
 	var pg struct {
 		Items []struct {
@@ -223,7 +224,7 @@ func startedBooking(ctx context.Context, p *prober, t *tenantState) (string, err
 	defer p.takenMu.Unlock()
 	for _, b := range pg.Items {
 		id := strings.ToLower(b.ID)
-		if b.StartsAt.Before(time.Now()) && !p.taken[id] {
+		if b.StartsAt.Before(now) && !p.taken[id] {
 			p.taken[id] = true
 			return id, nil
 		}

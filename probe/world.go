@@ -109,6 +109,9 @@ type prober struct {
 	dead        map[string]*session
 	keys        *auth.SessionKeys
 	fingerprint string
+	// readWindow is the date range every date parameter of B's read-back
+	// is pinned to, fixed when the run starts (see pinnedDates).
+	readWindow [2]time.Time
 	// resetAccount is the fixture account whose password resets confirm
 	// the reset operations, resetUses how often it served.
 	resetAccount string
@@ -144,6 +147,8 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 		byID: map[string]*Operation{}, collections: map[string]*Operation{}, roles: map[string]*session{}, dead: map[string]*session{}, planted: map[string]bool{}, taken: map[string]bool{},
 	}
 	p.a, p.b = newTenantState(tg.slugA, tg.apex), newTenantState(cfg.TenantB, tg.apex)
+	start := cfg.Now()
+	p.readWindow = [2]time.Time{start.AddDate(-2, 0, 0), start.AddDate(2, 0, 0)}
 	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug, Failures: []Failure{}}
 	if cfg.SessionKeys != "" {
 		if p.keys, err = auth.ParseSessionKeys(cfg.SessionKeys); err != nil {
@@ -446,7 +451,8 @@ func withQuery(path string, q url.Values) string {
 // fingerprintB reads tenant B's data back through B's own API: every
 // tenant GET operation whose parameters B's learned ids fill (up to three
 // items per collection), as B's caller. The digest changes if any of it
-// does.
+// does. Its date parameters are pinned (pinnedDates), so a reading taken
+// after midnight, or a month later, reads the same data the same way.
 func (p *prober) fingerprintB(ctx context.Context) (string, error) {
 	t := p.b
 	var parts []string
@@ -458,7 +464,9 @@ func (p *prober) fingerprintB(ctx context.Context) (string, error) {
 		if !ok {
 			continue
 		}
+		query := p.pinnedDates(op)
 		for _, path := range paths {
+			path = withQuery(path, query)
 			s := t.caller(op)
 			r, err := p.c.do(ctx, request{method: "GET", host: t.host, path: path, token: s.token, sig: s.sig})
 			if err != nil {
@@ -476,6 +484,35 @@ func (p *prober) fingerprintB(ctx context.Context) (string, error) {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, "\x01"), nil
+}
+
+// pinnedDates returns op's date query parameters set to the run's read
+// window: the lower bounds (from, …_after) to its start, the upper ones
+// (to, …_before) to its end. Left to their defaults, they would be
+// "today", and an answer that moves with the server's date would read as
+// B's data having changed.
+func (p *prober) pinnedDates(op *Operation) url.Values {
+	q := url.Values{}
+	for _, prm := range op.params {
+		if prm.in != "query" || prm.schema == nil {
+			continue
+		}
+		var layout string
+		switch prm.schema.Format {
+		case "date":
+			layout = time.DateOnly
+		case "date-time":
+			layout = time.RFC3339
+		default:
+			continue
+		}
+		bound := p.readWindow[0]
+		if prm.name == "to" || strings.HasSuffix(prm.name, "_before") || strings.HasSuffix(prm.name, "_to") {
+			bound = p.readWindow[1]
+		}
+		q.Set(prm.name, bound.UTC().Format(layout))
+	}
+	return q
 }
 
 // fill returns the concrete paths of template tmpl whose id parameters t's
@@ -723,7 +760,13 @@ func (p *prober) expired(s *session) (string, error) {
 	if _, _, err := jwt.NewParser().ParseUnverified(s.token, &claims); err != nil {
 		return "", fmt.Errorf("probe: read a token's claims: %w", err)
 	}
-	sess := auth.Session{Role: claims.Role, Version: claims.Version, ExpiresAt: time.Now().Add(-2 * time.Minute)}
+	// Dated by the token's own issue time, which is the server's clock:
+	// valid from ten minutes before it, expired two minutes before it.
+	if claims.IssuedAt == nil {
+		return "", fmt.Errorf("probe: a session token without iat")
+	}
+	issued := claims.IssuedAt.Time
+	sess := auth.Session{Role: claims.Role, Version: claims.Version, ExpiresAt: issued.Add(-2 * time.Minute)}
 	var err error
 	if sess.ID, err = uuid.Parse(claims.ID); err != nil {
 		return "", err
@@ -736,7 +779,7 @@ func (p *prober) expired(s *session) (string, error) {
 			return "", err
 		}
 	}
-	return auth.NewTokens(p.keys, claims.Issuer).Issue(sess)
+	return auth.NewTokens(p.keys, claims.Issuer, func() time.Time { return issued.Add(-10 * time.Minute) }).Issue(sess)
 }
 
 var errNoKey = fmt.Errorf("no session key: give the server's SESSION_KEYS (tenantkit probe --session-keys, or --dev-dir for tenantkit dev)")

@@ -80,7 +80,7 @@ func (s *Service) comments(ctx context.Context, id uuid.UUID, client *uuid.UUID,
 
 // addComment stores a comment by the scope's member on request id (with
 // client, only if it is that client's request).
-func addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID, body string, v Visibility) (Comment, error) {
+func (s *Service) addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID, body string, v Visibility) (Comment, error) {
 	if _, err := lock(ctx, tx, id, client); err != nil {
 		return Comment{}, err
 	}
@@ -89,7 +89,7 @@ func addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UU
 		return Comment{}, tenant.Errorf(tenant.CodeInternal, "a comment needs a member as author")
 	}
 	c, err := tx.CreateServiceRequestComment(ctx, store.CreateServiceRequestCommentParams{
-		TenantID: tx.TenantID(), ServiceRequestID: id, AuthorMemberID: author, Body: body, Visibility: string(v),
+		TenantID: tx.TenantID(), ServiceRequestID: id, AuthorMemberID: author, Body: body, Visibility: string(v), CreatedAt: s.now(),
 	})
 	if err != nil {
 		return Comment{}, err
@@ -112,7 +112,7 @@ func (s *Service) AddComment(ctx context.Context, id uuid.UUID, body string, v V
 	}
 	var out Comment
 	err := s.store.InTenant(ctx, func(tx *store.Tx) (err error) {
-		out, err = addComment(ctx, tx, id, nil, body, v)
+		out, err = s.addComment(ctx, tx, id, nil, body, v)
 		return err
 	})
 	return out, err

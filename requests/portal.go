@@ -135,7 +135,7 @@ func (s *Service) CreateMyRequest(ctx context.Context, in ClientInput) (ClientRe
 		if err != nil {
 			return err
 		}
-		out, err = create(ctx, tx, store.CreateServiceRequestParams{
+		out, err = s.create(ctx, tx, store.CreateServiceRequestParams{
 			ClientMemberID: me, ServiceID: svc, Title: in.Title, Details: in.Details, Priority: string(PriorityNormal),
 			Source: string(SourcePortal), CreatedByMemberID: &me,
 		}, "")
@@ -163,7 +163,7 @@ func (s *Service) CancelMyRequest(ctx context.Context, id uuid.UUID, note string
 		if !slices.Contains(ClientCancellable, Status(cur.Status)) {
 			return &tenant.Error{Code: tenant.CodeConflict, Message: "this request can no longer be cancelled here: please contact the organization"}
 		}
-		if err := transition(ctx, tx, cur, StatusCancelled, note); err != nil {
+		if err := s.transition(ctx, tx, cur, StatusCancelled, note); err != nil {
 			return err
 		}
 		out, err = load(ctx, tx, id, &me)
@@ -203,7 +203,7 @@ func (s *Service) AddMyComment(ctx context.Context, id uuid.UUID, body string) (
 	}
 	var out Comment
 	err = s.store.InTenant(ctx, func(tx *store.Tx) (err error) {
-		out, err = addComment(ctx, tx, id, &me, body, VisibilityClient)
+		out, err = s.addComment(ctx, tx, id, &me, body, VisibilityClient)
 		return err
 	})
 	return clientCommentOf(out, me), err

@@ -128,7 +128,7 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		default:
 			return err
 		}
-		_, err = create(ctx, tx, store.CreateServiceRequestParams{
+		_, err = s.create(ctx, tx, store.CreateServiceRequestParams{
 			ClientMemberID: member.ID, ServiceID: serviceID, Title: in.Title, Details: in.Details,
 			Priority: string(PriorityNormal), Source: string(SourcePublic),
 		}, "submitted on the public form")

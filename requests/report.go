@@ -108,7 +108,7 @@ func (s *Service) RequestAnalytics(ctx context.Context, from, to *time.Time) (An
 		if err != nil {
 			return fmt.Errorf("load the time zone of the organization: %w", err)
 		}
-		first, last, err := dateRange(from, to, time.Now().In(loc))
+		first, last, err := dateRange(from, to, s.now().In(loc))
 		if err != nil {
 			return err
 		}

@@ -194,6 +194,9 @@ type Config struct {
 	PublicPerTenant Rate
 	// MaxKeys bounds the keys each limiter keeps. Defaults to 100000.
 	MaxKeys int
+	// Now is the clock requests, events and comments are stamped with and
+	// analytics count "today" by. Required.
+	Now func() time.Time
 }
 
 // Rate allows Burst events at once and one more every Every.
@@ -212,6 +215,7 @@ func (r Rate) or(def Rate) Rate {
 // Service manages service requests.
 type Service struct {
 	store     *store.Store
+	now       func() time.Time
 	byAddress *ratelimit.Limiter
 	byEmail   *ratelimit.Limiter
 	byTenant  *ratelimit.Limiter
@@ -219,12 +223,16 @@ type Service struct {
 
 // New returns a Service over st.
 func New(st *store.Store, cfg Config) *Service {
+	if cfg.Now == nil {
+		panic("requests: Config.Now is required")
+	}
 	if cfg.MaxKeys <= 0 {
 		cfg.MaxKeys = 100_000
 	}
 	limiter := func(r Rate) *ratelimit.Limiter { return ratelimit.New(r.Every, r.Burst, cfg.MaxKeys) }
 	return &Service{
 		store:     st,
+		now:       cfg.Now,
 		byAddress: limiter(cfg.PublicPerAddress.or(Rate{Burst: 5, Every: 2 * time.Minute})),
 		byEmail:   limiter(cfg.PublicPerEmail.or(Rate{Burst: 3, Every: 10 * time.Minute})),
 		byTenant:  limiter(cfg.PublicPerTenant.or(Rate{Burst: 60, Every: 10 * time.Second})),
@@ -411,14 +419,15 @@ func checkStaff(ctx context.Context, tx *store.Tx, id uuid.UUID) error {
 
 // create stores a new request with its submission event and audit row and
 // returns it as read back.
-func create(ctx context.Context, tx *store.Tx, p store.CreateServiceRequestParams, note string) (Request, error) {
-	p.TenantID = tx.TenantID()
+func (s *Service) create(ctx context.Context, tx *store.Tx, p store.CreateServiceRequestParams, note string) (Request, error) {
+	p.TenantID, p.CreatedAt = tx.TenantID(), s.now()
 	r, err := tx.CreateServiceRequest(ctx, p)
 	if err != nil {
 		return Request{}, err
 	}
 	if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
 		TenantID: tx.TenantID(), ServiceRequestID: r.ID, ToStatus: string(StatusSubmitted), ActorMemberID: p.CreatedByMemberID, Note: note,
+		CreatedAt: s.now(),
 	}); err != nil {
 		return Request{}, err
 	}
@@ -460,7 +469,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (Request, 
 				return err
 			}
 		}
-		out, err = create(ctx, tx, store.CreateServiceRequestParams{
+		out, err = s.create(ctx, tx, store.CreateServiceRequestParams{
 			ClientMemberID: client.ID, ServiceID: in.ServiceID, Title: in.Title, Details: in.Details,
 			Priority: string(in.Priority), DueOn: in.DueOn, Source: string(SourceStaff),
 			CreatedByMemberID: memberOf(scope), AssignedMemberID: in.AssignedMemberID,

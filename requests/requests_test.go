@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/demotest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/requests"
@@ -27,6 +28,7 @@ type fixture struct {
 func setup(tb testing.TB, cfg requests.Config) *fixture {
 	tb.Helper()
 	f := demotest.New(tb)
+	cfg.Now = clocktest.New(clocktest.Default).Now
 	return &fixture{Fixture: f, svc: requests.New(f.Store, cfg)}
 }
 

@@ -44,7 +44,7 @@ func transitionError(from, to Status) error {
 // transition moves the locked request cur to status to, recording the event
 // and the audit row. The transition table decides; the trigger on
 // service_requests holds the same rule should this check ever be skipped.
-func transition(ctx context.Context, tx *store.Tx, cur store.ServiceRequest, to Status, note string) error {
+func (s *Service) transition(ctx context.Context, tx *store.Tx, cur store.ServiceRequest, to Status, note string) error {
 	from := Status(cur.Status)
 	allowed, err := tx.ServiceRequestTransitionAllowed(ctx, store.ServiceRequestTransitionAllowedParams{FromStatus: cur.Status, ToStatus: string(to)})
 	if err != nil {
@@ -58,7 +58,7 @@ func transition(ctx context.Context, tx *store.Tx, cur store.ServiceRequest, to 
 	}
 	if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
 		TenantID: tx.TenantID(), ServiceRequestID: cur.ID, FromStatus: &cur.Status, ToStatus: string(to),
-		ActorMemberID: memberOf(tx.Scope()), Note: note,
+		ActorMemberID: memberOf(tx.Scope()), Note: note, CreatedAt: s.now(),
 	}); err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Service) TransitionRequest(ctx context.Context, id uuid.UUID, to Status
 		if err != nil {
 			return err
 		}
-		if err := transition(ctx, tx, cur, to, note); err != nil {
+		if err := s.transition(ctx, tx, cur, to, note); err != nil {
 			return err
 		}
 		out, err = load(ctx, tx, id, nil)

@@ -248,7 +248,7 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 			return err
 		}
 		if requestStatus == "approved" {
-			if err := moveRequest(ctx, tx, a, *in.ServiceRequestID, "approved", "scheduled", "booked for "+in.StartsAt.In(tm.loc).Format(time.RFC3339)); err != nil {
+			if err := moveRequest(ctx, tx, a, s.now(), *in.ServiceRequestID, "approved", "scheduled", "booked for "+in.StartsAt.In(tm.loc).Format(time.RFC3339)); err != nil {
 				return err
 			}
 		}
@@ -292,13 +292,13 @@ func event(ctx context.Context, tx *store.Tx, a actor, bookingID uuid.UUID, kind
 }
 
 // moveRequest moves a service request from one status to another and
-// records the transition in its history.
-func moveRequest(ctx context.Context, tx *store.Tx, a actor, id uuid.UUID, from, to, note string) error {
+// records the transition in its history, at now.
+func moveRequest(ctx context.Context, tx *store.Tx, a actor, now time.Time, id uuid.UUID, from, to, note string) error {
 	if _, err := tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: id, Status: to}); err != nil {
 		return fmt.Errorf("move service request to %s: %w", to, err)
 	}
 	if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
-		TenantID: tx.TenantID(), ServiceRequestID: id, FromStatus: &from, ToStatus: to, ActorMemberID: memberPtr(a.scope), Note: note,
+		TenantID: tx.TenantID(), ServiceRequestID: id, FromStatus: &from, ToStatus: to, ActorMemberID: memberPtr(a.scope), Note: note, CreatedAt: now,
 	}); err != nil {
 		return fmt.Errorf("record service request event: %w", err)
 	}
@@ -574,13 +574,13 @@ func (s *Scheduler) cancel(ctx context.Context, a actor, id uuid.UUID, reason st
 		if err := setStatus(ctx, tx, a, b, s.now(), StatusCancelled, reason, StatusPending, StatusConfirmed); err != nil {
 			return err
 		}
-		return releaseRequest(ctx, tx, a, b)
+		return releaseRequest(ctx, tx, a, s.now(), b)
 	})
 }
 
 // releaseRequest moves the booking's scheduled service request back to
-// approved when no other open booking holds it.
-func releaseRequest(ctx context.Context, tx *store.Tx, a actor, b store.Booking) error {
+// approved, at now, when no other open booking holds it.
+func releaseRequest(ctx context.Context, tx *store.Tx, a actor, now time.Time, b store.Booking) error {
 	if b.ServiceRequestID == nil {
 		return nil
 	}
@@ -595,7 +595,7 @@ func releaseRequest(ctx context.Context, tx *store.Tx, a actor, b store.Booking)
 	if err != nil || n > 0 {
 		return err
 	}
-	return moveRequest(ctx, tx, a, r.ID, "scheduled", "approved", "booking cancelled")
+	return moveRequest(ctx, tx, a, now, r.ID, "scheduled", "approved", "booking cancelled")
 }
 
 // RescheduleBooking moves an active booking to startsAt (staff, at any

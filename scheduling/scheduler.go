@@ -23,20 +23,13 @@ type Scheduler struct {
 	now   func() time.Time
 }
 
-// Option configures a Scheduler.
-type Option func(*Scheduler)
-
-// WithClock makes the Scheduler read the time from now. Defaults to
-// time.Now.
-func WithClock(now func() time.Time) Option { return func(s *Scheduler) { s.now = now } }
-
-// New returns a Scheduler over st.
-func New(st *store.Store, opts ...Option) *Scheduler {
-	s := &Scheduler{store: st, now: time.Now}
-	for _, o := range opts {
-		o(s)
+// New returns a Scheduler over st that reads the time from now: what is
+// past, the lead time and the notice windows are judged by it.
+func New(st *store.Store, now func() time.Time) *Scheduler {
+	if now == nil {
+		panic("scheduling: a clock is required")
 	}
-	return s
+	return &Scheduler{store: st, now: now}
 }
 
 var (

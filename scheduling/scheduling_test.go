@@ -38,7 +38,7 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{ny: ny, now: time.Date(2030, 1, 7, 8, 0, 0, 0, ny)}
 	d := demotest.New(t, demotest.At(f.now))
 	f.st, f.seeded = d.Store, d.Seeded
-	f.sched = scheduling.New(f.st, scheduling.WithClock(func() time.Time { return f.now }))
+	f.sched = scheduling.New(f.st, func() time.Time { return f.now })
 	return f
 }
 

@@ -17,6 +17,7 @@ type (
 	PlatformMember                        = platformdb.Member
 	PlatformPasswordReset                 = platformdb.PasswordReset
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
+	PlatformRedeemPasswordResetParams     = platformdb.RedeemPasswordResetParams
 	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
 	PlatformSetAccountDefaultTenantParams = platformdb.SetAccountDefaultTenantParams
 	PlatformSetInitialPasswordParams      = platformdb.SetInitialPasswordParams

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/audit"
+	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/store/schema"
@@ -365,6 +366,7 @@ func TestServiceRequestStatusFollowsTheWorkflow(t *testing.T) {
 	err := f.Store.InTenant(ctx, func(tx *store.Tx) (err error) {
 		req, err = tx.CreateServiceRequest(ctx, store.CreateServiceRequestParams{
 			TenantID: tx.TenantID(), ClientMemberID: s.Members["client"].ID, Title: "Acme probe", Priority: "normal", Source: "staff",
+			CreatedAt: clocktest.Default,
 		})
 		return err
 	})

@@ -86,6 +86,7 @@ type (
 	ListBusyOfMembersParams               = db.ListBusyOfMembersParams
 	ListBusyOfMembersRow                  = db.ListBusyOfMembersRow
 	ListExceptionsOfMembersParams         = db.ListExceptionsOfMembersParams
+	ListInvitationsParams                 = db.ListInvitationsParams
 	ListMembersWithEmailParams            = db.ListMembersWithEmailParams
 	ListMembersWithEmailRow               = db.ListMembersWithEmailRow
 	ListRulesOfMembersParams              = db.ListRulesOfMembersParams

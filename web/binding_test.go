@@ -136,19 +136,13 @@ func TestTenantSignatureMustMatch(t *testing.T) {
 	}
 	t.Run("Expired", func(t *testing.T) {
 		gk, _ := auth.ParseSignatureKeys(e.sigKey)
-		s, _ := auth.NewSigner(gk).Verify(owner.TenantSig)
-		s.ExpiresAt = time.Now().Add(-time.Second)
+		s, _ := auth.NewSigner(gk, e.clock.Now).Verify(owner.TenantSig)
+		s.ExpiresAt = e.now().Add(-time.Second)
 		// Sign as the server would have, but already expired.
-		expired := signAt(t, gk, s)
+		expired := auth.NewSigner(gk, e.clock.Now).Sign(s)
 		expectStatus(t, e.sessionOf("acme", &session{Token: owner.Token, TenantSig: expired}), 403)
 	})
 	expectStatus(t, e.sessionOf("acme", owner), 200)
-}
-
-// signAt signs s with keys; Signer.Sign does not check expiry.
-func signAt(t testing.TB, keys *auth.SignatureKeys, s auth.TenantSig) string {
-	t.Helper()
-	return auth.NewSigner(keys).Sign(s)
 }
 
 type tokenClaims struct {
@@ -164,7 +158,7 @@ type tokenClaims struct {
 // say otherwise, for tests that need a token the server would not issue.
 func (e *env) forge(t testing.TB, c tokenClaims) string {
 	t.Helper()
-	now := time.Now()
+	now := e.now()
 	if c.issuer == "" {
 		_, port, _ := strings.Cut(e.srv.Listener.Addr().String(), ":")
 		c.issuer = "http://" + baseDomain + ":" + port
@@ -243,7 +237,7 @@ func TestInvalidTokensAreUnauthorized(t *testing.T) {
 	acme := e.seeded["acme"].TenantID
 	// The genuine token's session id, so only the broken part differs.
 	gk, _ := auth.ParseSignatureKeys(e.sigKey)
-	sig, err := auth.NewSigner(gk).Verify(s.TenantSig)
+	sig, err := auth.NewSigner(gk, e.clock.Now).Verify(s.TenantSig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,10 +250,10 @@ func TestInvalidTokensAreUnauthorized(t *testing.T) {
 		name  string
 		token string
 	}{
-		{"Expired", with(func(c *tokenClaims) { c.exp = time.Now().Add(-2 * time.Minute) })},
-		{"ExpiredByOneSecondBeyondLeeway", with(func(c *tokenClaims) { c.exp = time.Now().Add(-auth.Leeway - time.Second) })},
-		{"NotYetValid", with(func(c *tokenClaims) { c.nbf = time.Now().Add(10 * time.Minute) })},
-		{"IssuedInTheFuture", with(func(c *tokenClaims) { c.iat = time.Now().Add(10 * time.Minute) })},
+		{"Expired", with(func(c *tokenClaims) { c.exp = e.now().Add(-2 * time.Minute) })},
+		{"ExpiredByOneSecondBeyondLeeway", with(func(c *tokenClaims) { c.exp = e.now().Add(-auth.Leeway - time.Second) })},
+		{"NotYetValid", with(func(c *tokenClaims) { c.nbf = e.now().Add(10 * time.Minute) })},
+		{"IssuedInTheFuture", with(func(c *tokenClaims) { c.iat = e.now().Add(10 * time.Minute) })},
 		{"WrongAudience", with(func(c *tokenClaims) { c.audience = "another-service" })},
 		{"WrongIssuer", with(func(c *tokenClaims) { c.issuer = "https://idp.example" })},
 		{"AlgNone", with(func(c *tokenClaims) { c.alg = "none" })},
@@ -503,7 +497,7 @@ func TestSuccessfulSignInsAreNotLimited(t *testing.T) {
 // wide margin: a missing dummy hash would make unknown emails answer in a
 // fraction of the time.
 func TestUnknownEmailTakesAsLongAsAWrongPassword(t *testing.T) {
-	e := newEnvWithParams(t, auth.DefaultPasswordParams)
+	e := newEnv(t, hashedWith(auth.DefaultPasswordParams))
 	ctx := context.Background()
 	acme := auth.Tenant{ID: e.seeded["acme"].TenantID}
 	measure := func(i int, email string) time.Duration {

@@ -37,7 +37,7 @@ func chromium(t *testing.T) string {
 // the content security policy.
 func TestBrowserSignInAndSwitch(t *testing.T) {
 	bin := chromium(t)
-	e := newEnvOn(t, "localhost", testParams)
+	e := newEnv(t, onBase("localhost"))
 	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
 	acme := "http://acme.localhost:" + port
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

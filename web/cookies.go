@@ -16,16 +16,18 @@ const (
 	tenantSigCookie = "__Host-tenant_sig"
 )
 
-func newCookie(name, value string, expires time.Time) http.Cookie {
+// newCookie returns a cookie that lives for lifetime, or, with an empty
+// value, one that removes the cookie. The lifetime is sent as Max-Age
+// alone: a relative lifetime does not depend on the browser's clock
+// agreeing with the server's.
+func newCookie(name, value string, lifetime time.Duration) http.Cookie {
 	c := http.Cookie{
 		Name: name, Value: value, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	}
-	if value == "" {
-		c.MaxAge = -1
-		c.Expires = time.Unix(1, 0)
+	if value == "" || lifetime < time.Second {
+		c.Value, c.MaxAge = "", -1
 	} else {
-		c.Expires = expires
-		c.MaxAge = int(time.Until(expires).Seconds())
+		c.MaxAge = int(lifetime / time.Second)
 	}
 	return c
 }
@@ -33,16 +35,11 @@ func newCookie(name, value string, expires time.Time) http.Cookie {
 // sessionCookies are the cookies of a new session: the token and, on a
 // tenant host, the signed tenant cookie.
 func sessionCookies(is auth.Issued) []http.Cookie {
-	out := []http.Cookie{newCookie(sessionCookie, is.Token, is.ExpiresAt)}
-	if is.TenantSig != "" {
-		out = append(out, newCookie(tenantSigCookie, is.TenantSig, is.ExpiresAt))
-	} else {
-		out = append(out, newCookie(tenantSigCookie, "", time.Time{}))
-	}
-	return out
+	lifetime := is.ExpiresAt.Sub(is.IssuedAt)
+	return []http.Cookie{newCookie(sessionCookie, is.Token, lifetime), newCookie(tenantSigCookie, is.TenantSig, lifetime)}
 }
 
 // clearedCookies remove the session cookies.
 func clearedCookies() []http.Cookie {
-	return []http.Cookie{newCookie(sessionCookie, "", time.Time{}), newCookie(tenantSigCookie, "", time.Time{})}
+	return []http.Cookie{newCookie(sessionCookie, "", 0), newCookie(tenantSigCookie, "", 0)}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/assemble"
+	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
@@ -33,10 +34,11 @@ const missingID = "9b7f3c1e-2d4a-4c5b-8e6f-0a1b2c3d4e5f"
 var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // env is a running tenantkit over real PostgreSQL and a real HTTP server on
-// a random port, seeded with the demo tenants.
+// a random port, seeded with the demo tenants, whose clock the test holds.
 type env struct {
 	t          testing.TB
 	base       string
+	clock      *clocktest.Clock
 	db         *pgtest.DB
 	store      *store.Store
 	auth       *auth.Service
@@ -49,49 +51,59 @@ type env struct {
 	hasher     *auth.Hasher
 }
 
-type envOption func(*auth.Config)
+// envConfig is what the options of newEnv change.
+type envConfig struct {
+	base   string
+	params auth.PasswordParams
+	at     time.Time
+	web    func(*web.Config)
+	store  func(*store.Config)
+}
+
+// An envOption changes how newEnv builds the environment.
+type envOption func(*envConfig)
+
+// onBase serves the apex base (tenants at {slug}.base). Defaults to
+// baseDomain.
+func onBase(base string) envOption { return func(c *envConfig) { c.base = base } }
+
+// hashedWith hashes passwords with params. Defaults to testParams.
+func hashedWith(params auth.PasswordParams) envOption {
+	return func(c *envConfig) { c.params = params }
+}
+
+// at seeds the demo and starts the clock at t. Defaults to
+// clocktest.Default.
+func at(t time.Time) envOption { return func(c *envConfig) { c.at = t } }
+
+// withWeb changes the web configuration.
+func withWeb(f func(*web.Config)) envOption { return func(c *envConfig) { c.web = f } }
+
+// withStore changes the store's configuration.
+func withStore(f func(*store.Config)) envOption { return func(c *envConfig) { c.store = f } }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
-	return newEnvWithParams(t, testParams, opts...)
-}
-
-// newEnvWithParams seeds and serves with password hashes of params.
-func newEnvWithParams(t testing.TB, params auth.PasswordParams, opts ...envOption) *env {
-	return newEnvOn(t, baseDomain, params, opts...)
-}
-
-// newEnvWith changes the web configuration of the environment.
-func newEnvWith(t testing.TB, web func(*web.Config)) *env {
-	return newEnvOnWith(t, baseDomain, testParams, web)
-}
-
-// newEnvOn serves the apex base (tenants at {slug}.base).
-func newEnvOn(t testing.TB, base string, params auth.PasswordParams, opts ...envOption) *env {
-	return newEnvOnWith(t, base, params, nil, opts...)
-}
-
-func newEnvOnWith(t testing.TB, base string, params auth.PasswordParams, webCfg func(*web.Config), opts ...envOption) *env {
-	return newEnvFull(t, base, params, webCfg, nil, opts...)
-}
-
-// newEnvFull also changes the store's configuration.
-func newEnvFull(t testing.TB, base string, params auth.PasswordParams, webCfg func(*web.Config), storeCfg func(*store.Config), opts ...envOption) *env {
 	t.Helper()
+	c := envConfig{base: baseDomain, params: testParams, at: clocktest.Default}
+	for _, o := range opts {
+		o(&c)
+	}
 	ctx := context.Background()
-	e := &env{t: t, base: base, db: pgtest.New(t), outbox: mailer.NewOutbox(50),
+	clock := clocktest.New(c.at)
+	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), outbox: mailer.NewOutbox(50, clock.Now),
 		sessionKey: auth.GenerateKeySpec("k1", 32), sigKey: auth.GenerateKeySpec("s1", 32)}
 	var err error
 	sc := store.Config{AppURL: e.db.AppURL, PlatformURL: e.db.PlatformURL, CheckConnections: true}
-	if storeCfg != nil {
-		storeCfg(&sc)
+	if c.store != nil {
+		c.store(&sc)
 	}
 	e.store, err = store.Open(ctx, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.store.Close)
-	e.hasher = auth.NewHasher(params, 0)
-	if e.seeded, err = demo.Seed(ctx, e.store, e.hasher, time.Now()); err != nil {
+	e.hasher = auth.NewHasher(c.params, 0)
+	if e.seeded, err = demo.Seed(ctx, e.store, e.hasher, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sk, _ := auth.ParseSessionKeys(e.sessionKey)
@@ -105,26 +117,26 @@ func newEnvFull(t testing.TB, base string, params auth.PasswordParams, webCfg fu
 	}
 	e.srv.Listener = ln
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	urls := auth.URLs{Scheme: "http", Host: base + ":" + port}
+	urls := auth.URLs{Scheme: "http", Host: c.base + ":" + port}
 	cfg := auth.Config{
-		Store: e.store, Hasher: e.hasher, Tokens: auth.NewTokens(sk, urls.Apex("")), Signer: auth.NewSigner(gk),
-		Mailer: e.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler),
-	}
-	for _, o := range opts {
-		o(&cfg)
+		Store: e.store, Hasher: e.hasher, Tokens: auth.NewTokens(sk, urls.Apex(""), clock.Now), Signer: auth.NewSigner(gk, clock.Now),
+		Mailer: e.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
 	}
 	e.auth = auth.NewService(cfg)
-	wc := web.Config{BaseDomain: base, URLs: urls, Outbox: e.outbox, TenantRate: -1, TenantInFlight: -1}
-	if webCfg != nil {
-		webCfg(&wc)
+	wc := web.Config{BaseDomain: c.base, URLs: urls, Outbox: e.outbox, TenantRate: -1, TenantInFlight: -1}
+	if c.web != nil {
+		c.web(&wc)
 	}
 	e.web = web.NewServer(wc,
-		assemble.Deps(e.store, e.auth, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
+		assemble.Deps(e.store, e.auth, clock.Now, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	return e
 }
+
+// now returns the time of the environment's clock.
+func (e *env) now() time.Time { return e.clock.Peek() }
 
 // session is what a client holds after signing in.
 type session struct {

@@ -968,8 +968,9 @@ func (a analytics) summary() string {
 // Both tenants get requests at known instants around month ends in their
 // own time zones; each tenant's figures count its own requests only, by its
 // own calendar.
-func TestServiceRequestAnalytics(t *testing.T) {
-	e := newEnv(t)
+func TestServiceRequestAnalytics(t *testing.T) { testServiceRequestAnalytics(t, newEnv(t)) }
+
+func testServiceRequestAnalytics(t *testing.T, e *env) {
 	owner := e.login("acme", "owner@acme.test")
 	gOwner := e.login("globex", "owner@globex.test")
 	conn := e.admin()
@@ -1041,7 +1042,7 @@ func TestServiceRequestAnalytics(t *testing.T) {
 	t.Run("DefaultRangeIsTheLastTwelveMonths", func(t *testing.T) {
 		var d analytics
 		e.get("acme", "/api/service-requests/analytics", owner, &d)
-		today := time.Now().In(ny).Format(time.DateOnly)
+		today := e.now().In(ny).Format(time.DateOnly)
 		if d.To != today || len(d.ByMonth) != 12 || d.Total != 2 { // the two demo requests, made now
 			t.Fatalf("default range: %s", d.summary())
 		}

@@ -10,8 +10,9 @@ import (
 // up a service and their hours, a client requests the service and books a
 // free slot, staff confirm and carry the request through its workflow —
 // and none of it shows on the other tenant.
-func TestScenarioRequestBookAndComplete(t *testing.T) {
-	e := newEnv(t)
+func TestScenarioRequestBookAndComplete(t *testing.T) { testScenario(t, newEnv(t)) }
+
+func testScenario(t *testing.T, e *env) {
 	staff := e.login("acme", "staff@acme.test")
 	client := e.login("acme", "client@acme.test")
 
@@ -44,7 +45,7 @@ func TestScenarioRequestBookAndComplete(t *testing.T) {
 	}
 
 	// Client: finds a free slot in the coming week and books it for the request.
-	from := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	from := e.now().AddDate(0, 0, 2).Format(time.DateOnly)
 	r = e.do(req{method: "GET", host: "acme", path: "/api/portal/services/" + service.ID + "/slots?from=" + from + "&limit=100", sess: client})
 	expectStatus(t, r, 200)
 	var slots struct {

@@ -32,9 +32,9 @@ type sched struct {
 	ny        *time.Location
 }
 
-func newSched(t *testing.T) *sched {
+func newSched(t *testing.T, opts ...envOption) *sched {
 	t.Helper()
-	e := newEnv(t)
+	e := newEnv(t, opts...)
 	s := &sched{env: e, svc: map[string]string{}, gsvc: map[string]string{}}
 	var err error
 	if s.ny, err = time.LoadLocation("America/New_York"); err != nil {
@@ -54,6 +54,25 @@ func newSched(t *testing.T) *sched {
 		s.gsvc[sv.Slug] = sv.ID
 	}
 	return s
+}
+
+// daysAgoAt returns hour o'clock in New York, days days before the clock's
+// date there.
+func (s *sched) daysAgoAt(days, hour int) time.Time {
+	d := s.now().In(s.ny).AddDate(0, 0, -days)
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, s.ny)
+}
+
+// freshStaff adds a staff member to acme, with weekly hours 09:00–17:00
+// on weekdays and no appointments, and returns its id.
+func (s *sched) freshStaff(t testing.TB, email, name string) string {
+	t.Helper()
+	id := s.addMember(t, "acme", email, "staff", name).String()
+	for wd := 1; wd <= 5; wd++ {
+		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/availability/rules", sess: s.owner,
+			body: map[string]any{"staff_member_id": id, "weekday": wd, "start_time": "09:00", "end_time": "17:00"}}), 201)
+	}
+	return id
 }
 
 // addMember adds an account with the demo password as a member of the
@@ -205,7 +224,7 @@ func (s *sched) slots(t testing.TB, sess *session, path string, q url.Values) sl
 
 // weekAhead returns the New York date a week from now, on a Monday.
 func (s *sched) weekAhead() string {
-	d := time.Now().In(s.ny).AddDate(0, 0, 7)
+	d := s.now().In(s.ny).AddDate(0, 0, 7)
 	for d.Weekday() != time.Monday {
 		d = d.AddDate(0, 0, 1)
 	}
@@ -709,8 +728,9 @@ func TestSchedulingOtherTenantIsNotFound(t *testing.T) {
 	}
 }
 
-func TestBookingLifecycle(t *testing.T) {
-	s := newSched(t)
+func TestBookingLifecycle(t *testing.T) { testBookingLifecycle(t, newSched(t)) }
+
+func testBookingLifecycle(t *testing.T, s *sched) {
 	slots := s.firstSlots(t, "tax-review", s.staffID)
 	first := slots[0]
 	b := s.book(t, "tax-review", s.staffID, first.StartsAt)
@@ -741,7 +761,9 @@ func TestBookingLifecycle(t *testing.T) {
 	})
 	t.Run("OnlyFreeSlots", func(t *testing.T) {
 		start, _ := time.Parse(time.RFC3339, slots[3].StartsAt)
-		for _, at := range []time.Time{start.Add(10 * time.Minute), start.Add(-30 * 24 * time.Hour), time.Now().Add(2 * time.Hour),
+		// Off the grid, in the past, inside the lead time (60 minutes),
+		// outside the working hours.
+		for _, at := range []time.Time{start.Add(10 * time.Minute), start.Add(-30 * 24 * time.Hour), s.now().Add(time.Hour).Truncate(30 * time.Minute),
 			time.Date(start.Year(), start.Month(), start.Day(), 3, 0, 0, 0, s.ny)} {
 			r := s.do(req{method: "POST", host: "acme", path: "/api/bookings", sess: s.staff, body: map[string]any{
 				"service_id": s.svc["tax-review"], "staff_member_id": s.staffID, "client_member_id": s.clientID, "starts_at": at.Format(time.RFC3339)}})
@@ -785,7 +807,7 @@ func TestBookingLifecycle(t *testing.T) {
 		}
 		// To a time that is not free: refused, and the booking stays.
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + b.ID + "/reschedule", sess: s.staff,
-			body: map[string]any{"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}}), 409)
+			body: map[string]any{"starts_at": s.now().Add(-time.Hour).Format(time.RFC3339)}}), 409)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + b.ID + "/reschedule", sess: s.client,
 			body: map[string]any{"starts_at": first.StartsAt}}), 403)
 		if s.getBooking(t, s.staff, b.ID).StartsAt != to {
@@ -814,9 +836,11 @@ func TestBookingLifecycle(t *testing.T) {
 		future := s.book(t, "strategy-session", s.staffID, s.firstSlots(t, "strategy-session", s.staffID)[2].StartsAt)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + future.ID + "/complete", sess: s.staff}), 409)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + future.ID + "/no-show", sess: s.staff}), 409)
-		past := s.insertBooking(t, "acme", s.svc["tax-review"], s.staffID, s.clientID, time.Now().Add(-26*time.Hour), "confirmed", 1440, 1440)
-		past2 := s.insertBooking(t, "acme", s.svc["tax-review"], s.staffID, s.clientID, time.Now().Add(-50*time.Hour), "confirmed", 1440, 1440)
-		pending := s.insertBooking(t, "acme", s.svc["tax-review"], s.staffID, s.clientID, time.Now().Add(-74*time.Hour), "pending", 1440, 1440)
+		// At 07:00 two, three and four days ago: before the demo's past
+		// appointments of those days (11:00), whatever today is.
+		past := s.insertBooking(t, "acme", s.svc["tax-review"], s.staffID, s.clientID, s.daysAgoAt(2, 7), "confirmed", 1440, 1440)
+		past2 := s.insertBooking(t, "acme", s.svc["tax-review"], s.staffID, s.clientID, s.daysAgoAt(3, 7), "confirmed", 1440, 1440)
+		pending := s.insertBooking(t, "acme", s.svc["tax-review"], s.staffID, s.clientID, s.daysAgoAt(4, 7), "pending", 1440, 1440)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + past + "/complete", sess: s.client}), 403)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + past + "/complete", sess: s.staff}), 200)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + past2 + "/no-show", sess: s.staff}), 200)
@@ -859,7 +883,7 @@ func TestBookingLifecycle(t *testing.T) {
 		if len(p.Items) != 1 || p.Items[0].ID != b.ID {
 			t.Fatalf("cancelled: %+v", p.Items)
 		}
-		s.do(req{method: "GET", host: "acme", path: "/api/bookings?to=" + time.Now().In(s.ny).AddDate(0, 0, -1).Format(time.DateOnly), sess: s.staff}).json(t, &p)
+		s.do(req{method: "GET", host: "acme", path: "/api/bookings?to=" + s.now().In(s.ny).AddDate(0, 0, -1).Format(time.DateOnly), sess: s.staff}).json(t, &p)
 		if len(p.Items) != 3+demo.PastBookings {
 			t.Fatalf("bookings up to yesterday: %+v", p.Items)
 		}
@@ -876,7 +900,7 @@ func TestBookingLinksTheServiceRequest(t *testing.T) {
 		var id string
 		s.inTenant(t, "acme", func(ctx context.Context, tx *store.Tx) error {
 			r, err := tx.CreateServiceRequest(ctx, store.CreateServiceRequestParams{TenantID: tx.TenantID(), ClientMemberID: uuid.MustParse(client),
-				Title: "Acme request", Priority: "normal", Source: "staff"})
+				Title: "Acme request", Priority: "normal", Source: "staff", CreatedAt: s.clock.Now()})
 			if err != nil {
 				return err
 			}
@@ -1099,10 +1123,10 @@ func TestBookingConcurrency(t *testing.T) {
 
 // nextChanges returns the local dates of the next spring-forward and
 // fall-back in loc that are at least a week away.
-func nextChanges(t testing.TB, loc *time.Location) (spring, fall time.Time) {
+func nextChanges(t testing.TB, now time.Time, loc *time.Location) (spring, fall time.Time) {
 	t.Helper()
-	soon := time.Now().AddDate(0, 0, 8)
-	at := time.Now().In(loc)
+	soon := now.AddDate(0, 0, 8)
+	at := now.In(loc)
 	for range 8 {
 		_, end := at.ZoneBounds()
 		if end.IsZero() {
@@ -1147,7 +1171,7 @@ func TestSlotsAcrossDaylightSaving(t *testing.T) {
 	if _, err := admin.Exec(context.Background(), "UPDATE members SET time_zone = 'Europe/London' WHERE id = $1", s.consultantID); err != nil {
 		t.Fatal(err)
 	}
-	spring, fall := nextChanges(t, s.ny)
+	spring, fall := nextChanges(t, s.now(), s.ny)
 	wantLocal := []string{"09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "13:30", "14:00", "14:30", "15:00", "15:30", "16:00", "18:00", "18:30", "19:00", "19:30", "20:00"}
 	for _, tc := range []struct {
 		name   string
@@ -1226,8 +1250,9 @@ func atoi(s string) int {
 	return n
 }
 
-func TestSlotsInput(t *testing.T) {
-	s := newSched(t)
+func TestSlotsInput(t *testing.T) { testSlotsInput(t, newSched(t)) }
+
+func testSlotsInput(t *testing.T, s *sched) {
 	path := "/api/services/" + s.svc["tax-review"] + "/slots"
 	day := s.weekAhead()
 	for _, q := range []string{"", "?from=tomorrow", "?from=" + day + "&to=2020-01-01", "?from=2030-01-01&to=2030-02-01",
@@ -1289,14 +1314,15 @@ func TestSlotsInput(t *testing.T) {
 
 // Clients may cancel or reschedule only outside the notice copied onto
 // their booking; a later change of the settings does not change it.
-func TestNoticeWindows(t *testing.T) {
-	s := newSched(t)
+func TestNoticeWindows(t *testing.T) { testNoticeWindows(t, newSched(t)) }
+
+func testNoticeWindows(t *testing.T, s *sched) {
 	cancel := func(sess *session, id string) response {
 		return s.do(req{method: "POST", host: "acme", path: "/api/portal/bookings/" + id + "/cancel", sess: sess, body: map[string]any{"reason": "Acme cannot come"}})
 	}
 	portalBook := func(t *testing.T) bookingBody {
 		t.Helper()
-		q := url.Values{"from": {time.Now().In(s.ny).Format(time.DateOnly)}, "to": {time.Now().In(s.ny).AddDate(0, 0, 9).Format(time.DateOnly)}, "staff_member_id": {s.staffID}}
+		q := url.Values{"from": {s.now().In(s.ny).Format(time.DateOnly)}, "to": {s.now().In(s.ny).AddDate(0, 0, 9).Format(time.DateOnly)}, "staff_member_id": {s.staffID}}
 		p := s.slots(t, s.client, "/api/portal/services/"+s.svc["tax-review"]+"/slots", q)
 		if len(p.Items) == 0 {
 			t.Fatal("no free slot in the next ten days")
@@ -1342,15 +1368,18 @@ func TestNoticeWindows(t *testing.T) {
 	})
 	t.Run("TheWindowsEdges", func(t *testing.T) {
 		svc := s.svc["tax-review"]
+		// A staff member with no appointments yet: the bookings around now
+		// below meet none of the demo's, whatever the hour.
+		edge := s.freshStaff(t, "edge@acme.test", "Acme Staff Edie")
 		// Notice of two hours: three hours ahead is fine, ninety minutes is
 		// too late; each kind of notice counts on its own.
-		early := s.insertBooking(t, "acme", svc, s.consultantID, s.clientID, time.Now().Add(3*time.Hour), "confirmed", 120, 120)
-		late := s.insertBooking(t, "acme", svc, s.consultantID, s.clientID, time.Now().Add(90*time.Minute), "confirmed", 120, 60)
+		early := s.insertBooking(t, "acme", svc, edge, s.clientID, s.now().Add(3*time.Hour), "confirmed", 120, 120)
+		late := s.insertBooking(t, "acme", svc, edge, s.clientID, s.now().Add(90*time.Minute), "confirmed", 120, 60)
 		expectStatus(t, cancel(s.client, late), 409)
 		expectStatus(t, cancel(s.client, early), 200)
 		// late may still be rescheduled (60 minutes' notice), to a free slot.
 		s.setBookingSettings(t, "acme", store.UpsertBookingSettingsParams{LeadTimeMinutes: i32(0)})
-		to := s.firstSlots(t, "tax-review", s.consultantID)[0].StartsAt
+		to := s.firstSlots(t, "tax-review", edge)[0].StartsAt
 		r := s.do(req{method: "POST", host: "acme", path: "/api/portal/bookings/" + late + "/reschedule", sess: s.client, body: map[string]any{"starts_at": to}})
 		expectStatus(t, r, 200)
 		var b bookingBody
@@ -1358,10 +1387,10 @@ func TestNoticeWindows(t *testing.T) {
 		if b.StartsAt != to || b.CancellationNoticeMinutes != 120 || b.RescheduleNoticeMinutes != 60 {
 			t.Fatalf("rescheduled: %+v", b)
 		}
-		tooLate := s.insertBooking(t, "acme", svc, s.consultantID, s.clientID, time.Now().Add(30*time.Minute), "pending", 0, 60)
+		tooLate := s.insertBooking(t, "acme", svc, edge, s.clientID, s.now().Add(30*time.Minute), "pending", 0, 60)
 		expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/portal/bookings/" + tooLate + "/reschedule", sess: s.client, body: map[string]any{"starts_at": to}}), 409)
 		// A booking in the past cannot be cancelled by its client.
-		past := s.insertBooking(t, "acme", svc, s.consultantID, s.clientID, time.Now().Add(-time.Hour), "confirmed", 0, 0)
+		past := s.insertBooking(t, "acme", svc, edge, s.clientID, s.now().Add(-time.Hour), "confirmed", 0, 0)
 		expectStatus(t, cancel(s.client, past), 409)
 	})
 }

@@ -18,9 +18,9 @@ func TestEverySpanCarriesTheTenant(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := telemetry.NewProvider("tenantkit-test", "test", sdktrace.NewSimpleSpanProcessor(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
-	e := newEnvFull(t, baseDomain, testParams,
-		func(c *web.Config) { c.TracerProvider = tp },
-		func(c *store.Config) { c.TracerProvider = tp })
+	e := newEnv(t,
+		withWeb(func(c *web.Config) { c.TracerProvider = tp }),
+		withStore(func(c *store.Config) { c.TracerProvider = tp }))
 	owner := e.login("acme", "owner@acme.test")
 	exp.Reset()
 	expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/services", sess: owner}), 200)

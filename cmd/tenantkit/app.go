@@ -23,6 +23,8 @@ import (
 // App is a running tenantkit: the store, the services and the HTTP server
 // on its listener. Tests boot it on 127.0.0.1:0 and read Addr.
 type App struct {
+	// Now is the clock the services read.
+	Now      func() time.Time
 	cfg      Config
 	logger   *slog.Logger
 	Store    *store.Store
@@ -58,6 +60,9 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error)
 }
 
 func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listener) (*App, error) {
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
 	sessionKeys, err := auth.ParseSessionKeys(cfg.SessionKeys)
 	if err != nil {
 		return nil, err
@@ -102,7 +107,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	case cfg.dev:
 		// The demo shows its mail at /dev/outbox. Never outside dev: the
 		// page is public and mail holds one-time links.
-		outbox = mailer.NewOutbox(200)
+		outbox = mailer.NewOutbox(200, cfg.now)
 		sender = outbox
 	default:
 		logger.WarnContext(ctx, "no SMTP server is configured (SMTP_HOST): invitations and password resets are not mailed")
@@ -112,17 +117,19 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	authSvc := auth.NewService(auth.Config{
 		Store:  st,
 		Hasher: auth.NewHasher(auth.DefaultPasswordParams, cfg.PasswordHashConcurrency),
-		Tokens: auth.NewTokens(sessionKeys, urls.Apex("")),
-		Signer: auth.NewSigner(sigKeys),
+		Tokens: auth.NewTokens(sessionKeys, urls.Apex(""), cfg.now),
+		Signer: auth.NewSigner(sigKeys, cfg.now),
 		Mailer: sender,
 		URLs:   urls,
 		Logger: logger,
+		Now:    cfg.now,
 	})
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox, TrustedProxies: proxies,
 		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
-	}, assemble.Deps(st, authSvc, sigKeys.Derive("cursor"), logger))
+	}, assemble.Deps(st, authSvc, cfg.now, sigKeys.Derive("cursor"), logger))
 	a := &App{
+		Now: cfg.now,
 		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln, tracing: tracing,
 		server: &http.Server{
 			Handler:           handler,

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
+	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/store"
 )
@@ -33,7 +33,7 @@ func demoDatabase(t *testing.T) *pgtest.DB {
 	}
 	defer st.Close()
 	fast := auth.NewHasher(auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
-	if _, err := demo.Seed(context.Background(), st, fast, time.Now()); err != nil {
+	if _, err := demo.Seed(context.Background(), st, fast, clocktest.Default); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -88,6 +88,8 @@ type Config struct {
 
 	// dev marks `tenantkit dev`: plain-http public URL on the listen port.
 	dev bool
+	// now is the clock of every service: time.Now unless a test sets it.
+	now func() time.Time
 }
 
 // loadConfig reads the configuration through getenv.

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
@@ -88,7 +87,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer app.Close()
-	if _, err := demo.Seed(ctx, app.Store, auth.NewHasher(auth.DefaultPasswordParams, 0), time.Now()); err != nil {
+	if _, err := demo.Seed(ctx, app.Store, auth.NewHasher(auth.DefaultPasswordParams, 0), app.Now()); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	printBanner(stdout, app.Addr(), cfg)

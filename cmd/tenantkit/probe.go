@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tenantkit/tenantkit/probe"
 )
@@ -20,7 +21,7 @@ import (
 // cannot run.
 func runProbe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
-	cfg := probe.Config{}
+	cfg := probe.Config{Now: time.Now}
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "an address of the deployment: a tenant host (its first label names tenant A) or the apex (required)")
 	fs.StringVar(&cfg.TenantA, "tenant-a", "", "the tenant that acts (default: the base URL's first label, else acme)")
 	fs.StringVar(&cfg.TenantB, "tenant-b", "globex", "the tenant that is attacked")

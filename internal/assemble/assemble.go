@@ -5,6 +5,7 @@ package assemble
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
@@ -17,16 +18,17 @@ import (
 )
 
 // Deps returns the web layer's dependencies over st: the identity service
-// a, the domain services, and cursors signed with cursorKey.
-func Deps(st *store.Store, a *auth.Service, cursorKey []byte, logger *slog.Logger) web.Deps {
+// a, the domain services reading the time from now, and cursors signed
+// with cursorKey.
+func Deps(st *store.Store, a *auth.Service, now func() time.Time, cursorKey []byte, logger *slog.Logger) web.Deps {
 	return web.Deps{
 		DB:          st,
 		Auth:        a,
-		Catalog:     catalog.New(st),
+		Catalog:     catalog.New(st, now),
 		Settings:    settings.New(st),
-		Idempotency: idempotency.New(st),
-		Scheduling:  scheduling.New(st),
-		Requests:    requests.New(st, requests.Config{}),
+		Idempotency: idempotency.New(st, now),
+		Scheduling:  scheduling.New(st, now),
+		Requests:    requests.New(st, requests.Config{Now: now}),
 		CursorKey:   cursorKey,
 		Logger:      logger,
 	}

@@ -172,8 +172,8 @@ var Mutants = []Mutant{
 	{
 		Name: "revocation-ignored", Breaks: "DESIGN step 4: a session ended by logout or member removal still authenticates",
 		Edits: []Edit{{File: "store/internal/db/identity.sql.go",
-			Old: "  AND s.revoked_at IS NULL AND s.expires_at > now()\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $4",
-			New: "  AND s.expires_at > now()\n  AND a.disabled_at IS NULL AND a.session_version = $4"}},
+			Old: "  AND s.revoked_at IS NULL AND s.expires_at > $4\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5",
+			New: "  AND s.expires_at > $4\n  AND a.disabled_at IS NULL AND a.session_version = $5"}},
 		Packages: webPackages,
 	},
 	{

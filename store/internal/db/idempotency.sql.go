@@ -8,15 +8,16 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
 
 const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :one
 
-INSERT INTO idempotency_keys (tenant_id, account_id, operation, key, request_hash, lease_until, expires_at)
-VALUES ($1, $2, $3, $4, $5,
-        now() + make_interval(secs => $6::int), now() + interval '24 hours')
+INSERT INTO idempotency_keys (tenant_id, account_id, operation, key, request_hash, created_at, lease_until, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6::timestamptz,
+        $6::timestamptz + make_interval(secs => $7::int), $8)
 ON CONFLICT (tenant_id, account_id, operation, key) DO NOTHING
 RETURNING tenant_id, id, account_id, operation, key, request_hash, state, lease_until, response_status, response, created_at, expires_at
 `
@@ -27,7 +28,9 @@ type ClaimIdempotencyKeyParams struct {
 	Operation    string
 	Key          string
 	RequestHash  []byte
+	Now          time.Time
 	LeaseSeconds int32
+	ExpiresAt    time.Time
 }
 
 // ClaimIdempotencyKey claims a key for a request; no row means the key is
@@ -39,7 +42,9 @@ func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyK
 		arg.Operation,
 		arg.Key,
 		arg.RequestHash,
+		arg.Now,
 		arg.LeaseSeconds,
+		arg.ExpiresAt,
 	)
 	var i IdempotencyKey
 	err := row.Scan(
@@ -153,14 +158,15 @@ func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempote
 const takeOverIdempotencyKey = `-- name: TakeOverIdempotencyKey :one
 
 UPDATE idempotency_keys
-SET lease_until = now() + make_interval(secs => $1::int), request_hash = $2,
+SET lease_until = $1::timestamptz + make_interval(secs => $2::int), request_hash = $3,
     state = 'in_flight', response = NULL, response_status = NULL
-WHERE tenant_id = $3 AND id = $4
-  AND ((state = 'in_flight' AND lease_until < now()) OR expires_at < now())
+WHERE tenant_id = $4 AND id = $5
+  AND ((state = 'in_flight' AND lease_until < $1::timestamptz) OR expires_at < $1::timestamptz)
 RETURNING tenant_id, id, account_id, operation, key, request_hash, state, lease_until, response_status, response, created_at, expires_at
 `
 
 type TakeOverIdempotencyKeyParams struct {
+	Now          time.Time
 	LeaseSeconds int32
 	RequestHash  []byte
 	TenantID     uuid.UUID
@@ -171,6 +177,7 @@ type TakeOverIdempotencyKeyParams struct {
 // committed (its lease ran out in flight), or an expired one.
 func (q *Queries) TakeOverIdempotencyKey(ctx context.Context, arg TakeOverIdempotencyKeyParams) (IdempotencyKey, error) {
 	row := q.db.QueryRow(ctx, takeOverIdempotencyKey,
+		arg.Now,
 		arg.LeaseSeconds,
 		arg.RequestHash,
 		arg.TenantID,

@@ -16,13 +16,14 @@ const checkAccountSession = `-- name: CheckAccountSession :one
 
 SELECT a.email, s.expires_at
 FROM account_sessions s JOIN accounts a ON a.id = s.account_id
-WHERE s.id = $1 AND s.account_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
-  AND a.disabled_at IS NULL AND a.session_version = $3
+WHERE s.id = $1 AND s.account_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3
+  AND a.disabled_at IS NULL AND a.session_version = $4
 `
 
 type CheckAccountSessionParams struct {
 	SessionID      uuid.UUID
 	AccountID      uuid.UUID
+	Now            time.Time
 	SessionVersion int64
 }
 
@@ -33,7 +34,12 @@ type CheckAccountSessionRow struct {
 
 // Account-scoped queries: the acting account's own rows (no tenant).
 func (q *Queries) CheckAccountSession(ctx context.Context, arg CheckAccountSessionParams) (CheckAccountSessionRow, error) {
-	row := q.db.QueryRow(ctx, checkAccountSession, arg.SessionID, arg.AccountID, arg.SessionVersion)
+	row := q.db.QueryRow(ctx, checkAccountSession,
+		arg.SessionID,
+		arg.AccountID,
+		arg.Now,
+		arg.SessionVersion,
+	)
 	var i CheckAccountSessionRow
 	err := row.Scan(&i.Email, &i.ExpiresAt)
 	return i, err
@@ -46,14 +52,15 @@ FROM sessions s
 JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
 JOIN accounts a ON a.id = s.account_id
 WHERE s.tenant_id = $1 AND s.id = $2 AND s.account_id = $3
-  AND s.revoked_at IS NULL AND s.expires_at > now()
-  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $4
+  AND s.revoked_at IS NULL AND s.expires_at > $4
+  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5
 `
 
 type CheckSessionParams struct {
 	TenantID       uuid.UUID
 	SessionID      uuid.UUID
 	AccountID      uuid.UUID
+	Now            time.Time
 	SessionVersion int64
 }
 
@@ -73,6 +80,7 @@ func (q *Queries) CheckSession(ctx context.Context, arg CheckSessionParams) (Che
 		arg.TenantID,
 		arg.SessionID,
 		arg.AccountID,
+		arg.Now,
 		arg.SessionVersion,
 	)
 	var i CheckSessionRow
@@ -87,8 +95,8 @@ func (q *Queries) CheckSession(ctx context.Context, arg CheckSessionParams) (Che
 }
 
 const createHandoff = `-- name: CreateHandoff :one
-INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, expires_at)
-VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int))
+INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING tenant_id, id, member_id, account_id, token_hash, redirect_path, created_at, expires_at, used_at
 `
 
@@ -98,7 +106,8 @@ type CreateHandoffParams struct {
 	AccountID    uuid.UUID
 	TokenHash    []byte
 	RedirectPath string
-	TtlSeconds   int32
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
 }
 
 func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (AuthHandoff, error) {
@@ -108,7 +117,8 @@ func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (A
 		arg.AccountID,
 		arg.TokenHash,
 		arg.RedirectPath,
-		arg.TtlSeconds,
+		arg.CreatedAt,
+		arg.ExpiresAt,
 	)
 	var i AuthHandoff
 	err := row.Scan(
@@ -126,8 +136,8 @@ func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (A
 }
 
 const createSession = `-- name: CreateSession :one
-INSERT INTO sessions (tenant_id, member_id, account_id, expires_at, user_agent)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO sessions (tenant_id, member_id, account_id, created_at, expires_at, user_agent)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING tenant_id, id, member_id, account_id, created_at, expires_at, revoked_at, user_agent
 `
 
@@ -135,6 +145,7 @@ type CreateSessionParams struct {
 	TenantID  uuid.UUID
 	MemberID  uuid.UUID
 	AccountID uuid.UUID
+	CreatedAt time.Time
 	ExpiresAt time.Time
 	UserAgent string
 }
@@ -144,6 +155,7 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (S
 		arg.TenantID,
 		arg.MemberID,
 		arg.AccountID,
+		arg.CreatedAt,
 		arg.ExpiresAt,
 		arg.UserAgent,
 	)
@@ -326,18 +338,19 @@ func (q *Queries) GetAccount(ctx context.Context, id uuid.UUID) (GetAccountRow, 
 const redeemHandoff = `-- name: RedeemHandoff :one
 
 UPDATE auth_handoffs SET used_at = now()
-WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()
+WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3
 RETURNING tenant_id, id, member_id, account_id, token_hash, redirect_path, created_at, expires_at, used_at
 `
 
 type RedeemHandoffParams struct {
 	TenantID  uuid.UUID
 	TokenHash []byte
+	Now       time.Time
 }
 
 // RedeemHandoff uses the handoff up: it succeeds once, within its lifetime.
 func (q *Queries) RedeemHandoff(ctx context.Context, arg RedeemHandoffParams) (AuthHandoff, error) {
-	row := q.db.QueryRow(ctx, redeemHandoff, arg.TenantID, arg.TokenHash)
+	row := q.db.QueryRow(ctx, redeemHandoff, arg.TenantID, arg.TokenHash, arg.Now)
 	var i AuthHandoff
 	err := row.Scan(
 		&i.TenantID,

@@ -24,8 +24,8 @@ func (q *Queries) CountOwners(ctx context.Context, tenantID uuid.UUID) (int64, e
 }
 
 const createInvitation = `-- name: CreateInvitation :one
-INSERT INTO invitations (tenant_id, email, role, display_name, invited_by_member_id, token_hash, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO invitations (tenant_id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at
 `
 
@@ -36,6 +36,7 @@ type CreateInvitationParams struct {
 	DisplayName       string
 	InvitedByMemberID uuid.UUID
 	TokenHash         []byte
+	CreatedAt         time.Time
 	ExpiresAt         time.Time
 }
 
@@ -47,6 +48,7 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 		arg.DisplayName,
 		arg.InvitedByMemberID,
 		arg.TokenHash,
+		arg.CreatedAt,
 		arg.ExpiresAt,
 	)
 	var i Invitation
@@ -69,17 +71,18 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 const findOpenInvitation = `-- name: FindOpenInvitation :one
 SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at FROM invitations
 WHERE tenant_id = $1 AND token_hash = $2
-  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
 FOR UPDATE
 `
 
 type FindOpenInvitationParams struct {
 	TenantID  uuid.UUID
 	TokenHash []byte
+	Now       time.Time
 }
 
 func (q *Queries) FindOpenInvitation(ctx context.Context, arg FindOpenInvitationParams) (Invitation, error) {
-	row := q.db.QueryRow(ctx, findOpenInvitation, arg.TenantID, arg.TokenHash)
+	row := q.db.QueryRow(ctx, findOpenInvitation, arg.TenantID, arg.TokenHash, arg.Now)
 	var i Invitation
 	err := row.Scan(
 		&i.TenantID,
@@ -125,12 +128,17 @@ func (q *Queries) GetLiveMember(ctx context.Context, arg GetLiveMemberParams) (M
 
 const listInvitations = `-- name: ListInvitations :many
 SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at FROM invitations
-WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2
 ORDER BY created_at DESC, id
 `
 
-func (q *Queries) ListInvitations(ctx context.Context, tenantID uuid.UUID) ([]Invitation, error) {
-	rows, err := q.db.Query(ctx, listInvitations, tenantID)
+type ListInvitationsParams struct {
+	TenantID uuid.UUID
+	Now      time.Time
+}
+
+func (q *Queries) ListInvitations(ctx context.Context, arg ListInvitationsParams) ([]Invitation, error) {
+	rows, err := q.db.Query(ctx, listInvitations, arg.TenantID, arg.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -270,16 +278,17 @@ func (q *Queries) MarkInvitationAccepted(ctx context.Context, arg MarkInvitation
 const peekOpenInvitation = `-- name: PeekOpenInvitation :one
 SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at FROM invitations
 WHERE tenant_id = $1 AND token_hash = $2
-  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
 `
 
 type PeekOpenInvitationParams struct {
 	TenantID  uuid.UUID
 	TokenHash []byte
+	Now       time.Time
 }
 
 func (q *Queries) PeekOpenInvitation(ctx context.Context, arg PeekOpenInvitationParams) (Invitation, error) {
-	row := q.db.QueryRow(ctx, peekOpenInvitation, arg.TenantID, arg.TokenHash)
+	row := q.db.QueryRow(ctx, peekOpenInvitation, arg.TenantID, arg.TokenHash, arg.Now)
 	var i Invitation
 	err := row.Scan(
 		&i.TenantID,

@@ -50,7 +50,7 @@ const createServiceRequest = `-- name: CreateServiceRequest :one
 INSERT INTO service_requests (tenant_id, client_member_id, service_id, title, details, priority, due_on, source,
                               created_by_member_id, assigned_member_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10, clock_timestamp(), clock_timestamp())
+        $8, $9, $10, $11, $11)
 RETURNING tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at
 `
 
@@ -65,11 +65,14 @@ type CreateServiceRequestParams struct {
 	Source            string
 	CreatedByMemberID *uuid.UUID
 	AssignedMemberID  *uuid.UUID
+	CreatedAt         time.Time
 }
 
-// Rows are stamped with clock_timestamp(), not now(): several written in
-// one transaction (a request and its first events, a seed) then keep the
-// order they were written in, which the lists sort by.
+// Rows are stamped by the caller's clock (@created_at), read anew for each
+// row: several written in one transaction (a request and its first events,
+// a seed) then keep the order they were written in, which the lists sort
+// by, and the dates that analytics and filters count by are the
+// application's, not the database server's.
 func (q *Queries) CreateServiceRequest(ctx context.Context, arg CreateServiceRequestParams) (ServiceRequest, error) {
 	row := q.db.QueryRow(ctx, createServiceRequest,
 		arg.TenantID,
@@ -82,6 +85,7 @@ func (q *Queries) CreateServiceRequest(ctx context.Context, arg CreateServiceReq
 		arg.Source,
 		arg.CreatedByMemberID,
 		arg.AssignedMemberID,
+		arg.CreatedAt,
 	)
 	var i ServiceRequest
 	err := row.Scan(
@@ -105,7 +109,7 @@ func (q *Queries) CreateServiceRequest(ctx context.Context, arg CreateServiceReq
 
 const createServiceRequestComment = `-- name: CreateServiceRequestComment :one
 INSERT INTO service_request_comments (tenant_id, service_request_id, author_member_id, body, visibility, created_at)
-VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING tenant_id, id, service_request_id, author_member_id, body, visibility, created_at
 `
 
@@ -115,6 +119,7 @@ type CreateServiceRequestCommentParams struct {
 	AuthorMemberID   uuid.UUID
 	Body             string
 	Visibility       string
+	CreatedAt        time.Time
 }
 
 func (q *Queries) CreateServiceRequestComment(ctx context.Context, arg CreateServiceRequestCommentParams) (ServiceRequestComment, error) {
@@ -124,6 +129,7 @@ func (q *Queries) CreateServiceRequestComment(ctx context.Context, arg CreateSer
 		arg.AuthorMemberID,
 		arg.Body,
 		arg.Visibility,
+		arg.CreatedAt,
 	)
 	var i ServiceRequestComment
 	err := row.Scan(
@@ -298,7 +304,7 @@ func (q *Queries) GetServiceRequestForUpdate(ctx context.Context, arg GetService
 
 const insertServiceRequestEvent = `-- name: InsertServiceRequestEvent :exec
 INSERT INTO service_request_events (tenant_id, service_request_id, from_status, to_status, actor_member_id, note, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type InsertServiceRequestEventParams struct {
@@ -308,6 +314,7 @@ type InsertServiceRequestEventParams struct {
 	ToStatus         string
 	ActorMemberID    *uuid.UUID
 	Note             string
+	CreatedAt        time.Time
 }
 
 func (q *Queries) InsertServiceRequestEvent(ctx context.Context, arg InsertServiceRequestEventParams) error {
@@ -318,6 +325,7 @@ func (q *Queries) InsertServiceRequestEvent(ctx context.Context, arg InsertServi
 		arg.ToStatus,
 		arg.ActorMemberID,
 		arg.Note,
+		arg.CreatedAt,
 	)
 	return err
 }

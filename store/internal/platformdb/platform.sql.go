@@ -61,18 +61,24 @@ func (q *Queries) CreateAccountIfAbsent(ctx context.Context, email string) (Acco
 }
 
 const createAccountSession = `-- name: CreateAccountSession :one
-INSERT INTO account_sessions (account_id, expires_at, user_agent) VALUES ($1, $2, $3)
+INSERT INTO account_sessions (account_id, created_at, expires_at, user_agent) VALUES ($1, $2, $3, $4)
 RETURNING id, account_id, created_at, expires_at, revoked_at, user_agent
 `
 
 type CreateAccountSessionParams struct {
 	AccountID uuid.UUID
+	CreatedAt time.Time
 	ExpiresAt time.Time
 	UserAgent string
 }
 
 func (q *Queries) CreateAccountSession(ctx context.Context, arg CreateAccountSessionParams) (AccountSession, error) {
-	row := q.db.QueryRow(ctx, createAccountSession, arg.AccountID, arg.ExpiresAt, arg.UserAgent)
+	row := q.db.QueryRow(ctx, createAccountSession,
+		arg.AccountID,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+		arg.UserAgent,
+	)
 	var i AccountSession
 	err := row.Scan(
 		&i.ID,
@@ -121,18 +127,24 @@ func (q *Queries) CreateMemberInTenant(ctx context.Context, arg CreateMemberInTe
 }
 
 const createPasswordReset = `-- name: CreatePasswordReset :one
-INSERT INTO password_resets (account_id, token_hash, expires_at) VALUES ($1, $2, $3)
+INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)
 RETURNING id, account_id, token_hash, created_at, expires_at, used_at
 `
 
 type CreatePasswordResetParams struct {
 	AccountID uuid.UUID
 	TokenHash []byte
+	CreatedAt time.Time
 	ExpiresAt time.Time
 }
 
 func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordResetParams) (PasswordReset, error) {
-	row := q.db.QueryRow(ctx, createPasswordReset, arg.AccountID, arg.TokenHash, arg.ExpiresAt)
+	row := q.db.QueryRow(ctx, createPasswordReset,
+		arg.AccountID,
+		arg.TokenHash,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+	)
 	var i PasswordReset
 	err := row.Scan(
 		&i.ID,
@@ -366,12 +378,17 @@ func (q *Queries) ListTenants(ctx context.Context) ([]Tenant, error) {
 
 const redeemPasswordReset = `-- name: RedeemPasswordReset :one
 UPDATE password_resets SET used_at = now()
-WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
 RETURNING id, account_id, token_hash, created_at, expires_at, used_at
 `
 
-func (q *Queries) RedeemPasswordReset(ctx context.Context, tokenHash []byte) (PasswordReset, error) {
-	row := q.db.QueryRow(ctx, redeemPasswordReset, tokenHash)
+type RedeemPasswordResetParams struct {
+	TokenHash []byte
+	Now       time.Time
+}
+
+func (q *Queries) RedeemPasswordReset(ctx context.Context, arg RedeemPasswordResetParams) (PasswordReset, error) {
+	row := q.db.QueryRow(ctx, redeemPasswordReset, arg.TokenHash, arg.Now)
 	var i PasswordReset
 	err := row.Scan(
 		&i.ID,

@@ -41,19 +41,19 @@ WHERE m.account_id = @account_id AND m.removed_at IS NULL
 ORDER BY t.slug;
 
 -- name: CreateAccountSession :one
-INSERT INTO account_sessions (account_id, expires_at, user_agent) VALUES (@account_id, @expires_at, @user_agent)
+INSERT INTO account_sessions (account_id, created_at, expires_at, user_agent) VALUES (@account_id, @created_at, @expires_at, @user_agent)
 RETURNING *;
 
 -- name: FindAccountByID :one
 SELECT * FROM accounts WHERE id = @id;
 
 -- name: CreatePasswordReset :one
-INSERT INTO password_resets (account_id, token_hash, expires_at) VALUES (@account_id, @token_hash, @expires_at)
+INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES (@account_id, @token_hash, @created_at, @expires_at)
 RETURNING *;
 
 -- name: RedeemPasswordReset :one
 UPDATE password_resets SET used_at = now()
-WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > now()
+WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
 RETURNING *;
 
 -- name: ResetPassword :one

@@ -2,9 +2,9 @@
 -- already taken (look it up).
 
 -- name: ClaimIdempotencyKey :one
-INSERT INTO idempotency_keys (tenant_id, account_id, operation, key, request_hash, lease_until, expires_at)
-VALUES (@tenant_id, @account_id, @operation, @key, @request_hash,
-        now() + make_interval(secs => @lease_seconds::int), now() + interval '24 hours')
+INSERT INTO idempotency_keys (tenant_id, account_id, operation, key, request_hash, created_at, lease_until, expires_at)
+VALUES (@tenant_id, @account_id, @operation, @key, @request_hash, sqlc.arg(now)::timestamptz,
+        sqlc.arg(now)::timestamptz + make_interval(secs => @lease_seconds::int), @expires_at)
 ON CONFLICT (tenant_id, account_id, operation, key) DO NOTHING
 RETURNING *;
 
@@ -17,10 +17,10 @@ WHERE tenant_id = @tenant_id AND account_id = @account_id AND operation = @opera
 
 -- name: TakeOverIdempotencyKey :one
 UPDATE idempotency_keys
-SET lease_until = now() + make_interval(secs => @lease_seconds::int), request_hash = @request_hash,
+SET lease_until = sqlc.arg(now)::timestamptz + make_interval(secs => @lease_seconds::int), request_hash = @request_hash,
     state = 'in_flight', response = NULL, response_status = NULL
 WHERE tenant_id = @tenant_id AND id = @id
-  AND ((state = 'in_flight' AND lease_until < now()) OR expires_at < now())
+  AND ((state = 'in_flight' AND lease_until < sqlc.arg(now)::timestamptz) OR expires_at < sqlc.arg(now)::timestamptz)
 RETURNING *;
 
 -- name: MarkIdempotencyKeyCommitted :execrows

@@ -15,8 +15,8 @@ JOIN members m ON m.account_id = a.id AND m.tenant_id = @tenant_id AND m.removed
 WHERE a.email = @email;
 
 -- name: CreateSession :one
-INSERT INTO sessions (tenant_id, member_id, account_id, expires_at, user_agent)
-VALUES (@tenant_id, @member_id, @account_id, @expires_at, @user_agent)
+INSERT INTO sessions (tenant_id, member_id, account_id, created_at, expires_at, user_agent)
+VALUES (@tenant_id, @member_id, @account_id, @created_at, @expires_at, @user_agent)
 RETURNING *;
 
 -- CheckSession is the per-request check of a tenant session: the session
@@ -29,7 +29,7 @@ FROM sessions s
 JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
 JOIN accounts a ON a.id = s.account_id
 WHERE s.tenant_id = @tenant_id AND s.id = @session_id AND s.account_id = @account_id
-  AND s.revoked_at IS NULL AND s.expires_at > now()
+  AND s.revoked_at IS NULL AND s.expires_at > @now
   AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = @session_version;
 
 -- name: RevokeSession :execrows
@@ -41,15 +41,15 @@ UPDATE sessions SET revoked_at = now()
 WHERE tenant_id = @tenant_id AND member_id = @member_id AND revoked_at IS NULL;
 
 -- name: CreateHandoff :one
-INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, expires_at)
-VALUES (@tenant_id, @member_id, @account_id, @token_hash, @redirect_path, now() + make_interval(secs => @ttl_seconds::int))
+INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, created_at, expires_at)
+VALUES (@tenant_id, @member_id, @account_id, @token_hash, @redirect_path, @created_at, @expires_at)
 RETURNING *;
 
 -- RedeemHandoff uses the handoff up: it succeeds once, within its lifetime.
 
 -- name: RedeemHandoff :one
 UPDATE auth_handoffs SET used_at = now()
-WHERE tenant_id = @tenant_id AND token_hash = @token_hash AND used_at IS NULL AND expires_at > now()
+WHERE tenant_id = @tenant_id AND token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
 RETURNING *;
 
 -- name: FindLiveMemberByAccount :one
@@ -62,7 +62,7 @@ WHERE m.tenant_id = @tenant_id AND m.account_id = @account_id AND m.removed_at I
 -- name: CheckAccountSession :one
 SELECT a.email, s.expires_at
 FROM account_sessions s JOIN accounts a ON a.id = s.account_id
-WHERE s.id = @session_id AND s.account_id = @account_id AND s.revoked_at IS NULL AND s.expires_at > now()
+WHERE s.id = @session_id AND s.account_id = @account_id AND s.revoked_at IS NULL AND s.expires_at > @now
   AND a.disabled_at IS NULL AND a.session_version = @session_version;
 
 -- name: RevokeAccountSession :execrows

@@ -38,13 +38,13 @@ WHERE tenant_id = @tenant_id AND account_id = @account_id
 RETURNING *;
 
 -- name: CreateInvitation :one
-INSERT INTO invitations (tenant_id, email, role, display_name, invited_by_member_id, token_hash, expires_at)
-VALUES (@tenant_id, @email, @role, @display_name, @invited_by_member_id, @token_hash, @expires_at)
+INSERT INTO invitations (tenant_id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at)
+VALUES (@tenant_id, @email, @role, @display_name, @invited_by_member_id, @token_hash, @created_at, @expires_at)
 RETURNING *;
 
 -- name: ListInvitations :many
 SELECT * FROM invitations
-WHERE tenant_id = @tenant_id AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+WHERE tenant_id = @tenant_id AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @now
 ORDER BY created_at DESC, id;
 
 -- name: RevokeInvitation :one
@@ -55,7 +55,7 @@ RETURNING *;
 -- name: FindOpenInvitation :one
 SELECT * FROM invitations
 WHERE tenant_id = @tenant_id AND token_hash = @token_hash
-  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @now
 FOR UPDATE;
 
 -- name: MarkInvitationAccepted :exec
@@ -64,4 +64,4 @@ UPDATE invitations SET accepted_at = now() WHERE tenant_id = @tenant_id AND id =
 -- name: PeekOpenInvitation :one
 SELECT * FROM invitations
 WHERE tenant_id = @tenant_id AND token_hash = @token_hash
-  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now();
+  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @now;

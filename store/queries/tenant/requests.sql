@@ -1,12 +1,14 @@
--- Rows are stamped with clock_timestamp(), not now(): several written in
--- one transaction (a request and its first events, a seed) then keep the
--- order they were written in, which the lists sort by.
+-- Rows are stamped by the caller's clock (@created_at), read anew for each
+-- row: several written in one transaction (a request and its first events,
+-- a seed) then keep the order they were written in, which the lists sort
+-- by, and the dates that analytics and filters count by are the
+-- application's, not the database server's.
 
 -- name: CreateServiceRequest :one
 INSERT INTO service_requests (tenant_id, client_member_id, service_id, title, details, priority, due_on, source,
                               created_by_member_id, assigned_member_id, created_at, updated_at)
 VALUES (@tenant_id, @client_member_id, sqlc.narg(service_id), @title, @details, @priority, sqlc.narg(due_on),
-        @source, sqlc.narg(created_by_member_id), sqlc.narg(assigned_member_id), clock_timestamp(), clock_timestamp())
+        @source, sqlc.narg(created_by_member_id), sqlc.narg(assigned_member_id), @created_at, @created_at)
 RETURNING *;
 
 -- name: SetServiceRequestStatus :one
@@ -16,11 +18,11 @@ RETURNING *;
 
 -- name: InsertServiceRequestEvent :exec
 INSERT INTO service_request_events (tenant_id, service_request_id, from_status, to_status, actor_member_id, note, created_at)
-VALUES (@tenant_id, @service_request_id, sqlc.narg(from_status), @to_status, sqlc.narg(actor_member_id), @note, clock_timestamp());
+VALUES (@tenant_id, @service_request_id, sqlc.narg(from_status), @to_status, sqlc.narg(actor_member_id), @note, @created_at);
 
 -- name: CreateServiceRequestComment :one
 INSERT INTO service_request_comments (tenant_id, service_request_id, author_member_id, body, visibility, created_at)
-VALUES (@tenant_id, @service_request_id, @author_member_id, @body, @visibility, clock_timestamp())
+VALUES (@tenant_id, @service_request_id, @author_member_id, @body, @visibility, @created_at)
 RETURNING *;
 
 -- GetServiceRequest reads a request with the names shown beside it (its

@@ -1,0 +1,17 @@
+package probe
+
+import "context"
+
+// ReadBackB prepares a run as cfg describes (sign-ins, learning both
+// tenants) and returns the function that reads tenant B's data back, as
+// the matrix does after every variant.
+func ReadBackB(ctx context.Context, cfg Config) (func() (string, error), error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	p, err := newProber(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	return func() (string, error) { return p.fingerprintB(ctx) }, nil
+}
