@@ -92,7 +92,8 @@ var errLastOwner = &tenant.Error{Code: tenant.CodeConflict, Message: "the last o
 
 // ChangeRole gives member id the role. Only owners touch owners; the last
 // owner keeps its role. The member's sessions in this tenant end in the same
-// transaction, so the old role dies at its next request.
+// transaction, so the old role dies at its next request; a demoted member's
+// open invitations are withdrawn with it.
 func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenant.Role) (Member, error) {
 	actor := tenant.MustScope(ctx)
 	if !role.Valid() {
@@ -130,6 +131,11 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenant.Role
 		if _, err := tx.RevokeMemberSessions(ctx, store.RevokeMemberSessionsParams{TenantID: tid, MemberID: id}); err != nil {
 			return err
 		}
+		if !role.AtLeast(current) {
+			if _, err := tx.RevokeInvitationsOfInviter(ctx, store.RevokeInvitationsOfInviterParams{TenantID: tid, MemberID: id, Now: s.now()}); err != nil {
+				return err
+			}
+		}
 		detail, _ := json.Marshal(map[string]string{"from": string(current), "to": string(role)})
 		out = memberOf(updated, "")
 		return tx.Audit(ctx, "member.role_changed", "member", &id, detail)
@@ -137,8 +143,9 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenant.Role
 	return out, err
 }
 
-// RemoveMember ends member id's membership and its sessions in this tenant.
-// Only owners remove owners; the last owner stays.
+// RemoveMember ends member id's membership, its sessions and its open
+// invitations in this tenant. Only owners remove owners; the last owner
+// stays.
 func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 	actor := tenant.MustScope(ctx)
 	return s.store.InTenant(ctx, func(tx *store.Tx) error {
@@ -166,6 +173,9 @@ func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
 		if _, err := tx.RevokeMemberSessions(ctx, store.RevokeMemberSessionsParams{TenantID: tid, MemberID: id}); err != nil {
 			return err
 		}
+		if _, err := tx.RevokeInvitationsOfInviter(ctx, store.RevokeInvitationsOfInviterParams{TenantID: tid, MemberID: id, Now: s.now()}); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, "member.removed", "member", &id, nil)
 	})
 }
@@ -174,8 +184,7 @@ func memberOf(m store.Member, email string) Member {
 	return Member{ID: m.ID, AccountID: m.AccountID, Email: email, Role: tenant.Role(m.Role), DisplayName: m.DisplayName, CreatedAt: m.CreatedAt}
 }
 
-// Invitation is an open invitation. URL is set only when it is created: the
-// token is not stored.
+// Invitation is an open invitation.
 type Invitation struct {
 	ID          uuid.UUID
 	Email       string
@@ -183,12 +192,16 @@ type Invitation struct {
 	DisplayName string
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
-	URL         string
 }
 
+// MaxInvitationFailures is how many wrong passwords an invitation takes
+// before it is revoked: a token is not kept alive by guessing.
+const MaxInvitationFailures = 5
+
 // Invite invites email into the scope's tenant with role. The one-time link
-// is returned (for the inviter to pass on) and mailed. The email's domain
-// must be allowed by the tenant's security settings.
+// is mailed to the address and to no one else: the inviter never sees it,
+// so whoever accepts has shown they read that address's mail. The email's
+// domain must be allowed by the tenant's security settings.
 func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, displayName string) (Invitation, error) {
 	actor := tenant.MustScope(ctx)
 	email = NormalizeEmail(email)
@@ -226,9 +239,10 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 		if tn, err = tx.GetTenant(ctx, tid); err != nil {
 			return err
 		}
+		now := s.now()
 		inv, err = tx.CreateInvitation(ctx, store.CreateInvitationParams{
 			TenantID: tid, Email: email, Role: string(role), DisplayName: displayName, InvitedByMemberID: actor.MemberID,
-			TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(s.invitationTTL),
+			TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(s.invitationTTL),
 		})
 		if err != nil {
 			return err
@@ -243,13 +257,12 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 	if err := s.mailer.Send(ctx, mailer.Message{
 		TenantID: actor.TenantID, To: email, Subject: "You are invited to " + tn.Name,
 		Text: "You are invited to join " + tn.Name + " as " + string(role) + ".\n\nTo accept, open:\n" + link +
-			"\n\nThe link works once and expires on " + inv.ExpiresAt.UTC().Format(time.RFC1123) + ".",
+			"\n\nThe link works once and expires on " + inv.ExpiresAt.UTC().Format(time.RFC1123) + "." +
+			"\nIf this address already has an account, you accept by signing in with its password.",
 	}); err != nil {
 		s.logger.ErrorContext(ctx, "send invitation mail", slog.Any("error", err))
 	}
-	out := invitationOf(inv)
-	out.URL = link
-	return out, nil
+	return invitationOf(inv), nil
 }
 
 func emailPattern(e string) bool {
@@ -286,81 +299,219 @@ func (s *Service) RevokeInvitation(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-// AcceptInvitation accepts an invitation on the host of tenant t and signs
-// the new member in. An account that does not exist yet is created; one
-// without a password gets password; one with a password must give it.
-func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, password string, meta ClientMeta) (Issued, error) {
-	invalid := &tenant.Error{Code: tenant.CodeInvalid, Message: "this invitation is invalid, used, withdrawn or expired"}
-	if token == "" || len(token) > 100 {
-		return Issued{}, invalid
-	}
-	if err := s.signInAllowed(meta.IP, ""); err != nil {
-		return Issued{}, err
-	}
-	hash := hashToken(token)
+// AccountState is what the address of an invitation already has.
+type AccountState string
+
+// The states of an invitation's address.
+const (
+	// AccountNew: no account yet; accepting creates it with the password
+	// given.
+	AccountNew AccountState = "new"
+	// AccountWithPassword: accepting means signing in with its password.
+	AccountWithPassword AccountState = "password"
+	// AccountWithoutPassword: an account that has never had a password
+	// (made by a public form); its owner sets one with a password reset
+	// first, then accepts by signing in.
+	AccountWithoutPassword AccountState = "no_password"
+)
+
+// InvitationPreview is what the holder of an invitation's token is shown
+// before accepting. Only the invited address receives the token, so
+// telling its holder whether the address has an account tells the address's
+// owner about their own account.
+type InvitationPreview struct {
+	Email       string
+	Role        tenant.Role
+	DisplayName string
+	TenantName  string
+	Account     AccountState
+	// MinPasswordLength applies to a new account's password.
+	MinPasswordLength int
+}
+
+var errInvalidInvitation = &tenant.Error{Code: tenant.CodeInvalid, Message: "this invitation is invalid, used, withdrawn or expired"}
+
+// openInvitation reads the open invitation of token in tenant t, and
+// checks that its inviter may still grant its role: an invitation dies
+// with its inviter's power (errInvalidInvitation otherwise).
+func (s *Service) openInvitation(ctx context.Context, t Tenant, hash []byte) (store.Invitation, int, error) {
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
 	var inv store.Invitation
+	var min int
 	err := s.store.ReadTenant(tctx, func(tx *store.Tx) error {
 		var err error
 		inv, err = tx.PeekOpenInvitation(tctx, store.PeekOpenInvitationParams{TenantID: t.ID, TokenHash: hash, Now: s.now()})
 		if store.IsNotFound(err) {
-			return invalid
+			return errInvalidInvitation
 		}
-		return err
-	})
-	if errors.Is(err, invalid) {
-		s.signInFailed(meta.IP, "")
-	}
-	if err != nil {
-		return Issued{}, err
-	}
-	// The account is platform data: find or create it on the audited path.
-	var acct store.PlatformAccount
-	err = s.store.InPlatform(ctx, store.PlatformOp{
-		Actor: "invitation:" + inv.ID.String(), Action: "auth.invitation_account", Reason: "an invited person accepts: find or create the account",
-		TargetTenant: &t.ID,
-	}, func(tx *store.PlatformTx) error {
-		var err error
-		acct, err = tx.FindAccountByEmail(ctx, inv.Email)
-		if store.IsNotFound(err) {
-			acct, err = tx.CreateAccount(ctx, store.PlatformCreateAccountParams{Email: inv.Email})
-		}
-		return err
-	})
-	if err != nil {
-		return Issued{}, err
-	}
-	if acct.DisabledAt != nil {
-		return Issued{}, invalid
-	}
-	if acct.PasswordHash == nil {
-		if err := ValidatePassword(password, minPasswordLength); err != nil {
-			return Issued{}, err
-		}
-		pw, err := s.hasher.Hash(ctx, password)
 		if err != nil {
+			return err
+		}
+		if err := inviterMayGrant(tctx, tx, inv); err != nil {
+			return err
+		}
+		sec, err := tx.GetSecuritySettings(tctx, t.ID)
+		min = max(minPasswordLength, int(sec.PasswordMinLength))
+		return err
+	})
+	return inv, min, err
+}
+
+// inviterMayGrant checks that the member who sent inv is still a live
+// member whose role may grant inv's role.
+func inviterMayGrant(ctx context.Context, tx *store.Tx, inv store.Invitation) error {
+	inviter, err := tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: inv.TenantID, ID: inv.InvitedByMemberID})
+	if store.IsNotFound(err) {
+		return errInvalidInvitation
+	}
+	if err != nil {
+		return err
+	}
+	if !canManage(tenant.Role(inviter.Role), tenant.Role(inv.Role)) {
+		return errInvalidInvitation
+	}
+	return nil
+}
+
+// findAccount looks up the account of email on the audited platform path.
+func (s *Service) findAccount(ctx context.Context, email string, op store.PlatformOp) (store.PlatformAccount, bool, error) {
+	var acct store.PlatformAccount
+	found := true
+	err := s.store.InPlatform(ctx, op, func(tx *store.PlatformTx) error {
+		var err error
+		acct, err = tx.FindAccountByEmail(ctx, email)
+		if store.IsNotFound(err) {
+			found, err = false, nil
+		}
+		return err
+	})
+	return acct, found, err
+}
+
+// PreviewInvitation tells the holder of an invitation's token what
+// accepting it involves.
+func (s *Service) PreviewInvitation(ctx context.Context, t Tenant, token string) (InvitationPreview, error) {
+	if token == "" || len(token) > 100 {
+		return InvitationPreview{}, errInvalidInvitation
+	}
+	inv, min, err := s.openInvitation(ctx, t, hashToken(token))
+	if err != nil {
+		return InvitationPreview{}, err
+	}
+	acct, found, err := s.findAccount(ctx, inv.Email, store.PlatformOp{
+		Actor: "invitation:" + inv.ID.String(), Action: "auth.invitation_preview", TargetTenant: &t.ID,
+		Reason: "the holder of an invitation sees whether its address already has an account",
+	})
+	if err != nil {
+		return InvitationPreview{}, err
+	}
+	p := InvitationPreview{Email: inv.Email, Role: tenant.Role(inv.Role), DisplayName: inv.DisplayName, TenantName: t.Name,
+		Account: AccountNew, MinPasswordLength: min}
+	switch {
+	case found && acct.PasswordHash != nil:
+		p.Account = AccountWithPassword
+	case found:
+		p.Account = AccountWithoutPassword
+	}
+	return p, nil
+}
+
+// errSetPasswordFirst answers an invitation of an account that has no
+// password yet: nothing sets a password on an existing account but a reset
+// mailed to its address.
+var errSetPasswordFirst = &tenant.Error{Code: tenant.CodeConflict,
+	Message: "this address already has an account without a password: set one with a password reset, then accept by signing in"}
+
+// AcceptInvitation accepts an invitation on the host of tenant t and signs
+// the new member in. Everything is checked before anything is written: the
+// invitation is open, its inviter may still grant its role, and then
+//
+//   - an address without an account gets one, with password (the mailed
+//     link is its owner's proof of the address);
+//   - an existing account joins by signing in: password must be its
+//     password, checked against the sign-in limits of the address, and
+//     every wrong one counts against the invitation too
+//     (MaxInvitationFailures);
+//   - an existing account without a password is refused: a password is
+//     never set on an existing account here.
+func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, password string, meta ClientMeta) (Issued, error) {
+	if err := s.guessAllowed(meta, ""); err != nil {
+		return Issued{}, err
+	}
+	if token == "" || len(token) > 100 {
+		s.guessFailed(meta, "")
+		return Issued{}, errInvalidInvitation
+	}
+	hash := hashToken(token)
+	inv, min, err := s.openInvitation(ctx, t, hash)
+	if errors.Is(err, errInvalidInvitation) {
+		s.guessFailed(meta, "")
+	}
+	if err != nil {
+		return Issued{}, err
+	}
+	acct, found, err := s.findAccount(ctx, inv.Email, store.PlatformOp{
+		Actor: "invitation:" + inv.ID.String(), Action: "auth.invitation_account", TargetTenant: &t.ID,
+		Reason: "an invited person accepts: find the account of the address",
+	})
+	if err != nil {
+		return Issued{}, err
+	}
+	var newHash string
+	switch {
+	case found && acct.DisabledAt != nil:
+		return Issued{}, errInvalidInvitation
+	case found && acct.PasswordHash == nil:
+		return Issued{}, errSetPasswordFirst
+	case found:
+		if err := s.guessAllowed(meta, inv.Email); err != nil {
 			return Issued{}, err
 		}
-		err = s.store.InPlatform(ctx, store.PlatformOp{
-			Actor: acct.ID.String(), Action: "auth.invitation_password", Reason: "an invited person sets the first password", TargetTenant: &t.ID,
-		}, func(tx *store.PlatformTx) error {
-			a, err := tx.SetInitialPassword(ctx, store.PlatformSetInitialPasswordParams{ID: acct.ID, PasswordHash: &pw})
-			if err == nil {
-				acct = a
+		ok, err := s.hasher.Verify(ctx, password, *acct.PasswordHash)
+		if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
+			return Issued{}, err
+		}
+		if !ok {
+			s.guessFailed(meta, inv.Email)
+			if err := s.countInvitationFailure(ctx, t, inv); err != nil {
+				return Issued{}, err
 			}
-			if store.IsNotFound(err) {
-				return invalid // set concurrently by someone else
+			return Issued{}, &tenant.Error{Code: tenant.CodeUnauthorized, Message: "this address already has an account: enter its password to accept",
+				Fields: map[string]string{"body.password": "the password of the account of " + inv.Email}}
+		}
+	default:
+		if err := ValidatePassword(password, min); err != nil {
+			var te *tenant.Error
+			if errors.As(err, &te) {
+				te.Fields = map[string]string{"body.password": te.Fields["body.new_password"]}
+			}
+			return Issued{}, err
+		}
+		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
+			return Issued{}, err
+		}
+	}
+	if found {
+		if err := s.checkNotMember(ctx, t, acct.ID); err != nil {
+			return Issued{}, err
+		}
+	} else {
+		// Every check passed: the first write. The link's holder has shown
+		// they read the address's mail, so the account is theirs.
+		err = s.store.InPlatform(ctx, store.PlatformOp{
+			Actor: "invitation:" + inv.ID.String(), Action: "auth.invitation_account_created", TargetTenant: &t.ID,
+			Reason: "an invited person without an account accepts with the link mailed to the address",
+		}, func(tx *store.PlatformTx) error {
+			var err error
+			acct, err = tx.CreateAccount(ctx, store.PlatformCreateAccountParams{Email: inv.Email, PasswordHash: &newHash})
+			if tenant.IsCode(err, tenant.CodeConflict) {
+				return errInvalidInvitation // created meanwhile by someone else: open the link again
 			}
 			return err
 		})
 		if err != nil {
 			return Issued{}, err
 		}
-	} else if ok, err := s.hasher.Verify(ctx, password, *acct.PasswordHash); err != nil || !ok {
-		if err == nil {
-			s.signInFailed(meta.IP, inv.Email)
-		}
-		return Issued{}, &tenant.Error{Code: tenant.CodeUnauthorized, Message: "this email already has an account: enter its password to accept"}
 	}
 	var member store.Member
 	scope := tenant.Scope{TenantID: t.ID, AccountID: acct.ID, RequestID: tenant.RequestIDFrom(ctx)}
@@ -368,15 +519,18 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 	err = s.store.InTenant(actx, func(tx *store.Tx) error {
 		inv, err := tx.FindOpenInvitation(actx, store.FindOpenInvitationParams{TenantID: t.ID, TokenHash: hash, Now: s.now()})
 		if store.IsNotFound(err) {
-			return invalid
+			return errInvalidInvitation
 		}
 		if err != nil {
+			return err
+		}
+		if err := inviterMayGrant(actx, tx, inv); err != nil {
 			return err
 		}
 		existing, err := tx.FindMemberByAccount(actx, store.FindMemberByAccountParams{TenantID: t.ID, AccountID: acct.ID})
 		switch {
 		case err == nil && existing.RemovedAt == nil:
-			return &tenant.Error{Code: tenant.CodeConflict, Message: "you are already a member of this organization"}
+			return errAlreadyMember
 		case err == nil:
 			member, err = tx.ReactivateMember(actx, store.ReactivateMemberParams{TenantID: t.ID, AccountID: acct.ID, Role: inv.Role, DisplayName: inv.DisplayName})
 		case store.IsNotFound(err):
@@ -394,5 +548,47 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 		return Issued{}, err
 	}
 	scope.MemberID, scope.Role = member.ID, tenant.Role(member.Role)
-	return s.createTenantSession(tenant.WithScope(ctx, scope), acct.SessionVersion, acct.Email, meta, "auth.login")
+	is, err := s.createTenantSession(tenant.WithScope(ctx, scope), acct.SessionVersion, acct.Email, meta, "auth.login")
+	is.Device = s.devices.sign(acct.Email)
+	return is, err
+}
+
+var errAlreadyMember = &tenant.Error{Code: tenant.CodeConflict, Message: "you are already a member of this organization"}
+
+// checkNotMember refuses an account that is already a live member of t.
+func (s *Service) checkNotMember(ctx context.Context, t Tenant, accountID uuid.UUID) error {
+	actx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)})
+	return s.store.ReadTenant(actx, func(tx *store.Tx) error {
+		existing, err := tx.FindMemberByAccount(actx, store.FindMemberByAccountParams{TenantID: t.ID, AccountID: accountID})
+		switch {
+		case store.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		case existing.RemovedAt == nil:
+			return errAlreadyMember
+		}
+		return nil
+	})
+}
+
+// countInvitationFailure records a wrong password given with inv, which
+// revokes it at MaxInvitationFailures.
+func (s *Service) countInvitationFailure(ctx context.Context, t Tenant, inv store.Invitation) error {
+	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
+	return s.store.InTenant(tctx, func(tx *store.Tx) error {
+		n, err := tx.CountInvitationFailure(tctx, store.CountInvitationFailureParams{
+			TenantID: t.ID, ID: inv.ID, MaxFailures: MaxInvitationFailures, Now: s.now(),
+		})
+		if store.IsNotFound(err) {
+			return nil // revoked or accepted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if n >= MaxInvitationFailures {
+			return tx.Audit(tctx, "member.invitation_revoked_after_failures", "invitation", &inv.ID, nil)
+		}
+		return nil
+	})
 }

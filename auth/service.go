@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -58,11 +57,8 @@ type Service struct {
 	handoffTTL    time.Duration
 	invitationTTL time.Duration
 	now           func() time.Time
-
-	loginByEmail *ratelimit.Limiter
-	loginByIP    *ratelimit.Limiter
-	resetByEmail *ratelimit.Limiter
-	resetByIP    *ratelimit.Limiter
+	devices       *deviceSigner
+	limits        limits
 }
 
 // NewService returns a Service.
@@ -70,16 +66,12 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, hasher: cfg.Hasher, tokens: cfg.Tokens, signer: cfg.Signer, mailer: cfg.Mailer,
 		urls: cfg.URLs, logger: cfg.Logger, platformTTL: cfg.PlatformSessionTTL, handoffTTL: cfg.HandoffTTL,
-		invitationTTL: cfg.InvitationTTL, now: cfg.Now,
-		// Sign-in: 10 tries per account per 10 minutes, 30 per address.
-		loginByEmail: ratelimit.New(time.Minute, 10, 100_000),
-		loginByIP:    ratelimit.New(20*time.Second, 30, 100_000),
-		resetByEmail: ratelimit.New(10*time.Minute, 3, 100_000),
-		resetByIP:    ratelimit.New(time.Minute, 10, 100_000),
+		invitationTTL: cfg.InvitationTTL, now: cfg.Now, limits: newLimits(),
 	}
 	if s.now == nil {
 		panic("auth: Config.Now is required")
 	}
+	s.devices = newDeviceSigner(cfg.Signer.keys, s.now)
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -115,6 +107,13 @@ func (u URLs) Tenant(slug, path string) string { return u.Scheme + "://" + slug 
 type ClientMeta struct {
 	IP        string
 	UserAgent string
+	// Device is the device cookie the client presented, if any.
+	Device string
+	// Browser reports that the request carries a browser's fetch metadata
+	// (an Origin or Sec-Fetch-Site header); OriginHost is then the host of
+	// the page that sent it ("" for a same-origin GET, which carries none).
+	Browser    bool
+	OriginHost string
 }
 
 // Tenant is a resolved tenant.
@@ -133,9 +132,12 @@ type Issued struct {
 	// IssuedAt and ExpiresAt bound the session's lifetime.
 	IssuedAt  time.Time
 	ExpiresAt time.Time
-	Session   Session
-	Email     string
-	MemberID  uuid.UUID
+	// Device, when set, is a new device cookie for the client: it signed
+	// in with the password of Email.
+	Device   string
+	Session  Session
+	Email    string
+	MemberID uuid.UUID
 }
 
 // Principal is an authenticated request: its verified scope (for a tenant
@@ -177,41 +179,6 @@ var errBadLogin = &tenant.Error{Code: tenant.CodeUnauthorized, Message: "wrong e
 // NormalizeEmail trims and lower-cases an email address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// signInAllowed refuses a sign-in attempt while its client address, or its
-// email when there is one, has failed too often. Only failures count
-// (signInFailed): the people of one office behind one address sign in as
-// often as they like, while guessing passwords or tokens is limited. The
-// attempts in flight when the limit is reached still finish, a number
-// bounded by the hasher's queue.
-func (s *Service) signInAllowed(ip, email string) error {
-	if blocked, wait := s.loginByIP.Blocked(ip); blocked {
-		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "too many attempts, retry later", RetryAfter: wait}
-	}
-	if email == "" {
-		return nil
-	}
-	if blocked, wait := s.loginByEmail.Blocked(email); blocked {
-		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "too many attempts, retry later", RetryAfter: wait}
-	}
-	return nil
-}
-
-// signInFailed counts a failed sign-in attempt against its client address
-// and, when there is one, its email.
-func (s *Service) signInFailed(ip, email string) {
-	s.loginByIP.Allow(ip)
-	if email != "" {
-		s.loginByEmail.Allow(email)
-	}
-}
-
-func (s *Service) limit(l *ratelimit.Limiter, key string) error {
-	if ok, wait := l.Allow(key); !ok {
-		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "too many attempts, retry later", RetryAfter: wait}
-	}
-	return nil
-}
-
 // newToken returns a random single-use token and its SHA-256 hash, which is
 // all the database keeps.
 func newToken() (string, []byte) {
@@ -244,7 +211,7 @@ func (s *Service) issue(sess Session, email string, memberID uuid.UUID) (Issued,
 // password, and both read the same.
 func (s *Service) LoginTenant(ctx context.Context, t Tenant, email, password string, meta ClientMeta) (Issued, error) {
 	email = NormalizeEmail(email)
-	if err := s.signInAllowed(meta.IP, email); err != nil {
+	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, err
 	}
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
@@ -266,11 +233,13 @@ func (s *Service) LoginTenant(ctx context.Context, t Tenant, email, password str
 		return Issued{}, err
 	}
 	if !found || !ok || login.Disabled {
-		s.signInFailed(meta.IP, email)
+		s.guessFailed(meta, email)
 		return Issued{}, errBadLogin
 	}
 	scope := tenant.Scope{TenantID: t.ID, AccountID: login.AccountID, MemberID: login.MemberID, Role: tenant.Role(login.Role), RequestID: tenant.RequestIDFrom(ctx)}
-	return s.createTenantSession(tenant.WithScope(ctx, scope), login.SessionVersion, email, meta, "auth.login")
+	is, err := s.createTenantSession(tenant.WithScope(ctx, scope), login.SessionVersion, email, meta, "auth.login")
+	is.Device = s.devices.sign(email)
+	return is, err
 }
 
 // createTenantSession records a session for the scope's member and issues
@@ -317,7 +286,7 @@ type Membership struct {
 // platform audit log whether or not it succeeds.
 func (s *Service) LoginPlatform(ctx context.Context, email, password string, meta ClientMeta) (Issued, []Membership, error) {
 	email = NormalizeEmail(email)
-	if err := s.signInAllowed(meta.IP, email); err != nil {
+	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, nil, err
 	}
 	var acct store.PlatformAccount
@@ -345,7 +314,7 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 		return Issued{}, nil, err
 	}
 	if !found || !ok || acct.DisabledAt != nil {
-		s.signInFailed(meta.IP, email)
+		s.guessFailed(meta, email)
 		return Issued{}, nil, errBadLogin
 	}
 	var row store.PlatformAccountSession
@@ -367,6 +336,7 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 		return Issued{}, nil, err
 	}
 	is, err := s.issue(Session{ID: row.ID, AccountID: acct.ID, Version: acct.SessionVersion, ExpiresAt: row.ExpiresAt}, email, uuid.Nil)
+	is.Device = s.devices.sign(email)
 	return is, memberships, err
 }
 
@@ -508,19 +478,34 @@ func (s *Service) Memberships(ctx context.Context, p Principal) ([]Membership, e
 // like, whether the tenant exists or not.
 var errNotMember = &tenant.Error{Code: tenant.CodeForbidden, Message: "you are not a member of that organization"}
 
+// Handoff is a switch's one-time sign-in on the target tenant's host:
+// whoever presents Token there, within its lifetime, is signed in as the
+// member. A browser may present it only from a page of the host that asked
+// for the switch (see [Service.RedeemHandoff]).
+type Handoff struct {
+	// Tenant is the target.
+	Tenant Tenant
+	// Token is the one-time token, valid until ExpiresAt.
+	Token     string
+	ExpiresAt time.Time
+	// PageURL is the target's page that redeems the token from a form
+	// post; APIURL the operation that redeems it for an API client.
+	PageURL, APIURL string
+}
+
 // Switch moves the principal to the tenant with slug: it checks the
 // membership and records a one-time handoff in the target tenant in one
-// transaction, ends the current session, and returns the handoff URL on
-// the target's host, which signs the browser in there. next is a relative
-// path to land on.
-func (s *Service) Switch(ctx context.Context, p Principal, slug, next string) (string, error) {
+// transaction, bound to originHost (the host the switch was asked on), and
+// ends the current session. next is a relative path to land on.
+func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHost string) (Handoff, error) {
 	target, err := s.FindTenant(ctx, strings.ToLower(strings.TrimSpace(slug)))
 	if tenant.IsCode(err, tenant.CodeNotFound) || (err == nil && target.Status != "active") {
-		return "", errNotMember
+		return Handoff{}, errNotMember
 	}
 	if err != nil {
-		return "", err
+		return Handoff{}, err
 	}
+	out := Handoff{Tenant: target, PageURL: s.urls.Tenant(target.Slug, "/auth/handoff"), APIURL: s.urls.Tenant(target.Slug, "/api/auth/handoff")}
 	tok, hash := newToken()
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: p.Session.AccountID, RequestID: tenant.RequestIDFrom(ctx)})
 	err = s.store.InTenant(tctx, func(tx *store.Tx) error {
@@ -534,26 +519,32 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next string) (s
 		now := s.now()
 		h, err := tx.CreateHandoff(tctx, store.CreateHandoffParams{
 			TenantID: target.ID, MemberID: m.ID, AccountID: m.AccountID, TokenHash: hash,
-			RedirectPath: SafeRedirect(next), CreatedAt: now, ExpiresAt: now.Add(s.handoffTTL),
+			RedirectPath: SafeRedirect(next), OriginHost: originHost, CreatedAt: now, ExpiresAt: now.Add(s.handoffTTL),
 		})
 		if err != nil {
 			return err
 		}
+		out.ExpiresAt = h.ExpiresAt
 		return tx.Audit(tctx, "auth.switch_requested", "handoff", &h.ID, nil)
 	})
 	if err != nil {
-		return "", err
+		return Handoff{}, err
 	}
 	// The session being left ends now: its token cannot be replayed.
 	if err := s.Logout(ctx, p); err != nil {
-		return "", err
+		return Handoff{}, err
 	}
-	return s.urls.Tenant(target.Slug, "/auth/handoff?token="+url.QueryEscape(tok)), nil
+	out.Token = tok
+	return out, nil
 }
 
-// RedeemHandoff signs the browser in on the host of tenant t with a switch
+// RedeemHandoff signs the client in on the host of tenant t with a switch
 // handoff: once, within its lifetime, and only while the membership is live
-// (checked in the transaction that creates the session).
+// (checked in the transaction that creates the session). A browser must
+// post it from a page of the host the switch was asked on: a handoff sent
+// to someone else as a link, or posted by another site, signs nobody in
+// (login CSRF), and is not used up. Clients that are not browsers send no
+// Origin and cannot be made to post on someone's behalf.
 func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, meta ClientMeta) (Issued, string, error) {
 	invalid := &tenant.Error{Code: tenant.CodeUnauthorized, Message: "this sign-in link is invalid, used or expired"}
 	if token == "" || len(token) > 100 {
@@ -569,6 +560,10 @@ func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, met
 			return invalid
 		} else if err != nil {
 			return err
+		}
+		if meta.Browser && (h.OriginHost == "" || meta.OriginHost != h.OriginHost) {
+			return &tenant.Error{Code: tenant.CodeForbidden, Message: "this sign-in must be finished from the page that started it",
+				Err: &BindError{Reason: "handoff posted from another origin"}}
 		}
 		if m, err = tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: t.ID, AccountID: h.AccountID}); store.IsNotFound(err) {
 			return invalid
@@ -638,10 +633,11 @@ func (s *Service) RecordSecurityEvent(ctx context.Context, tenantID uuid.UUID, a
 	})
 }
 
-// minPasswordLength applies when a tenant has no setting of its own.
+// minPasswordLength is the platform's minimum password length.
 const minPasswordLength = 12
 
-// ValidatePassword checks a new password against the minimum length.
+// ValidatePassword checks a new password against a minimum length (never
+// below the platform's).
 func ValidatePassword(pw string, min int) error {
 	if min < minPasswordLength {
 		min = minPasswordLength
@@ -653,22 +649,41 @@ func ValidatePassword(pw string, min int) error {
 	return nil
 }
 
-// ChangePassword replaces the principal's password after checking the
-// current one. Every session of the account, in every tenant, ends at its
-// next request (the session version moves on); the caller gets a fresh
-// session in place of its own.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, meta ClientMeta) (Issued, error) {
+// passwordMinimum returns the minimum length of the account's password:
+// the strictest of the tenants it is a live member of (a password is the
+// account's, so it must satisfy every one of them), and never below the
+// platform's.
+func (s *Service) passwordMinimum(ctx context.Context, accountID uuid.UUID) (int, error) {
 	min := minPasswordLength
-	if p.Scope.TenantID != uuid.Nil {
-		sctx := tenant.WithScope(ctx, p.Scope)
-		err := s.store.ReadTenant(sctx, func(tx *store.Tx) error {
-			sec, err := tx.GetSecuritySettings(sctx, p.Scope.TenantID)
-			min = int(sec.PasswordMinLength)
-			return err
-		})
-		if err != nil {
-			return Issued{}, err
-		}
+	err := s.store.InPlatform(ctx, store.PlatformOp{
+		Actor: accountID.String(), Action: "auth.password_policy",
+		Reason: "a new password meets the strictest minimum of the account's organizations",
+	}, func(tx *store.PlatformTx) error {
+		n, err := tx.AccountPasswordMinimum(ctx, accountID)
+		min = max(min, int(n))
+		return err
+	})
+	return min, err
+}
+
+// wrongPassword is the answer to a wrong current password.
+var wrongPassword = &tenant.Error{Code: tenant.CodeInvalid, Message: "the current password is wrong",
+	Fields: map[string]string{"body.current_password": "wrong password"}}
+
+// ChangePassword replaces the principal's password after checking the
+// current one, which counts toward the sign-in limits of the account's
+// email like any password check. Every session of the account, in every
+// tenant, ends at its next request (the session version moves on), every
+// open reset link is void, and the caller gets a fresh session in place of
+// its own.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, meta ClientMeta) (Issued, error) {
+	email := NormalizeEmail(p.Email)
+	if err := s.guessAllowed(meta, email); err != nil {
+		return Issued{}, err
+	}
+	min, err := s.passwordMinimum(ctx, p.Session.AccountID)
+	if err != nil {
+		return Issued{}, err
 	}
 	if err := ValidatePassword(next, min); err != nil {
 		return Issued{}, err
@@ -681,9 +696,12 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return Issued{}, err
 	}
 	ok, err := s.hasher.Verify(ctx, current, acct.PasswordHash)
-	if err != nil || !ok {
-		return Issued{}, &tenant.Error{Code: tenant.CodeInvalid, Message: "the current password is wrong",
-			Fields: map[string]string{"body.current_password": "wrong password"}}
+	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
+		return Issued{}, err
+	}
+	if !ok {
+		s.guessFailed(meta, email)
+		return Issued{}, wrongPassword
 	}
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
@@ -697,13 +715,16 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return Issued{}, err
 	}
-	if p.Scope.TenantID != uuid.Nil {
-		return s.createTenantSession(tenant.WithScope(ctx, p.Scope), version, p.Email, meta, "auth.password_changed")
-	}
 	var row store.PlatformAccountSession
 	err = s.store.InPlatform(ctx, store.PlatformOp{
-		Actor: p.Session.AccountID.String(), Action: "auth.password_changed", Reason: "a new platform session after a password change",
+		Actor: p.Session.AccountID.String(), Action: "auth.password_changed", Reason: "a password change voids the open reset links (and opens a platform session)",
 	}, func(tx *store.PlatformTx) error {
+		if err := tx.VoidPasswordResets(ctx, store.PlatformVoidPasswordResetsParams{AccountID: p.Session.AccountID, Now: s.now()}); err != nil {
+			return err
+		}
+		if p.Scope.TenantID != uuid.Nil {
+			return nil
+		}
 		row, err = tx.CreateAccountSession(ctx, store.PlatformCreateAccountSessionParams{
 			AccountID: p.Session.AccountID, CreatedAt: s.now(), ExpiresAt: s.now().Add(s.platformTTL), UserAgent: truncate(meta.UserAgent, 500),
 		})
@@ -712,18 +733,23 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return Issued{}, err
 	}
-	return s.issue(Session{ID: row.ID, AccountID: p.Session.AccountID, Version: version, ExpiresAt: row.ExpiresAt}, p.Email, uuid.Nil)
+	var is Issued
+	if p.Scope.TenantID != uuid.Nil {
+		is, err = s.createTenantSession(tenant.WithScope(ctx, p.Scope), version, p.Email, meta, "auth.password_changed")
+	} else {
+		is, err = s.issue(Session{ID: row.ID, AccountID: p.Session.AccountID, Version: version, ExpiresAt: row.ExpiresAt}, p.Email, uuid.Nil)
+	}
+	is.Device = s.devices.sign(email)
+	return is, err
 }
 
 // RequestPasswordReset mails a one-time reset link to email if it names an
-// account. It reports the same to the caller either way. On a tenant host
-// (t non-nil) the link points there.
+// account. It reports the same to the caller either way, and takes the
+// same time: the mail goes out through the mailer's queue, off the
+// request's path. On a tenant host (t non-nil) the link points there.
 func (s *Service) RequestPasswordReset(ctx context.Context, t *Tenant, email string, meta ClientMeta) error {
 	email = NormalizeEmail(email)
-	if err := s.limit(s.resetByIP, meta.IP); err != nil {
-		return err
-	}
-	if err := s.limit(s.resetByEmail, email); err != nil {
+	if err := s.resetAllowed(meta, email); err != nil {
 		return err
 	}
 	tok, hash := newToken()
@@ -765,15 +791,34 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *Tenant, email str
 	return nil
 }
 
-// ResetPassword sets a new password with a reset token and ends every
-// session of the account.
+// ResetPassword sets a new password with a reset token, voids every other
+// reset link of the account and ends every session of the account. The
+// password meets the strictest minimum of the account's organizations.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
-	if err := ValidatePassword(password, minPasswordLength); err != nil {
-		return err
-	}
 	invalid := &tenant.Error{Code: tenant.CodeInvalid, Message: "this reset link is invalid, used or expired"}
 	if token == "" || len(token) > 100 {
 		return invalid
+	}
+	var reset store.PlatformPasswordReset
+	err := s.store.InPlatform(ctx, store.PlatformOp{
+		Actor: "anonymous", Action: "auth.password_reset_opened", Reason: "a reset link is checked before its new password is",
+	}, func(tx *store.PlatformTx) error {
+		var err error
+		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: hashToken(token), Now: s.now()})
+		if store.IsNotFound(err) {
+			return invalid
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	min, err := s.passwordMinimum(ctx, reset.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := ValidatePassword(password, min); err != nil {
+		return err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
@@ -790,6 +835,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 			return err
 		}
 		if _, err := tx.ResetPassword(ctx, store.PlatformResetPasswordParams{ID: r.AccountID, PasswordHash: &hash}); err != nil {
+			return err
+		}
+		if err := tx.VoidPasswordResets(ctx, store.PlatformVoidPasswordResetsParams{AccountID: r.AccountID, Now: s.now()}); err != nil {
 			return err
 		}
 		if err := tx.RevokeAllAccountSessions(ctx, r.AccountID); err != nil {

@@ -413,6 +413,15 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		}); err != nil {
 			return err
 		}
+		// A request from the public form that its address has not
+		// confirmed (its token nobody knows).
+		if _, err := tx.CreatePublicSubmission(ctx, store.CreatePublicSubmissionParams{
+			TenantID: tid, Email: "visitor@" + t.Slug + "-visitors.test", Name: t.Marker + " Visitor Vera",
+			Title: t.Marker + " website enquiry", Details: t.Marker + " unconfirmed details", ServiceID: &services[2].ID,
+			TokenHash: randomHash(), CreatedAt: stamp(), ExpiresAt: now.Add(48 * time.Hour),
+		}); err != nil {
+			return err
+		}
 		if _, err := tx.UpsertClientPreferences(ctx, store.UpsertClientPreferencesParams{
 			TenantID: tid, MemberID: client.ID, PreferredStaffMemberID: &staff.ID, ReminderMinutesBefore: i32(1440),
 			ContactChannel: "email", Notes: t.Marker + " prefers mornings",

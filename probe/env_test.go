@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -36,6 +37,7 @@ type server struct {
 	store       *store.Store
 	web         *web.Server
 	outbox      *mailer.Outbox
+	mail        *mailer.Queue
 	hasher      *auth.Hasher
 	port        string
 	sessionKeys string
@@ -44,10 +46,17 @@ type server struct {
 type serverConfig struct {
 	maxConns int32
 	at       time.Time
+	wrap     func(*server, http.Handler) http.Handler
 }
 
 // withPool sizes the app pool.
 func withPool(n int32) func(*serverConfig) { return func(c *serverConfig) { c.maxConns = n } }
+
+// wrapped puts wrap in front of the server's handler: a deployment with a
+// flaw the test plants.
+func wrapped(wrap func(*server, http.Handler) http.Handler) func(*serverConfig) {
+	return func(c *serverConfig) { c.wrap = wrap }
+}
 
 // startingAt starts the server's clock at t. Defaults to clocktest.Default.
 func startingAt(t time.Time) func(*serverConfig) { return func(c *serverConfig) { c.at = t } }
@@ -76,17 +85,23 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		tb.Fatal(err)
 	}
 	_, s.port, _ = net.SplitHostPort(ln.Addr().String())
+	s.mail = mailer.NewQueue(s.outbox, 1000, slog.New(slog.DiscardHandler))
+	tb.Cleanup(func() { _ = s.mail.Close(context.Background()) })
 	sk, _ := auth.ParseSessionKeys(s.sessionKeys)
 	gk, _ := auth.ParseSignatureKeys(auth.GenerateKeySpec("s1", 32))
 	urls := auth.URLs{Scheme: "http", Host: "localhost:" + s.port}
 	a := auth.NewService(auth.Config{
 		Store: s.store, Hasher: s.hasher, Tokens: auth.NewTokens(sk, urls.Apex(""), clock.Now), Signer: auth.NewSigner(gk, clock.Now),
-		Mailer: s.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
+		Mailer: s.mail, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
 	})
 	// The probe hammers the server: the per-tenant limits would only slow it.
 	s.web = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox, TenantRate: -1, TenantInFlight: -1},
-		assemble.Deps(s.store, a, clock.Now, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
-	srv := httptest.NewUnstartedServer(s.web)
+		assemble.Deps(s.store, a, clock.Now, s.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
+	var h http.Handler = s.web
+	if sc.wrap != nil {
+		h = sc.wrap(s, h)
+	}
+	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
@@ -107,7 +122,10 @@ func (s *server) config() probe.Config {
 		BaseURL:     "http://acme.localhost:" + s.port,
 		SessionKeys: s.sessionKeys,
 		SignInAddrs: addrs,
-		Mailbox: probe.MailboxFunc(func(_ context.Context, address string) (string, error) {
+		Mailbox: probe.MailboxFunc(func(ctx context.Context, address string) (string, error) {
+			if err := s.mail.Flush(ctx); err != nil {
+				return "", err
+			}
 			for _, m := range s.outbox.Messages() {
 				if strings.EqualFold(m.To, address) {
 					return probe.TokenInText(m.Text)

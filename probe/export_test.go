@@ -15,3 +15,16 @@ func ReadBackB(ctx context.Context, cfg Config) (func() (string, error), error) 
 	}
 	return func() (string, error) { return p.fingerprintB(ctx) }, nil
 }
+
+// RunFlows prepares a run as cfg describes and runs the flows alone.
+func RunFlows(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	p, err := newProber(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.flows(ctx)
+	return p.report, nil
+}

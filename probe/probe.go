@@ -154,6 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep := p.report
 	start := time.Now()
 	p.matrix(ctx)
+	p.flows(ctx)
 	if !cfg.SkipInjection {
 		p.inject(ctx)
 	}

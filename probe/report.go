@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -18,6 +19,8 @@ type Report struct {
 	// Operations lists every operation of both OpenAPI documents with the
 	// variants run on it.
 	Operations []*OperationResult `json:"operations"`
+	// Flows are the multi-step attacks (see [Flow]).
+	Flows []*FlowResult `json:"flows"`
 	// Injection sums up the SQL-injection pass.
 	Injection *InjectionResult `json:"injection,omitempty"`
 	// Soak is the soak's outcome, when one ran.
@@ -133,6 +136,16 @@ func (r *Report) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "operations: %d of %d covered (%s)\n", covered, total, strings.Join(parts, ", "))
 	fmt.Fprintf(&b, "variants: %d run, %d passed, %d failed, %d skipped\n", run, passed, run-passed, skipped)
+	if len(r.Flows) > 0 {
+		held, steps := 0, 0
+		for _, f := range r.Flows {
+			steps += len(f.Results)
+			if f.OK {
+				held++
+			}
+		}
+		fmt.Fprintf(&b, "flows: %d of %d held (%d steps)\n", held, len(r.Flows), steps)
+	}
 	if r.Injection != nil {
 		i := r.Injection
 		fmt.Fprintf(&b, "injection: %d payloads x %d string inputs = %d requests, %d rate-limited, %d server errors, %d leaks, %d not exercised\n",
@@ -192,6 +205,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, f := range r.Flows {
+		verdict := "held"
+		if !f.OK {
+			verdict = "BROKEN"
+		}
+		fmt.Fprintf(w, "\nflow %s (%s): %s\n  %s\n", f.Name, f.Threat, verdict, f.Does)
+		for i, st := range f.Steps {
+			mark := "ok"
+			if i < len(f.Results) && !f.Results[i].OK {
+				mark = "FAIL"
+			}
+			status := "-"
+			if i < len(f.Results) && f.Results[i].Status != 0 {
+				status = strconv.Itoa(f.Results[i].Status)
+			}
+			fmt.Fprintf(w, "  %d. %-8s %-5s %-32s want %-4s got %-4s %s\n", i+1, st.As, st.On, st.Op, st.Want, status, mark)
+		}
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Summary())
 	for _, f := range r.Failures {

@@ -56,12 +56,13 @@ func init() {
 			c.body["current_password"], c.body["new_password"] = c.actor.password, c.actor.password
 			return nil
 		}, after: keepIssued},
-		"redeem-handoff":         {hostBound: true, fill: fillHandoff, after: keepIssued},
-		"accept-invitation":      {signIn: true, hostBound: true, limited: true, fill: fillAccept, after: keepIssued},
-		"request-password-reset": {limited: true},
-		"confirm-password-reset": {limited: true, fill: fillResetConfirm},
-		"change-member-role":     {revokes: true},
-		"remove-member":          {revokes: true},
+		"redeem-handoff":                 {hostBound: true, fill: fillHandoff, after: keepIssued},
+		"accept-invitation":              {signIn: true, hostBound: true, limited: true, fill: fillAccept, after: keepIssued},
+		"request-password-reset":         {limited: true},
+		"confirm-public-service-request": {hostBound: true, limited: true, fill: fillConfirmPublic},
+		"confirm-password-reset":         {limited: true, fill: fillResetConfirm},
+		"change-member-role":             {revokes: true},
+		"remove-member":                  {revokes: true},
 
 		"create-availability-rule":   {fill: fillHours},
 		"create-booking":             {fill: fillSlot},
@@ -134,16 +135,21 @@ func keepIssued(_ context.Context, p *prober, c *call, r response) error {
 	return nil
 }
 
+// switchAnswer is the answer of a switch: the target's redeem-handoff
+// address and the one-time token to post there.
+type switchAnswer struct {
+	HandoffURL string `json:"handoff_url"`
+	Token      string `json:"token"`
+}
+
 // redeemSwitch redeems the handoff a switch returned, on the target's
 // host, and keeps the session it opens.
 func redeemSwitch(ctx context.Context, p *prober, c *call, r response) error {
-	var out struct {
-		HandoffURL string `json:"handoff_url"`
-	}
+	var out switchAnswer
 	if err := r.json(&out); err != nil {
 		return err
 	}
-	s, err := p.redeem(ctx, out.HandoffURL)
+	s, err := p.redeem(ctx, out)
 	if err != nil {
 		return err
 	}
@@ -154,16 +160,18 @@ func redeemSwitch(ctx context.Context, p *prober, c *call, r response) error {
 	return nil
 }
 
-func (p *prober) redeem(ctx context.Context, handoffURL string) (*session, error) {
-	u, err := url.Parse(handoffURL)
-	if err != nil || u.Query().Get("token") == "" {
-		return nil, fmt.Errorf("handoff address %q carries no token", handoffURL)
+// redeem posts a switch's handoff to the target host, as an API client
+// does (no Origin: not a browser).
+func (p *prober) redeem(ctx context.Context, a switchAnswer) (*session, error) {
+	u, err := url.Parse(a.HandoffURL)
+	if err != nil || u.Hostname() == "" || a.Token == "" {
+		return nil, fmt.Errorf("switch answer %+v names no handoff", a)
 	}
 	op, err := p.op("tenant", "redeem-handoff")
 	if err != nil {
 		return nil, err
 	}
-	r, err := p.c.do(ctx, request{method: op.Method, host: u.Hostname(), path: op.Path, body: map[string]string{"token": u.Query().Get("token")}})
+	r, err := p.c.do(ctx, request{method: op.Method, host: u.Hostname(), path: op.Path, body: map[string]string{"token": a.Token}})
 	if err != nil {
 		return nil, err
 	}
@@ -193,17 +201,11 @@ func (p *prober) handoff(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var out struct {
-		HandoffURL string `json:"handoff_url"`
-	}
-	if r.status != 200 || r.json(&out) != nil {
+	var out switchAnswer
+	if r.status != 200 || r.json(&out) != nil || out.Token == "" {
 		return "", errStatus("switch to get a handoff", r)
 	}
-	u, err := url.Parse(out.HandoffURL)
-	if err != nil || u.Query().Get("token") == "" {
-		return "", fmt.Errorf("handoff address %q carries no token", out.HandoffURL)
-	}
-	return u.Query().Get("token"), nil
+	return out.Token, nil
 }
 
 func fillHandoff(ctx context.Context, p *prober, c *call) error {
@@ -216,6 +218,30 @@ func fillAccept(ctx context.Context, p *prober, c *call) error {
 	inv, err := p.invite(ctx, "client")
 	c.body["token"], c.body["password"] = inv.token, fixturePassword
 	return err
+}
+
+// fillConfirmPublic sends a request with the public form of the call's
+// host for a new address and reads the confirmation token from the mail.
+func fillConfirmPublic(ctx context.Context, p *prober, c *call) error {
+	submit, err := p.op("tenant", "submit-public-service-request")
+	if err != nil {
+		return err
+	}
+	email := "probe-" + p.v.word(10) + "@" + p.a.slug + ".test"
+	body := map[string]string{"email": email, "name": p.a.marker + " Probe Visitor", "title": p.a.marker + " probe request"}
+	r, err := p.c.do(ctx, request{method: submit.Method, host: c.host, path: submit.Path, body: body, limited: true})
+	if err != nil {
+		return err
+	}
+	if r.status/100 != 2 {
+		return errStatus("send a public request", r)
+	}
+	tok, err := p.cfg.Mailbox.Token(ctx, email)
+	if err != nil {
+		return fmt.Errorf("read the confirmation mailed to %s: %w", email, err)
+	}
+	c.body["token"] = tok
+	return nil
 }
 
 // fillResetConfirm asks for a password reset of a fixture account on the

@@ -149,7 +149,7 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 	p.a, p.b = newTenantState(tg.slugA, tg.apex), newTenantState(cfg.TenantB, tg.apex)
 	start := cfg.Now()
 	p.readWindow = [2]time.Time{start.AddDate(-2, 0, 0), start.AddDate(2, 0, 0)}
-	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug, Failures: []Failure{}}
+	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug, Failures: []Failure{}, Flows: []*FlowResult{}}
 	if cfg.SessionKeys != "" {
 		if p.keys, err = auth.ParseSessionKeys(cfg.SessionKeys); err != nil {
 			return nil, fmt.Errorf("probe: session keys: %w", err)
@@ -672,7 +672,9 @@ func (p *prober) freshMember(ctx context.Context, role string) (*session, error)
 
 type invitation struct{ id, email, token string }
 
-// invite creates an invitation into tenant A for a new address with role.
+// invite creates an invitation into tenant A for a new address with role
+// and reads its token from the mail to that address (the inviter is never
+// shown it).
 func (p *prober) invite(ctx context.Context, role string) (invitation, error) {
 	op, err := p.op("tenant", "invite-member")
 	if err != nil {
@@ -688,15 +690,15 @@ func (p *prober) invite(ctx context.Context, role string) (invitation, error) {
 	if err != nil {
 		return invitation{}, err
 	}
-	var out struct{ ID, URL string }
+	var out struct{ ID string }
 	if r.status/100 != 2 || r.json(&out) != nil {
 		return invitation{}, errStatus("probe: invite "+email+" as "+role, r)
 	}
-	u, err := url.Parse(out.URL)
-	if err != nil || u.Query().Get("token") == "" {
-		return invitation{}, fmt.Errorf("probe: invitation link %q carries no token", out.URL)
+	tok, err := p.cfg.Mailbox.Token(ctx, email)
+	if err != nil {
+		return invitation{}, fmt.Errorf("probe: read the invitation mailed to %s: %w", email, err)
 	}
-	return invitation{id: out.ID, email: email, token: u.Query().Get("token")}, nil
+	return invitation{id: out.ID, email: email, token: tok}, nil
 }
 
 // deadSession returns a session of tenant A's owner role that was ended:

@@ -40,42 +40,43 @@
 //
 // # The public form and abuse
 //
-// The form creates a request for the client named by an email address; a
-// person it does not know yet becomes a client. Anyone can type anyone's
-// address, so the form is built to give an abuser as little as possible:
+// The form takes a request for the person named by an email address, and
+// mails that address a link that confirms it ([Service.SubmitPublicRequest],
+// [Service.ConfirmPublicRequest]). Anyone can type anyone's address, so:
 //
-//   - It answers the same whether the address had an account, was already a
-//     client, or was unknown, and it takes the same path in each case (the
-//     account is found or created on the audited platform path every time),
-//     so neither the body nor the path taken tells them apart. The time
-//     taken still differs by the inserts a new address needs (about 1 ms of
-//     3 on one machine); the rate limits bound how often it can be sampled.
+//   - Until the link is opened, the request is held apart
+//     (public_submissions): it names no account and no member, and nobody
+//     sees it. Typing someone's address attaches nothing to them, and no
+//     account is made for an address nobody has shown they read.
+//   - Opening the link is the proof of the address: only then is the
+//     person's account found (or made, without a password) on the audited
+//     platform path, the person made a client if they were not a member,
+//     and the request filed under their membership. A person gets a
+//     password only through a password reset mailed to the same address.
+//   - The form answers the same whatever the address is (known, a client,
+//     a staff member, unknown), and takes the same path: one row and one
+//     queued mail, the mail leaving off the request's path.
+//   - The confirmation mail carries nothing the submitter wrote (no title,
+//     no details, no name): a form that mails any address must not relay a
+//     stranger's words in the firm's name. It names the firm and the link.
 //   - It never grants or changes access: an existing membership keeps its
 //     role and name whatever the form says, and a removed member stays
 //     removed (the request is filed under the removed membership for staff
-//     to see). A new client's account has no password; only the owner of
-//     the address can give it one (a password reset mails the address).
-//   - It sends no mail: an unauthenticated form that mails the address it is
-//     given is a relay for unsolicited mail in the firm's name.
+//     to see).
 //   - It is rate-limited per tenant and client address, per tenant and
 //     email address, and per tenant (see [Config]); limits are keyed by
-//     tenant so one firm's flood does not throttle another's form.
+//     tenant so one firm's flood does not throttle another's form. Each
+//     accepted submission mails one message, so these limits also bound
+//     the mail one address can be sent.
 //   - An address outside the tenant's allowed email domains (security
-//     settings) is refused before anything is looked up.
+//     settings) is refused before anything is stored.
 //   - Requests it files carry source "public" and no creating member, so
 //     staff can tell them from requests a signed-in client made, and an
 //     admin can delete spam ([Service.DeleteRequest]).
 //
-// What remains: an abuser can make a stranger's address a client of a
-// tenant, within the limits. The stranger gains a client membership that
-// shows only the requests filed under it (usable only if the address's
-// owner has or sets a password), and the tenant's staff see an address the
-// stranger did not give them. Confirming the address by mail before filing
-// would close this, at the price of the mail relay above and a table of
-// pending submissions; it is left for a later change.
-//
-// The platform transaction that finds or creates the account commits
-// before the tenant transaction that files the request: if the second
-// fails, an account without password or membership remains, which grants
-// nothing.
+// A link works once, for [PublicConfirmationTTL], on its own tenant's host.
+// The platform transaction that finds or makes the account commits before
+// the tenant transaction that files the request: if the second fails, an
+// account without password or membership remains, which grants nothing,
+// and the link still works.
 package requests

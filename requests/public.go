@@ -2,12 +2,18 @@ package requests
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
-
-	"github.com/google/uuid"
+	"time"
 
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
+	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -36,12 +42,18 @@ func limited(l *ratelimit.Limiter, key string) error {
 	return nil
 }
 
-// SubmitPublicRequest files a request from the public form of the scope's
-// tenant for the client with in.Email, making the person a client first if
-// they are not a member yet. clientAddr is the submitter's network address,
-// for the rate limits. It reports nothing about the address: success is
-// the same whether it had an account, was a client or was unknown. See the
-// package documentation for what it does against abuse.
+// PublicConfirmationTTL is how long the link that confirms a public
+// form's request works.
+const PublicConfirmationTTL = 48 * time.Hour
+
+// SubmitPublicRequest takes a request from the public form of the scope's
+// tenant for the person with in.Email, and mails that address a link that
+// confirms it. Nothing reaches an account until the link is opened: the
+// request is held apart, naming no account and no member, so typing
+// someone's address into the form attaches nothing to them. clientAddr is
+// the submitter's network address, for the rate limits. The answer is the
+// same whatever the address is; see the package documentation for what it
+// does against abuse.
 func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clientAddr string) error {
 	scope, ok := tenant.ScopeFrom(ctx)
 	if !ok {
@@ -71,10 +83,9 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 	if err := limited(s.byTenant, tid.String()); err != nil {
 		return err
 	}
-	// Checks that depend only on the input and the tenant come before the
-	// address is looked up anywhere.
-	var serviceID *uuid.UUID
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	tok, hash := newToken()
+	var tn store.GetTenantRow
+	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
 		sec, err := tx.GetSecuritySettings(ctx, tid)
 		if err != nil {
 			return err
@@ -84,24 +95,82 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 			return &tenant.Error{Code: tenant.CodeInvalid, Message: "this organization only takes requests from its allowed email domains",
 				Fields: map[string]string{"body.email": "domain not allowed"}}
 		}
-		serviceID, err = activeService(ctx, tx, in.ServiceSlug, "body.service_slug")
+		serviceID, err := activeService(ctx, tx, in.ServiceSlug, "body.service_slug")
+		if err != nil {
+			return err
+		}
+		if tn, err = tx.GetTenant(ctx, tid); err != nil {
+			return err
+		}
+		now := s.now()
+		sub, err := tx.CreatePublicSubmission(ctx, store.CreatePublicSubmissionParams{
+			TenantID: tid, Email: in.Email, Name: in.Name, Title: in.Title, Details: in.Details, ServiceID: serviceID,
+			TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(PublicConfirmationTTL),
+		})
+		if err != nil {
+			return err
+		}
+		detail, _ := json.Marshal(map[string]any{"ip": clientAddr})
+		return tx.Audit(ctx, "service_request.public_submitted", "public_submission", &sub.ID, detail)
+	})
+	if err != nil {
+		return err
+	}
+	// The message says nothing the submitter wrote: a form that mails any
+	// address must not carry a stranger's words in the firm's name.
+	link := s.link(tn.Slug, "/requests/confirm?token="+url.QueryEscape(tok))
+	if err := s.mailer.Send(ctx, mailer.Message{
+		TenantID: tid, To: in.Email, Subject: "Confirm your request to " + tn.Name,
+		Text: "Someone sent a request to " + tn.Name + " with this email address on its website.\n\n" +
+			"To send it, open this link within 48 hours:\n" + link +
+			"\n\nIf it was not you, ignore this message: without the link nothing is sent and nothing is kept.",
+	}); err != nil {
+		s.logger.ErrorContext(ctx, "send public request confirmation", slog.Any("error", err))
+	}
+	return nil
+}
+
+var errConfirmation = &tenant.Error{Code: tenant.CodeInvalid, Message: "this confirmation link is invalid, used or expired"}
+
+// ConfirmPublicRequest files the public form's request whose mailed link
+// carried token, for the address it was sent to: the person becomes a
+// client of the scope's tenant if they were not a member yet (an account
+// without a password is made for an unknown address), and the request is
+// filed under their membership. An existing membership keeps its role and
+// name. The answer tells the person nothing beyond that the request went
+// through.
+func (s *Service) ConfirmPublicRequest(ctx context.Context, token string) error {
+	scope, ok := tenant.ScopeFrom(ctx)
+	if !ok {
+		return tenant.Errorf(tenant.CodeInternal, "public form without a tenant scope")
+	}
+	tid := scope.TenantID
+	if token == "" || len(token) > 100 {
+		return errConfirmation
+	}
+	hash := hashToken(token)
+	var sub store.PublicSubmission
+	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
+		var err error
+		sub, err = tx.LockOpenPublicSubmission(ctx, store.LockOpenPublicSubmissionParams{TenantID: tid, TokenHash: hash, Now: s.now()})
+		if store.IsNotFound(err) {
+			return errConfirmation
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	// Accounts are platform data: find or create this one on the audited
-	// platform path, every time, so that a known and an unknown address
-	// take the same path.
+	// platform path. The mailed link is the proof of the address.
 	var account store.PlatformAccount
 	err = s.store.InPlatform(ctx, store.PlatformOp{
-		Actor: "anonymous", Action: "service_request.public_form_account", TargetTenant: &tid,
-		Reason: "the public request form files a request for an email address: find or create its account",
-		Detail: map[string]any{"ip": clientAddr},
+		Actor: "public_submission:" + sub.ID.String(), Action: "service_request.public_confirmed_account", TargetTenant: &tid,
+		Reason: "a public form's request confirmed by the link mailed to its address: find or create the address's account",
 	}, func(tx *store.PlatformTx) error {
-		a, err := tx.CreateAccountIfAbsent(ctx, in.Email)
+		a, err := tx.CreateAccountIfAbsent(ctx, sub.Email)
 		if store.IsNotFound(err) {
-			a, err = tx.FindAccountByEmail(ctx, in.Email)
+			a, err = tx.FindAccountByEmail(ctx, sub.Email)
 		}
 		account = a
 		return err
@@ -110,8 +179,15 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		return err
 	}
 	return s.store.InTenant(ctx, func(tx *store.Tx) error {
+		sub, err := tx.LockOpenPublicSubmission(ctx, store.LockOpenPublicSubmissionParams{TenantID: tid, TokenHash: hash, Now: s.now()})
+		if store.IsNotFound(err) {
+			return errConfirmation // confirmed meanwhile
+		}
+		if err != nil {
+			return err
+		}
 		member, err := tx.CreateClientMemberIfAbsent(ctx, store.CreateClientMemberIfAbsentParams{
-			TenantID: tid, AccountID: account.ID, DisplayName: in.Name,
+			TenantID: tid, AccountID: account.ID, DisplayName: sub.Name,
 		})
 		switch {
 		case err == nil:
@@ -128,10 +204,27 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		default:
 			return err
 		}
-		_, err = s.create(ctx, tx, store.CreateServiceRequestParams{
-			ClientMemberID: member.ID, ServiceID: serviceID, Title: in.Title, Details: in.Details,
+		r, err := s.create(ctx, tx, store.CreateServiceRequestParams{
+			ClientMemberID: member.ID, ServiceID: sub.ServiceID, Title: sub.Title, Details: sub.Details,
 			Priority: string(PriorityNormal), Source: string(SourcePublic),
-		}, "submitted on the public form")
-		return err
+		}, "submitted on the public form, confirmed by email")
+		if err != nil {
+			return err
+		}
+		return tx.ConfirmPublicSubmission(ctx, store.ConfirmPublicSubmissionParams{TenantID: tid, ID: sub.ID, Now: s.now(), ServiceRequestID: r.ID})
 	})
+}
+
+// newToken returns a random single-use token and its SHA-256 hash, which is
+// all the database keeps.
+func newToken() (string, []byte) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, hashToken(tok)
+}
+
+func hashToken(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
 }

@@ -3,6 +3,7 @@ package requests
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
+	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -197,6 +199,16 @@ type Config struct {
 	// Now is the clock requests, events and comments are stamped with and
 	// analytics count "today" by. Required.
 	Now func() time.Time
+	// Mailer sends the public form's confirmation links; give it a queue
+	// (mailer.Queue), so the form answers without waiting on mail.
+	// Required.
+	Mailer mailer.Sender
+	// Link returns the public address of path on the tenant with slug,
+	// built from configuration, never from a request. Required.
+	Link func(slug, path string) string
+	// Logger logs what cannot be answered to the caller (a mail that could
+	// not be queued). Defaults to slog.Default().
+	Logger *slog.Logger
 }
 
 // Rate allows Burst events at once and one more every Every.
@@ -216,6 +228,9 @@ func (r Rate) or(def Rate) Rate {
 type Service struct {
 	store     *store.Store
 	now       func() time.Time
+	mailer    mailer.Sender
+	link      func(slug, path string) string
+	logger    *slog.Logger
 	byAddress *ratelimit.Limiter
 	byEmail   *ratelimit.Limiter
 	byTenant  *ratelimit.Limiter
@@ -223,8 +238,11 @@ type Service struct {
 
 // New returns a Service over st.
 func New(st *store.Store, cfg Config) *Service {
-	if cfg.Now == nil {
-		panic("requests: Config.Now is required")
+	if cfg.Now == nil || cfg.Mailer == nil || cfg.Link == nil {
+		panic("requests: Config.Now, Mailer and Link are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxKeys <= 0 {
 		cfg.MaxKeys = 100_000
@@ -233,6 +251,9 @@ func New(st *store.Store, cfg Config) *Service {
 	return &Service{
 		store:     st,
 		now:       cfg.Now,
+		mailer:    cfg.Mailer,
+		link:      cfg.Link,
+		logger:    cfg.Logger,
 		byAddress: limiter(cfg.PublicPerAddress.or(Rate{Burst: 5, Every: 2 * time.Minute})),
 		byEmail:   limiter(cfg.PublicPerEmail.or(Rate{Burst: 3, Every: 10 * time.Minute})),
 		byTenant:  limiter(cfg.PublicPerTenant.or(Rate{Burst: 60, Every: 10 * time.Second})),

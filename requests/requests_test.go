@@ -3,6 +3,8 @@ package requests_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/demotest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -20,7 +23,8 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 type fixture struct {
 	*demotest.Fixture
-	svc *requests.Service
+	svc    *requests.Service
+	outbox *mailer.Outbox
 }
 
 // setup returns the service over a fresh database seeded with the demo
@@ -28,8 +32,34 @@ type fixture struct {
 func setup(tb testing.TB, cfg requests.Config) *fixture {
 	tb.Helper()
 	f := demotest.New(tb)
-	cfg.Now = clocktest.New(clocktest.Default).Now
-	return &fixture{Fixture: f, svc: requests.New(f.Store, cfg)}
+	clock := clocktest.New(clocktest.Default)
+	outbox := mailer.NewOutbox(100, clock.Now)
+	cfg.Now, cfg.Mailer = clock.Now, outbox
+	cfg.Link = func(slug, path string) string { return "https://" + slug + ".tenantkit.test" + path }
+	return &fixture{Fixture: f, svc: requests.New(f.Store, cfg), outbox: outbox}
+}
+
+// tokens returns the tokens of the links mailed to address, oldest first.
+func (f *fixture) tokens(tb testing.TB, address string) []string {
+	tb.Helper()
+	var out []string
+	msgs := f.outbox.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To != address {
+			continue
+		}
+		text := msgs[i].Text
+		at := strings.Index(text, "token=")
+		if at < 0 {
+			tb.Fatalf("no link in %q", text)
+		}
+		tok, err := url.QueryUnescape(strings.Fields(text[at+len("token="):])[0])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, tok)
+	}
+	return out
 }
 
 // as returns ctx scoped to the demo member key (owner, staff, client,
@@ -196,17 +226,24 @@ func TestPublicFormTenantLimit(t *testing.T) {
 	}
 }
 
-// Concurrent submissions for one new address make one account and one
+// Concurrent confirmations for one new address make one account and one
 // membership, and file every request.
-func TestPublicFormConcurrentSubmissions(t *testing.T) {
+func TestPublicFormConcurrentConfirmations(t *testing.T) {
 	f := setup(t, requests.Config{PublicPerEmail: requests.Rate{Burst: 100, Every: time.Second}})
+	for i := range 8 {
+		if err := f.svc.SubmitPublicRequest(f.public("acme"),
+			requests.PublicInput{Email: "race@example.test", Name: "Acme Race", Title: "Acme race"}, fmt.Sprintf("192.0.2.%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokens := f.tokens(t, "race@example.test")
+	if len(tokens) != 8 {
+		t.Fatalf("%d confirmation mails, want 8", len(tokens))
+	}
 	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Go(func() {
-			errs[i] = f.svc.SubmitPublicRequest(f.public("acme"),
-				requests.PublicInput{Email: "race@example.test", Name: "Acme Race", Title: "Acme race"}, fmt.Sprintf("192.0.2.%d", i))
-		})
+	errs := make([]error, len(tokens))
+	for i, tok := range tokens {
+		wg.Go(func() { errs[i] = f.svc.ConfirmPublicRequest(f.public("acme"), tok) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -222,6 +259,42 @@ func TestPublicFormConcurrentSubmissions(t *testing.T) {
 	}
 	if n := f.count(t, "SELECT count(*) FROM service_requests WHERE title = 'Acme race' AND source = 'public'"); n != 8 {
 		t.Fatalf("%d requests", n)
+	}
+}
+
+// A submission of the public form attaches nothing to anyone until the
+// address confirms it: no account, no membership, no request; the link's
+// token then files it once, on its own tenant only.
+func TestPublicFormWaitsForTheAddress(t *testing.T) {
+	f := setup(t, requests.Config{})
+	in := requests.PublicInput{Email: "Someone@Example.test", Name: "Acme Someone", Title: "Acme public help", Details: "Acme details"}
+	if err := f.svc.SubmitPublicRequest(f.public("acme"), in, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	accounts := "SELECT count(*) FROM accounts WHERE email = 'someone@example.test'"
+	filed := "SELECT count(*) FROM service_requests WHERE title = 'Acme public help'"
+	if a, r := f.count(t, accounts), f.count(t, filed); a != 0 || r != 0 {
+		t.Fatalf("before confirmation: %d accounts, %d requests", a, r)
+	}
+	msgs := f.outbox.Messages()
+	if len(msgs) != 1 || msgs[0].To != "someone@example.test" || strings.Contains(msgs[0].Text, "Acme public help") || strings.Contains(msgs[0].Text, "Acme details") {
+		t.Fatalf("confirmation mail: %+v", msgs)
+	}
+	tok := f.tokens(t, "someone@example.test")[0]
+	if err := f.svc.ConfirmPublicRequest(f.public("globex"), tok); !tenant.IsCode(err, tenant.CodeInvalid) {
+		t.Fatalf("another tenant's token: %v", err)
+	}
+	if err := f.svc.ConfirmPublicRequest(f.public("acme"), tok); err != nil {
+		t.Fatal(err)
+	}
+	if a, r := f.count(t, accounts), f.count(t, filed); a != 1 || r != 1 {
+		t.Fatalf("after confirmation: %d accounts, %d requests", a, r)
+	}
+	if err := f.svc.ConfirmPublicRequest(f.public("acme"), tok); !tenant.IsCode(err, tenant.CodeInvalid) {
+		t.Fatalf("a used token: %v", err)
+	}
+	if r := f.count(t, filed); r != 1 {
+		t.Fatalf("a used token filed again: %d requests", r)
 	}
 }
 

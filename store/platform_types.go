@@ -16,6 +16,7 @@ type (
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
 	PlatformMember                        = platformdb.Member
 	PlatformPasswordReset                 = platformdb.PasswordReset
+	PlatformPeekPasswordResetParams       = platformdb.PeekPasswordResetParams
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
 	PlatformRedeemPasswordResetParams     = platformdb.RedeemPasswordResetParams
 	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
@@ -23,4 +24,5 @@ type (
 	PlatformSetInitialPasswordParams      = platformdb.SetInitialPasswordParams
 	PlatformSetTenantStatusParams         = platformdb.SetTenantStatusParams
 	PlatformTenant                        = platformdb.Tenant
+	PlatformVoidPasswordResetsParams      = platformdb.VoidPasswordResetsParams
 )

@@ -19,6 +19,8 @@ type (
 	ClientPreference                      = db.ClientPreference
 	CommunicationSetting                  = db.CommunicationSetting
 	CompleteIdempotencyKeyParams          = db.CompleteIdempotencyKeyParams
+	ConfirmPublicSubmissionParams         = db.ConfirmPublicSubmissionParams
+	CountInvitationFailureParams          = db.CountInvitationFailureParams
 	CountOpenBookingsOfRequestParams      = db.CountOpenBookingsOfRequestParams
 	CreateAvailabilityExceptionParams     = db.CreateAvailabilityExceptionParams
 	CreateAvailabilityRuleParams          = db.CreateAvailabilityRuleParams
@@ -29,6 +31,7 @@ type (
 	CreateInvitationParams                = db.CreateInvitationParams
 	CreateMemberParams                    = db.CreateMemberParams
 	CreatePostParams                      = db.CreatePostParams
+	CreatePublicSubmissionParams          = db.CreatePublicSubmissionParams
 	CreateServiceParams                   = db.CreateServiceParams
 	CreateServiceRequestCommentParams     = db.CreateServiceRequestCommentParams
 	CreateServiceRequestParams            = db.CreateServiceRequestParams
@@ -105,6 +108,7 @@ type (
 	LockBookingParams                     = db.LockBookingParams
 	LockClientServiceRequestParams        = db.LockClientServiceRequestParams
 	LockClientServiceRequestRow           = db.LockClientServiceRequestRow
+	LockOpenPublicSubmissionParams        = db.LockOpenPublicSubmissionParams
 	LockServicesParams                    = db.LockServicesParams
 	MarkIdempotencyKeyCommittedParams     = db.MarkIdempotencyKeyCommittedParams
 	MarkInvitationAcceptedParams          = db.MarkInvitationAcceptedParams
@@ -113,12 +117,14 @@ type (
 	OrganizationSetting                   = db.OrganizationSetting
 	PeekOpenInvitationParams              = db.PeekOpenInvitationParams
 	Post                                  = db.Post
+	PublicSubmission                      = db.PublicSubmission
 	ReactivateMemberParams                = db.ReactivateMemberParams
 	RedeemHandoffParams                   = db.RedeemHandoffParams
 	ReleaseIdempotencyKeyParams           = db.ReleaseIdempotencyKeyParams
 	RemoveMemberParams                    = db.RemoveMemberParams
 	RevokeAccountSessionParams            = db.RevokeAccountSessionParams
 	RevokeInvitationParams                = db.RevokeInvitationParams
+	RevokeInvitationsOfInviterParams      = db.RevokeInvitationsOfInviterParams
 	RevokeMemberSessionsParams            = db.RevokeMemberSessionsParams
 	RevokeSessionParams                   = db.RevokeSessionParams
 	SecuritySetting                       = db.SecuritySetting

@@ -68,7 +68,9 @@ type switchInput struct {
 type switchOutput struct {
 	SetCookie []http.Cookie `header:"Set-Cookie"`
 	Body      struct {
-		HandoffURL string `json:"handoff_url" doc:"Open this one-time address (valid 60 seconds) to be signed in on the target organization's host."`
+		HandoffURL string    `json:"handoff_url" doc:"The target organization's redeem-handoff operation: POST {\"token\": …} there within 60 seconds to be signed in on its host. A browser may post it only from a page of the host that asked for the switch."`
+		Token      string    `json:"token" doc:"The one-time handoff token."`
+		ExpiresAt  time.Time `json:"expires_at"`
 	}
 }
 
@@ -133,7 +135,7 @@ func (s *Server) registerAuth() {
 		operation(s, api, huma.Operation{
 			OperationID: "switch-tenant", Method: http.MethodPost, Path: "/api/auth/switch", Tags: []string{"auth"},
 			Summary:     "Switch to another organization",
-			Description: "Checks the membership, ends this session, and returns a one-time handoff address on the target organization's host.",
+			Description: "Checks the membership, ends this session, and returns a one-time handoff token to redeem on the target organization's host.",
 			Errors:      []int{403},
 		}, authenticated, s.handleSwitch)
 		operation(s, api, huma.Operation{
@@ -153,7 +155,9 @@ func (s *Server) registerAuth() {
 	}
 	operation(s, s.tenantAPI, huma.Operation{
 		OperationID: "redeem-handoff", Method: http.MethodPost, Path: "/api/auth/handoff", Tags: []string{"auth"},
-		Summary: "Finish a switch: redeem a one-time handoff on this organization's host",
+		Summary:     "Finish a switch: redeem a one-time handoff on this organization's host",
+		Description: "A browser may post it only from a page of the host that asked for the switch (its Origin); otherwise 403, and the handoff stays unused.",
+		Errors:      []int{401, 403},
 	}, Public, s.handleHandoff)
 }
 
@@ -250,12 +254,13 @@ func (s *Server) handleSession(ctx context.Context, _ *struct{}) (*sessionViewOu
 
 func (s *Server) handleSwitch(ctx context.Context, in *switchInput) (*switchOutput, error) {
 	p, _ := principalFrom(ctx)
-	u, err := s.auth.Switch(ctx, p, in.Body.Tenant, in.Body.Next)
+	h, _ := hostFrom(ctx)
+	ho, err := s.auth.Switch(ctx, p, in.Body.Tenant, in.Body.Next, h.name)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
 	out := &switchOutput{SetCookie: clearedCookies()}
-	out.Body.HandoffURL = u
+	out.Body.HandoffURL, out.Body.Token, out.Body.ExpiresAt = ho.APIURL, ho.Token, ho.ExpiresAt
 	return out, nil
 }
 

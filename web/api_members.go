@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -32,11 +33,10 @@ type invitationView struct {
 	DisplayName string    `json:"display_name"`
 	CreatedAt   time.Time `json:"created_at"`
 	ExpiresAt   time.Time `json:"expires_at"`
-	URL         string    `json:"url,omitempty" doc:"The one-time invitation link; returned only when the invitation is created."`
 }
 
 func invitationViewOf(i auth.Invitation) invitationView {
-	return invitationView{ID: i.ID.String(), Email: i.Email, Role: string(i.Role), DisplayName: i.DisplayName, CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt, URL: i.URL}
+	return invitationView{ID: i.ID.String(), Email: i.Email, Role: string(i.Role), DisplayName: i.DisplayName, CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt}
 }
 
 type idPath struct {
@@ -77,7 +77,7 @@ type invitationListOutput struct {
 type acceptInput struct {
 	Body struct {
 		Token    string `json:"token" minLength:"1" maxLength:"100"`
-		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"A new password, or the existing account's password."`
+		Password string `json:"password" minLength:"1" maxLength:"1024" doc:"For an address without an account, its new password; for an existing account, its password."`
 	}
 }
 
@@ -108,7 +108,8 @@ func (s *Server) registerMembers() {
 	operation(s, api, huma.Operation{
 		OperationID: "invite-member", Method: http.MethodPost, Path: "/api/members/invitations", Tags: []string{"members"},
 		Summary: "Invite a person by email", DefaultStatus: http.StatusCreated,
-		Description: "Creates a one-time invitation link, returned here and mailed. The account is created on acceptance if it does not exist.",
+		Description: "Mails a one-time invitation link to the address, and to no one else: whoever accepts has read that address's mail. " +
+			"An address without an account gets one on acceptance; an existing account accepts by signing in.",
 	}, admin, s.handleInvite)
 	operation(s, api, huma.Operation{
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/members/invitations/{id}", Tags: []string{"members"},
@@ -117,6 +118,10 @@ func (s *Server) registerMembers() {
 	operation(s, api, huma.Operation{
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/invitations/accept", Tags: []string{"members"},
 		Summary: "Accept an invitation and sign in",
+		Description: "With the token of the mailed link. An address without an account gets one with the password given; an existing account " +
+			"gives its password (wrong ones count toward the sign-in limits, and " + strconv.Itoa(auth.MaxInvitationFailures) +
+			" revoke the invitation); an existing account without a password sets one with a password reset first (409).",
+		Errors: []int{401, 409, 422, 429},
 	}, Public, s.handleAcceptInvitation)
 }
 

@@ -399,7 +399,8 @@ const (
 	opListMyRequests       = "list-my-service-requests"
 	opListMyEvents         = "list-my-service-request-events"
 	opListMyComments       = "list-my-service-request-comments"
-	publicRequestReceived  = "Thank you: your request was received. The organization will be in touch."
+	publicRequestReceived  = "Thank you. To send the request, open the link we have mailed to the address you gave."
+	publicRequestConfirmed = "Thank you: your request was sent. The organization will reply by email."
 	requestsTag            = "service requests"
 	portalRequestsTag      = "portal"
 	serviceRequestNotFound = "service request"
@@ -477,9 +478,13 @@ func (s *Server) registerRequests() {
 
 	operation(s, api, huma.Operation{OperationID: "submit-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests", Tags: []string{"public"},
 		Summary: "Request a service without signing in", DefaultStatus: http.StatusAccepted, Errors: []int{422, 429},
-		Description: "Files a request for the client with this email, who becomes a client of the organization if new. " +
-			"The answer is the same whether or not the address is known. Rate-limited per address and per organization (429 with Retry-After)."},
+		Description: "Mails the address a link that confirms the request; until it is opened the request names no account. " +
+			"The answer is the same whatever the address. Rate-limited per client address, per email and per organization (429 with Retry-After)."},
 		Public, s.handlePublicRequest)
+	operation(s, api, huma.Operation{OperationID: "confirm-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests/confirm", Tags: []string{"public"},
+		Summary: "Confirm a public request with the token of its mailed link", Errors: []int{422},
+		Description: "Files the request for the address the link was mailed to, which becomes a client of the organization if new."},
+		Public, s.handleConfirmPublicRequest)
 }
 
 // pageOf reads the page a list request asks for: its cursor, checked for
@@ -768,5 +773,18 @@ func (s *Server) handlePublicRequest(ctx context.Context, in *publicRequestInput
 	}
 	out := &messageOutput{}
 	out.Body.Message = publicRequestReceived
+	return out, nil
+}
+
+func (s *Server) handleConfirmPublicRequest(ctx context.Context, in *tokenInput) (*messageOutput, error) {
+	ctx, err := publicScope(ctx)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	if err := s.requests.ConfirmPublicRequest(ctx, in.Body.Token); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &messageOutput{}
+	out.Body.Message = publicRequestConfirmed
 	return out, nil
 }

@@ -46,8 +46,8 @@ func TestSignInAndSessionOnTenantHost(t *testing.T) {
 			}
 			cookies = append(cookies, &http.Cookie{Name: c.Name, Value: c.Value})
 		}
-		if len(cookies) != 2 {
-			t.Fatalf("want the session and tenant cookies, got %d", len(cookies))
+		if len(cookies) != 3 || cookies[2].Name != "__Host-device" {
+			t.Fatalf("want the session, tenant and device cookies, got %d", len(cookies))
 		}
 		expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/auth/session", cookies: cookies}), 200)
 	})
@@ -348,20 +348,34 @@ func TestSwitchTenant(t *testing.T) {
 	t.Run("SwitchEndsTheOldSession", func(t *testing.T) {
 		r := switchTo(s, "globex", "//evil.test/steal", nil)
 		expectStatus(t, r, 200)
-		var out struct {
-			HandoffURL string `json:"handoff_url"`
-		}
+		var out handoffAnswer
 		r.json(t, &out)
 		u, err := url.Parse(out.HandoffURL)
-		if err != nil || u.Hostname() != "globex."+baseDomain || u.Path != "/auth/handoff" {
-			t.Fatalf("handoff url %q", out.HandoffURL)
+		if err != nil || u.Hostname() != "globex."+baseDomain || u.Path != "/api/auth/handoff" || out.Token == "" {
+			t.Fatalf("switch answer %+v", out)
 		}
-		handoff = u.Query().Get("token")
+		handoff = out.Token
 		expectStatus(t, e.sessionOf("acme", s), 401) // the pre-switch token is dead
 	})
 	t.Run("HandoffOnAnotherTenantsHostIsRefused", func(t *testing.T) {
 		r := e.do(req{method: "POST", host: "acme", path: "/api/auth/handoff", body: map[string]string{"token": handoff}})
 		expectStatus(t, r, 401)
+	})
+	// Login CSRF: a browser posts the handoff only from a page of the host
+	// that asked for the switch. Posted from anywhere else it signs nobody
+	// in, and stays usable by its owner.
+	t.Run("HandoffFromAnotherOriginIsRefusedAndKept", func(t *testing.T) {
+		for _, origin := range []string{"http://evil.test", "http://globex." + baseDomain, "http://other." + baseDomain, "null"} {
+			r := e.do(req{method: "POST", host: "globex", path: "/api/auth/handoff", body: map[string]string{"token": handoff},
+				header: map[string]string{"Origin": origin, "Sec-Fetch-Site": "cross-site"}})
+			expectStatus(t, r, 403)
+			if len(r.Header.Values("Set-Cookie")) != 0 {
+				t.Fatalf("a refused handoff set cookies: %v", r.Header.Values("Set-Cookie"))
+			}
+		}
+		page := e.do(req{method: "POST", host: "globex", path: "/auth/handoff", body: url.Values{"token": {handoff}},
+			header: map[string]string{"Origin": "http://evil.test", "Sec-Fetch-Site": "cross-site", "Accept": "text/html"}})
+		expectStatus(t, page, 403)
 	})
 	t.Run("HandoffSignsInOnceAndNeverRedirectsAway", func(t *testing.T) {
 		r := e.do(req{method: "POST", host: "globex", path: "/api/auth/handoff", body: map[string]string{"token": handoff}})
@@ -382,33 +396,28 @@ func TestSwitchTenant(t *testing.T) {
 	})
 	t.Run("ExpiredHandoffIsRefused", func(t *testing.T) {
 		s := e.login("acme", "consultant@example.test")
-		r := switchTo(s, "globex", "", nil)
-		var out struct {
-			HandoffURL string `json:"handoff_url"`
-		}
-		r.json(t, &out)
-		u, _ := url.Parse(out.HandoffURL)
-		admin := pgtest.Connect(t, e.db.AdminURL)
-		if _, err := admin.Exec(context.Background(),
-			"UPDATE auth_handoffs SET created_at = now() - interval '2 minutes', expires_at = now() - interval '1 minute' WHERE used_at IS NULL"); err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, e.do(req{method: "POST", host: "globex", path: "/api/auth/handoff", body: map[string]string{"token": u.Query().Get("token")}}), 401)
+		var out handoffAnswer
+		switchTo(s, "globex", "", nil).json(t, &out)
+		e.clock.Advance(61 * time.Second)
+		expectStatus(t, e.do(req{method: "POST", host: "globex", path: "/api/auth/handoff", body: map[string]string{"token": out.Token}}), 401)
 	})
 	t.Run("MembershipRemovedBeforeRedeemIsRefused", func(t *testing.T) {
 		s := e.login("globex", "consultant@example.test")
 		r := e.do(req{method: "POST", host: "globex", path: "/api/auth/switch", sess: s, body: map[string]string{"tenant": "acme"}})
 		expectStatus(t, r, 200)
-		var out struct {
-			HandoffURL string `json:"handoff_url"`
-		}
+		var out handoffAnswer
 		r.json(t, &out)
-		u, _ := url.Parse(out.HandoffURL)
 		owner := e.login("acme", "owner@acme.test")
 		id := e.seeded["acme"].Members["consultant"].ID
 		expectStatus(t, e.do(req{method: "DELETE", host: "acme", path: "/api/members/" + id.String(), sess: owner}), 204)
-		expectStatus(t, e.do(req{method: "POST", host: "acme", path: "/api/auth/handoff", body: map[string]string{"token": u.Query().Get("token")}}), 401)
+		expectStatus(t, e.do(req{method: "POST", host: "acme", path: "/api/auth/handoff", body: map[string]string{"token": out.Token}}), 401)
 	})
+}
+
+// handoffAnswer is the answer of a switch.
+type handoffAnswer struct {
+	HandoffURL string `json:"handoff_url"`
+	Token      string `json:"token"`
 }
 
 func TestSafeRedirect(t *testing.T) {

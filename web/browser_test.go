@@ -98,7 +98,8 @@ func TestBrowserSignInAndSwitch(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("still at %s after the switch", location)
+			body, _ := chromedp.Run(ctx, chromedp.Text("body"))
+			t.Fatalf("still at %s after the switch: %.500s", location, body)
 		}
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#role`)); err != nil {

@@ -14,6 +14,9 @@ import (
 const (
 	sessionCookie   = "__Host-session"
 	tenantSigCookie = "__Host-tenant_sig"
+	// deviceCookie marks a browser that signed in to an address before
+	// (auth.DeviceLifetime); it outlives sign-out on purpose.
+	deviceCookie = "__Host-device"
 )
 
 // newCookie returns a cookie that lives for lifetime, or, with an empty
@@ -36,7 +39,11 @@ func newCookie(name, value string, lifetime time.Duration) http.Cookie {
 // tenant host, the signed tenant cookie.
 func sessionCookies(is auth.Issued) []http.Cookie {
 	lifetime := is.ExpiresAt.Sub(is.IssuedAt)
-	return []http.Cookie{newCookie(sessionCookie, is.Token, lifetime), newCookie(tenantSigCookie, is.TenantSig, lifetime)}
+	out := []http.Cookie{newCookie(sessionCookie, is.Token, lifetime), newCookie(tenantSigCookie, is.TenantSig, lifetime)}
+	if is.Device != "" {
+		out = append(out, newCookie(deviceCookie, is.Device, auth.DeviceLifetime))
+	}
+	return out
 }
 
 // clearedCookies remove the session cookies.

@@ -44,6 +44,7 @@ type env struct {
 	auth       *auth.Service
 	web        *web.Server
 	outbox     *mailer.Outbox
+	mail       *mailer.Queue
 	srv        *httptest.Server
 	seeded     map[string]demo.Seeded
 	sessionKey string
@@ -58,6 +59,7 @@ type envConfig struct {
 	at     time.Time
 	web    func(*web.Config)
 	store  func(*store.Config)
+	sender mailer.Sender
 }
 
 // An envOption changes how newEnv builds the environment.
@@ -78,6 +80,10 @@ func at(t time.Time) envOption { return func(c *envConfig) { c.at = t } }
 
 // withWeb changes the web configuration.
 func withWeb(f func(*web.Config)) envOption { return func(c *envConfig) { c.web = f } }
+
+// sendingThrough delivers mail through s (behind the mail queue) instead
+// of the outbox.
+func sendingThrough(s mailer.Sender) envOption { return func(c *envConfig) { c.sender = s } }
 
 // withStore changes the store's configuration.
 func withStore(f func(*store.Config)) envOption { return func(c *envConfig) { c.store = f } }
@@ -103,6 +109,16 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	t.Cleanup(e.store.Close)
 	e.hasher = auth.NewHasher(c.params, 0)
+	var sender mailer.Sender = e.outbox
+	if c.sender != nil {
+		sender = c.sender
+	}
+	e.mail = mailer.NewQueue(sender, 100, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.mail.Close(ctx)
+	})
 	if e.seeded, err = demo.Seed(ctx, e.store, e.hasher, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +136,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	urls := auth.URLs{Scheme: "http", Host: c.base + ":" + port}
 	cfg := auth.Config{
 		Store: e.store, Hasher: e.hasher, Tokens: auth.NewTokens(sk, urls.Apex(""), clock.Now), Signer: auth.NewSigner(gk, clock.Now),
-		Mailer: e.outbox, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
+		Mailer: e.mail, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
 	}
 	e.auth = auth.NewService(cfg)
 	wc := web.Config{BaseDomain: c.base, URLs: urls, Outbox: e.outbox, TenantRate: -1, TenantInFlight: -1}
@@ -128,7 +144,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		c.web(&wc)
 	}
 	e.web = web.NewServer(wc,
-		assemble.Deps(e.store, e.auth, clock.Now, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
+		assemble.Deps(e.store, e.auth, clock.Now, e.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
@@ -137,6 +153,47 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 
 // now returns the time of the environment's clock.
 func (e *env) now() time.Time { return e.clock.Peek() }
+
+// mails returns the mail sent so far, newest first, once the mail queue
+// has delivered all of it.
+func (e *env) mails() []mailer.Message {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.mail.Flush(ctx); err != nil {
+		e.t.Fatalf("mail queue: %v", err)
+	}
+	return e.outbox.Messages()
+}
+
+// mailTo returns the newest message to address; it fails the test if
+// there is none.
+func (e *env) mailTo(address string) mailer.Message {
+	e.t.Helper()
+	for _, m := range e.mails() {
+		if strings.EqualFold(m.To, address) {
+			return m
+		}
+	}
+	e.t.Fatalf("no mail to %s", address)
+	return mailer.Message{}
+}
+
+// linkToken returns the token of the link in the newest message to
+// address.
+func (e *env) linkToken(address string) string {
+	e.t.Helper()
+	text := e.mailTo(address).Text
+	i := strings.Index(text, "token=")
+	if i < 0 {
+		e.t.Fatalf("no link with a token in the mail to %s: %s", address, text)
+	}
+	tok, err := url.QueryUnescape(strings.Fields(text[i+len("token="):])[0])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
 
 // session is what a client holds after signing in.
 type session struct {

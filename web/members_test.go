@@ -4,8 +4,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/tenantkit/tenantkit/demo"
 )
 
 func TestMembershipRules(t *testing.T) {
@@ -86,53 +84,6 @@ func TestMembershipRules(t *testing.T) {
 	})
 }
 
-func TestInvitationFlow(t *testing.T) {
-	e := newEnv(t)
-	owner := e.login("acme", "owner@acme.test")
-	r := e.do(req{method: "POST", host: "acme", path: "/api/members/invitations", sess: owner,
-		body: map[string]string{"email": "New.Person@Example.test", "role": "staff", "display_name": "Acme Newcomer"}})
-	expectStatus(t, r, 201)
-	var inv struct{ URL, Email string }
-	r.json(t, &inv)
-	if inv.Email != "new.person@example.test" || !strings.Contains(inv.URL, "acme."+baseDomain) {
-		t.Fatalf("invitation: %s", r.Body)
-	}
-	if msgs := e.outbox.Messages(); len(msgs) == 0 || !strings.Contains(msgs[0].Text, inv.URL) || msgs[0].To != inv.Email {
-		t.Fatal("the invitation was not mailed with its link")
-	}
-	u, _ := url.Parse(inv.URL)
-	token := u.Query().Get("token")
-	t.Run("TokenDoesNotWorkOnAnotherTenant", func(t *testing.T) {
-		expectStatus(t, e.do(req{method: "POST", host: "globex", path: "/api/invitations/accept", body: map[string]string{"token": token, "password": "a long new password"}}), 422)
-	})
-	t.Run("ShortPasswordRefused", func(t *testing.T) {
-		expectStatus(t, e.do(req{method: "POST", host: "acme", path: "/api/invitations/accept", body: map[string]string{"token": token, "password": "short"}}), 422)
-	})
-	accept := e.do(req{method: "POST", host: "acme", path: "/api/invitations/accept", body: map[string]string{"token": token, "password": "a long new password"}})
-	expectStatus(t, accept, 200)
-	var s session
-	accept.json(t, &s)
-	var v struct{ Role string }
-	e.sessionOf("acme", &s).json(t, &v)
-	if v.Role != "staff" {
-		t.Fatalf("new member role %q", v.Role)
-	}
-	expectStatus(t, e.do(req{method: "POST", host: "acme", path: "/api/invitations/accept", body: map[string]string{"token": token, "password": "a long new password"}}), 422)
-
-	t.Run("ExistingAccountMustProveItsPassword", func(t *testing.T) {
-		g := e.login("globex", "owner@globex.test")
-		r := e.do(req{method: "POST", host: "globex", path: "/api/members/invitations", sess: g,
-			body: map[string]string{"email": "owner@acme.test", "role": "client", "display_name": "Globex Guest"}})
-		expectStatus(t, r, 201)
-		var inv struct{ URL string }
-		r.json(t, &inv)
-		u, _ := url.Parse(inv.URL)
-		tok := u.Query().Get("token")
-		expectStatus(t, e.do(req{method: "POST", host: "globex", path: "/api/invitations/accept", body: map[string]string{"token": tok, "password": "not the password"}}), 401)
-		expectStatus(t, e.do(req{method: "POST", host: "globex", path: "/api/invitations/accept", body: map[string]string{"token": tok, "password": demo.Password}}), 200)
-	})
-}
-
 func TestPasswordReset(t *testing.T) {
 	e := newEnv(t)
 	old := e.login("acme", "staff@acme.test")
@@ -143,7 +94,7 @@ func TestPasswordReset(t *testing.T) {
 	if string(unknown.Body) != string(known.Body) {
 		t.Fatal("the answer reveals whether the address has an account")
 	}
-	msgs := e.outbox.Messages()
+	msgs := e.mails()
 	if len(msgs) != 1 || msgs[0].To != "staff@acme.test" {
 		t.Fatalf("mails: %+v", msgs)
 	}

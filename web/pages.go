@@ -45,8 +45,12 @@ type pageData struct {
 	Memberships            []auth.Membership
 	IsAdmin, IsOwner       bool
 	Next, Email, Token     string
-	Members                []auth.Member
-	Messages               any
+	// Action is the address a form posts to, when it is not this page's
+	// own (the switch's handoff to the target host).
+	Action     string
+	Members    []auth.Member
+	Messages   any
+	Invitation *auth.InvitationPreview
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
@@ -101,7 +105,7 @@ func (s *Server) registerPages() {
 		if kind == hostTenant {
 			authenticated = Member(tenant.RoleClient)
 		}
-		s.page(kind, http.MethodGet, "/static/", Public, http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
+		s.page(kind, http.MethodGet, "/static/", Public, http.StripPrefix("/static/", filesOnly(static)).ServeHTTP)
 		s.page(kind, http.MethodGet, "/{$}", Public, s.pageHome)
 		s.page(kind, http.MethodGet, "/api/docs", Public, s.pageAPIDocs)
 		s.page(kind, http.MethodPost, "/login", Public, s.pageLogin)
@@ -114,10 +118,11 @@ func (s *Server) registerPages() {
 		s.page(kind, http.MethodPost, "/password-reset", Public, s.pageReset)
 		s.page(kind, "", "/", Public, s.pageNotFound)
 	}
-	s.page(hostTenant, http.MethodGet, "/auth/handoff", Public, s.pageHandoffForm)
 	s.page(hostTenant, http.MethodPost, "/auth/handoff", Public, s.pageHandoff)
 	s.page(hostTenant, http.MethodGet, "/invitations/accept", Public, s.pageAcceptForm)
 	s.page(hostTenant, http.MethodPost, "/invitations/accept", Public, s.pageAccept)
+	s.page(hostTenant, http.MethodGet, "/requests/confirm", Public, s.pageConfirmForm)
+	s.page(hostTenant, http.MethodPost, "/requests/confirm", Public, s.pageConfirm)
 	s.page(hostTenant, http.MethodGet, "/members", Member(tenant.RoleAdmin), s.pageMembers)
 	s.page(hostTenant, http.MethodPost, "/members/invite", Member(tenant.RoleAdmin), s.pageInvite)
 	if s.cfg.Outbox != nil {
@@ -198,24 +203,29 @@ func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// pageSwitch asks for a switch and answers with the form that carries the
+// handoff to the target's host, posting itself once loaded. The handoff is
+// bound to this host: the target accepts it only from a page of here, so
+// it cannot be sent to someone else as a link.
 func (s *Server) pageSwitch(w http.ResponseWriter, r *http.Request) {
 	p, _ := principalFrom(r.Context())
-	u, err := s.auth.Switch(r.Context(), p, r.PostFormValue("tenant"), r.PostFormValue("next"))
+	h, _ := hostFrom(r.Context())
+	ho, err := s.auth.Switch(r.Context(), p, r.PostFormValue("tenant"), r.PostFormValue("next"), h.name)
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
 	setCookies(w, clearedCookies())
-	http.Redirect(w, r, u, http.StatusSeeOther)
+	// The target must see this host's origin: under no-referrer or
+	// same-origin (the default), a cross-origin post carries "Origin:
+	// null". "origin" sends the origin and no path; the token is in the
+	// body, never in a URL.
+	w.Header().Set("Referrer-Policy", "origin")
+	s.render(w, r, http.StatusOK, "handoff", pageData{Title: "Opening " + ho.Tenant.Name, Token: ho.Token, Action: ho.PageURL, AutoSubmit: true})
 }
 
-// pageHandoffForm renders the auto-submitting form that redeems a switch
-// handoff with a same-origin POST: the GET itself changes nothing.
-func (s *Server) pageHandoffForm(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.render(w, r, http.StatusOK, "handoff", pageData{Title: "Signing in", Token: r.URL.Query().Get("token"), AutoSubmit: true})
-}
-
+// pageHandoff redeems a handoff posted by the switch page of the host that
+// asked for it (the identity service checks the Origin).
 func (s *Server) pageHandoff(w http.ResponseWriter, r *http.Request) {
 	h, _ := hostFrom(r.Context())
 	is, redirect, err := s.auth.RedeemHandoff(r.Context(), h.tenant, r.PostFormValue("token"), s.clientMeta(r))
@@ -271,9 +281,22 @@ func (s *Server) pageReset(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password set", Message: "Sign in with your new password."})
 }
 
+// pageAcceptForm shows what accepting the invitation of the mailed link
+// involves: choosing a password, signing in with the account's, or setting
+// one with a password reset first.
 func (s *Server) pageAcceptForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.render(w, r, http.StatusOK, "accept", pageData{Title: "Accept invitation", Token: r.URL.Query().Get("token")})
+	s.renderAccept(w, r, r.URL.Query().Get("token"), http.StatusOK, "")
+}
+
+func (s *Server) renderAccept(w http.ResponseWriter, r *http.Request, token string, status int, errMsg string) {
+	h, _ := hostFrom(r.Context())
+	preview, err := s.auth.PreviewInvitation(r.Context(), h.tenant, token)
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "accept", pageData{Title: "Accept invitation", Token: token, Invitation: &preview, Error: errMsg})
 }
 
 func (s *Server) pageAccept(w http.ResponseWriter, r *http.Request) {
@@ -281,12 +304,35 @@ func (s *Server) pageAccept(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
 	is, err := s.auth.AcceptInvitation(r.Context(), h.tenant, token, r.PostFormValue("password"), s.clientMeta(r))
 	if err != nil {
-		pr, _ := s.problemOf(r.Context(), err)
-		s.render(w, r, pr.Status, "accept", pageData{Title: "Accept invitation", Error: pr.Detail, Token: token})
+		pr, hdr := s.problemOf(r.Context(), err)
+		for k, v := range hdr {
+			w.Header()[k] = v
+		}
+		s.renderAccept(w, r, token, pr.Status, pr.Detail)
 		return
 	}
 	setCookies(w, sessionCookies(is))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// pageConfirmForm asks the person who opened a public form's confirmation
+// link to send the request: the GET changes nothing (mail scanners open
+// links).
+func (s *Server) pageConfirmForm(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.render(w, r, http.StatusOK, "confirm", pageData{Title: "Confirm your request", Token: r.URL.Query().Get("token")})
+}
+
+func (s *Server) pageConfirm(w http.ResponseWriter, r *http.Request) {
+	ctx, err := publicScope(r.Context())
+	if err == nil {
+		err = s.requests.ConfirmPublicRequest(ctx, r.PostFormValue("token"))
+	}
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "message", pageData{Title: "Request sent", Message: publicRequestConfirmed})
 }
 
 func (s *Server) pageMembers(w http.ResponseWriter, r *http.Request) {
@@ -312,7 +358,21 @@ func (s *Server) pageInvite(w http.ResponseWriter, r *http.Request) {
 		s.renderMembers(w, r, "", pr.Detail)
 		return
 	}
-	s.renderMembers(w, r, "Invitation link for "+inv.Email+" (also mailed): "+inv.URL, "")
+	s.renderMembers(w, r, "Invitation mailed to "+inv.Email+".", "")
+}
+
+// filesOnly serves the files of fsys and answers 404 for a directory, so
+// what the static tree holds cannot be listed.
+func filesOnly(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if st, err := fs.Stat(fsys, name); name == "" || strings.HasSuffix(name, "/") || err != nil || st.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) pageOutbox(w http.ResponseWriter, r *http.Request) {

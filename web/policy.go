@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -216,13 +217,29 @@ func credentials(r *http.Request) auth.Credentials {
 	return c
 }
 
-// clientMeta returns the client address and user agent. The address is
-// the connection's peer, unless the peer is one of Config.TrustedProxies:
-// then it is the rightmost address of X-Forwarded-For that is not a
-// trusted proxy (the leftmost ones are whatever the client wrote). The
-// sign-in limits count per address, so behind a load balancer without
-// this every client would share one.
+// clientMeta returns what the identity service knows of the client: its
+// address, user agent, device cookie, and whether it is a browser and the
+// host of the page that sent the request (from Origin).
+//
+// The address is the connection's peer, unless the peer is one of
+// Config.TrustedProxies: then it is the rightmost address of
+// X-Forwarded-For that is not a trusted proxy (the leftmost ones are
+// whatever the client wrote). The sign-in limits count per address, so
+// behind a load balancer without this every client would share one.
 func (s *Server) clientMeta(r *http.Request) auth.ClientMeta {
+	m := auth.ClientMeta{IP: s.clientIP(r), UserAgent: r.UserAgent()}
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		m.Device = c.Value
+	}
+	origin := r.Header.Get("Origin")
+	m.Browser = origin != "" || r.Header.Get("Sec-Fetch-Site") != ""
+	if u, err := url.Parse(origin); err == nil && u.Host != "" {
+		m.OriginHost, _ = canonicalHost(u.Host)
+	}
+	return m
+}
+
+func (s *Server) clientIP(r *http.Request) string {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr
@@ -242,7 +259,7 @@ func (s *Server) clientMeta(r *http.Request) auth.ClientMeta {
 		}
 		ip = addr.String()
 	}
-	return auth.ClientMeta{IP: ip, UserAgent: r.UserAgent()}
+	return ip
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
@@ -300,7 +317,7 @@ func (s *Server) refused(ctx context.Context, h host, r *http.Request, err error
 	}
 	s.metrics.bindRefused.WithLabelValues(be.Reason).Inc()
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("tenantkit.binding_refused", be.Reason))
-	meta := s.clientMeta(r)
+	meta := auth.ClientMeta{IP: s.clientIP(r)}
 	s.logger.WarnContext(ctx, "binding refused",
 		slog.String("reason", be.Reason), slog.String("host_tenant_id", h.tenant.ID.String()),
 		slog.String("client_ip", meta.IP), slog.String("path", r.URL.Path))

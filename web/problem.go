@@ -143,8 +143,13 @@ func wantsHTML(r *http.Request) bool {
 }
 
 // installProblemFormat makes huma's own errors (validation, malformed
-// bodies) carry the request's instance like ours.
+// bodies) carry the request's instance like ours, and makes validation
+// match field names exactly: encoding/json matches them case-insensitively,
+// so {"password": "x", "PASSWORD": ""} would pass a check on one key and
+// decode the other. With strict casing any key that is not a field's exact
+// name is an unknown field (422).
 func installProblemFormat() {
+	huma.ValidateStrictCasing = true
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		model := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}
 		if ctx != nil {

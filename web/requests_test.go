@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -485,10 +484,7 @@ func (e *env) newClient(email, name string) *session {
 	r := e.do(req{method: "POST", host: "acme", path: "/api/members/invitations", sess: owner,
 		body: map[string]string{"email": email, "role": "client", "display_name": name}})
 	expectStatus(e.t, r, 201)
-	var inv struct{ URL string }
-	r.json(e.t, &inv)
-	u, _ := url.Parse(inv.URL)
-	r = e.do(req{method: "POST", host: "acme", path: "/api/invitations/accept", body: map[string]string{"token": u.Query().Get("token"), "password": "a long new password"}})
+	r = e.do(req{method: "POST", host: "acme", path: "/api/invitations/accept", body: map[string]string{"token": e.linkToken(email), "password": "a long new password"}})
 	expectStatus(e.t, r, 200)
 	var s session
 	r.json(e.t, &s)
@@ -1053,16 +1049,25 @@ func publicForm(email, name string) map[string]any {
 	return map[string]any{"email": email, "name": name, "title": "Acme public request", "details": "From the form"}
 }
 
+// confirmPublic opens the confirmation link mailed to email on host.
+func (e *env) confirmPublic(host, email string) response {
+	e.t.Helper()
+	return e.do(req{method: "POST", host: host, path: "/api/public/service-requests/confirm", body: map[string]string{"token": e.linkToken(email)}})
+}
+
 // The public form answers the same for an unknown address, an account of
-// another tenant, a client and a staff member of this tenant, and never
-// grants or changes access.
+// another tenant, a client and a staff member of this tenant, attaches
+// nothing to anyone until the address confirms by the mailed link, and
+// never grants or changes access.
 func TestPublicServiceRequestForm(t *testing.T) {
 	e := newEnv(t)
 	owner := e.login("acme", "owner@acme.test")
 	conn := e.admin()
 	accountsBefore := count(t, conn, "SELECT count(*) FROM accounts")
+	membersBefore := count(t, conn, "SELECT count(*) FROM members")
 	requestsBefore := len(all(e, owner))
 	var answers []response
+	addresses := []string{"new.person@elsewhere.test", "owner@globex.test", "client@acme.test", "staff@acme.test"}
 	for _, f := range []map[string]any{
 		publicForm("  New.Person@Elsewhere.test ", "Acme Newcomer"),
 		publicForm("owner@globex.test", "Globex Owner as client"),
@@ -1081,14 +1086,25 @@ func TestPublicServiceRequestForm(t *testing.T) {
 	if strings.Contains(string(answers[0].Body), "id") {
 		t.Fatalf("the public answer names a record: %s", answers[0].Body)
 	}
+	// Nothing reaches an account before its address confirms.
+	if a, m, r := count(t, conn, "SELECT count(*) FROM accounts"), count(t, conn, "SELECT count(*) FROM members"), len(all(e, owner)); a != accountsBefore || m != membersBefore || r != requestsBefore {
+		t.Fatalf("before confirmation: %d accounts, %d members, %d requests more", a-accountsBefore, m-membersBefore, r-requestsBefore)
+	}
+	for _, addr := range addresses {
+		m := e.mailTo(addr)
+		if strings.Contains(m.Text, "Acme public request") || strings.Contains(m.Text, "From the form") || strings.Contains(m.Text, "Mallory") {
+			t.Fatalf("the confirmation mail carries the submitter's words: %s", m.Text)
+		}
+		expectStatus(t, e.confirmPublic("acme", addr), 200)
+	}
 	if n := count(t, conn, "SELECT count(*) FROM accounts"); n != accountsBefore+1 {
 		t.Fatalf("%d accounts created, want 1", n-accountsBefore)
 	}
 	if n := count(t, conn, "SELECT count(*) FROM accounts WHERE email = 'new.person@elsewhere.test' AND password_hash IS NULL"); n != 1 {
 		t.Fatal("the new account is missing or has a password")
 	}
-	if n := count(t, conn, "SELECT count(*) FROM platform_audit_log WHERE action = 'service_request.public_form_account'"); n != 4 {
-		t.Fatalf("%d platform audit rows for 4 submissions", n)
+	if n := count(t, conn, "SELECT count(*) FROM platform_audit_log WHERE action = 'service_request.public_confirmed_account'"); n != 4 {
+		t.Fatalf("%d platform audit rows for 4 confirmations", n)
 	}
 	var members struct {
 		Items []struct {
@@ -1130,9 +1146,12 @@ func TestPublicServiceRequestForm(t *testing.T) {
 		e.seeded["globex"].TenantID); n != 0 {
 		t.Fatal("the acme form made a globex member")
 	}
-	if len(e.outbox.Messages()) != 0 {
-		t.Fatal("the public form sent mail")
-	}
+	t.Run("AConfirmationWorksOnce", func(t *testing.T) {
+		expectStatus(t, e.confirmPublic("acme", "client@acme.test"), 422)
+		if n := len(all(e, owner)); n != requestsBefore+4 {
+			t.Fatalf("a used confirmation filed again: %d requests", n-requestsBefore)
+		}
+	})
 
 	t.Run("RemovedMemberStaysRemoved", func(t *testing.T) {
 		consultant := e.memberID("acme", "consultant")
@@ -1142,6 +1161,7 @@ func TestPublicServiceRequestForm(t *testing.T) {
 		if !reflect.DeepEqual(r.problemBody(t), answers[0].problemBody(t)) {
 			t.Fatalf("answer differs: %s", r.Body)
 		}
+		expectStatus(t, e.confirmPublic("acme", demoConsultant), 200)
 		if n := count(t, conn, "SELECT count(*) FROM members WHERE id = $1 AND removed_at IS NOT NULL AND role = 'staff'", consultant); n != 1 {
 			t.Fatal("the public form revived or changed a removed membership")
 		}
@@ -1158,7 +1178,7 @@ func TestPublicServiceRequestFormChecks(t *testing.T) {
 	owner := e.login("acme", "owner@acme.test")
 	conn := e.admin()
 	stored := func() int {
-		return count(t, conn, "SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM members) + (SELECT count(*) FROM service_requests)")
+		return count(t, conn, "SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM members) + (SELECT count(*) FROM service_requests) + (SELECT count(*) FROM public_submissions)")
 	}
 	before := stored()
 	for _, tc := range []struct {
@@ -1203,6 +1223,7 @@ func TestPublicServiceRequestFormChecks(t *testing.T) {
 		r := e.do(req{method: "POST", host: "acme", path: "/api/public/service-requests",
 			body: map[string]any{"email": "client@acme.test", "name": "A", "title": "Acme with service", "service_slug": "tax-review"}})
 		expectStatus(t, r, 202)
+		expectStatus(t, e.confirmPublic("acme", "client@acme.test"), 200)
 		if got := all(e, owner)[0]; got.ServiceName != "Acme Tax Review" || got.Title != "Acme with service" {
 			t.Fatalf("filed: %+v", got)
 		}
@@ -1236,8 +1257,8 @@ func TestPublicServiceRequestFormRateLimits(t *testing.T) {
 	// Limits are per tenant: the same client address is welcome on globex.
 	expectStatus(t, submit("globex", "flood@example.test"), 202)
 	conn := e.admin()
-	if n := count(t, conn, "SELECT count(*) FROM service_requests WHERE title = 'Acme public request'"); n != 5 {
-		t.Fatalf("%d requests filed, want 5 (4 on acme, 1 on globex)", n)
+	if n := count(t, conn, "SELECT count(*) FROM public_submissions WHERE title = 'Acme public request'"); n != 5 {
+		t.Fatalf("%d requests taken, want 5 (4 on acme, 1 on globex)", n)
 	}
 }
 

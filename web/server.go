@@ -163,6 +163,11 @@ func NewServer(cfg Config, deps Deps) *Server {
 		Route{Host: "any", Method: http.MethodGet, Path: "/readyz", Policy: Public})
 
 	csrf := http.NewCrossOriginProtection()
+	// A switch's handoff is posted to the target host by a page of the
+	// host that asked for it: cross-origin by design. The identity service
+	// accepts it from that origin alone (auth.Service.RedeemHandoff).
+	csrf.AddInsecureBypassPattern("POST /auth/handoff")
+	csrf.AddInsecureBypassPattern("POST /api/auth/handoff")
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "cross-origin request refused"})
 	}))

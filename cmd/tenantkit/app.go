@@ -35,6 +35,7 @@ type App struct {
 	listener net.Listener
 	metrics  *http.Server
 	tracing  *sdktrace.TracerProvider
+	mail     *mailer.Queue
 }
 
 // OpenApp audits the database, connects the store, builds the services and
@@ -113,13 +114,16 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 		logger.WarnContext(ctx, "no SMTP server is configured (SMTP_HOST): invitations and password resets are not mailed")
 		sender = mailer.Discard{Logger: logger}
 	}
+	// Mail leaves through a queue, off every request's path: an answer
+	// that mails takes the time of one that does not.
+	mail := mailer.NewQueue(sender, 1000, logger)
 	urls := cfg.urls()
 	authSvc := auth.NewService(auth.Config{
 		Store:  st,
 		Hasher: auth.NewHasher(auth.DefaultPasswordParams, cfg.PasswordHashConcurrency),
 		Tokens: auth.NewTokens(sessionKeys, urls.Apex(""), cfg.now),
 		Signer: auth.NewSigner(sigKeys, cfg.now),
-		Mailer: sender,
+		Mailer: mail,
 		URLs:   urls,
 		Logger: logger,
 		Now:    cfg.now,
@@ -127,10 +131,10 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 	handler := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox, TrustedProxies: proxies,
 		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
-	}, assemble.Deps(st, authSvc, cfg.now, sigKeys.Derive("cursor"), logger))
+	}, assemble.Deps(st, authSvc, cfg.now, mail, urls, sigKeys.Derive("cursor"), logger))
 	a := &App{
 		Now: cfg.now,
-		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln, tracing: tracing,
+		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln, tracing: tracing, mail: mail,
 		server: &http.Server{
 			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -175,6 +179,9 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	if err := a.server.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := a.mail.Close(sctx); err != nil {
+		a.logger.Warn("mail left in the queue at shutdown", slog.Any("error", err))
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

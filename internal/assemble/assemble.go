@@ -10,6 +10,7 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
@@ -20,7 +21,7 @@ import (
 // Deps returns the web layer's dependencies over st: the identity service
 // a, the domain services reading the time from now, and cursors signed
 // with cursorKey.
-func Deps(st *store.Store, a *auth.Service, now func() time.Time, cursorKey []byte, logger *slog.Logger) web.Deps {
+func Deps(st *store.Store, a *auth.Service, now func() time.Time, mail mailer.Sender, urls auth.URLs, cursorKey []byte, logger *slog.Logger) web.Deps {
 	return web.Deps{
 		DB:          st,
 		Auth:        a,
@@ -28,7 +29,7 @@ func Deps(st *store.Store, a *auth.Service, now func() time.Time, cursorKey []by
 		Settings:    settings.New(st),
 		Idempotency: idempotency.New(st, now),
 		Scheduling:  scheduling.New(st, now),
-		Requests:    requests.New(st, requests.Config{Now: now}),
+		Requests:    requests.New(st, requests.Config{Now: now, Mailer: mail, Link: urls.Tenant, Logger: logger}),
 		CursorKey:   cursorKey,
 		Logger:      logger,
 	}

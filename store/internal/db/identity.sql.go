@@ -95,9 +95,9 @@ func (q *Queries) CheckSession(ctx context.Context, arg CheckSessionParams) (Che
 }
 
 const createHandoff = `-- name: CreateHandoff :one
-INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING tenant_id, id, member_id, account_id, token_hash, redirect_path, created_at, expires_at, used_at
+INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, origin_host, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING tenant_id, id, member_id, account_id, token_hash, redirect_path, created_at, expires_at, used_at, origin_host
 `
 
 type CreateHandoffParams struct {
@@ -106,6 +106,7 @@ type CreateHandoffParams struct {
 	AccountID    uuid.UUID
 	TokenHash    []byte
 	RedirectPath string
+	OriginHost   string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
 }
@@ -117,6 +118,7 @@ func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (A
 		arg.AccountID,
 		arg.TokenHash,
 		arg.RedirectPath,
+		arg.OriginHost,
 		arg.CreatedAt,
 		arg.ExpiresAt,
 	)
@@ -131,6 +133,7 @@ func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (A
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.OriginHost,
 	)
 	return i, err
 }
@@ -339,7 +342,7 @@ const redeemHandoff = `-- name: RedeemHandoff :one
 
 UPDATE auth_handoffs SET used_at = now()
 WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3
-RETURNING tenant_id, id, member_id, account_id, token_hash, redirect_path, created_at, expires_at, used_at
+RETURNING tenant_id, id, member_id, account_id, token_hash, redirect_path, created_at, expires_at, used_at, origin_host
 `
 
 type RedeemHandoffParams struct {
@@ -362,6 +365,7 @@ func (q *Queries) RedeemHandoff(ctx context.Context, arg RedeemHandoffParams) (A
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.OriginHost,
 	)
 	return i, err
 }

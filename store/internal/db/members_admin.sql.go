@@ -12,6 +12,36 @@ import (
 	"github.com/google/uuid"
 )
 
+const countInvitationFailure = `-- name: CountInvitationFailure :one
+
+UPDATE invitations
+SET failed_attempts = failed_attempts + 1,
+    revoked_at = CASE WHEN failed_attempts + 1 >= $1::int THEN $2::timestamptz ELSE revoked_at END
+WHERE tenant_id = $3 AND id = $4 AND accepted_at IS NULL AND revoked_at IS NULL
+RETURNING failed_attempts
+`
+
+type CountInvitationFailureParams struct {
+	MaxFailures int32
+	Now         time.Time
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+}
+
+// CountInvitationFailure records a wrong password given with invitation id
+// and revokes the invitation once max have been given.
+func (q *Queries) CountInvitationFailure(ctx context.Context, arg CountInvitationFailureParams) (int32, error) {
+	row := q.db.QueryRow(ctx, countInvitationFailure,
+		arg.MaxFailures,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	var failed_attempts int32
+	err := row.Scan(&failed_attempts)
+	return failed_attempts, err
+}
+
 const countOwners = `-- name: CountOwners :one
 SELECT count(*) FROM members WHERE tenant_id = $1 AND role = 'owner' AND removed_at IS NULL
 `
@@ -26,7 +56,7 @@ func (q *Queries) CountOwners(ctx context.Context, tenantID uuid.UUID) (int64, e
 const createInvitation = `-- name: CreateInvitation :one
 INSERT INTO invitations (tenant_id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at
+RETURNING tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at, failed_attempts
 `
 
 type CreateInvitationParams struct {
@@ -64,12 +94,13 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 		&i.ExpiresAt,
 		&i.AcceptedAt,
 		&i.RevokedAt,
+		&i.FailedAttempts,
 	)
 	return i, err
 }
 
 const findOpenInvitation = `-- name: FindOpenInvitation :one
-SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at FROM invitations
+SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at, failed_attempts FROM invitations
 WHERE tenant_id = $1 AND token_hash = $2
   AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
 FOR UPDATE
@@ -96,6 +127,7 @@ func (q *Queries) FindOpenInvitation(ctx context.Context, arg FindOpenInvitation
 		&i.ExpiresAt,
 		&i.AcceptedAt,
 		&i.RevokedAt,
+		&i.FailedAttempts,
 	)
 	return i, err
 }
@@ -127,7 +159,7 @@ func (q *Queries) GetLiveMember(ctx context.Context, arg GetLiveMemberParams) (M
 }
 
 const listInvitations = `-- name: ListInvitations :many
-SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at FROM invitations
+SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at, failed_attempts FROM invitations
 WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2
 ORDER BY created_at DESC, id
 `
@@ -158,6 +190,7 @@ func (q *Queries) ListInvitations(ctx context.Context, arg ListInvitationsParams
 			&i.ExpiresAt,
 			&i.AcceptedAt,
 			&i.RevokedAt,
+			&i.FailedAttempts,
 		); err != nil {
 			return nil, err
 		}
@@ -276,7 +309,7 @@ func (q *Queries) MarkInvitationAccepted(ctx context.Context, arg MarkInvitation
 }
 
 const peekOpenInvitation = `-- name: PeekOpenInvitation :one
-SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at FROM invitations
+SELECT tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at, failed_attempts FROM invitations
 WHERE tenant_id = $1 AND token_hash = $2
   AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3
 `
@@ -302,6 +335,7 @@ func (q *Queries) PeekOpenInvitation(ctx context.Context, arg PeekOpenInvitation
 		&i.ExpiresAt,
 		&i.AcceptedAt,
 		&i.RevokedAt,
+		&i.FailedAttempts,
 	)
 	return i, err
 }
@@ -372,7 +406,7 @@ func (q *Queries) RemoveMember(ctx context.Context, arg RemoveMemberParams) (Mem
 const revokeInvitation = `-- name: RevokeInvitation :one
 UPDATE invitations SET revoked_at = now()
 WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
-RETURNING tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at
+RETURNING tenant_id, id, email, role, display_name, invited_by_member_id, token_hash, created_at, expires_at, accepted_at, revoked_at, failed_attempts
 `
 
 type RevokeInvitationParams struct {
@@ -395,8 +429,31 @@ func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationPara
 		&i.ExpiresAt,
 		&i.AcceptedAt,
 		&i.RevokedAt,
+		&i.FailedAttempts,
 	)
 	return i, err
+}
+
+const revokeInvitationsOfInviter = `-- name: RevokeInvitationsOfInviter :execrows
+
+UPDATE invitations SET revoked_at = $1::timestamptz
+WHERE tenant_id = $2 AND invited_by_member_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL
+`
+
+type RevokeInvitationsOfInviterParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	MemberID uuid.UUID
+}
+
+// RevokeInvitationsOfInviter withdraws the open invitations a member sent:
+// what a member granted does not outlive its power to grant it.
+func (q *Queries) RevokeInvitationsOfInviter(ctx context.Context, arg RevokeInvitationsOfInviterParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeInvitationsOfInviter, arg.Now, arg.TenantID, arg.MemberID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setMemberRole = `-- name: SetMemberRole :one

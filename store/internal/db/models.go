@@ -35,6 +35,7 @@ type AuthHandoff struct {
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
 	UsedAt       *time.Time
+	OriginHost   string
 }
 
 type AvailabilityException struct {
@@ -159,6 +160,7 @@ type Invitation struct {
 	ExpiresAt         time.Time
 	AcceptedAt        *time.Time
 	RevokedAt         *time.Time
+	FailedAttempts    int32
 }
 
 type Member struct {
@@ -198,6 +200,21 @@ type Post struct {
 	AuthorMemberID *uuid.UUID
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+type PublicSubmission struct {
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+	Email            string
+	Name             string
+	Title            string
+	Details          string
+	ServiceID        *uuid.UUID
+	TokenHash        []byte
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+	ConfirmedAt      *time.Time
+	ServiceRequestID *uuid.UUID
 }
 
 type SecuritySetting struct {

@@ -12,6 +12,28 @@ import (
 	"github.com/google/uuid"
 )
 
+const confirmPublicSubmission = `-- name: ConfirmPublicSubmission :exec
+UPDATE public_submissions SET confirmed_at = $1::timestamptz, service_request_id = $2::uuid
+WHERE tenant_id = $3 AND id = $4 AND confirmed_at IS NULL
+`
+
+type ConfirmPublicSubmissionParams struct {
+	Now              time.Time
+	ServiceRequestID uuid.UUID
+	TenantID         uuid.UUID
+	ID               uuid.UUID
+}
+
+func (q *Queries) ConfirmPublicSubmission(ctx context.Context, arg ConfirmPublicSubmissionParams) error {
+	_, err := q.db.Exec(ctx, confirmPublicSubmission,
+		arg.Now,
+		arg.ServiceRequestID,
+		arg.TenantID,
+		arg.ID,
+	)
+	return err
+}
+
 const createClientMemberIfAbsent = `-- name: CreateClientMemberIfAbsent :one
 
 INSERT INTO members (tenant_id, account_id, role, display_name)
@@ -41,6 +63,56 @@ func (q *Queries) CreateClientMemberIfAbsent(ctx context.Context, arg CreateClie
 		&i.RemovedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const createPublicSubmission = `-- name: CreatePublicSubmission :one
+
+INSERT INTO public_submissions (tenant_id, email, name, title, details, service_id, token_hash, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING tenant_id, id, email, name, title, details, service_id, token_hash, created_at, expires_at, confirmed_at, service_request_id
+`
+
+type CreatePublicSubmissionParams struct {
+	TenantID  uuid.UUID
+	Email     string
+	Name      string
+	Title     string
+	Details   string
+	ServiceID *uuid.UUID
+	TokenHash []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Submissions of the public form, held until their address confirms them.
+func (q *Queries) CreatePublicSubmission(ctx context.Context, arg CreatePublicSubmissionParams) (PublicSubmission, error) {
+	row := q.db.QueryRow(ctx, createPublicSubmission,
+		arg.TenantID,
+		arg.Email,
+		arg.Name,
+		arg.Title,
+		arg.Details,
+		arg.ServiceID,
+		arg.TokenHash,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+	)
+	var i PublicSubmission
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Title,
+		&i.Details,
+		&i.ServiceID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.ServiceRequestID,
 	)
 	return i, err
 }
@@ -587,6 +659,38 @@ func (q *Queries) ListServiceRequests(ctx context.Context, arg ListServiceReques
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockOpenPublicSubmission = `-- name: LockOpenPublicSubmission :one
+SELECT tenant_id, id, email, name, title, details, service_id, token_hash, created_at, expires_at, confirmed_at, service_request_id FROM public_submissions
+WHERE tenant_id = $1 AND token_hash = $2 AND confirmed_at IS NULL AND expires_at > $3
+FOR UPDATE
+`
+
+type LockOpenPublicSubmissionParams struct {
+	TenantID  uuid.UUID
+	TokenHash []byte
+	Now       time.Time
+}
+
+func (q *Queries) LockOpenPublicSubmission(ctx context.Context, arg LockOpenPublicSubmissionParams) (PublicSubmission, error) {
+	row := q.db.QueryRow(ctx, lockOpenPublicSubmission, arg.TenantID, arg.TokenHash, arg.Now)
+	var i PublicSubmission
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Title,
+		&i.Details,
+		&i.ServiceID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.ServiceRequestID,
+	)
+	return i, err
 }
 
 const serviceRequestAnalytics = `-- name: ServiceRequestAnalytics :many

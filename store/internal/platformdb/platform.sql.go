@@ -13,6 +13,25 @@ import (
 	"github.com/google/uuid"
 )
 
+const accountPasswordMinimum = `-- name: AccountPasswordMinimum :one
+
+SELECT coalesce(max(coalesce(s.password_min_length, d.password_min_length)), 0)::int AS min_length
+FROM members m
+CROSS JOIN security_defaults d
+LEFT JOIN security_settings s ON s.tenant_id = m.tenant_id
+WHERE m.account_id = $1 AND m.removed_at IS NULL
+`
+
+// AccountPasswordMinimum is the strictest minimum password length among
+// the tenants where the account is a live member (0 with none): the
+// password is the account's, so it meets every one of them.
+func (q *Queries) AccountPasswordMinimum(ctx context.Context, accountID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, accountPasswordMinimum, accountID)
+	var min_length int32
+	err := row.Scan(&min_length)
+	return min_length, err
+}
+
 const createAccount = `-- name: CreateAccount :one
 INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at
 `
@@ -376,6 +395,31 @@ func (q *Queries) ListTenants(ctx context.Context) ([]Tenant, error) {
 	return items, nil
 }
 
+const peekPasswordReset = `-- name: PeekPasswordReset :one
+
+SELECT id, account_id, token_hash, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+`
+
+type PeekPasswordResetParams struct {
+	TokenHash []byte
+	Now       time.Time
+}
+
+// PeekPasswordReset reads an open reset link without using it.
+func (q *Queries) PeekPasswordReset(ctx context.Context, arg PeekPasswordResetParams) (PasswordReset, error) {
+	row := q.db.QueryRow(ctx, peekPasswordReset, arg.TokenHash, arg.Now)
+	var i PasswordReset
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.UsedAt,
+	)
+	return i, err
+}
+
 const redeemPasswordReset = `-- name: RedeemPasswordReset :one
 UPDATE password_resets SET used_at = now()
 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
@@ -510,4 +554,21 @@ func (q *Queries) SetTenantStatus(ctx context.Context, arg SetTenantStatusParams
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const voidPasswordResets = `-- name: VoidPasswordResets :exec
+
+UPDATE password_resets SET used_at = $1::timestamptz WHERE account_id = $2 AND used_at IS NULL
+`
+
+type VoidPasswordResetsParams struct {
+	Now       time.Time
+	AccountID uuid.UUID
+}
+
+// VoidPasswordResets uses up every open reset link of an account: after a
+// reset or a password change, no older link works.
+func (q *Queries) VoidPasswordResets(ctx context.Context, arg VoidPasswordResetsParams) error {
+	_, err := q.db.Exec(ctx, voidPasswordResets, arg.Now, arg.AccountID)
+	return err
 }

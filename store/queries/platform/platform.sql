@@ -78,3 +78,25 @@ RETURNING *;
 -- An account without a password for email; no row when one exists (also
 -- when created concurrently): find it then.
 INSERT INTO accounts (email) VALUES (@email) ON CONFLICT (email) DO NOTHING RETURNING *;
+
+-- VoidPasswordResets uses up every open reset link of an account: after a
+-- reset or a password change, no older link works.
+
+-- name: VoidPasswordResets :exec
+UPDATE password_resets SET used_at = sqlc.arg(now)::timestamptz WHERE account_id = @account_id AND used_at IS NULL;
+
+-- PeekPasswordReset reads an open reset link without using it.
+
+-- name: PeekPasswordReset :one
+SELECT * FROM password_resets WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now;
+
+-- AccountPasswordMinimum is the strictest minimum password length among
+-- the tenants where the account is a live member (0 with none): the
+-- password is the account's, so it meets every one of them.
+
+-- name: AccountPasswordMinimum :one
+SELECT coalesce(max(coalesce(s.password_min_length, d.password_min_length)), 0)::int AS min_length
+FROM members m
+CROSS JOIN security_defaults d
+LEFT JOIN security_settings s ON s.tenant_id = m.tenant_id
+WHERE m.account_id = @account_id AND m.removed_at IS NULL;

@@ -41,8 +41,8 @@ UPDATE sessions SET revoked_at = now()
 WHERE tenant_id = @tenant_id AND member_id = @member_id AND revoked_at IS NULL;
 
 -- name: CreateHandoff :one
-INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, created_at, expires_at)
-VALUES (@tenant_id, @member_id, @account_id, @token_hash, @redirect_path, @created_at, @expires_at)
+INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, origin_host, created_at, expires_at)
+VALUES (@tenant_id, @member_id, @account_id, @token_hash, @redirect_path, @origin_host, @created_at, @expires_at)
 RETURNING *;
 
 -- RedeemHandoff uses the handoff up: it succeeds once, within its lifetime.

@@ -65,3 +65,20 @@ UPDATE invitations SET accepted_at = now() WHERE tenant_id = @tenant_id AND id =
 SELECT * FROM invitations
 WHERE tenant_id = @tenant_id AND token_hash = @token_hash
   AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > @now;
+
+-- CountInvitationFailure records a wrong password given with invitation id
+-- and revokes the invitation once max have been given.
+
+-- name: CountInvitationFailure :one
+UPDATE invitations
+SET failed_attempts = failed_attempts + 1,
+    revoked_at = CASE WHEN failed_attempts + 1 >= @max_failures::int THEN @now::timestamptz ELSE revoked_at END
+WHERE tenant_id = @tenant_id AND id = @id AND accepted_at IS NULL AND revoked_at IS NULL
+RETURNING failed_attempts;
+
+-- RevokeInvitationsOfInviter withdraws the open invitations a member sent:
+-- what a member granted does not outlive its power to grant it.
+
+-- name: RevokeInvitationsOfInviter :execrows
+UPDATE invitations SET revoked_at = sqlc.arg(now)::timestamptz
+WHERE tenant_id = @tenant_id AND invited_by_member_id = @member_id AND accepted_at IS NULL AND revoked_at IS NULL;

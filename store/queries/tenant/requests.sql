@@ -155,3 +155,19 @@ UNION ALL
 SELECT 'month'::text, r.month::text, ''::text, count(*)::bigint
 FROM r GROUP BY r.month
 ORDER BY 1, 2;
+
+-- Submissions of the public form, held until their address confirms them.
+
+-- name: CreatePublicSubmission :one
+INSERT INTO public_submissions (tenant_id, email, name, title, details, service_id, token_hash, created_at, expires_at)
+VALUES (@tenant_id, @email, @name, @title, @details, sqlc.narg(service_id), @token_hash, @created_at, @expires_at)
+RETURNING *;
+
+-- name: LockOpenPublicSubmission :one
+SELECT * FROM public_submissions
+WHERE tenant_id = @tenant_id AND token_hash = @token_hash AND confirmed_at IS NULL AND expires_at > @now
+FOR UPDATE;
+
+-- name: ConfirmPublicSubmission :exec
+UPDATE public_submissions SET confirmed_at = sqlc.arg(now)::timestamptz, service_request_id = sqlc.arg(service_request_id)::uuid
+WHERE tenant_id = @tenant_id AND id = @id AND confirmed_at IS NULL;
