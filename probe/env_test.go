@@ -95,8 +95,10 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		Mailer: s.mail, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
 	})
 	// The probe hammers the server: the per-tenant limits would only slow it.
-	s.web = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox, TenantRate: -1, TenantInFlight: -1},
-		assemble.Deps(s.store, a, clock.Now, s.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
+	if s.web, err = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox, TenantRate: -1, TenantInFlight: -1},
+		assemble.Deps(s.store, a, clock.Now, s.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler))); err != nil {
+		tb.Fatal(err)
+	}
 	var h http.Handler = s.web
 	if sc.wrap != nil {
 		h = sc.wrap(s, h)

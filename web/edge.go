@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 // withRequestID gives every request a fresh random id, in the context (for
@@ -45,7 +46,7 @@ func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 			logger.ErrorContext(r.Context(), "panic in handler",
 				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
-			writeProblem(w, Problem{
+			route.WriteProblem(w, route.Problem{
 				Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
 				Status: http.StatusInternalServerError, Detail: "internal error", Instance: tenant.RequestIDFrom(r.Context()),
 			})
@@ -59,7 +60,7 @@ func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
 func withBodyLimit(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			writeProblem(w, Problem{
+			route.WriteProblem(w, route.Problem{
 				Type: "about:blank", Title: http.StatusText(http.StatusRequestEntityTooLarge),
 				Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("request body larger than %d bytes", limit),
 				Instance: tenant.RequestIDFrom(r.Context()),

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 type fakeDB struct{ err error }
@@ -51,9 +52,9 @@ func TestHealthAndReadiness(t *testing.T) {
 		{"NotReady", "/readyz", errors.New("connection refused"), 503},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := NewServer(Config{BaseDomain: "example.test"}, Deps{DB: fakeDB{tc.db}, Logger: discard()})
+			s := &Server{db: fakeDB{tc.db}, problems: route.Problems{Logger: discard()}}
 			w := httptest.NewRecorder()
-			s.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
+			withRequestID(discard(), http.HandlerFunc(s.dispatch)).ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
 			if w.Code != tc.status {
 				t.Fatalf("status %d", w.Code)
 			}
@@ -61,7 +62,7 @@ func TestHealthAndReadiness(t *testing.T) {
 				t.Fatal("no request id")
 			}
 			if tc.status == 503 {
-				var p Problem
+				var p route.Problem
 				if err := json.NewDecoder(w.Body).Decode(&p); err != nil {
 					t.Fatal(err)
 				}
@@ -111,8 +112,17 @@ func TestStatusTable(t *testing.T) {
 		tenant.CodeInvalid: 422, tenant.CodeRateLimited: 429, tenant.CodeUnavailable: 503, tenant.CodeInternal: 500,
 		tenant.CodePreconditionFailed: 412,
 	} {
-		if got := StatusOf(&tenant.Error{Code: code}); got != status {
+		if got := route.StatusOf(&tenant.Error{Code: code}); got != status {
 			t.Errorf("%s → %d, want %d", code, got, status)
 		}
+	}
+}
+
+// A server missing one of its services is refused at start, not found out
+// by a 500 on the first request of that area.
+func TestNewServerRefusesAMissingService(t *testing.T) {
+	if _, err := NewServer(Config{BaseDomain: "example.test"}, Deps{DB: fakeDB{}, Logger: discard()}); err == nil ||
+		!strings.Contains(err.Error(), "is required") {
+		t.Fatalf("NewServer with services missing: %v", err)
 	}
 }

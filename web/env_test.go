@@ -143,8 +143,10 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if c.web != nil {
 		c.web(&wc)
 	}
-	e.web = web.NewServer(wc,
-		assemble.Deps(e.store, e.auth, clock.Now, e.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler)))
+	if e.web, err = web.NewServer(wc,
+		assemble.Deps(e.store, e.auth, clock.Now, e.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler))); err != nil {
+		t.Fatal(err)
+	}
 	e.srv.Config.Handler = e.web
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

@@ -10,33 +10,8 @@ import (
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
-
-// hostKind says what a request's host addresses.
-type hostKind int
-
-const (
-	hostApex   hostKind = iota + 1 // the platform: sign-in, tenant picker
-	hostTenant                     // one tenant, by subdomain or verified custom domain
-)
-
-// host is a resolved request host.
-type host struct {
-	kind   hostKind
-	name   string // canonical host name, without port
-	tenant auth.Tenant
-}
-
-type hostKey struct{}
-
-func withHost(ctx context.Context, h host) context.Context {
-	return context.WithValue(ctx, hostKey{}, h)
-}
-
-func hostFrom(ctx context.Context) (host, bool) {
-	h, ok := ctx.Value(hostKey{}).(host)
-	return h, ok
-}
 
 // errBadHost is a Host header that cannot name anything we serve.
 var errBadHost = errors.New("malformed host")
@@ -102,7 +77,7 @@ type hostResolver struct {
 }
 
 type cachedHost struct {
-	h       host
+	h       route.Host
 	err     error
 	expires time.Time
 }
@@ -116,13 +91,13 @@ var errUnknownHost = tenant.NotFound("site")
 
 // resolve returns what the host names: the apex, a tenant, or
 // errUnknownHost. Database failures are returned as they are and not cached.
-func (hr *hostResolver) resolve(ctx context.Context, hostport string) (host, error) {
+func (hr *hostResolver) resolve(ctx context.Context, hostport string) (route.Host, error) {
 	name, err := canonicalHost(hostport)
 	if err != nil {
-		return host{}, errUnknownHost
+		return route.Host{}, errUnknownHost
 	}
 	if name == hr.base {
-		return host{kind: hostApex, name: name}, nil
+		return route.Host{Kind: route.ApexHost, Name: name}, nil
 	}
 	now := hr.now()
 	hr.mu.Lock()
@@ -137,14 +112,14 @@ func (hr *hostResolver) resolve(ctx context.Context, hostport string) (host, err
 	} else {
 		t, err = hr.dir.FindTenantByDomain(ctx, name)
 	}
-	var h host
+	var h route.Host
 	switch {
 	case err == nil:
-		h = host{kind: hostTenant, name: name, tenant: t}
+		h = route.Host{Kind: route.TenantHost, Name: name, Tenant: t}
 	case tenant.IsCode(err, tenant.CodeNotFound):
 		err = errUnknownHost
 	default:
-		return host{}, err
+		return route.Host{}, err
 	}
 	hr.mu.Lock()
 	if len(hr.cache) >= hr.max {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/tenantkit/tenantkit/tenant"
-	"github.com/tenantkit/tenantkit/web"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 // Every route in the table declares a tenancy its host kind allows and,
@@ -18,12 +18,12 @@ func TestEveryRouteDeclaresItsTenancy(t *testing.T) {
 	}
 	for _, r := range routes {
 		switch r.Policy.Tenancy {
-		case web.TenancyPublic:
-		case web.TenancyTenant:
+		case route.TenancyPublic:
+		case route.TenancyTenant:
 			if r.Host != "tenant" || !r.Policy.MinRole.Valid() {
 				t.Errorf("%s %s on %s: tenant route with host/role %s/%q", r.Method, r.Path, r.Host, r.Host, r.Policy.MinRole)
 			}
-		case web.TenancyPlatform:
+		case route.TenancyPlatform:
 			if r.Host != "apex" {
 				t.Errorf("%s %s: platform route on %s", r.Method, r.Path, r.Host)
 			}
@@ -37,7 +37,7 @@ func TestEveryRouteDeclaresItsTenancy(t *testing.T) {
 // operation, and the tenant document's operations are exactly the table's.
 func TestOpenAPIDocumentsDeclareTenancy(t *testing.T) {
 	e := newEnv(t)
-	want := map[string]map[string]web.Route{"tenant": {}, "apex": {}}
+	want := map[string]map[string]route.Route{"tenant": {}, "apex": {}}
 	for _, r := range e.web.Routes() {
 		if r.OpenAPI {
 			want[r.Host][r.Method+" "+r.Path] = r
@@ -71,7 +71,7 @@ func TestOpenAPIDocumentsDeclareTenancy(t *testing.T) {
 				if op["x-tenancy"] != string(r.Policy.Tenancy) || op["x-min-role"] == nil || op["x-min-role"] == "" {
 					t.Errorf("%s %s: x-tenancy %v, x-min-role %v", name, key, op["x-tenancy"], op["x-min-role"])
 				}
-				if r.Policy.Tenancy == web.TenancyTenant && op["x-min-role"] != string(r.Policy.MinRole) {
+				if r.Policy.Tenancy == route.TenancyTenant && op["x-min-role"] != string(r.Policy.MinRole) {
 					t.Errorf("%s %s: x-min-role %v, want %s", name, key, op["x-min-role"], r.Policy.MinRole)
 				}
 			}
@@ -83,7 +83,7 @@ func TestOpenAPIDocumentsDeclareTenancy(t *testing.T) {
 }
 
 func TestPolicyConstructors(t *testing.T) {
-	if p := web.Member(tenant.RoleAdmin); p.Tenancy != web.TenancyTenant || p.MinRole != tenant.RoleAdmin {
+	if p := route.Member(tenant.RoleAdmin); p.Tenancy != route.TenancyTenant || p.MinRole != tenant.RoleAdmin {
 		t.Fatal(p)
 	}
 }

@@ -3,13 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -25,6 +24,9 @@ import (
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/api"
+	"github.com/tenantkit/tenantkit/web/route"
+	"github.com/tenantkit/tenantkit/web/ui"
 )
 
 // Pinger reports whether the database answers.
@@ -61,7 +63,7 @@ type Config struct {
 	TracerProvider trace.TracerProvider
 }
 
-// Deps are the services the HTTP layer calls.
+// Deps are the services the HTTP layer calls. Every field is required.
 type Deps struct {
 	DB          Pinger
 	Auth        *auth.Service
@@ -75,27 +77,33 @@ type Deps struct {
 	Logger    *slog.Logger
 }
 
+// check reports the first missing dependency.
+func (d Deps) check() error {
+	for name, missing := range map[string]bool{
+		"DB": d.DB == nil, "Auth": d.Auth == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
+		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil,
+		"CursorKey": len(d.CursorKey) == 0, "Logger": d.Logger == nil,
+	} {
+		if missing {
+			return fmt.Errorf("web: Deps.%s is required", name)
+		}
+	}
+	return nil
+}
+
 // Server is tenantkit's HTTP handler. Requests for the apex host and for
-// tenant hosts are served by two separate route tables; each route is
-// registered with its policy (see [Policy]) and each host kind has its own
-// OpenAPI document at /api/openapi.json.
+// tenant hosts are served by two separate route tables (package route);
+// each route is registered with its policy, and each host kind has its own
+// OpenAPI document at /api/openapi.json. The JSON operations are package
+// api's, the pages package ui's.
 type Server struct {
 	cfg            Config
 	db             Pinger
 	auth           *auth.Service
-	catalog        *catalog.Catalog
-	settings       *settings.Service
-	idem           *idempotency.Keys
-	scheduling     *scheduling.Scheduler
-	requests       *requests.Service
-	cursors        cursorCodec
+	table          *route.Table
+	problems       route.Problems
 	logger         *slog.Logger
 	hosts          *hostResolver
-	tenantMux      *http.ServeMux
-	apexMux        *http.ServeMux
-	tenantAPI      *hostAPI
-	platformAPI    *hostAPI
-	routes         []Route
 	metrics        *metrics
 	securityEvents *ratelimit.Limiter
 	limits         *tenantLimits
@@ -122,8 +130,13 @@ func newMetrics() *metrics {
 	return m
 }
 
-// NewServer returns the handler with every route registered.
-func NewServer(cfg Config, deps Deps) *Server {
+// NewServer returns the handler with every route registered. A missing
+// dependency is an error: a server without one of its areas would answer
+// those routes with 500s.
+func NewServer(cfg Config, deps Deps) (*Server, error) {
+	if err := deps.check(); err != nil {
+		return nil, err
+	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
@@ -134,33 +147,23 @@ func NewServer(cfg Config, deps Deps) *Server {
 		cfg.TenantInFlight = 32
 	}
 	s := &Server{
-		cfg: cfg, db: deps.DB, auth: deps.Auth, catalog: deps.Catalog, settings: deps.Settings, idem: deps.Idempotency,
-		scheduling: deps.Scheduling,
-		cursors:    cursorCodec{key: deps.CursorKey}, logger: deps.Logger,
-		tenantMux: http.NewServeMux(), apexMux: http.NewServeMux(),
+		cfg: cfg, db: deps.DB, auth: deps.Auth, logger: deps.Logger, problems: route.Problems{Logger: deps.Logger},
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
 		limits:         newTenantLimits(cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight),
-		requests:       deps.Requests,
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Auth)
-	s.tenantAPI = s.newAPI(hostTenant, s.tenantMux, "tenantkit tenant API",
-		"The API of one organization, served on its own host ({slug}."+cfg.BaseDomain+"). "+
-			"Every operation declares x-tenancy (public, tenant) and x-min-role.")
-	s.platformAPI = s.newAPI(hostApex, s.apexMux, "tenantkit platform API",
-		"The API of the platform host ("+cfg.BaseDomain+"): sign-in and the organization picker.")
-	installProblemFormat()
-	s.registerAuth()
-	s.registerMembers()
-	s.registerServices()
-	s.registerSettings()
-	s.registerScheduling()
-	s.registerRequests()
-	s.registerPages()
+	s.table = route.NewTable(route.TableConfig{
+		Binder: s, Version: cfg.Version, BaseDomain: cfg.BaseDomain, Cursors: route.NewCursors(deps.CursorKey),
+		Idempotency: deps.Idempotency, Logger: deps.Logger,
+	})
+	api.Register(s.table, api.Deps{
+		Auth: deps.Auth, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
+	})
+	ui.Register(s.table, ui.Deps{Auth: deps.Auth, Requests: deps.Requests, Outbox: cfg.Outbox, Refused: s.refused, Logger: deps.Logger})
 	// Served ahead of host resolution, on any host.
-	s.routes = append(s.routes,
-		Route{Host: "any", Method: http.MethodGet, Path: "/healthz", Policy: Public},
-		Route{Host: "any", Method: http.MethodGet, Path: "/readyz", Policy: Public})
+	s.table.Add(route.Route{Host: "any", Method: http.MethodGet, Path: "/healthz", Policy: route.Public})
+	s.table.Add(route.Route{Host: "any", Method: http.MethodGet, Path: "/readyz", Policy: route.Public})
 
 	csrf := http.NewCrossOriginProtection()
 	// A switch's handoff is posted to the target host by a page of the
@@ -169,7 +172,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	csrf.AddInsecureBypassPattern("POST /auth/handoff")
 	csrf.AddInsecureBypassPattern("POST /api/auth/handoff")
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "cross-origin request refused"})
+		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "cross-origin request refused"})
 	}))
 	var h http.Handler = http.HandlerFunc(s.dispatch)
 	h = csrf.Handler(h)
@@ -183,20 +186,11 @@ func NewServer(cfg Config, deps Deps) *Server {
 			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	}
 	s.h = h
-	return s
+	return s, nil
 }
 
-func (s *Server) newAPI(kind hostKind, mux *http.ServeMux, title, description string) *hostAPI {
-	config := huma.DefaultConfig(title, s.cfg.Version)
-	config.Info.Description = description
-	config.OpenAPIPath = "/api/openapi"
-	// The reference page is ours (pages.go): the vendored Redoc, no CDN.
-	config.DocsPath = ""
-	config.SchemasPath = "/api/schemas"
-	// No $schema fields or Link headers in responses.
-	config.CreateHooks = nil
-	return &hostAPI{API: humago.New(mux, config), kind: kind, mux: mux}
-}
+// Routes returns the route table: every route with its declaration.
+func (s *Server) Routes() []route.Route { return s.table.Routes() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
@@ -220,26 +214,26 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	h, err := s.hosts.resolve(r.Context(), r.Host)
 	if err != nil {
-		s.writeProblemError(w, r, err)
+		s.problems.Write(w, r, err)
 		return
 	}
-	if h.kind == hostTenant && h.tenant.Status != "active" {
-		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "this organization is suspended"})
+	if h.Kind == route.TenantHost && h.Tenant.Status != "active" {
+		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "this organization is suspended"})
 		return
 	}
-	if h.kind == hostTenant {
-		trace.SpanFromContext(r.Context()).SetAttributes(telemetry.TenantID.String(h.tenant.ID.String()))
+	if h.Kind == route.TenantHost {
+		trace.SpanFromContext(r.Context()).SetAttributes(telemetry.TenantID.String(h.Tenant.ID.String()))
 	}
-	ctx := withHost(r.Context(), h)
-	ctx = context.WithValue(ctx, metaKey{}, s.clientMeta(r))
+	ctx := route.WithHost(r.Context(), h)
+	ctx = route.WithClient(ctx, s.clientMeta(r))
 	r = r.WithContext(ctx)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if h.kind == hostApex {
-		s.apexMux.ServeHTTP(rec, r)
+	if h.Kind == route.ApexHost {
+		s.table.Mux(route.ApexHost).ServeHTTP(rec, r)
 	} else {
-		s.limited(rec, r, h.tenant.ID, s.tenantMux)
+		s.limited(rec, r, h.Tenant.ID, s.table.Mux(route.TenantHost))
 	}
-	s.metrics.requests.WithLabelValues(h.kind.String(), statusClass(rec.status)).Inc()
+	s.metrics.requests.WithLabelValues(h.Kind.String(), statusClass(rec.status)).Inc()
 }
 
 type statusRecorder struct {
@@ -268,7 +262,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
-		s.writeProblemError(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the database is unavailable", Err: err})
+		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the database is unavailable", Err: err})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

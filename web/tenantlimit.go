@@ -62,7 +62,7 @@ func (l *tenantLimits) enter(id uuid.UUID) (func(), error) {
 func (s *Server) limited(w http.ResponseWriter, r *http.Request, id uuid.UUID, next http.Handler) {
 	done, err := s.limits.enter(id)
 	if err != nil {
-		s.writeProblemError(w, r, err)
+		s.problems.Write(w, r, err)
 		return
 	}
 	defer done()

@@ -128,10 +128,13 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger, ln net.Listen
 		Logger: logger,
 		Now:    cfg.now,
 	})
-	handler := web.NewServer(web.Config{
+	handler, err := web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: version, Outbox: outbox, TrustedProxies: proxies,
 		TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
 	}, assemble.Deps(st, authSvc, cfg.now, mail, urls, sigKeys.Derive("cursor"), logger))
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
 		Now: cfg.now,
 		cfg: cfg, logger: logger, Store: st, Auth: authSvc, Outbox: outbox, Web: handler, listener: ln, tracing: tracing, mail: mail,

@@ -56,7 +56,7 @@ const policyPredicate = "tenant_id = (SELECT nullif(current_setting('app.current
 
 var dbPackages = []string{"./store/", "./web/", "./probe/"}
 
-var webPackages = []string{"./web/", "./probe/"}
+var webPackages = []string{"./web/...", "./probe/"}
 
 // Mutants are the mutants, schema mutants first.
 var Mutants = []Mutant{
@@ -139,9 +139,9 @@ var Mutants = []Mutant{
 	},
 	{
 		Name: "binding-ignored", Breaks: "DESIGN step 5: the middleware lets a request through when the binding of host, token and tenant cookie is refused (the role check then sees no role)",
-		Edits: []Edit{{File: "web/policy.go",
-			Old: "		pr, err := s.auth.AuthenticateTenant(ctx, h.tenant, credentials(r))\n		if err != nil {",
-			New: "		pr, err := s.auth.AuthenticateTenant(ctx, h.tenant, credentials(r))\n		if err != nil && !tenant.IsCode(err, tenant.CodeForbidden) {"}},
+		Edits: []Edit{{File: "web/binding.go",
+			Old: "		pr, err := s.auth.AuthenticateTenant(ctx, h.Tenant, route.Credentials(r))\n		if err != nil {",
+			New: "		pr, err := s.auth.AuthenticateTenant(ctx, h.Tenant, route.Credentials(r))\n		if err != nil && !tenant.IsCode(err, tenant.CodeForbidden) {"}},
 		Packages: webPackages,
 	},
 	{
@@ -157,16 +157,16 @@ var Mutants = []Mutant{
 		Name: "header-names-tenant", Breaks: "THREATS REQ-01: X-Tenant-* headers are no longer stripped, and X-Tenant-Id replaces the bound tenant of the scope",
 		Edits: []Edit{
 			{File: "web/edge.go", Old: `const strippedHeaderPrefix = "x-tenant"`, New: `const strippedHeaderPrefix = "x-tenant-never-sent-by-anyone"`},
-			{File: "web/policy.go", Old: "		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n",
+			{File: "web/binding.go", Old: "		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n",
 				New: "		if id, err := uuid.Parse(r.Header.Get(\"X-Tenant-Id\")); err == nil {\n			pr.Scope.TenantID = id\n		}\n		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n"},
-			{File: "web/policy.go", Old: "	\"github.com/danielgtaylor/huma/v2/adapters/humago\"\n",
-				New: "	\"github.com/danielgtaylor/huma/v2/adapters/humago\"\n	\"github.com/google/uuid\"\n"},
+			{File: "web/binding.go", Old: "	\"go.opentelemetry.io/otel/attribute\"\n",
+				New: "	\"github.com/google/uuid\"\n	\"go.opentelemetry.io/otel/attribute\"\n"},
 		},
 		Packages: webPackages,
 	},
 	{
 		Name: "role-unchecked", Breaks: "DESIGN step 6: a route's minimum role is not enforced",
-		Edits:    []Edit{{File: "web/policy.go", Old: "		if !pr.Scope.Role.AtLeast(p.MinRole) {", New: "		if false && !pr.Scope.Role.AtLeast(p.MinRole) {"}},
+		Edits:    []Edit{{File: "web/binding.go", Old: "		if !pr.Scope.Role.AtLeast(p.MinRole) {", New: "		if false && !pr.Scope.Role.AtLeast(p.MinRole) {"}},
 		Packages: webPackages,
 	},
 	{
@@ -178,7 +178,7 @@ var Mutants = []Mutant{
 	},
 	{
 		Name: "cursor-unbound", Breaks: "THREATS API-06: a list cursor is not bound to the tenant and account that were handed it",
-		Edits:    []Edit{{File: "web/cursor.go", Old: "	if payload.Tenant != s.TenantID || payload.Account != s.AccountID || payload.Operation != op {", New: "	if payload.Operation != op {"}},
+		Edits:    []Edit{{File: "web/route/cursor.go", Old: "	if payload.Tenant != s.TenantID || payload.Account != s.AccountID || payload.Operation != op {", New: "	if payload.Operation != op {"}},
 		Packages: webPackages,
 	},
 }

@@ -86,12 +86,7 @@ type Exemption struct {
 // Pending are the exemptions in force. Each is a debt, not a design: the
 // module test logs an entry that no longer matches a function, so it can
 // be removed.
-var Pending = []Exemption{
-	{
-		Rule: RuleRegistrar, Package: "web", Func: "(*Server).routes",
-		Reason: "the health and readiness routes predate the directive; the web layer being built registers every route in //tenantkit:registrar functions",
-	},
-}
+var Pending = []Exemption{}
 
 func exempt(rule, pkgPath string, decl ast.Decl) bool {
 	rel, _ := strings.CutPrefix(pkgPath, Module+"/")

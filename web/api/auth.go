@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 type accountView struct {
@@ -112,73 +112,71 @@ type sessionViewOutput struct {
 
 type noContent struct{}
 
-func (s *Server) registerAuth() {
-	for _, api := range []*hostAPI{s.tenantAPI, s.platformAPI} {
-		authenticated := Platform
-		if api.kind == hostTenant {
-			authenticated = Member(tenant.RoleClient)
+func (s *API) registerAuth() {
+	for _, api := range []route.Kind{route.TenantHost, route.ApexHost} {
+		authenticated := route.Platform
+		if api == route.TenantHost {
+			authenticated = route.Member(tenant.RoleClient)
 		}
-		operation(s, api, huma.Operation{
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "login", Method: http.MethodPost, Path: "/api/auth/login", Tags: []string{"auth"},
 			Summary:     "Sign in",
 			Description: "On an organization's host, opens a session in that organization (members only). On the platform host, opens a platform session and lists the account's organizations.",
 			Errors:      []int{401, 422, 429},
-		}, Public, s.handleLogin)
-		operation(s, api, huma.Operation{
+		}, route.Public, s.handleLogin)
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "logout", Method: http.MethodPost, Path: "/api/auth/logout", Tags: []string{"auth"},
 			Summary: "Sign out: end this session", DefaultStatus: http.StatusOK,
 		}, authenticated, s.handleLogout)
-		operation(s, api, huma.Operation{
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "get-session", Method: http.MethodGet, Path: "/api/auth/session", Tags: []string{"auth"},
 			Summary: "The signed-in account, its active organization and role, and its memberships",
 		}, authenticated, s.handleSession)
-		operation(s, api, huma.Operation{
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "switch-tenant", Method: http.MethodPost, Path: "/api/auth/switch", Tags: []string{"auth"},
 			Summary:     "Switch to another organization",
 			Description: "Checks the membership, ends this session, and returns a one-time handoff token to redeem on the target organization's host.",
 			Errors:      []int{403},
 		}, authenticated, s.handleSwitch)
-		operation(s, api, huma.Operation{
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "change-password", Method: http.MethodPost, Path: "/api/auth/password", Tags: []string{"auth"},
 			Summary:     "Change the password",
 			Description: "Every session of the account ends; this one is replaced by a fresh one.",
 		}, authenticated, s.handleChangePassword)
-		operation(s, api, huma.Operation{
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "request-password-reset", Method: http.MethodPost, Path: "/api/auth/password-reset", Tags: []string{"auth"},
 			Summary: "Mail a one-time password reset link", DefaultStatus: http.StatusAccepted,
 			Description: "Answers the same whether or not the address belongs to an account.",
-		}, Public, s.handleResetRequest)
-		operation(s, api, huma.Operation{
+		}, route.Public, s.handleResetRequest)
+		route.Operation(s.t, api, huma.Operation{
 			OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/api/auth/password-reset/confirm", Tags: []string{"auth"},
 			Summary: "Set a new password with a reset link's token", DefaultStatus: http.StatusNoContent,
-		}, Public, s.handleResetConfirm)
+		}, route.Public, s.handleResetConfirm)
 	}
-	operation(s, s.tenantAPI, huma.Operation{
+	route.Operation(s.t, route.TenantHost, huma.Operation{
 		OperationID: "redeem-handoff", Method: http.MethodPost, Path: "/api/auth/handoff", Tags: []string{"auth"},
 		Summary:     "Finish a switch: redeem a one-time handoff on this organization's host",
 		Description: "A browser may post it only from a page of the host that asked for the switch (its Origin); otherwise 403, and the handoff stays unused.",
 		Errors:      []int{401, 403},
-	}, Public, s.handleHandoff)
+	}, route.Public, s.handleHandoff)
 }
 
-func (s *Server) sessionViewOf(is auth.Issued, h host) sessionView {
+func (s *API) sessionViewOf(is auth.Issued, h route.Host) sessionView {
 	v := sessionView{
 		Account:     accountView{ID: is.Session.AccountID.String(), Email: is.Email},
 		ExpiresAt:   is.ExpiresAt,
 		Memberships: []membershipView{},
 	}
-	if h.kind == hostTenant {
-		v.Tenant = s.tenantViewOf(h.tenant)
+	if h.Kind == route.TenantHost {
+		v.Tenant = s.tenantViewOf(h.Tenant)
 		v.Role = is.Session.Role
 	}
 	return v
 }
 
-func (s *Server) tenantViewOf(t auth.Tenant) *tenantView {
-	return &tenantView{ID: t.ID.String(), Slug: t.Slug, Name: t.Name, URL: s.urls().Tenant(t.Slug, "/")}
+func (s *API) tenantViewOf(t auth.Tenant) *tenantView {
+	return &tenantView{ID: t.ID.String(), Slug: t.Slug, Name: t.Name, URL: s.urls.Tenant(t.Slug, "/")}
 }
-
-func (s *Server) urls() auth.URLs { return s.cfg.URLs }
 
 func membershipViews(ms []auth.Membership) []membershipView {
 	out := make([]membershipView, 0, len(ms))
@@ -188,30 +186,30 @@ func membershipViews(ms []auth.Membership) []membershipView {
 	return out
 }
 
-func (s *Server) issuedOutput(is auth.Issued, h host, memberships []auth.Membership, redirect string) *sessionOutput {
+func (s *API) issuedOutput(is auth.Issued, h route.Host, memberships []auth.Membership, redirect string) *sessionOutput {
 	view := s.sessionViewOf(is, h)
 	if memberships != nil {
 		view.Memberships = membershipViews(memberships)
 	}
 	return &sessionOutput{
-		SetCookie: sessionCookies(is),
+		SetCookie: route.SessionCookies(is),
 		Body:      issuedView{sessionView: view, Token: is.Token, TenantSig: is.TenantSig, Redirect: redirect},
 	}
 }
 
-func (s *Server) handleLogin(ctx context.Context, in *loginInput) (*sessionOutput, error) {
-	h, _ := hostFrom(ctx)
-	meta := metaFrom(ctx)
-	if h.kind == hostTenant {
-		is, err := s.auth.LoginTenant(ctx, h.tenant, in.Body.Email, in.Body.Password, meta)
+func (s *API) handleLogin(ctx context.Context, in *loginInput) (*sessionOutput, error) {
+	h, _ := route.HostFrom(ctx)
+	meta := route.ClientFrom(ctx)
+	if h.Kind == route.TenantHost {
+		is, err := s.auth.LoginTenant(ctx, h.Tenant, in.Body.Email, in.Body.Password, meta)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		return s.issuedOutput(is, h, nil, "/"), nil
 	}
 	is, ms, err := s.auth.LoginPlatform(ctx, in.Body.Email, in.Body.Password, meta)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return s.issuedOutput(is, h, ms, "/"), nil
 }
@@ -223,100 +221,83 @@ type logoutOutput struct {
 	}
 }
 
-func (s *Server) handleLogout(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
-	p, _ := principalFrom(ctx)
+func (s *API) handleLogout(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
+	p, _ := route.PrincipalFrom(ctx)
 	if err := s.auth.Logout(ctx, p); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
-	out := &logoutOutput{SetCookie: clearedCookies()}
+	out := &logoutOutput{SetCookie: route.ClearedCookies()}
 	out.Body.Message = "signed out"
 	return out, nil
 }
 
-func (s *Server) handleSession(ctx context.Context, _ *struct{}) (*sessionViewOutput, error) {
-	p, _ := principalFrom(ctx)
-	h, _ := hostFrom(ctx)
+func (s *API) handleSession(ctx context.Context, _ *struct{}) (*sessionViewOutput, error) {
+	p, _ := route.PrincipalFrom(ctx)
+	h, _ := route.HostFrom(ctx)
 	ms, err := s.auth.Memberships(ctx, p)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	v := sessionView{
 		Account:     accountView{ID: p.Session.AccountID.String(), Email: p.Email},
 		ExpiresAt:   p.Session.ExpiresAt,
 		Memberships: membershipViews(ms),
 	}
-	if h.kind == hostTenant {
-		v.Tenant = s.tenantViewOf(h.tenant)
+	if h.Kind == route.TenantHost {
+		v.Tenant = s.tenantViewOf(h.Tenant)
 		v.Role = string(p.Scope.Role)
 	}
 	return &sessionViewOutput{Body: v}, nil
 }
 
-func (s *Server) handleSwitch(ctx context.Context, in *switchInput) (*switchOutput, error) {
-	p, _ := principalFrom(ctx)
-	h, _ := hostFrom(ctx)
-	ho, err := s.auth.Switch(ctx, p, in.Body.Tenant, in.Body.Next, h.name)
+func (s *API) handleSwitch(ctx context.Context, in *switchInput) (*switchOutput, error) {
+	p, _ := route.PrincipalFrom(ctx)
+	h, _ := route.HostFrom(ctx)
+	ho, err := s.auth.Switch(ctx, p, in.Body.Tenant, in.Body.Next, h.Name)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
-	out := &switchOutput{SetCookie: clearedCookies()}
+	out := &switchOutput{SetCookie: route.ClearedCookies()}
 	out.Body.HandoffURL, out.Body.Token, out.Body.ExpiresAt = ho.APIURL, ho.Token, ho.ExpiresAt
 	return out, nil
 }
 
-func (s *Server) handleHandoff(ctx context.Context, in *tokenInput) (*sessionOutput, error) {
-	h, _ := hostFrom(ctx)
-	is, redirect, err := s.auth.RedeemHandoff(ctx, h.tenant, in.Body.Token, metaFrom(ctx))
+func (s *API) handleHandoff(ctx context.Context, in *tokenInput) (*sessionOutput, error) {
+	h, _ := route.HostFrom(ctx)
+	is, redirect, err := s.auth.RedeemHandoff(ctx, h.Tenant, in.Body.Token, route.ClientFrom(ctx))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return s.issuedOutput(is, h, nil, redirect), nil
 }
 
-func (s *Server) handleChangePassword(ctx context.Context, in *passwordInput) (*sessionOutput, error) {
-	p, _ := principalFrom(ctx)
-	h, _ := hostFrom(ctx)
-	is, err := s.auth.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword, metaFrom(ctx))
+func (s *API) handleChangePassword(ctx context.Context, in *passwordInput) (*sessionOutput, error) {
+	p, _ := route.PrincipalFrom(ctx)
+	h, _ := route.HostFrom(ctx)
+	is, err := s.auth.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword, route.ClientFrom(ctx))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return s.issuedOutput(is, h, nil, "/"), nil
 }
 
-func (s *Server) handleResetRequest(ctx context.Context, in *resetRequestInput) (*messageOutput, error) {
-	h, _ := hostFrom(ctx)
+func (s *API) handleResetRequest(ctx context.Context, in *resetRequestInput) (*messageOutput, error) {
+	h, _ := route.HostFrom(ctx)
 	var t *auth.Tenant
-	if h.kind == hostTenant {
-		t = &h.tenant
+	if h.Kind == route.TenantHost {
+		t = &h.Tenant
 	}
-	if err := s.auth.RequestPasswordReset(ctx, t, in.Body.Email, metaFrom(ctx)); err != nil {
-		return nil, s.apiError(ctx, err)
+	if err := s.auth.RequestPasswordReset(ctx, t, in.Body.Email, route.ClientFrom(ctx)); err != nil {
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &messageOutput{}
 	out.Body.Message = "If the address belongs to an account, a reset link is on its way."
 	return out, nil
 }
 
-func (s *Server) handleResetConfirm(ctx context.Context, in *resetConfirmInput) (*noContent, error) {
+func (s *API) handleResetConfirm(ctx context.Context, in *resetConfirmInput) (*noContent, error) {
 	if err := s.auth.ResetPassword(ctx, in.Body.Token, in.Body.Password); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &noContent{}, nil
-}
-
-type metaKey struct{}
-
-// metaFrom returns the client of the request, recorded by dispatch.
-func metaFrom(ctx context.Context) auth.ClientMeta {
-	m, _ := ctx.Value(metaKey{}).(auth.ClientMeta)
-	return m
-}
-
-// parseID parses a path id; a malformed one reads like a missing one.
-func parseID(s, kind string) (uuid.UUID, error) {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return uuid.Nil, tenant.NotFound(kind)
-	}
-	return id, nil
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 // settingsOutput is a kind of settings: the effective values, the tenant's
@@ -22,7 +23,7 @@ type settingsOutput[E, O any] struct {
 }
 
 func settingsOut[E, O any](k settings.Kind[E, O]) *settingsOutput[E, O] {
-	out := &settingsOutput[E, O]{ETag: etag(k.Version)}
+	out := &settingsOutput[E, O]{ETag: route.ETag(k.Version)}
 	out.Body.Effective, out.Body.Overrides, out.Body.Version = k.Effective, k.Overrides, k.Version
 	return out
 }
@@ -41,65 +42,65 @@ type settingsImportInput struct {
 }
 
 // settingsKind registers GET and PUT of one kind of settings.
-func settingsKind[E, O any](s *Server, kind, summary string, get func(context.Context) (settings.Kind[E, O], error),
+func settingsKind[E, O any](s *API, kind, summary string, get func(context.Context) (settings.Kind[E, O], error),
 	set func(context.Context, O, *int64) error) {
 	tags := []string{"settings"}
 	path := "/api/settings/" + kind
-	operation(s, s.tenantAPI, huma.Operation{OperationID: "get-" + kind + "-settings", Method: http.MethodGet, Path: path, Tags: tags,
-		Summary: "Get the " + summary + " settings"}, Member(tenant.RoleStaff),
+	route.Operation(s.t, route.TenantHost, huma.Operation{OperationID: "get-" + kind + "-settings", Method: http.MethodGet, Path: path, Tags: tags,
+		Summary: "Get the " + summary + " settings"}, route.Member(tenant.RoleStaff),
 		func(ctx context.Context, _ *struct{}) (*settingsOutput[E, O], error) {
 			k, err := get(ctx)
 			if err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			return settingsOut(k), nil
 		})
-	operation(s, s.tenantAPI, huma.Operation{OperationID: "put-" + kind + "-settings", Method: http.MethodPut, Path: path, Tags: tags,
+	route.Operation(s.t, route.TenantHost, huma.Operation{OperationID: "put-" + kind + "-settings", Method: http.MethodPut, Path: path, Tags: tags,
 		Summary:     "Replace the " + summary + " settings",
 		Description: "The body is the organization's own values as a whole: a null field goes back to the platform default.",
-		Errors:      []int{412, 422}}, Member(tenant.RoleAdmin),
+		Errors:      []int{412, 422}}, route.Member(tenant.RoleAdmin),
 		func(ctx context.Context, in *settingsInput[O]) (*settingsOutput[E, O], error) {
-			v, err := ifMatch(in.IfMatch)
+			v, err := route.IfMatch(in.IfMatch)
 			if err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			if err := set(ctx, in.Body, v); err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			k, err := get(ctx)
 			if err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			return settingsOut(k), nil
 		})
 }
 
-func (s *Server) registerSettings() {
+func (s *API) registerSettings() {
 	settingsKind(s, "organization", "organization", s.settings.Organization, s.settings.SetOrganization)
 	settingsKind(s, "booking", "booking", s.settings.Booking, s.settings.SetBooking)
 	settingsKind(s, "security", "security", s.settings.Security, s.settings.SetSecurity)
 	settingsKind(s, "communication", "communication", s.settings.Communication, s.settings.SetCommunication)
 	tags := []string{"settings"}
-	operation(s, s.tenantAPI, huma.Operation{OperationID: "export-settings", Method: http.MethodGet, Path: "/api/settings/export", Tags: tags,
-		Summary: "Export every kind of settings as one JSON document"}, Member(tenant.RoleAdmin),
+	route.Operation(s.t, route.TenantHost, huma.Operation{OperationID: "export-settings", Method: http.MethodGet, Path: "/api/settings/export", Tags: tags,
+		Summary: "Export every kind of settings as one JSON document"}, route.Member(tenant.RoleAdmin),
 		func(ctx context.Context, _ *struct{}) (*settingsDocOutput, error) {
 			d, err := s.settings.Export(ctx)
 			if err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			return &settingsDocOutput{Body: d}, nil
 		})
-	operation(s, s.tenantAPI, huma.Operation{OperationID: "import-settings", Method: http.MethodPost, Path: "/api/settings/import", Tags: tags,
+	route.Operation(s.t, route.TenantHost, huma.Operation{OperationID: "import-settings", Method: http.MethodPost, Path: "/api/settings/import", Tags: tags,
 		Summary:     "Import settings exported by export-settings",
 		Description: "The whole document is validated before anything is written; one bad field changes nothing.",
-		Errors:      []int{422}}, Member(tenant.RoleAdmin),
+		Errors:      []int{422}}, route.Member(tenant.RoleAdmin),
 		func(ctx context.Context, in *settingsImportInput) (*settingsDocOutput, error) {
 			if err := s.settings.Import(ctx, in.Body); err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			d, err := s.settings.Export(ctx)
 			if err != nil {
-				return nil, s.apiError(ctx, err)
+				return nil, s.problems.APIError(ctx, err)
 			}
 			return &settingsDocOutput{Body: d}, nil
 		})

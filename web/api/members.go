@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 type memberView struct {
@@ -44,7 +45,7 @@ type idPath struct {
 }
 
 type memberListOutput struct {
-	Body page[memberView]
+	Body route.List[memberView]
 }
 
 type memberOutput struct {
@@ -71,7 +72,7 @@ type invitationOutput struct {
 }
 
 type invitationListOutput struct {
-	Body page[invitationView]
+	Body route.List[invitationView]
 }
 
 type acceptInput struct {
@@ -81,48 +82,48 @@ type acceptInput struct {
 	}
 }
 
-func (s *Server) registerMembers() {
-	api := s.tenantAPI
-	admin := Member(tenant.RoleAdmin)
-	operation(s, api, huma.Operation{
+func (s *API) registerMembers() {
+	api := route.TenantHost
+	admin := route.Member(tenant.RoleAdmin)
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: opListMembers, Method: http.MethodGet, Path: "/api/members", Tags: []string{"members"},
 		Summary:     "List the organization's members",
 		Description: "Staff need it to find the clients and colleagues they book, request and assign for. Ordered by name.",
-	}, Member(tenant.RoleStaff), s.handleListMembers)
-	operation(s, api, huma.Operation{
+	}, route.Member(tenant.RoleStaff), s.handleListMembers)
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: "change-member-role", Method: http.MethodPatch, Path: "/api/members/{id}", Tags: []string{"members"},
 		Summary:     "Change a member's role",
 		Description: "Only owners change owners or make them; the last owner keeps its role. The member's sessions end.",
 		Errors:      []int{403, 404, 409},
 	}, admin, s.handleChangeRole)
-	operation(s, api, huma.Operation{
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: "remove-member", Method: http.MethodDelete, Path: "/api/members/{id}", Tags: []string{"members"},
 		Summary: "Remove a member", DefaultStatus: http.StatusNoContent,
 		Description: "Only owners remove owners; the last owner stays. The member's sessions end.",
 		Errors:      []int{403, 404, 409},
 	}, admin, s.deleteByID("member", s.auth.RemoveMember))
-	operation(s, api, huma.Operation{
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: "list-invitations", Method: http.MethodGet, Path: "/api/members/invitations", Tags: []string{"members"},
 		Summary: "List open invitations",
 	}, admin, s.handleListInvitations)
-	operation(s, api, huma.Operation{
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: "invite-member", Method: http.MethodPost, Path: "/api/members/invitations", Tags: []string{"members"},
 		Summary: "Invite a person by email", DefaultStatus: http.StatusCreated,
 		Description: "Mails a one-time invitation link to the address, and to no one else: whoever accepts has read that address's mail. " +
 			"An address without an account gets one on acceptance; an existing account accepts by signing in.",
 	}, admin, s.handleInvite)
-	operation(s, api, huma.Operation{
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/members/invitations/{id}", Tags: []string{"members"},
 		Summary: "Withdraw an open invitation", DefaultStatus: http.StatusNoContent,
 	}, admin, s.deleteByID("invitation", s.auth.RevokeInvitation))
-	operation(s, api, huma.Operation{
+	route.Operation(s.t, api, huma.Operation{
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/invitations/accept", Tags: []string{"members"},
 		Summary: "Accept an invitation and sign in",
 		Description: "With the token of the mailed link. An address without an account gets one with the password given; an existing account " +
 			"gives its password (wrong ones count toward the sign-in limits, and " + strconv.Itoa(auth.MaxInvitationFailures) +
 			" revoke the invitation); an existing account without a password sets one with a password reset first (409).",
 		Errors: []int{401, 409, 422, 429},
-	}, Public, s.handleAcceptInvitation)
+	}, route.Public, s.handleAcceptInvitation)
 }
 
 const opListMembers = "list-members"
@@ -133,7 +134,7 @@ type memberListInput struct {
 	Role   string `query:"role" enum:"owner,admin,staff,client" doc:"Only members with this role."`
 }
 
-func (s *Server) handleListMembers(ctx context.Context, in *memberListInput) (*memberListOutput, error) {
+func (s *API) handleListMembers(ctx context.Context, in *memberListInput) (*memberListOutput, error) {
 	scope := tenant.MustScope(ctx)
 	f := auth.MemberFilter{Limit: in.Limit}
 	if in.Role != "" {
@@ -141,14 +142,14 @@ func (s *Server) handleListMembers(ctx context.Context, in *memberListInput) (*m
 		f.Role = &r
 	}
 	var after auth.MemberKey
-	if ok, err := s.cursors.decode(scope, opListMembers, in.Cursor, &after); err != nil {
-		return nil, s.apiError(ctx, err)
+	if ok, err := s.cursors.Decode(scope, opListMembers, in.Cursor, &after); err != nil {
+		return nil, s.problems.APIError(ctx, err)
 	} else if ok {
 		f.After = &after
 	}
 	ms, next, err := s.auth.ListMembers(ctx, f)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &memberListOutput{}
 	out.Body.Items = make([]memberView, 0, len(ms))
@@ -156,27 +157,27 @@ func (s *Server) handleListMembers(ctx context.Context, in *memberListInput) (*m
 		out.Body.Items = append(out.Body.Items, memberViewOf(m))
 	}
 	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(scope, opListMembers, next)
+		out.Body.NextCursor = s.cursors.Encode(scope, opListMembers, next)
 	}
 	return out, nil
 }
 
-func (s *Server) handleChangeRole(ctx context.Context, in *roleInput) (*memberOutput, error) {
-	id, err := parseID(in.ID, "member")
+func (s *API) handleChangeRole(ctx context.Context, in *roleInput) (*memberOutput, error) {
+	id, err := route.ParseID(in.ID, "member")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	m, err := s.auth.ChangeRole(ctx, id, tenant.Role(in.Body.Role))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &memberOutput{Body: memberViewOf(m)}, nil
 }
 
-func (s *Server) handleListInvitations(ctx context.Context, _ *struct{}) (*invitationListOutput, error) {
+func (s *API) handleListInvitations(ctx context.Context, _ *struct{}) (*invitationListOutput, error) {
 	is, err := s.auth.ListInvitations(ctx)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &invitationListOutput{}
 	out.Body.Items = make([]invitationView, 0, len(is))
@@ -186,33 +187,33 @@ func (s *Server) handleListInvitations(ctx context.Context, _ *struct{}) (*invit
 	return out, nil
 }
 
-func (s *Server) handleInvite(ctx context.Context, in *inviteInput) (*invitationOutput, error) {
+func (s *API) handleInvite(ctx context.Context, in *inviteInput) (*invitationOutput, error) {
 	inv, err := s.auth.Invite(ctx, in.Body.Email, tenant.Role(in.Body.Role), in.Body.DisplayName)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &invitationOutput{Body: invitationViewOf(inv)}, nil
 }
 
-func (s *Server) handleAcceptInvitation(ctx context.Context, in *acceptInput) (*sessionOutput, error) {
-	h, _ := hostFrom(ctx)
-	is, err := s.auth.AcceptInvitation(ctx, h.tenant, in.Body.Token, in.Body.Password, metaFrom(ctx))
+func (s *API) handleAcceptInvitation(ctx context.Context, in *acceptInput) (*sessionOutput, error) {
+	h, _ := route.HostFrom(ctx)
+	is, err := s.auth.AcceptInvitation(ctx, h.Tenant, in.Body.Token, in.Body.Password, route.ClientFrom(ctx))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return s.issuedOutput(is, h, nil, "/"), nil
 }
 
 // deleteByID is the handler of an operation that ends the item {id} (a
 // what) with del and answers 204.
-func (s *Server) deleteByID(what string, del func(context.Context, uuid.UUID) error) func(context.Context, *idPath) (*noContent, error) {
+func (s *API) deleteByID(what string, del func(context.Context, uuid.UUID) error) func(context.Context, *idPath) (*noContent, error) {
 	return func(ctx context.Context, in *idPath) (*noContent, error) {
-		id, err := parseID(in.ID, what)
+		id, err := route.ParseID(in.ID, what)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		if err := del(ctx, id); err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		return &noContent{}, nil
 	}

@@ -1,7 +1,8 @@
-package web
+package ui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -11,7 +12,10 @@ import (
 	"strings"
 
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 //go:embed templates/*.html
@@ -53,12 +57,12 @@ type pageData struct {
 	Invitation *auth.InvitationPreview
 }
 
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+func (s *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
 	d.Site = "tenantkit"
-	if h, ok := hostFrom(r.Context()); ok {
-		d.Where = h.name
-		if h.kind == hostTenant {
-			t := h.tenant
+	if h, ok := route.HostFrom(r.Context()); ok {
+		d.Where = h.Name
+		if h.Kind == route.TenantHost {
+			t := h.Tenant
 			d.Tenant = &t
 			d.Site = t.Name
 		}
@@ -76,12 +80,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // writePageError answers a page or form request that failed: an HTML page
 // for a browser, a problem document for anything else.
-func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, err error) {
-	if !wantsHTML(r) {
-		s.writeProblemError(w, r, err)
+func (s *UI) writePageError(w http.ResponseWriter, r *http.Request, err error) {
+	if !route.WantsHTML(r) {
+		s.problems.Write(w, r, err)
 		return
 	}
-	p, h := s.problemOf(r.Context(), err)
+	p, h := s.problems.Of(r.Context(), err)
 	for k, v := range h {
 		w.Header()[k] = v
 	}
@@ -92,63 +96,89 @@ func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, err erro
 	s.render(w, r, p.Status, "error", pageData{Title: p.Title, Message: p.Detail})
 }
 
-func setCookies(w http.ResponseWriter, cs []http.Cookie) {
-	for i := range cs {
-		http.SetCookie(w, &cs[i])
-	}
+// Deps are what the pages call.
+type Deps struct {
+	Auth     *auth.Service
+	Requests *requests.Service
+	// Outbox, when set (in development), is shown at /dev/outbox on the
+	// apex host.
+	Outbox *mailer.Outbox
+	// Refused records a refused binding met while rendering a page that
+	// authenticates by itself (the home page).
+	Refused func(ctx context.Context, h route.Host, r *http.Request, err error)
+	Logger  *slog.Logger
 }
 
-func (s *Server) registerPages() {
+// UI holds the pages' dependencies.
+type UI struct {
+	t        *route.Table
+	problems route.Problems
+	auth     *auth.Service
+	requests *requests.Service
+	outbox   *mailer.Outbox
+	refused  func(ctx context.Context, h route.Host, r *http.Request, err error)
+	logger   *slog.Logger
+}
+
+// Register registers every page in t, and makes t answer refused page
+// requests with the error page.
+func Register(t *route.Table, d Deps) {
+	s := &UI{t: t, problems: t.Problems(), auth: d.Auth, requests: d.Requests, outbox: d.Outbox, refused: d.Refused, logger: d.Logger}
+	t.SetPageErrors(s.writePageError)
+	s.registerPages()
+}
+
+func (s *UI) registerPages() {
 	static, _ := fs.Sub(staticFS, "static")
-	for _, kind := range []hostKind{hostTenant, hostApex} {
-		authenticated := Platform
-		if kind == hostTenant {
-			authenticated = Member(tenant.RoleClient)
+	for _, kind := range []route.Kind{route.TenantHost, route.ApexHost} {
+		authenticated := route.Platform
+		if kind == route.TenantHost {
+			authenticated = route.Member(tenant.RoleClient)
 		}
-		s.page(kind, http.MethodGet, "/static/", Public, http.StripPrefix("/static/", filesOnly(static)).ServeHTTP)
-		s.page(kind, http.MethodGet, "/{$}", Public, s.pageHome)
-		s.page(kind, http.MethodGet, "/api/docs", Public, s.pageAPIDocs)
-		s.page(kind, http.MethodPost, "/login", Public, s.pageLogin)
-		s.page(kind, http.MethodPost, "/logout", authenticated, s.pageLogout)
-		s.page(kind, http.MethodPost, "/switch", authenticated, s.pageSwitch)
-		s.page(kind, http.MethodGet, "/account/password", authenticated, s.pagePasswordForm)
-		s.page(kind, http.MethodPost, "/account/password", authenticated, s.pagePassword)
-		s.page(kind, http.MethodGet, "/password-reset", Public, s.pageResetForm)
-		s.page(kind, http.MethodPost, "/password-reset/request", Public, s.pageResetRequest)
-		s.page(kind, http.MethodPost, "/password-reset", Public, s.pageReset)
-		s.page(kind, "", "/", Public, s.pageNotFound)
+		s.t.Handle(kind, http.MethodGet, "/static/", route.Public, http.StripPrefix("/static/", filesOnly(static)).ServeHTTP)
+		s.t.Handle(kind, http.MethodGet, "/{$}", route.Public, s.pageHome)
+		s.t.Handle(kind, http.MethodGet, "/api/docs", route.Public, s.pageAPIDocs)
+		s.t.Handle(kind, http.MethodPost, "/login", route.Public, s.pageLogin)
+		s.t.Handle(kind, http.MethodPost, "/logout", authenticated, s.pageLogout)
+		s.t.Handle(kind, http.MethodPost, "/switch", authenticated, s.pageSwitch)
+		s.t.Handle(kind, http.MethodGet, "/account/password", authenticated, s.pagePasswordForm)
+		s.t.Handle(kind, http.MethodPost, "/account/password", authenticated, s.pagePassword)
+		s.t.Handle(kind, http.MethodGet, "/password-reset", route.Public, s.pageResetForm)
+		s.t.Handle(kind, http.MethodPost, "/password-reset/request", route.Public, s.pageResetRequest)
+		s.t.Handle(kind, http.MethodPost, "/password-reset", route.Public, s.pageReset)
+		s.t.Handle(kind, "", "/", route.Public, s.pageNotFound)
 	}
-	s.page(hostTenant, http.MethodPost, "/auth/handoff", Public, s.pageHandoff)
-	s.page(hostTenant, http.MethodGet, "/invitations/accept", Public, s.pageAcceptForm)
-	s.page(hostTenant, http.MethodPost, "/invitations/accept", Public, s.pageAccept)
-	s.page(hostTenant, http.MethodGet, "/requests/confirm", Public, s.pageConfirmForm)
-	s.page(hostTenant, http.MethodPost, "/requests/confirm", Public, s.pageConfirm)
-	s.page(hostTenant, http.MethodGet, "/members", Member(tenant.RoleAdmin), s.pageMembers)
-	s.page(hostTenant, http.MethodPost, "/members/invite", Member(tenant.RoleAdmin), s.pageInvite)
-	if s.cfg.Outbox != nil {
-		s.page(hostApex, http.MethodGet, "/dev/outbox", Public, s.pageOutbox)
+	s.t.Handle(route.TenantHost, http.MethodPost, "/auth/handoff", route.Public, s.pageHandoff)
+	s.t.Handle(route.TenantHost, http.MethodGet, "/invitations/accept", route.Public, s.pageAcceptForm)
+	s.t.Handle(route.TenantHost, http.MethodPost, "/invitations/accept", route.Public, s.pageAccept)
+	s.t.Handle(route.TenantHost, http.MethodGet, "/requests/confirm", route.Public, s.pageConfirmForm)
+	s.t.Handle(route.TenantHost, http.MethodPost, "/requests/confirm", route.Public, s.pageConfirm)
+	s.t.Handle(route.TenantHost, http.MethodGet, "/members", route.Member(tenant.RoleAdmin), s.pageMembers)
+	s.t.Handle(route.TenantHost, http.MethodPost, "/members/invite", route.Member(tenant.RoleAdmin), s.pageInvite)
+	if s.outbox != nil {
+		s.t.Handle(route.ApexHost, http.MethodGet, "/dev/outbox", route.Public, s.pageOutbox)
 	}
 }
 
 // pageAPIDocs renders the host's OpenAPI document as a readable reference.
-func (s *Server) pageAPIDocs(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageAPIDocs(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "apidocs", pageData{Title: "API reference"})
 }
 
-func (s *Server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageNotFound(w http.ResponseWriter, r *http.Request) {
 	s.writePageError(w, r, tenant.NotFound("page"))
 }
 
 // pageHome shows the signed-in account (and, on a tenant host, its role),
 // or the sign-in form.
-func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
-	h, _ := hostFrom(r.Context())
+func (s *UI) pageHome(w http.ResponseWriter, r *http.Request) {
+	h, _ := route.HostFrom(r.Context())
 	var p auth.Principal
 	var err error
-	if h.kind == hostTenant {
-		p, err = s.auth.AuthenticateTenant(r.Context(), h.tenant, credentials(r))
+	if h.Kind == route.TenantHost {
+		p, err = s.auth.AuthenticateTenant(r.Context(), h.Tenant, route.Credentials(r))
 	} else {
-		p, err = s.auth.AuthenticatePlatform(r.Context(), credentials(r))
+		p, err = s.auth.AuthenticatePlatform(r.Context(), route.Credentials(r))
 	}
 	if err != nil {
 		d := pageData{Title: "Sign in", Next: auth.SafeRedirect(r.URL.Query().Get("next"))}
@@ -170,36 +200,36 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
-	h, _ := hostFrom(r.Context())
+func (s *UI) pageLogin(w http.ResponseWriter, r *http.Request) {
+	h, _ := route.HostFrom(r.Context())
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	next := auth.SafeRedirect(r.PostFormValue("next"))
 	var is auth.Issued
 	var err error
-	if h.kind == hostTenant {
-		is, err = s.auth.LoginTenant(r.Context(), h.tenant, email, password, s.clientMeta(r))
+	if h.Kind == route.TenantHost {
+		is, err = s.auth.LoginTenant(r.Context(), h.Tenant, email, password, route.ClientFrom(r.Context()))
 	} else {
-		is, _, err = s.auth.LoginPlatform(r.Context(), email, password, s.clientMeta(r))
+		is, _, err = s.auth.LoginPlatform(r.Context(), email, password, route.ClientFrom(r.Context()))
 	}
 	if err != nil {
-		p, hdr := s.problemOf(r.Context(), err)
+		p, hdr := s.problems.Of(r.Context(), err)
 		for k, v := range hdr {
 			w.Header()[k] = v
 		}
 		s.render(w, r, p.Status, "login", pageData{Title: "Sign in", Error: p.Detail, Email: email, Next: next})
 		return
 	}
-	setCookies(w, sessionCookies(is))
+	route.SetCookies(w, route.SessionCookies(is))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
-	p, _ := principalFrom(r.Context())
+func (s *UI) pageLogout(w http.ResponseWriter, r *http.Request) {
+	p, _ := route.PrincipalFrom(r.Context())
 	if err := s.auth.Logout(r.Context(), p); err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
-	setCookies(w, clearedCookies())
+	route.SetCookies(w, route.ClearedCookies())
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -207,15 +237,15 @@ func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
 // handoff to the target's host, posting itself once loaded. The handoff is
 // bound to this host: the target accepts it only from a page of here, so
 // it cannot be sent to someone else as a link.
-func (s *Server) pageSwitch(w http.ResponseWriter, r *http.Request) {
-	p, _ := principalFrom(r.Context())
-	h, _ := hostFrom(r.Context())
-	ho, err := s.auth.Switch(r.Context(), p, r.PostFormValue("tenant"), r.PostFormValue("next"), h.name)
+func (s *UI) pageSwitch(w http.ResponseWriter, r *http.Request) {
+	p, _ := route.PrincipalFrom(r.Context())
+	h, _ := route.HostFrom(r.Context())
+	ho, err := s.auth.Switch(r.Context(), p, r.PostFormValue("tenant"), r.PostFormValue("next"), h.Name)
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
-	setCookies(w, clearedCookies())
+	route.SetCookies(w, route.ClearedCookies())
 	// The target must see this host's origin: under no-referrer or
 	// same-origin (the default), a cross-origin post carries "Origin:
 	// null". "origin" sends the origin and no path; the token is in the
@@ -226,55 +256,55 @@ func (s *Server) pageSwitch(w http.ResponseWriter, r *http.Request) {
 
 // pageHandoff redeems a handoff posted by the switch page of the host that
 // asked for it (the identity service checks the Origin).
-func (s *Server) pageHandoff(w http.ResponseWriter, r *http.Request) {
-	h, _ := hostFrom(r.Context())
-	is, redirect, err := s.auth.RedeemHandoff(r.Context(), h.tenant, r.PostFormValue("token"), s.clientMeta(r))
+func (s *UI) pageHandoff(w http.ResponseWriter, r *http.Request) {
+	h, _ := route.HostFrom(r.Context())
+	is, redirect, err := s.auth.RedeemHandoff(r.Context(), h.Tenant, r.PostFormValue("token"), route.ClientFrom(r.Context()))
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
-	setCookies(w, sessionCookies(is))
+	route.SetCookies(w, route.SessionCookies(is))
 	http.Redirect(w, r, auth.SafeRedirect(redirect), http.StatusSeeOther)
 }
 
-func (s *Server) pagePasswordForm(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pagePasswordForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "password", pageData{Title: "Change password"})
 }
 
-func (s *Server) pagePassword(w http.ResponseWriter, r *http.Request) {
-	p, _ := principalFrom(r.Context())
-	is, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.clientMeta(r))
+func (s *UI) pagePassword(w http.ResponseWriter, r *http.Request) {
+	p, _ := route.PrincipalFrom(r.Context())
+	is, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), route.ClientFrom(r.Context()))
 	if err != nil {
-		pr, _ := s.problemOf(r.Context(), err)
+		pr, _ := s.problems.Of(r.Context(), err)
 		s.render(w, r, pr.Status, "password", pageData{Title: "Change password", Error: pr.Detail})
 		return
 	}
-	setCookies(w, sessionCookies(is))
+	route.SetCookies(w, route.SessionCookies(is))
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password changed", Message: "Your other sessions have ended."})
 }
 
-func (s *Server) pageResetForm(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageResetForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	s.render(w, r, http.StatusOK, "reset", pageData{Title: "Reset password", Token: r.URL.Query().Get("token")})
 }
 
-func (s *Server) pageResetRequest(w http.ResponseWriter, r *http.Request) {
-	h, _ := hostFrom(r.Context())
+func (s *UI) pageResetRequest(w http.ResponseWriter, r *http.Request) {
+	h, _ := route.HostFrom(r.Context())
 	var t *auth.Tenant
-	if h.kind == hostTenant {
-		t = &h.tenant
+	if h.Kind == route.TenantHost {
+		t = &h.Tenant
 	}
-	if err := s.auth.RequestPasswordReset(r.Context(), t, r.PostFormValue("email"), s.clientMeta(r)); err != nil {
+	if err := s.auth.RequestPasswordReset(r.Context(), t, r.PostFormValue("email"), route.ClientFrom(r.Context())); err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Check your mail", Message: "If the address belongs to an account, a reset link is on its way."})
 }
 
-func (s *Server) pageReset(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageReset(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
 	if err := s.auth.ResetPassword(r.Context(), token, r.PostFormValue("password")); err != nil {
-		pr, _ := s.problemOf(r.Context(), err)
+		pr, _ := s.problems.Of(r.Context(), err)
 		s.render(w, r, pr.Status, "reset", pageData{Title: "Reset password", Error: pr.Detail, Token: token})
 		return
 	}
@@ -284,14 +314,14 @@ func (s *Server) pageReset(w http.ResponseWriter, r *http.Request) {
 // pageAcceptForm shows what accepting the invitation of the mailed link
 // involves: choosing a password, signing in with the account's, or setting
 // one with a password reset first.
-func (s *Server) pageAcceptForm(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageAcceptForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	s.renderAccept(w, r, r.URL.Query().Get("token"), http.StatusOK, "")
 }
 
-func (s *Server) renderAccept(w http.ResponseWriter, r *http.Request, token string, status int, errMsg string) {
-	h, _ := hostFrom(r.Context())
-	preview, err := s.auth.PreviewInvitation(r.Context(), h.tenant, token)
+func (s *UI) renderAccept(w http.ResponseWriter, r *http.Request, token string, status int, errMsg string) {
+	h, _ := route.HostFrom(r.Context())
+	preview, err := s.auth.PreviewInvitation(r.Context(), h.Tenant, token)
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
@@ -299,32 +329,32 @@ func (s *Server) renderAccept(w http.ResponseWriter, r *http.Request, token stri
 	s.render(w, r, status, "accept", pageData{Title: "Accept invitation", Token: token, Invitation: &preview, Error: errMsg})
 }
 
-func (s *Server) pageAccept(w http.ResponseWriter, r *http.Request) {
-	h, _ := hostFrom(r.Context())
+func (s *UI) pageAccept(w http.ResponseWriter, r *http.Request) {
+	h, _ := route.HostFrom(r.Context())
 	token := r.PostFormValue("token")
-	is, err := s.auth.AcceptInvitation(r.Context(), h.tenant, token, r.PostFormValue("password"), s.clientMeta(r))
+	is, err := s.auth.AcceptInvitation(r.Context(), h.Tenant, token, r.PostFormValue("password"), route.ClientFrom(r.Context()))
 	if err != nil {
-		pr, hdr := s.problemOf(r.Context(), err)
+		pr, hdr := s.problems.Of(r.Context(), err)
 		for k, v := range hdr {
 			w.Header()[k] = v
 		}
 		s.renderAccept(w, r, token, pr.Status, pr.Detail)
 		return
 	}
-	setCookies(w, sessionCookies(is))
+	route.SetCookies(w, route.SessionCookies(is))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // pageConfirmForm asks the person who opened a public form's confirmation
 // link to send the request: the GET changes nothing (mail scanners open
 // links).
-func (s *Server) pageConfirmForm(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageConfirmForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	s.render(w, r, http.StatusOK, "confirm", pageData{Title: "Confirm your request", Token: r.URL.Query().Get("token")})
 }
 
-func (s *Server) pageConfirm(w http.ResponseWriter, r *http.Request) {
-	ctx, err := publicScope(r.Context())
+func (s *UI) pageConfirm(w http.ResponseWriter, r *http.Request) {
+	ctx, err := route.PublicScope(r.Context())
 	if err == nil {
 		err = s.requests.ConfirmPublicRequest(ctx, r.PostFormValue("token"))
 	}
@@ -332,14 +362,14 @@ func (s *Server) pageConfirm(w http.ResponseWriter, r *http.Request) {
 		s.writePageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "message", pageData{Title: "Request sent", Message: publicRequestConfirmed})
+	s.render(w, r, http.StatusOK, "message", pageData{Title: "Request sent", Message: "Thank you: your request was sent. The organization will reply by email."})
 }
 
-func (s *Server) pageMembers(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageMembers(w http.ResponseWriter, r *http.Request) {
 	s.renderMembers(w, r, "", "")
 }
 
-func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
+func (s *UI) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
 	ms, _, err := s.auth.ListMembers(r.Context(), auth.MemberFilter{Limit: 100})
 	if err != nil {
 		s.writePageError(w, r, err)
@@ -351,10 +381,10 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, notice, e
 	})
 }
 
-func (s *Server) pageInvite(w http.ResponseWriter, r *http.Request) {
+func (s *UI) pageInvite(w http.ResponseWriter, r *http.Request) {
 	inv, err := s.auth.Invite(r.Context(), r.PostFormValue("email"), tenant.Role(r.PostFormValue("role")), r.PostFormValue("display_name"))
 	if err != nil {
-		pr, _ := s.problemOf(r.Context(), err)
+		pr, _ := s.problems.Of(r.Context(), err)
 		s.renderMembers(w, r, "", pr.Detail)
 		return
 	}
@@ -375,6 +405,6 @@ func filesOnly(fsys fs.FS) http.Handler {
 	})
 }
 
-func (s *Server) pageOutbox(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Messages: s.cfg.Outbox.Messages()})
+func (s *UI) pageOutbox(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Messages: s.outbox.Messages()})
 }

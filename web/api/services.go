@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 type serviceView struct {
@@ -54,7 +55,7 @@ type serviceOutput struct {
 }
 
 func serviceOut(s catalog.Service) *serviceOutput {
-	return &serviceOutput{ETag: etag(int64(s.Version)), Body: serviceViewOf(s)}
+	return &serviceOutput{ETag: route.ETag(int64(s.Version)), Body: serviceViewOf(s)}
 }
 
 type serviceListInput struct {
@@ -66,7 +67,7 @@ type serviceListInput struct {
 }
 
 type serviceListOutput struct {
-	Body page[serviceView]
+	Body route.List[serviceView]
 }
 
 type serviceBody struct {
@@ -176,51 +177,51 @@ type publicServicesOutput struct {
 
 const opListServices = "list-services"
 
-func (s *Server) registerServices() {
-	api := s.tenantAPI
-	staff := Member(tenant.RoleStaff)
-	admin := Member(tenant.RoleAdmin)
+func (s *API) registerServices() {
+	api := route.TenantHost
+	staff := route.Member(tenant.RoleStaff)
+	admin := route.Member(tenant.RoleAdmin)
 	tags := []string{"services"}
-	operation(s, api, huma.Operation{OperationID: opListServices, Method: http.MethodGet, Path: "/api/services", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListServices, Method: http.MethodGet, Path: "/api/services", Tags: tags,
 		Summary: "List services", Description: "Ordered by name. Archived services only with include_archived."}, staff, s.handleListServices)
-	operation(s, api, huma.Operation{OperationID: "create-service", Method: http.MethodPost, Path: "/api/services", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-service", Method: http.MethodPost, Path: "/api/services", Tags: tags,
 		Summary: "Create a service", DefaultStatus: http.StatusCreated, Errors: []int{409, 422}}, staff,
-		idempotent(s, "create-service", s.handleCreateService))
-	operation(s, api, huma.Operation{OperationID: "export-services", Method: http.MethodGet, Path: "/api/services/export", Tags: tags,
+		route.Idempotent(s.t, "create-service", s.handleCreateService))
+	route.Operation(s.t, api, huma.Operation{OperationID: "export-services", Method: http.MethodGet, Path: "/api/services/export", Tags: tags,
 		Summary:   "Export every service as CSV (streamed)",
 		Responses: map[string]*huma.Response{"200": {Description: "CSV", Content: map[string]*huma.MediaType{"text/csv": {}}}}},
 		staff, s.handleExportServices)
-	operation(s, api, huma.Operation{OperationID: "check-service-slug", Method: http.MethodGet, Path: "/api/slug-check/services/{slug}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "check-service-slug", Method: http.MethodGet, Path: "/api/slug-check/services/{slug}", Tags: tags,
 		Summary: "Is this slug free?"}, staff, s.handleSlugCheck)
-	operation(s, api, huma.Operation{OperationID: "bulk-activate-services", Method: http.MethodPost, Path: "/api/services/bulk/activate", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "bulk-activate-services", Method: http.MethodPost, Path: "/api/services/bulk/activate", Tags: tags,
 		Summary: "Activate services: all of them, or none"}, staff, s.bulkActive(true))
-	operation(s, api, huma.Operation{OperationID: "bulk-deactivate-services", Method: http.MethodPost, Path: "/api/services/bulk/deactivate", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "bulk-deactivate-services", Method: http.MethodPost, Path: "/api/services/bulk/deactivate", Tags: tags,
 		Summary: "Deactivate services: all of them, or none"}, staff, s.bulkActive(false))
-	operation(s, api, huma.Operation{OperationID: "bulk-delete-services", Method: http.MethodPost, Path: "/api/services/bulk/delete", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "bulk-delete-services", Method: http.MethodPost, Path: "/api/services/bulk/delete", Tags: tags,
 		Summary: "Delete services: all of them, or none", Errors: []int{404, 409}}, admin, s.handleBulkDelete)
-	operation(s, api, huma.Operation{OperationID: "get-service", Method: http.MethodGet, Path: "/api/services/{id}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-service", Method: http.MethodGet, Path: "/api/services/{id}", Tags: tags,
 		Summary: "Get a service"}, staff, s.handleGetService)
-	operation(s, api, huma.Operation{OperationID: "update-service", Method: http.MethodPatch, Path: "/api/services/{id}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "update-service", Method: http.MethodPatch, Path: "/api/services/{id}", Tags: tags,
 		Summary: "Change a service", Description: "Records a new version. Send If-Match with the ETag to refuse a stale write (412).",
 		Errors: []int{404, 409, 412, 422}}, staff, s.handleUpdateService)
-	operation(s, api, huma.Operation{OperationID: "archive-service", Method: http.MethodPost, Path: "/api/services/{id}/archive", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "archive-service", Method: http.MethodPost, Path: "/api/services/{id}/archive", Tags: tags,
 		Summary: "Archive a service (it becomes inactive)"}, staff, s.serviceState(s.catalog.ArchiveService))
-	operation(s, api, huma.Operation{OperationID: "unarchive-service", Method: http.MethodPost, Path: "/api/services/{id}/unarchive", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "unarchive-service", Method: http.MethodPost, Path: "/api/services/{id}/unarchive", Tags: tags,
 		Summary: "Bring an archived service back (inactive)"}, staff, s.serviceState(s.catalog.UnarchiveService))
-	operation(s, api, huma.Operation{OperationID: "delete-service", Method: http.MethodDelete, Path: "/api/services/{id}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "delete-service", Method: http.MethodDelete, Path: "/api/services/{id}", Tags: tags,
 		Summary: "Delete a service and its history", DefaultStatus: http.StatusNoContent, Errors: []int{404, 409}}, admin, s.handleDeleteService)
-	operation(s, api, huma.Operation{OperationID: "clone-service", Method: http.MethodPost, Path: "/api/services/{id}/clone", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "clone-service", Method: http.MethodPost, Path: "/api/services/{id}/clone", Tags: tags,
 		Summary: "Copy a service under a new slug (inactive)", DefaultStatus: http.StatusCreated, Errors: []int{404, 409}}, staff,
-		idempotent(s, "clone-service", s.handleCloneService))
-	operation(s, api, huma.Operation{OperationID: "list-service-versions", Method: http.MethodGet, Path: "/api/services/{id}/versions", Tags: tags,
+		route.Idempotent(s.t, "clone-service", s.handleCloneService))
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-service-versions", Method: http.MethodGet, Path: "/api/services/{id}/versions", Tags: tags,
 		Summary: "A service's history, newest first"}, staff, s.handleServiceVersions)
-	operation(s, api, huma.Operation{OperationID: "service-stats", Method: http.MethodGet, Path: "/api/services/{id}/stats", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "service-stats", Method: http.MethodGet, Path: "/api/services/{id}/stats", Tags: tags,
 		Summary: "A service's booking and request figures"}, staff, s.handleServiceStats)
-	operation(s, api, huma.Operation{OperationID: "list-public-services", Method: http.MethodGet, Path: "/api/public/services", Tags: []string{"public"},
-		Summary: "The organization's services, as the public sees them"}, Public, s.handlePublicServices)
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-public-services", Method: http.MethodGet, Path: "/api/public/services", Tags: []string{"public"},
+		Summary: "The organization's services, as the public sees them"}, route.Public, s.handlePublicServices)
 }
 
-func (s *Server) handleListServices(ctx context.Context, in *serviceListInput) (*serviceListOutput, error) {
+func (s *API) handleListServices(ctx context.Context, in *serviceListInput) (*serviceListOutput, error) {
 	scope := tenant.MustScope(ctx)
 	f := catalog.ServiceFilter{IncludeArchived: in.IncludeArchived, Limit: in.Limit}
 	if in.Active != "" {
@@ -231,14 +232,14 @@ func (s *Server) handleListServices(ctx context.Context, in *serviceListInput) (
 		f.Query = &in.Q
 	}
 	var after catalog.ServiceKey
-	if ok, err := s.cursors.decode(scope, opListServices, in.Cursor, &after); err != nil {
-		return nil, s.apiError(ctx, err)
+	if ok, err := s.cursors.Decode(scope, opListServices, in.Cursor, &after); err != nil {
+		return nil, s.problems.APIError(ctx, err)
 	} else if ok {
 		f.After = &after
 	}
 	items, next, err := s.catalog.FindServices(ctx, f)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &serviceListOutput{}
 	out.Body.Items = make([]serviceView, 0, len(items))
@@ -246,12 +247,12 @@ func (s *Server) handleListServices(ctx context.Context, in *serviceListInput) (
 		out.Body.Items = append(out.Body.Items, serviceViewOf(it))
 	}
 	if next != nil {
-		out.Body.NextCursor = s.cursors.encode(scope, opListServices, next)
+		out.Body.NextCursor = s.cursors.Encode(scope, opListServices, next)
 	}
 	return out, nil
 }
 
-func (s *Server) handleCreateService(ctx context.Context, in *createServiceInput) (*serviceOutput, error) {
+func (s *API) handleCreateService(ctx context.Context, in *createServiceInput) (*serviceOutput, error) {
 	active := true
 	if in.Body.Active != nil {
 		active = *in.Body.Active
@@ -261,31 +262,31 @@ func (s *Server) handleCreateService(ctx context.Context, in *createServiceInput
 		PriceMinor: in.Body.PriceMinor, Currency: in.Body.Currency, Active: active, RequiresConfirmation: in.Body.RequiresConfirmation,
 	})
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return serviceOut(svc), nil
 }
 
-func (s *Server) handleGetService(ctx context.Context, in *serviceIDInput) (*serviceOutput, error) {
-	id, err := parseID(in.ID, "service")
+func (s *API) handleGetService(ctx context.Context, in *serviceIDInput) (*serviceOutput, error) {
+	id, err := route.ParseID(in.ID, "service")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	svc, err := s.catalog.FindServiceByID(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return serviceOut(svc), nil
 }
 
-func (s *Server) handleUpdateService(ctx context.Context, in *updateServiceInput) (*serviceOutput, error) {
-	id, err := parseID(in.ID, "service")
+func (s *API) handleUpdateService(ctx context.Context, in *updateServiceInput) (*serviceOutput, error) {
+	id, err := route.ParseID(in.ID, "service")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	v, err := serviceVersion(in.IfMatch)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b := in.Body
 	svc, err := s.catalog.UpdateService(ctx, id, catalog.ServiceUpdate{
@@ -293,61 +294,61 @@ func (s *Server) handleUpdateService(ctx context.Context, in *updateServiceInput
 		Currency: b.Currency, Active: b.Active, RequiresConfirmation: b.RequiresConfirmation,
 	}, v)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return serviceOut(svc), nil
 }
 
-func (s *Server) serviceState(change func(context.Context, uuid.UUID, *int32) (catalog.Service, error)) func(context.Context, *serviceStateInput) (*serviceOutput, error) {
+func (s *API) serviceState(change func(context.Context, uuid.UUID, *int32) (catalog.Service, error)) func(context.Context, *serviceStateInput) (*serviceOutput, error) {
 	return func(ctx context.Context, in *serviceStateInput) (*serviceOutput, error) {
-		id, err := parseID(in.ID, "service")
+		id, err := route.ParseID(in.ID, "service")
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		v, err := serviceVersion(in.IfMatch)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		svc, err := change(ctx, id, v)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		return serviceOut(svc), nil
 	}
 }
 
-func (s *Server) handleDeleteService(ctx context.Context, in *serviceIDInput) (*noContent, error) {
-	id, err := parseID(in.ID, "service")
+func (s *API) handleDeleteService(ctx context.Context, in *serviceIDInput) (*noContent, error) {
+	id, err := route.ParseID(in.ID, "service")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if err := s.catalog.DeleteService(ctx, id); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &noContent{}, nil
 }
 
-func (s *Server) handleCloneService(ctx context.Context, in *cloneServiceInput) (*serviceOutput, error) {
-	id, err := parseID(in.ID, "service")
+func (s *API) handleCloneService(ctx context.Context, in *cloneServiceInput) (*serviceOutput, error) {
+	id, err := route.ParseID(in.ID, "service")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	svc, err := s.catalog.CloneService(ctx, id, in.Body.Slug, in.Body.Name)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return serviceOut(svc), nil
 }
 
-func (s *Server) bulkActive(active bool) func(context.Context, *bulkInput) (*bulkOutput, error) {
+func (s *API) bulkActive(active bool) func(context.Context, *bulkInput) (*bulkOutput, error) {
 	return func(ctx context.Context, in *bulkInput) (*bulkOutput, error) {
-		ids, err := parseIDs(in.Body.IDs, "one or more services")
+		ids, err := route.ParseIDs(in.Body.IDs, "one or more services")
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		n, err := s.catalog.SetServicesActive(ctx, ids, active)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		out := &bulkOutput{}
 		out.Body.Changed = n
@@ -355,38 +356,38 @@ func (s *Server) bulkActive(active bool) func(context.Context, *bulkInput) (*bul
 	}
 }
 
-func (s *Server) handleBulkDelete(ctx context.Context, in *bulkInput) (*bulkOutput, error) {
-	ids, err := parseIDs(in.Body.IDs, "one or more services")
+func (s *API) handleBulkDelete(ctx context.Context, in *bulkInput) (*bulkOutput, error) {
+	ids, err := route.ParseIDs(in.Body.IDs, "one or more services")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	n, err := s.catalog.DeleteServices(ctx, ids)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &bulkOutput{}
 	out.Body.Changed = n
 	return out, nil
 }
 
-func (s *Server) handleSlugCheck(ctx context.Context, in *slugCheckInput) (*slugCheckOutput, error) {
+func (s *API) handleSlugCheck(ctx context.Context, in *slugCheckInput) (*slugCheckOutput, error) {
 	ok, err := s.catalog.SlugAvailable(ctx, in.Slug)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &slugCheckOutput{}
 	out.Body.Slug, out.Body.Available = in.Slug, ok
 	return out, nil
 }
 
-func (s *Server) handleServiceVersions(ctx context.Context, in *serviceIDInput) (*versionsOutput, error) {
-	id, err := parseID(in.ID, "service")
+func (s *API) handleServiceVersions(ctx context.Context, in *serviceIDInput) (*versionsOutput, error) {
+	id, err := route.ParseID(in.ID, "service")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	vs, err := s.catalog.ServiceVersions(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &versionsOutput{}
 	out.Body.Items = make([]versionView, 0, len(vs))
@@ -400,14 +401,14 @@ func (s *Server) handleServiceVersions(ctx context.Context, in *serviceIDInput) 
 	return out, nil
 }
 
-func (s *Server) handleServiceStats(ctx context.Context, in *serviceIDInput) (*statsOutput, error) {
-	id, err := parseID(in.ID, "service")
+func (s *API) handleServiceStats(ctx context.Context, in *serviceIDInput) (*statsOutput, error) {
+	id, err := route.ParseID(in.ID, "service")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	st, err := s.catalog.ServiceStats(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &statsOutput{}
 	b := &out.Body
@@ -416,20 +417,20 @@ func (s *Server) handleServiceStats(ctx context.Context, in *serviceIDInput) (*s
 	return out, nil
 }
 
-func (s *Server) handleExportServices(ctx context.Context, _ *struct{}) (*huma.StreamResponse, error) {
-	return s.csvStream(ctx, "services.csv", func(ctx context.Context, w io.Writer) error {
+func (s *API) handleExportServices(ctx context.Context, _ *struct{}) (*huma.StreamResponse, error) {
+	return s.t.CSV(ctx, "services.csv", func(ctx context.Context, w io.Writer) error {
 		return s.catalog.ExportServices(ctx, w)
 	}), nil
 }
 
-func (s *Server) handlePublicServices(ctx context.Context, _ *struct{}) (*publicServicesOutput, error) {
-	ctx, err := publicScope(ctx)
+func (s *API) handlePublicServices(ctx context.Context, _ *struct{}) (*publicServicesOutput, error) {
+	ctx, err := route.PublicScope(ctx)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	items, err := s.catalog.PublicServices(ctx)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &publicServicesOutput{}
 	out.Body.Items = make([]publicServiceView, 0, len(items))
@@ -442,7 +443,7 @@ func (s *Server) handlePublicServices(ctx context.Context, _ *struct{}) (*public
 
 // serviceVersion parses If-Match for a service, whose versions are int32.
 func serviceVersion(h string) (*int32, error) {
-	v, err := ifMatch(h)
+	v, err := route.IfMatch(h)
 	if v == nil || err != nil {
 		return nil, err
 	}
@@ -451,15 +452,4 @@ func serviceVersion(h string) (*int32, error) {
 	}
 	v32 := int32(*v)
 	return &v32, nil
-}
-
-// publicScope returns ctx scoped to the tenant whose host served a public
-// request: the tenant alone, no account or member. The host is the only
-// source of it.
-func publicScope(ctx context.Context) (context.Context, error) {
-	h, ok := hostFrom(ctx)
-	if !ok || h.kind != hostTenant {
-		return ctx, tenant.NotFound("organization")
-	}
-	return tenant.WithScope(ctx, tenant.Scope{TenantID: h.tenant.ID, RequestID: tenant.RequestIDFrom(ctx)}), nil
 }

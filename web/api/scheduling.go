@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 // Availability, free slots and bookings, for staff under /api/availability
@@ -42,7 +43,7 @@ type ruleListInput struct {
 }
 
 type ruleListOutput struct {
-	Body page[ruleView]
+	Body route.List[ruleView]
 }
 
 type createRuleInput struct {
@@ -96,7 +97,7 @@ type exceptionListInput struct {
 }
 
 type exceptionListOutput struct {
-	Body page[exceptionView]
+	Body route.List[exceptionView]
 }
 
 type createExceptionInput struct {
@@ -146,7 +147,7 @@ type slotsInput struct {
 }
 
 type slotsOutput struct {
-	Body page[slotView]
+	Body route.List[slotView]
 }
 
 type bookingEventView struct {
@@ -235,7 +236,7 @@ type bookingListInput struct {
 }
 
 type bookingListOutput struct {
-	Body page[bookingView]
+	Body route.List[bookingView]
 }
 
 type createBookingInput struct {
@@ -329,7 +330,7 @@ type portalBookingListInput struct {
 }
 
 type portalBookingListOutput struct {
-	Body page[portalBookingView]
+	Body route.List[portalBookingView]
 }
 
 type createPortalBookingInput struct {
@@ -361,7 +362,7 @@ type portalServiceListInput struct {
 }
 
 type portalServiceListOutput struct {
-	Body page[portalServiceView]
+	Body route.List[portalServiceView]
 }
 
 type preferencesView struct {
@@ -409,84 +410,84 @@ const (
 	opListPortalBookings = "list-portal-bookings"
 )
 
-func (s *Server) registerScheduling() {
-	api := s.tenantAPI
-	staff := Member(tenant.RoleStaff)
-	client := Member(tenant.RoleClient)
+func (s *API) registerScheduling() {
+	api := route.TenantHost
+	staff := route.Member(tenant.RoleStaff)
+	client := route.Member(tenant.RoleClient)
 	avail := []string{"availability"}
 	hours := "Staff manage their own; someone else's needs an admin (403). The staff member must be a live staff member of the organization (404)."
-	operation(s, api, huma.Operation{OperationID: opListRules, Method: http.MethodGet, Path: "/api/availability/rules", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListRules, Method: http.MethodGet, Path: "/api/availability/rules", Tags: avail,
 		Summary: "List weekly hours", Description: "Ordered by staff member, weekday and start."}, staff, s.handleListRules)
-	operation(s, api, huma.Operation{OperationID: "create-availability-rule", Method: http.MethodPost, Path: "/api/availability/rules", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-availability-rule", Method: http.MethodPost, Path: "/api/availability/rules", Tags: avail,
 		Summary: "Add weekly hours", Description: hours + " Hours that overlap the member's other hours on that weekday are refused (409).",
 		DefaultStatus: http.StatusCreated, Errors: []int{403, 404, 409, 422}}, staff,
-		idempotent(s, "create-availability-rule", s.handleCreateRule))
-	operation(s, api, huma.Operation{OperationID: "get-availability-rule", Method: http.MethodGet, Path: "/api/availability/rules/{id}", Tags: avail,
+		route.Idempotent(s.t, "create-availability-rule", s.handleCreateRule))
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-availability-rule", Method: http.MethodGet, Path: "/api/availability/rules/{id}", Tags: avail,
 		Summary: "Get weekly hours"}, staff, s.handleGetRule)
-	operation(s, api, huma.Operation{OperationID: "update-availability-rule", Method: http.MethodPatch, Path: "/api/availability/rules/{id}", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: "update-availability-rule", Method: http.MethodPatch, Path: "/api/availability/rules/{id}", Tags: avail,
 		Summary: "Change weekly hours", Description: hours, Errors: []int{403, 404, 409, 422}}, staff, s.handleUpdateRule)
-	operation(s, api, huma.Operation{OperationID: "delete-availability-rule", Method: http.MethodDelete, Path: "/api/availability/rules/{id}", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: "delete-availability-rule", Method: http.MethodDelete, Path: "/api/availability/rules/{id}", Tags: avail,
 		Summary: "Remove weekly hours", Description: hours + " Existing bookings stay.", DefaultStatus: http.StatusNoContent, Errors: []int{403, 404}},
 		staff, s.deleteByID("availability rule", s.scheduling.DeleteRule))
-	operation(s, api, huma.Operation{OperationID: opListExceptions, Method: http.MethodGet, Path: "/api/availability/exceptions", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListExceptions, Method: http.MethodGet, Path: "/api/availability/exceptions", Tags: avail,
 		Summary: "List date exceptions", Description: "Ordered by date."}, staff, s.handleListExceptions)
-	operation(s, api, huma.Operation{OperationID: "create-availability-exception", Method: http.MethodPost, Path: "/api/availability/exceptions", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-availability-exception", Method: http.MethodPost, Path: "/api/availability/exceptions", Tags: avail,
 		Summary: "Add a date exception: a day off, time off, or extra hours", Description: hours,
 		DefaultStatus: http.StatusCreated, Errors: []int{403, 404, 422}}, staff,
-		idempotent(s, "create-availability-exception", s.handleCreateException))
-	operation(s, api, huma.Operation{OperationID: "get-availability-exception", Method: http.MethodGet, Path: "/api/availability/exceptions/{id}", Tags: avail,
+		route.Idempotent(s.t, "create-availability-exception", s.handleCreateException))
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-availability-exception", Method: http.MethodGet, Path: "/api/availability/exceptions/{id}", Tags: avail,
 		Summary: "Get a date exception"}, staff, s.handleGetException)
-	operation(s, api, huma.Operation{OperationID: "update-availability-exception", Method: http.MethodPatch, Path: "/api/availability/exceptions/{id}", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: "update-availability-exception", Method: http.MethodPatch, Path: "/api/availability/exceptions/{id}", Tags: avail,
 		Summary: "Change a date exception", Description: hours, Errors: []int{403, 404, 422}}, staff, s.handleUpdateException)
-	operation(s, api, huma.Operation{OperationID: "delete-availability-exception", Method: http.MethodDelete, Path: "/api/availability/exceptions/{id}", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: "delete-availability-exception", Method: http.MethodDelete, Path: "/api/availability/exceptions/{id}", Tags: avail,
 		Summary: "Remove a date exception", Description: hours, DefaultStatus: http.StatusNoContent, Errors: []int{403, 404}}, staff, s.deleteByID("availability exception", s.scheduling.DeleteException))
 	slotsDoc := "Free start times for the service from the weekly hours and exceptions (organization's time zone, on the slot interval), " +
 		"less existing bookings widened by their buffers and the buffer a new booking keeps, within the lead time and the maximum advance. " +
 		"Ordered by start, then staff member."
-	operation(s, api, huma.Operation{OperationID: opListSlots, Method: http.MethodGet, Path: "/api/services/{id}/slots", Tags: avail,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListSlots, Method: http.MethodGet, Path: "/api/services/{id}/slots", Tags: avail,
 		Summary: "List free slots of a service", Description: slotsDoc, Errors: []int{404, 409, 422}}, staff, s.handleSlots(opListSlots, false))
 
 	bk := []string{"bookings"}
-	operation(s, api, huma.Operation{OperationID: opListBookings, Method: http.MethodGet, Path: "/api/bookings", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListBookings, Method: http.MethodGet, Path: "/api/bookings", Tags: bk,
 		Summary: "List bookings", Description: "Ordered by start."}, staff, s.handleListBookings)
-	operation(s, api, huma.Operation{OperationID: "create-booking", Method: http.MethodPost, Path: "/api/bookings", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-booking", Method: http.MethodPost, Path: "/api/bookings", Tags: bk,
 		Summary: "Book a free slot for a client",
 		Description: "Pending when the service requires confirmation, else confirmed. Price, buffers and notice terms are copied onto the booking. " +
 			"A time that is not a free slot, or that another booking takes first, is refused (409).",
-		DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422}}, staff, idempotent(s, "create-booking", s.handleCreateBooking))
-	operation(s, api, huma.Operation{OperationID: "get-booking", Method: http.MethodGet, Path: "/api/bookings/{id}", Tags: bk,
+		DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422}}, staff, route.Idempotent(s.t, "create-booking", s.handleCreateBooking))
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-booking", Method: http.MethodGet, Path: "/api/bookings/{id}", Tags: bk,
 		Summary: "Get a booking with its timeline"}, staff, s.handleGetBooking)
-	operation(s, api, huma.Operation{OperationID: "confirm-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/confirm", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: "confirm-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/confirm", Tags: bk,
 		Summary: "Confirm a pending booking", Errors: []int{404, 409}}, staff, s.bookingChange(s.scheduling.ConfirmBooking))
-	operation(s, api, huma.Operation{OperationID: "reschedule-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/reschedule", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: "reschedule-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/reschedule", Tags: bk,
 		Summary: "Move a booking to another free slot of its staff member", Errors: []int{404, 409, 422}}, staff, s.handleReschedule)
-	operation(s, api, huma.Operation{OperationID: "cancel-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/cancel", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: "cancel-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/cancel", Tags: bk,
 		Summary: "Cancel a booking", Errors: []int{404, 409}}, staff, s.handleCancel)
-	operation(s, api, huma.Operation{OperationID: "complete-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/complete", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: "complete-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/complete", Tags: bk,
 		Summary: "Mark a confirmed booking that has started as completed", Errors: []int{404, 409}}, staff, s.bookingChange(s.scheduling.CompleteBooking))
-	operation(s, api, huma.Operation{OperationID: "no-show-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/no-show", Tags: bk,
+	route.Operation(s.t, api, huma.Operation{OperationID: "no-show-booking", Method: http.MethodPost, Path: "/api/bookings/{id}/no-show", Tags: bk,
 		Summary: "Mark a confirmed booking that has started as a no-show", Errors: []int{404, 409}}, staff, s.bookingChange(s.scheduling.MarkNoShow))
 
 	portal := []string{"portal"}
-	operation(s, api, huma.Operation{OperationID: opListPortalServices, Method: http.MethodGet, Path: "/api/portal/services", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListPortalServices, Method: http.MethodGet, Path: "/api/portal/services", Tags: portal,
 		Summary: "Services open for booking", Description: "Active services, ordered by name."}, client, s.handlePortalServices)
-	operation(s, api, huma.Operation{OperationID: opListPortalSlots, Method: http.MethodGet, Path: "/api/portal/services/{id}/slots", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListPortalSlots, Method: http.MethodGet, Path: "/api/portal/services/{id}/slots", Tags: portal,
 		Summary: "List free slots of a service", Description: slotsDoc, Errors: []int{404, 422}}, client, s.handleSlots(opListPortalSlots, true))
-	operation(s, api, huma.Operation{OperationID: opListPortalBookings, Method: http.MethodGet, Path: "/api/portal/bookings", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListPortalBookings, Method: http.MethodGet, Path: "/api/portal/bookings", Tags: portal,
 		Summary: "List my bookings", Description: "Ordered by start."}, client, s.handleListPortalBookings)
-	operation(s, api, huma.Operation{OperationID: "create-portal-booking", Method: http.MethodPost, Path: "/api/portal/bookings", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-portal-booking", Method: http.MethodPost, Path: "/api/portal/bookings", Tags: portal,
 		Summary: "Book a free slot", Description: "Pending until staff confirm it when the service requires confirmation. The notice terms in force now stay with the booking.",
-		DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422}}, client, idempotent(s, "create-portal-booking", s.handleCreatePortalBooking))
-	operation(s, api, huma.Operation{OperationID: "get-portal-booking", Method: http.MethodGet, Path: "/api/portal/bookings/{id}", Tags: portal,
+		DefaultStatus: http.StatusCreated, Errors: []int{404, 409, 422}}, client, route.Idempotent(s.t, "create-portal-booking", s.handleCreatePortalBooking))
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-portal-booking", Method: http.MethodGet, Path: "/api/portal/bookings/{id}", Tags: portal,
 		Summary: "Get my booking with its timeline"}, client, s.handleGetPortalBooking)
-	operation(s, api, huma.Operation{OperationID: "reschedule-portal-booking", Method: http.MethodPost, Path: "/api/portal/bookings/{id}/reschedule", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "reschedule-portal-booking", Method: http.MethodPost, Path: "/api/portal/bookings/{id}/reschedule", Tags: portal,
 		Summary: "Move my booking to another free slot", Description: "Only until reschedulable_until (409 after).",
 		Errors: []int{404, 409, 422}}, client, s.handlePortalReschedule)
-	operation(s, api, huma.Operation{OperationID: "cancel-portal-booking", Method: http.MethodPost, Path: "/api/portal/bookings/{id}/cancel", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "cancel-portal-booking", Method: http.MethodPost, Path: "/api/portal/bookings/{id}/cancel", Tags: portal,
 		Summary: "Cancel my booking", Description: "Only until cancellable_until (409 after).", Errors: []int{404, 409}}, client, s.handlePortalCancel)
-	operation(s, api, huma.Operation{OperationID: "get-portal-booking-preferences", Method: http.MethodGet, Path: "/api/portal/booking-preferences", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-portal-booking-preferences", Method: http.MethodGet, Path: "/api/portal/booking-preferences", Tags: portal,
 		Summary: "My booking preferences"}, client, s.handleGetPreferences)
-	operation(s, api, huma.Operation{OperationID: "put-portal-booking-preferences", Method: http.MethodPut, Path: "/api/portal/booking-preferences", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "put-portal-booking-preferences", Method: http.MethodPut, Path: "/api/portal/booking-preferences", Tags: portal,
 		Summary: "Replace my booking preferences", Errors: []int{404, 422}}, client, s.handlePutPreferences)
 }
 
@@ -496,7 +497,7 @@ func optionalID(v, kind string) (*uuid.UUID, error) {
 	if v == "" {
 		return nil, nil
 	}
-	id, err := parseID(v, kind)
+	id, err := route.ParseID(v, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -536,168 +537,168 @@ func memberOrSelf(ctx context.Context, v string) (uuid.UUID, error) {
 	if v == "" {
 		return tenant.MustScope(ctx).MemberID, nil
 	}
-	return parseID(v, "staff member")
+	return route.ParseID(v, "staff member")
 }
 
 // keysetPage serves one page of a keyset list: it reads the position from
 // the cursor of op, lets find fetch the page after it, and signs the
 // position of the next page.
-func keysetPage[K, T, V any](ctx context.Context, s *Server, op, cursor string, find func(after *K) ([]T, *K, error), view func(T) V) (page[V], error) {
+func keysetPage[K, T, V any](ctx context.Context, s *API, op, cursor string, find func(after *K) ([]T, *K, error), view func(T) V) (route.List[V], error) {
 	scope := tenant.MustScope(ctx)
 	var key K
 	var after *K
-	if ok, err := s.cursors.decode(scope, op, cursor, &key); err != nil {
-		return page[V]{}, err
+	if ok, err := s.cursors.Decode(scope, op, cursor, &key); err != nil {
+		return route.List[V]{}, err
 	} else if ok {
 		after = &key
 	}
 	items, next, err := find(after)
 	if err != nil {
-		return page[V]{}, err
+		return route.List[V]{}, err
 	}
-	p := page[V]{Items: make([]V, 0, len(items))}
+	p := route.List[V]{Items: make([]V, 0, len(items))}
 	for _, it := range items {
 		p.Items = append(p.Items, view(it))
 	}
 	if next != nil {
-		p.NextCursor = s.cursors.encode(scope, op, next)
+		p.NextCursor = s.cursors.Encode(scope, op, next)
 	}
 	return p, nil
 }
 
-func (s *Server) handleListRules(ctx context.Context, in *ruleListInput) (*ruleListOutput, error) {
+func (s *API) handleListRules(ctx context.Context, in *ruleListInput) (*ruleListOutput, error) {
 	member, err := optionalID(in.StaffMemberID, "staff member")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	p, err := keysetPage(ctx, s, opListRules, in.Cursor, func(after *scheduling.RuleKey) ([]scheduling.Rule, *scheduling.RuleKey, error) {
 		return s.scheduling.FindRules(ctx, scheduling.RuleFilter{MemberID: member, After: after, Limit: in.Limit})
 	}, ruleViewOf)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &ruleListOutput{Body: p}, nil
 }
 
-func (s *Server) handleCreateRule(ctx context.Context, in *createRuleInput) (*ruleOutput, error) {
+func (s *API) handleCreateRule(ctx context.Context, in *createRuleInput) (*ruleOutput, error) {
 	member, err := memberOrSelf(ctx, in.Body.StaffMemberID)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	start, err := parseClock(in.Body.StartTime, "body.start_time")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	end, err := parseClock(in.Body.EndTime, "body.end_time")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	r, err := s.scheduling.CreateRule(ctx, scheduling.RuleInput{MemberID: member, Weekday: in.Body.Weekday, Start: start, End: end})
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &ruleOutput{Body: ruleViewOf(r)}, nil
 }
 
-func (s *Server) handleGetRule(ctx context.Context, in *idPath) (*ruleOutput, error) {
-	id, err := parseID(in.ID, "availability rule")
+func (s *API) handleGetRule(ctx context.Context, in *idPath) (*ruleOutput, error) {
+	id, err := route.ParseID(in.ID, "availability rule")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	r, err := s.scheduling.FindRuleByID(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &ruleOutput{Body: ruleViewOf(r)}, nil
 }
 
-func (s *Server) handleUpdateRule(ctx context.Context, in *updateRuleInput) (*ruleOutput, error) {
-	id, err := parseID(in.ID, "availability rule")
+func (s *API) handleUpdateRule(ctx context.Context, in *updateRuleInput) (*ruleOutput, error) {
+	id, err := route.ParseID(in.ID, "availability rule")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	u := scheduling.RuleUpdate{Weekday: in.Body.Weekday}
 	if u.Start, err = optionalClock(in.Body.StartTime, "body.start_time"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if u.End, err = optionalClock(in.Body.EndTime, "body.end_time"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	r, err := s.scheduling.UpdateRule(ctx, id, u)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &ruleOutput{Body: ruleViewOf(r)}, nil
 }
 
-func (s *Server) handleListExceptions(ctx context.Context, in *exceptionListInput) (*exceptionListOutput, error) {
+func (s *API) handleListExceptions(ctx context.Context, in *exceptionListInput) (*exceptionListOutput, error) {
 	f := scheduling.ExceptionFilter{Limit: in.Limit}
 	var err error
 	if f.MemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if f.From, err = optionalCivilDate(in.From, "query.from"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if f.To, err = optionalCivilDate(in.To, "query.to"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	p, err := keysetPage(ctx, s, opListExceptions, in.Cursor, func(after *scheduling.ExceptionKey) ([]scheduling.Exception, *scheduling.ExceptionKey, error) {
 		f.After = after
 		return s.scheduling.FindExceptions(ctx, f)
 	}, exceptionViewOf)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &exceptionListOutput{Body: p}, nil
 }
 
-func (s *Server) handleCreateException(ctx context.Context, in *createExceptionInput) (*exceptionOutput, error) {
+func (s *API) handleCreateException(ctx context.Context, in *createExceptionInput) (*exceptionOutput, error) {
 	b := in.Body
 	member, err := memberOrSelf(ctx, b.StaffMemberID)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	d, err := optionalCivilDate(b.Date, "body.date")
 	if err != nil || d == nil {
-		return nil, s.apiError(ctx, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid date", Fields: map[string]string{"body.date": "a date such as 2026-03-08"}})
+		return nil, s.problems.APIError(ctx, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid date", Fields: map[string]string{"body.date": "a date such as 2026-03-08"}})
 	}
 	ei := scheduling.ExceptionInput{MemberID: member, Date: *d, Kind: scheduling.ExceptionKind(b.Kind), Note: b.Note}
 	if ei.Start, err = optionalClock(&b.StartTime, "body.start_time"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if ei.End, err = optionalClock(&b.EndTime, "body.end_time"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	e, err := s.scheduling.CreateException(ctx, ei)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &exceptionOutput{Body: exceptionViewOf(e)}, nil
 }
 
-func (s *Server) handleGetException(ctx context.Context, in *idPath) (*exceptionOutput, error) {
-	id, err := parseID(in.ID, "availability exception")
+func (s *API) handleGetException(ctx context.Context, in *idPath) (*exceptionOutput, error) {
+	id, err := route.ParseID(in.ID, "availability exception")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	e, err := s.scheduling.FindExceptionByID(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &exceptionOutput{Body: exceptionViewOf(e)}, nil
 }
 
-func (s *Server) handleUpdateException(ctx context.Context, in *updateExceptionInput) (*exceptionOutput, error) {
-	id, err := parseID(in.ID, "availability exception")
+func (s *API) handleUpdateException(ctx context.Context, in *updateExceptionInput) (*exceptionOutput, error) {
+	id, err := route.ParseID(in.ID, "availability exception")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b := in.Body
 	u := scheduling.ExceptionUpdate{Note: b.Note}
 	if b.Date != nil {
 		if u.Date, err = optionalCivilDate(*b.Date, "body.date"); err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 	}
 	if b.Kind != nil {
@@ -705,40 +706,40 @@ func (s *Server) handleUpdateException(ctx context.Context, in *updateExceptionI
 		u.Kind = &k
 	}
 	if u.Start, err = optionalClock(b.StartTime, "body.start_time"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if u.End, err = optionalClock(b.EndTime, "body.end_time"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	e, err := s.scheduling.UpdateException(ctx, id, u)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &exceptionOutput{Body: exceptionViewOf(e)}, nil
 }
 
 // handleSlots lists free slots, for staff or (portal) for a client.
-func (s *Server) handleSlots(op string, portal bool) func(context.Context, *slotsInput) (*slotsOutput, error) {
+func (s *API) handleSlots(op string, portal bool) func(context.Context, *slotsInput) (*slotsOutput, error) {
 	find := s.scheduling.FindSlots
 	if portal {
 		find = s.scheduling.FindMySlots
 	}
 	return func(ctx context.Context, in *slotsInput) (*slotsOutput, error) {
-		id, err := parseID(in.ID, "service")
+		id, err := route.ParseID(in.ID, "service")
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		q := scheduling.SlotQuery{ServiceID: id, Limit: in.Limit}
 		if q.StaffMemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		from, err := optionalCivilDate(in.From, "query.from")
 		if err != nil || from == nil {
-			return nil, s.apiError(ctx, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid date", Fields: map[string]string{"query.from": "a date such as 2026-03-08"}})
+			return nil, s.problems.APIError(ctx, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid date", Fields: map[string]string{"query.from": "a date such as 2026-03-08"}})
 		}
 		q.From, q.To = *from, from.AddDays(6)
 		if to, err := optionalCivilDate(in.To, "query.to"); err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		} else if to != nil {
 			q.To = *to
 		}
@@ -757,7 +758,7 @@ func (s *Server) handleSlots(op string, portal bool) func(context.Context, *slot
 			}
 		})
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		return &slotsOutput{Body: p}, nil
 	}
@@ -780,36 +781,36 @@ func bookingFilter(from, to, status string, limit int) (scheduling.BookingFilter
 	return f, nil
 }
 
-func (s *Server) handleListBookings(ctx context.Context, in *bookingListInput) (*bookingListOutput, error) {
+func (s *API) handleListBookings(ctx context.Context, in *bookingListInput) (*bookingListOutput, error) {
 	f, err := bookingFilter(in.From, in.To, in.Status, in.Limit)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if f.StaffMemberID, err = optionalID(in.StaffMemberID, "staff member"); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	p, err := keysetPage(ctx, s, opListBookings, in.Cursor, func(after *scheduling.BookingKey) ([]scheduling.Booking, *scheduling.BookingKey, error) {
 		f.After = after
 		return s.scheduling.FindBookings(ctx, f)
 	}, bookingViewOf)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &bookingListOutput{Body: p}, nil
 }
 
-func (s *Server) handleCreateBooking(ctx context.Context, in *createBookingInput) (*bookingOutput, error) {
+func (s *API) handleCreateBooking(ctx context.Context, in *createBookingInput) (*bookingOutput, error) {
 	b := in.Body
 	bi, err := bookingInput(b.ServiceID, b.StaffMemberID, b.ServiceRequestID, b.StartsAt, b.Notes)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
-	if bi.ClientMemberID, err = parseID(b.ClientMemberID, "client"); err != nil {
-		return nil, s.apiError(ctx, err)
+	if bi.ClientMemberID, err = route.ParseID(b.ClientMemberID, "client"); err != nil {
+		return nil, s.problems.APIError(ctx, err)
 	}
 	bk, err := s.scheduling.CreateBooking(ctx, bi)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &bookingOutput{Body: bookingViewOf(bk)}, nil
 }
@@ -817,10 +818,10 @@ func (s *Server) handleCreateBooking(ctx context.Context, in *createBookingInput
 func bookingInput(serviceID, staffID, requestID string, startsAt time.Time, notes string) (scheduling.BookingInput, error) {
 	bi := scheduling.BookingInput{StartsAt: startsAt, Notes: notes}
 	var err error
-	if bi.ServiceID, err = parseID(serviceID, "service"); err != nil {
+	if bi.ServiceID, err = route.ParseID(serviceID, "service"); err != nil {
 		return bi, err
 	}
-	if bi.StaffMemberID, err = parseID(staffID, "staff member"); err != nil {
+	if bi.StaffMemberID, err = route.ParseID(staffID, "staff member"); err != nil {
 		return bi, err
 	}
 	if bi.ServiceRequestID, err = optionalID(requestID, "service request"); err != nil {
@@ -829,41 +830,41 @@ func bookingInput(serviceID, staffID, requestID string, startsAt time.Time, note
 	return bi, nil
 }
 
-func (s *Server) handleGetBooking(ctx context.Context, in *bookingIDInput) (*bookingOutput, error) {
-	id, err := parseID(in.ID, "booking")
+func (s *API) handleGetBooking(ctx context.Context, in *bookingIDInput) (*bookingOutput, error) {
+	id, err := route.ParseID(in.ID, "booking")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	d, err := s.scheduling.FindBookingByID(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &bookingOutput{Body: bookingDetailViewOf(d)}, nil
 }
 
 // bookingChange serves a state change of a booking that takes no input.
-func (s *Server) bookingChange(change func(context.Context, uuid.UUID) (scheduling.Booking, error)) func(context.Context, *bookingIDInput) (*bookingOutput, error) {
+func (s *API) bookingChange(change func(context.Context, uuid.UUID) (scheduling.Booking, error)) func(context.Context, *bookingIDInput) (*bookingOutput, error) {
 	return func(ctx context.Context, in *bookingIDInput) (*bookingOutput, error) {
-		id, err := parseID(in.ID, "booking")
+		id, err := route.ParseID(in.ID, "booking")
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		b, err := change(ctx, id)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		return &bookingOutput{Body: bookingViewOf(b)}, nil
 	}
 }
 
-func (s *Server) handleReschedule(ctx context.Context, in *rescheduleInput) (*bookingOutput, error) {
-	id, err := parseID(in.ID, "booking")
+func (s *API) handleReschedule(ctx context.Context, in *rescheduleInput) (*bookingOutput, error) {
+	id, err := route.ParseID(in.ID, "booking")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b, err := s.scheduling.RescheduleBooking(ctx, id, in.Body.StartsAt, in.Body.Note)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &bookingOutput{Body: bookingViewOf(b)}, nil
 }
@@ -875,19 +876,19 @@ func cancelReason(in *bookingCancelInput) string {
 	return in.Body.Reason
 }
 
-func (s *Server) handleCancel(ctx context.Context, in *bookingCancelInput) (*bookingOutput, error) {
-	id, err := parseID(in.ID, "booking")
+func (s *API) handleCancel(ctx context.Context, in *bookingCancelInput) (*bookingOutput, error) {
+	id, err := route.ParseID(in.ID, "booking")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b, err := s.scheduling.CancelBooking(ctx, id, cancelReason(in))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &bookingOutput{Body: bookingViewOf(b)}, nil
 }
 
-func (s *Server) handlePortalServices(ctx context.Context, in *portalServiceListInput) (*portalServiceListOutput, error) {
+func (s *API) handlePortalServices(ctx context.Context, in *portalServiceListInput) (*portalServiceListOutput, error) {
 	active := true
 	p, err := keysetPage(ctx, s, opListPortalServices, in.Cursor, func(after *catalog.ServiceKey) ([]catalog.Service, *catalog.ServiceKey, error) {
 		return s.catalog.FindServices(ctx, catalog.ServiceFilter{Active: &active, After: after, Limit: in.Limit})
@@ -896,47 +897,47 @@ func (s *Server) handlePortalServices(ctx context.Context, in *portalServiceList
 			DurationMinutes: it.DurationMinutes, PriceMinor: it.PriceMinor, Currency: it.Currency, RequiresConfirmation: it.RequiresConfirmation}
 	})
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &portalServiceListOutput{Body: p}, nil
 }
 
-func (s *Server) handleListPortalBookings(ctx context.Context, in *portalBookingListInput) (*portalBookingListOutput, error) {
+func (s *API) handleListPortalBookings(ctx context.Context, in *portalBookingListInput) (*portalBookingListOutput, error) {
 	f, err := bookingFilter(in.From, in.To, in.Status, in.Limit)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	p, err := keysetPage(ctx, s, opListPortalBookings, in.Cursor, func(after *scheduling.BookingKey) ([]scheduling.Booking, *scheduling.BookingKey, error) {
 		f.After = after
 		return s.scheduling.FindMyBookings(ctx, f)
 	}, portalBookingViewOf)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &portalBookingListOutput{Body: p}, nil
 }
 
-func (s *Server) handleCreatePortalBooking(ctx context.Context, in *createPortalBookingInput) (*portalBookingOutput, error) {
+func (s *API) handleCreatePortalBooking(ctx context.Context, in *createPortalBookingInput) (*portalBookingOutput, error) {
 	b := in.Body
 	bi, err := bookingInput(b.ServiceID, b.StaffMemberID, b.ServiceRequestID, b.StartsAt, b.Notes)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	bk, err := s.scheduling.CreateMyBooking(ctx, bi)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &portalBookingOutput{Body: portalBookingViewOf(bk)}, nil
 }
 
-func (s *Server) handleGetPortalBooking(ctx context.Context, in *bookingIDInput) (*portalBookingOutput, error) {
-	id, err := parseID(in.ID, "booking")
+func (s *API) handleGetPortalBooking(ctx context.Context, in *bookingIDInput) (*portalBookingOutput, error) {
+	id, err := route.ParseID(in.ID, "booking")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	d, err := s.scheduling.FindMyBooking(ctx, id)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	v := portalBookingViewOf(d.Booking)
 	v.Events = make([]portalEventView, 0, len(d.Events))
@@ -946,51 +947,51 @@ func (s *Server) handleGetPortalBooking(ctx context.Context, in *bookingIDInput)
 	return &portalBookingOutput{Body: v}, nil
 }
 
-func (s *Server) handlePortalReschedule(ctx context.Context, in *rescheduleInput) (*portalBookingOutput, error) {
-	id, err := parseID(in.ID, "booking")
+func (s *API) handlePortalReschedule(ctx context.Context, in *rescheduleInput) (*portalBookingOutput, error) {
+	id, err := route.ParseID(in.ID, "booking")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b, err := s.scheduling.RescheduleMyBooking(ctx, id, in.Body.StartsAt, in.Body.Note)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &portalBookingOutput{Body: portalBookingViewOf(b)}, nil
 }
 
-func (s *Server) handlePortalCancel(ctx context.Context, in *bookingCancelInput) (*portalBookingOutput, error) {
-	id, err := parseID(in.ID, "booking")
+func (s *API) handlePortalCancel(ctx context.Context, in *bookingCancelInput) (*portalBookingOutput, error) {
+	id, err := route.ParseID(in.ID, "booking")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b, err := s.scheduling.CancelMyBooking(ctx, id, cancelReason(in))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &portalBookingOutput{Body: portalBookingViewOf(b)}, nil
 }
 
-func (s *Server) handleGetPreferences(ctx context.Context, _ *struct{}) (*preferencesOutput, error) {
+func (s *API) handleGetPreferences(ctx context.Context, _ *struct{}) (*preferencesOutput, error) {
 	p, err := s.scheduling.MyPreferences(ctx)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &preferencesOutput{Body: preferencesViewOf(p)}, nil
 }
 
-func (s *Server) handlePutPreferences(ctx context.Context, in *putPreferencesInput) (*preferencesOutput, error) {
+func (s *API) handlePutPreferences(ctx context.Context, in *putPreferencesInput) (*preferencesOutput, error) {
 	b := in.Body
 	p := scheduling.Preferences{ReminderMinutesBefore: b.ReminderMinutesBefore, ContactChannel: b.ContactChannel, Phone: b.Phone, Notes: b.Notes}
 	if b.PreferredStaffMemberID != nil {
-		id, err := parseID(*b.PreferredStaffMemberID, "staff member")
+		id, err := route.ParseID(*b.PreferredStaffMemberID, "staff member")
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, s.problems.APIError(ctx, err)
 		}
 		p.PreferredStaffMemberID = &id
 	}
 	out, err := s.scheduling.SetMyPreferences(ctx, p)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &preferencesOutput{Body: preferencesViewOf(out)}, nil
 }

@@ -1,4 +1,4 @@
-package web
+package route
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -46,20 +45,25 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// instanceOf names a request in problem bodies and logs.
-func instanceOf(ctx context.Context) string {
+// InstanceOf names a request in problem bodies and logs.
+func InstanceOf(ctx context.Context) string {
 	if id := tenant.RequestIDFrom(ctx); id != "" {
 		return "urn:tenantkit:request:" + id
 	}
 	return ""
 }
 
-// problemOf builds the problem for err and logs it: 5xx at error level with
-// the cause, once; 4xx at warn level. The client sees only the code's
-// status and the client-safe message.
-func (s *Server) problemOf(ctx context.Context, err error) (Problem, http.Header) {
+// Problems turns errors into problems, logging each once.
+type Problems struct {
+	Logger *slog.Logger
+}
+
+// Of builds the problem for err and logs it: 5xx at error level with the
+// cause, once; 4xx at warn level. The client sees only the code's status
+// and the client-safe message.
+func (s Problems) Of(ctx context.Context, err error) (Problem, http.Header) {
 	status := StatusOf(err)
-	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: tenant.ErrorMessage(err), Instance: instanceOf(ctx)}
+	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: tenant.ErrorMessage(err), Instance: InstanceOf(ctx)}
 	if e, ok := errorsAs(err); ok && len(e.Fields) > 0 {
 		keys := make([]string, 0, len(e.Fields))
 		for k := range e.Fields {
@@ -71,9 +75,9 @@ func (s *Server) problemOf(ctx context.Context, err error) (Problem, http.Header
 		}
 	}
 	if status >= 500 {
-		s.logger.ErrorContext(ctx, "request failed", slog.Int("status", status), slog.Any("error", err))
+		s.Logger.ErrorContext(ctx, "request failed", slog.Int("status", status), slog.Any("error", err))
 	} else {
-		s.logger.WarnContext(ctx, "request refused", slog.Int("status", status), slog.String("error", err.Error()))
+		s.Logger.WarnContext(ctx, "request refused", slog.Int("status", status), slog.String("error", err.Error()))
 	}
 	h := http.Header{}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
@@ -100,9 +104,9 @@ func errorsAs(err error) (*tenant.Error, bool) {
 	return nil, false
 }
 
-// apiError converts err for a huma handler to return.
-func (s *Server) apiError(ctx context.Context, err error) error {
-	p, h := s.problemOf(ctx, err)
+// APIError converts err for a huma handler to return.
+func (s Problems) APIError(ctx context.Context, err error) error {
+	p, h := s.Of(ctx, err)
 	model := &huma.ErrorModel{Type: p.Type, Title: p.Title, Status: p.Status, Detail: p.Detail, Instance: p.Instance, Errors: p.Errors}
 	if len(h) > 0 {
 		return huma.ErrorWithHeaders(model, h)
@@ -110,9 +114,9 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 	return model
 }
 
-// writeHumaError writes err from an operation middleware.
-func (s *Server) writeHumaError(api *hostAPI, hctx huma.Context, err error) {
-	p, h := s.problemOf(hctx.Context(), err)
+// WriteHuma writes err from an operation middleware.
+func (s Problems) WriteHuma(hctx huma.Context, err error) {
+	p, h := s.Of(hctx.Context(), err)
 	for k, v := range h {
 		hctx.SetHeader(k, v[0])
 	}
@@ -121,39 +125,34 @@ func (s *Server) writeHumaError(api *hostAPI, hctx huma.Context, err error) {
 	_ = json.NewEncoder(hctx.BodyWriter()).Encode(p)
 }
 
-// writeProblemError writes err as application/problem+json.
-func (s *Server) writeProblemError(w http.ResponseWriter, r *http.Request, err error) {
-	p, h := s.problemOf(r.Context(), err)
+// Write writes err as application/problem+json.
+func (s Problems) Write(w http.ResponseWriter, r *http.Request, err error) {
+	p, h := s.Of(r.Context(), err)
 	for k, v := range h {
 		w.Header()[k] = v
 	}
-	writeProblem(w, p)
+	WriteProblem(w, p)
 }
 
-func writeProblem(w http.ResponseWriter, p Problem) {
+// WriteProblem writes p as application/problem+json.
+func WriteProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// wantsHTML reports whether a page request came from a browser navigation
-// rather than an API client.
-func wantsHTML(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "text/html")
-}
-
-// installProblemFormat makes huma's own errors (validation, malformed
+// InstallHumaProblems makes huma's own errors (validation, malformed
 // bodies) carry the request's instance like ours, and makes validation
 // match field names exactly: encoding/json matches them case-insensitively,
 // so {"password": "x", "PASSWORD": ""} would pass a check on one key and
 // decode the other. With strict casing any key that is not a field's exact
 // name is an unknown field (422).
-func installProblemFormat() {
+func InstallHumaProblems() {
 	huma.ValidateStrictCasing = true
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		model := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}
 		if ctx != nil {
-			model.Instance = instanceOf(ctx.Context())
+			model.Instance = InstanceOf(ctx.Context())
 		}
 		for _, e := range errs {
 			if e != nil {

@@ -1,4 +1,4 @@
-package web
+package route
 
 import (
 	"crypto/hmac"
@@ -12,13 +12,16 @@ import (
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
-// Cursors are opaque to clients: the position of a keyset page, signed and
+// Cursors encode and verify list cursors. Cursors are opaque to clients: the position of a keyset page, signed and
 // bound to the tenant, the account and the operation that issued it. A
 // cursor of another tenant, account or list, or altered in any way, is
 // refused as invalid input.
-type cursorCodec struct {
+type Cursors struct {
 	key []byte
 }
+
+// NewCursors returns the codec of cursors signed with key.
+func NewCursors(key []byte) Cursors { return Cursors{key: key} }
 
 type cursorPayload struct {
 	Tenant    uuid.UUID       `json:"t"`
@@ -29,22 +32,22 @@ type cursorPayload struct {
 
 var errBadCursor = &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid cursor", Fields: map[string]string{"query.cursor": "not a cursor of this list"}}
 
-// encode signs the keyset position key for the scope and operation.
-func (c cursorCodec) encode(s tenant.Scope, op string, key any) string {
+// Encode signs the keyset position key for the scope and operation.
+func (c Cursors) Encode(s tenant.Scope, op string, key any) string {
 	k, _ := json.Marshal(key)
 	p, _ := json.Marshal(cursorPayload{Tenant: s.TenantID, Account: s.AccountID, Operation: op, Key: k})
 	return base64.RawURLEncoding.EncodeToString(p) + "." + base64.RawURLEncoding.EncodeToString(c.mac(p))
 }
 
-func (c cursorCodec) mac(p []byte) []byte {
+func (c Cursors) mac(p []byte) []byte {
 	h := hmac.New(sha256.New, c.key)
 	h.Write(p)
 	return h.Sum(nil)
 }
 
-// decode verifies raw for the scope and operation and unmarshals its
+// Decode verifies raw for the scope and operation and unmarshals its
 // position into key. An empty raw is the first page: it returns false.
-func (c cursorCodec) decode(s tenant.Scope, op, raw string, key any) (bool, error) {
+func (c Cursors) Decode(s tenant.Scope, op, raw string, key any) (bool, error) {
 	if raw == "" {
 		return false, nil
 	}

@@ -1,4 +1,4 @@
-package web
+package route
 
 import (
 	"net/http"
@@ -12,11 +12,13 @@ import (
 // cannot set or overwrite them. Browsers treat http://localhost and its
 // subdomains as secure contexts, so the demo works over plain HTTP there.
 const (
-	sessionCookie   = "__Host-session"
-	tenantSigCookie = "__Host-tenant_sig"
-	// deviceCookie marks a browser that signed in to an address before
+	// SessionCookie holds the session token of a browser.
+	SessionCookie = "__Host-session"
+	// TenantSigCookie holds the signed tenant value of a tenant session.
+	TenantSigCookie = "__Host-tenant_sig"
+	// DeviceCookie marks a browser that signed in to an address before
 	// (auth.DeviceLifetime); it outlives sign-out on purpose.
-	deviceCookie = "__Host-device"
+	DeviceCookie = "__Host-device"
 )
 
 // newCookie returns a cookie that lives for lifetime, or, with an empty
@@ -35,18 +37,26 @@ func newCookie(name, value string, lifetime time.Duration) http.Cookie {
 	return c
 }
 
-// sessionCookies are the cookies of a new session: the token and, on a
-// tenant host, the signed tenant cookie.
-func sessionCookies(is auth.Issued) []http.Cookie {
+// SessionCookies are the cookies of a new session: the token and, on a
+// tenant host, the signed tenant cookie (removed on the apex), and the
+// device cookie when the session was opened with a password.
+func SessionCookies(is auth.Issued) []http.Cookie {
 	lifetime := is.ExpiresAt.Sub(is.IssuedAt)
-	out := []http.Cookie{newCookie(sessionCookie, is.Token, lifetime), newCookie(tenantSigCookie, is.TenantSig, lifetime)}
+	out := []http.Cookie{newCookie(SessionCookie, is.Token, lifetime), newCookie(TenantSigCookie, is.TenantSig, lifetime)}
 	if is.Device != "" {
-		out = append(out, newCookie(deviceCookie, is.Device, auth.DeviceLifetime))
+		out = append(out, newCookie(DeviceCookie, is.Device, auth.DeviceLifetime))
 	}
 	return out
 }
 
-// clearedCookies remove the session cookies.
-func clearedCookies() []http.Cookie {
-	return []http.Cookie{newCookie(sessionCookie, "", 0), newCookie(tenantSigCookie, "", 0)}
+// ClearedCookies remove the session cookies.
+func ClearedCookies() []http.Cookie {
+	return []http.Cookie{newCookie(SessionCookie, "", 0), newCookie(TenantSigCookie, "", 0)}
+}
+
+// SetCookies sets cs on the response.
+func SetCookies(w http.ResponseWriter, cs []http.Cookie) {
+	for i := range cs {
+		http.SetCookie(w, &cs[i])
+	}
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
 // The service requests area: the staff API under /api/service-requests,
@@ -208,7 +209,7 @@ type requestExportInput struct {
 }
 
 type requestListOutput struct {
-	Body page[serviceRequestView]
+	Body route.List[serviceRequestView]
 }
 
 type requestOutput struct {
@@ -270,15 +271,15 @@ type nextStatusView struct {
 }
 
 type nextStatusOutput struct {
-	Body page[nextStatusView]
+	Body route.List[nextStatusView]
 }
 
 type eventListOutput struct {
-	Body page[eventView]
+	Body route.List[eventView]
 }
 
 type commentListOutput struct {
-	Body page[commentView]
+	Body route.List[commentView]
 }
 
 type createCommentInput struct {
@@ -339,7 +340,7 @@ type clientRequestListInput struct {
 }
 
 type clientRequestListOutput struct {
-	Body page[clientRequestView]
+	Body route.List[clientRequestView]
 }
 
 type clientRequestOutput struct {
@@ -363,11 +364,11 @@ type cancelInput struct {
 }
 
 type clientEventListOutput struct {
-	Body page[clientEventView]
+	Body route.List[clientEventView]
 }
 
 type clientCommentListOutput struct {
-	Body page[clientCommentView]
+	Body route.List[clientCommentView]
 }
 
 type createClientCommentInput struct {
@@ -410,89 +411,89 @@ const (
 // and above) run the workflow; deleting a request or a comment needs an
 // admin, because it erases a client's record and its history, which only
 // cleaning up spam or mistakes justifies.
-func (s *Server) registerRequests() {
-	api := s.tenantAPI
-	staff := Member(tenant.RoleStaff)
-	admin := Member(tenant.RoleAdmin)
-	client := Member(tenant.RoleClient)
+func (s *API) registerRequests() {
+	api := route.TenantHost
+	staff := route.Member(tenant.RoleStaff)
+	admin := route.Member(tenant.RoleAdmin)
+	client := route.Member(tenant.RoleClient)
 	tags := []string{requestsTag}
-	operation(s, api, huma.Operation{OperationID: opListServiceRequests, Method: http.MethodGet, Path: "/api/service-requests", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListServiceRequests, Method: http.MethodGet, Path: "/api/service-requests", Tags: tags,
 		Summary: "List service requests", Description: "Newest first, filtered by the query parameters."}, staff, s.handleListRequests)
-	operation(s, api, huma.Operation{OperationID: "create-service-request", Method: http.MethodPost, Path: "/api/service-requests", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-service-request", Method: http.MethodPost, Path: "/api/service-requests", Tags: tags,
 		Summary: "File a request for a client", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, staff,
-		idempotent(s, "create-service-request", s.handleCreateRequest))
-	operation(s, api, huma.Operation{OperationID: "export-service-requests", Method: http.MethodGet, Path: "/api/service-requests/export", Tags: tags,
+		route.Idempotent(s.t, "create-service-request", s.handleCreateRequest))
+	route.Operation(s.t, api, huma.Operation{OperationID: "export-service-requests", Method: http.MethodGet, Path: "/api/service-requests/export", Tags: tags,
 		Summary:   "Export service requests as CSV (streamed), with the list's filters",
 		Responses: map[string]*huma.Response{"200": {Description: "CSV", Content: map[string]*huma.MediaType{"text/csv": {}}}}},
 		staff, s.handleExportRequests)
-	operation(s, api, huma.Operation{OperationID: "service-request-analytics", Method: http.MethodGet, Path: "/api/service-requests/analytics", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "service-request-analytics", Method: http.MethodGet, Path: "/api/service-requests/analytics", Tags: tags,
 		Summary: "Requests by status, service and month", Description: "Counts the requests created over a range of days in the organization's time zone."},
 		staff, s.handleRequestAnalytics)
-	operation(s, api, huma.Operation{OperationID: "get-service-request", Method: http.MethodGet, Path: "/api/service-requests/{id}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-service-request", Method: http.MethodGet, Path: "/api/service-requests/{id}", Tags: tags,
 		Summary: "Get a service request"}, staff, s.handleGetRequest)
-	operation(s, api, huma.Operation{OperationID: "update-service-request", Method: http.MethodPatch, Path: "/api/service-requests/{id}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "update-service-request", Method: http.MethodPatch, Path: "/api/service-requests/{id}", Tags: tags,
 		Summary: "Change a request's title, details, priority, due date or service", Errors: []int{404, 422}}, staff, s.handleUpdateRequest)
-	operation(s, api, huma.Operation{OperationID: "delete-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "delete-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}", Tags: tags,
 		Summary: "Delete a request with its timeline and comments", DefaultStatus: http.StatusNoContent, Errors: []int{404, 409},
 		Description: "Admins only: it erases a client's record. A request with bookings or expenses cannot be deleted (409): cancel it."},
 		admin, s.handleDeleteRequest)
-	operation(s, api, huma.Operation{OperationID: "assign-service-request", Method: http.MethodPut, Path: "/api/service-requests/{id}/assignee", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "assign-service-request", Method: http.MethodPut, Path: "/api/service-requests/{id}/assignee", Tags: tags,
 		Summary: "Assign a request to a staff member", Errors: []int{404, 422}}, staff, s.handleAssignRequest)
-	operation(s, api, huma.Operation{OperationID: "unassign-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}/assignee", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "unassign-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}/assignee", Tags: tags,
 		Summary: "Leave a request unassigned", Errors: []int{404}}, staff, s.handleUnassignRequest)
-	operation(s, api, huma.Operation{OperationID: "list-service-request-transitions", Method: http.MethodGet, Path: "/api/service-requests/{id}/transitions", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-service-request-transitions", Method: http.MethodGet, Path: "/api/service-requests/{id}/transitions", Tags: tags,
 		Summary: "The statuses a request may move to now"}, staff, s.handleNextStatuses)
-	operation(s, api, huma.Operation{OperationID: "transition-service-request", Method: http.MethodPost, Path: "/api/service-requests/{id}/transitions", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "transition-service-request", Method: http.MethodPost, Path: "/api/service-requests/{id}/transitions", Tags: tags,
 		Summary: "Move a request to another status", Errors: []int{404, 409, 422},
 		Description: "Allowed: submitted → in_review → approved → scheduled → in_progress → completed (and the shortcuts the workflow table lists), " +
 			"and cancelled from any status before completed. Another move is 409. Recorded on the timeline."}, staff, s.handleTransition)
-	operation(s, api, huma.Operation{OperationID: opListRequestEvents, Method: http.MethodGet, Path: "/api/service-requests/{id}/events", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListRequestEvents, Method: http.MethodGet, Path: "/api/service-requests/{id}/events", Tags: tags,
 		Summary: "A request's timeline, oldest first"}, staff, s.handleListEvents)
-	operation(s, api, huma.Operation{OperationID: opListRequestComments, Method: http.MethodGet, Path: "/api/service-requests/{id}/comments", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListRequestComments, Method: http.MethodGet, Path: "/api/service-requests/{id}/comments", Tags: tags,
 		Summary: "A request's comments, client-visible and internal, oldest first"}, staff, s.handleListComments)
-	operation(s, api, huma.Operation{OperationID: "create-service-request-comment", Method: http.MethodPost, Path: "/api/service-requests/{id}/comments", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-service-request-comment", Method: http.MethodPost, Path: "/api/service-requests/{id}/comments", Tags: tags,
 		Summary: "Comment on a request, for the client or for staff only", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, staff,
-		idempotent(s, "create-service-request-comment", s.handleCreateComment))
-	operation(s, api, huma.Operation{OperationID: "delete-service-request-comment", Method: http.MethodDelete, Path: "/api/service-requests/{id}/comments/{comment_id}", Tags: tags,
+		route.Idempotent(s.t, "create-service-request-comment", s.handleCreateComment))
+	route.Operation(s.t, api, huma.Operation{OperationID: "delete-service-request-comment", Method: http.MethodDelete, Path: "/api/service-requests/{id}/comments/{comment_id}", Tags: tags,
 		Summary: "Delete a comment", DefaultStatus: http.StatusNoContent, Errors: []int{404},
 		Description: "Admins only: it rewrites the conversation of a client's request."}, admin, s.handleDeleteComment)
 
 	portal := []string{portalRequestsTag}
-	operation(s, api, huma.Operation{OperationID: opListMyRequests, Method: http.MethodGet, Path: "/api/portal/service-requests", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListMyRequests, Method: http.MethodGet, Path: "/api/portal/service-requests", Tags: portal,
 		Summary: "My service requests", Description: "Newest first."}, client, s.handleListMyRequests)
-	operation(s, api, huma.Operation{OperationID: "create-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests", Tags: portal,
 		Summary: "Request a service", DefaultStatus: http.StatusCreated, Errors: []int{422}}, client,
-		idempotent(s, "create-my-service-request", s.handleCreateMyRequest))
-	operation(s, api, huma.Operation{OperationID: "get-my-service-request", Method: http.MethodGet, Path: "/api/portal/service-requests/{id}", Tags: portal,
+		route.Idempotent(s.t, "create-my-service-request", s.handleCreateMyRequest))
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-my-service-request", Method: http.MethodGet, Path: "/api/portal/service-requests/{id}", Tags: portal,
 		Summary: "One of my service requests"}, client, s.handleGetMyRequest)
-	operation(s, api, huma.Operation{OperationID: "cancel-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/cancel", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "cancel-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/cancel", Tags: portal,
 		Summary: "Cancel one of my requests", Errors: []int{404, 409},
 		Description: "Only while it is submitted, in review or approved; later, ask the organization (409)."}, client, s.handleCancelMyRequest)
-	operation(s, api, huma.Operation{OperationID: opListMyEvents, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/events", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListMyEvents, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/events", Tags: portal,
 		Summary: "The status history of one of my requests"}, client, s.handleListMyEvents)
-	operation(s, api, huma.Operation{OperationID: opListMyComments, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: opListMyComments, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
 		Summary: "The conversation on one of my requests"}, client, s.handleListMyComments)
-	operation(s, api, huma.Operation{OperationID: "create-my-service-request-comment", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "create-my-service-request-comment", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
 		Summary: "Write to the organization about one of my requests", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, client,
-		idempotent(s, "create-my-service-request-comment", s.handleCreateMyComment))
+		route.Idempotent(s.t, "create-my-service-request-comment", s.handleCreateMyComment))
 
-	operation(s, api, huma.Operation{OperationID: "submit-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests", Tags: []string{"public"},
+	route.Operation(s.t, api, huma.Operation{OperationID: "submit-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests", Tags: []string{"public"},
 		Summary: "Request a service without signing in", DefaultStatus: http.StatusAccepted, Errors: []int{422, 429},
 		Description: "Mails the address a link that confirms the request; until it is opened the request names no account. " +
 			"The answer is the same whatever the address. Rate-limited per client address, per email and per organization (429 with Retry-After)."},
-		Public, s.handlePublicRequest)
-	operation(s, api, huma.Operation{OperationID: "confirm-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests/confirm", Tags: []string{"public"},
+		route.Public, s.handlePublicRequest)
+	route.Operation(s.t, api, huma.Operation{OperationID: "confirm-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests/confirm", Tags: []string{"public"},
 		Summary: "Confirm a public request with the token of its mailed link", Errors: []int{422},
 		Description: "Files the request for the address the link was mailed to, which becomes a client of the organization if new."},
-		Public, s.handleConfirmPublicRequest)
+		route.Public, s.handleConfirmPublicRequest)
 }
 
 // pageOf reads the page a list request asks for: its cursor, checked for
 // the scope and list op, and its size.
-func (s *Server) pageOf(ctx context.Context, op, cursor string, limit int) (requests.Page, error) {
+func (s *API) pageOf(ctx context.Context, op, cursor string, limit int) (requests.Page, error) {
 	p := requests.Page{Limit: limit}
 	var after requests.Key
-	ok, err := s.cursors.decode(tenant.MustScope(ctx), op, cursor, &after)
+	ok, err := s.cursors.Decode(tenant.MustScope(ctx), op, cursor, &after)
 	if ok {
 		p.After = &after
 	}
@@ -501,40 +502,40 @@ func (s *Server) pageOf(ctx context.Context, op, cursor string, limit int) (requ
 
 // listOf builds the page of a list: items seen through view and the cursor
 // of the next page.
-func listOf[T, V any](s *Server, ctx context.Context, op string, items []T, next *requests.Key, view func(T) V) page[V] {
-	out := page[V]{Items: make([]V, 0, len(items))}
+func listOf[T, V any](s *API, ctx context.Context, op string, items []T, next *requests.Key, view func(T) V) route.List[V] {
+	out := route.List[V]{Items: make([]V, 0, len(items))}
 	for _, it := range items {
 		out.Items = append(out.Items, view(it))
 	}
 	if next != nil {
-		out.NextCursor = s.cursors.encode(tenant.MustScope(ctx), op, next)
+		out.NextCursor = s.cursors.Encode(tenant.MustScope(ctx), op, next)
 	}
 	return out
 }
 
 // subList runs a list of one request's events or comments: the cursor is
 // bound to the list op and to the request.
-func subList[T, V any](s *Server, ctx context.Context, op string, in *subListInput,
-	find func(context.Context, uuid.UUID, requests.Page) ([]T, *requests.Key, error), view func(T) V) (page[V], error) {
-	id, err := parseID(in.ID, serviceRequestNotFound)
+func subList[T, V any](s *API, ctx context.Context, op string, in *subListInput,
+	find func(context.Context, uuid.UUID, requests.Page) ([]T, *requests.Key, error), view func(T) V) (route.List[V], error) {
+	id, err := route.ParseID(in.ID, serviceRequestNotFound)
 	if err != nil {
-		return page[V]{}, s.apiError(ctx, err)
+		return route.List[V]{}, s.problems.APIError(ctx, err)
 	}
 	op += ":" + id.String()
 	p, err := s.pageOf(ctx, op, in.Cursor, in.Limit)
 	if err != nil {
-		return page[V]{}, s.apiError(ctx, err)
+		return route.List[V]{}, s.problems.APIError(ctx, err)
 	}
 	items, next, err := find(ctx, id, p)
 	if err != nil {
-		return page[V]{}, s.apiError(ctx, err)
+		return route.List[V]{}, s.problems.APIError(ctx, err)
 	}
 	return listOf(s, ctx, op, items, next, view), nil
 }
 
 // withRequest parses the path id of a request and runs fn with it.
-func withRequest[O any](s *Server, ctx context.Context, raw string, fn func(uuid.UUID) (O, error)) (O, error) {
-	id, err := parseID(raw, serviceRequestNotFound)
+func withRequest[O any](s *API, ctx context.Context, raw string, fn func(uuid.UUID) (O, error)) (O, error) {
+	id, err := route.ParseID(raw, serviceRequestNotFound)
 	if err == nil {
 		var out O
 		if out, err = fn(id); err == nil {
@@ -542,46 +543,46 @@ func withRequest[O any](s *Server, ctx context.Context, raw string, fn func(uuid
 		}
 	}
 	var zero O
-	return zero, s.apiError(ctx, err)
+	return zero, s.problems.APIError(ctx, err)
 }
 
-func (s *Server) handleListRequests(ctx context.Context, in *requestListInput) (*requestListOutput, error) {
+func (s *API) handleListRequests(ctx context.Context, in *requestListInput) (*requestListOutput, error) {
 	f := in.filter()
 	var err error
 	if f.Page, err = s.pageOf(ctx, opListServiceRequests, in.Cursor, in.Limit); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	items, next, err := s.requests.FindRequests(ctx, f)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &requestListOutput{Body: listOf(s, ctx, opListServiceRequests, items, next, serviceRequestViewOf)}, nil
 }
 
-func (s *Server) handleCreateRequest(ctx context.Context, in *createRequestInput) (*requestOutput, error) {
+func (s *API) handleCreateRequest(ctx context.Context, in *createRequestInput) (*requestOutput, error) {
 	b := in.Body
-	clientID, err := parseID(b.ClientMemberID, "client")
+	clientID, err := route.ParseID(b.ClientMemberID, "client")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	r, err := s.requests.CreateRequest(ctx, requests.RequestInput{
 		ClientMemberID: clientID, ServiceID: optionalUUID(b.ServiceID), Title: b.Title, Details: b.Details,
 		Priority: requests.Priority(b.Priority), DueOn: optionalDate(b.DueOn), AssignedMemberID: optionalUUID(b.AssignedMemberID),
 	})
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &requestOutput{Body: serviceRequestViewOf(r)}, nil
 }
 
-func (s *Server) handleGetRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
+func (s *API) handleGetRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		r, err := s.requests.FindRequestByID(ctx, id)
 		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
 }
 
-func (s *Server) handleUpdateRequest(ctx context.Context, in *updateRequestInput) (*requestOutput, error) {
+func (s *API) handleUpdateRequest(ctx context.Context, in *updateRequestInput) (*requestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		b := in.Body
 		u := requests.RequestUpdate{Title: b.Title, Details: b.Details, Priority: (*requests.Priority)(b.Priority)}
@@ -600,15 +601,15 @@ func (s *Server) handleUpdateRequest(ctx context.Context, in *updateRequestInput
 	})
 }
 
-func (s *Server) handleDeleteRequest(ctx context.Context, in *requestIDInput) (*noContent, error) {
+func (s *API) handleDeleteRequest(ctx context.Context, in *requestIDInput) (*noContent, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*noContent, error) {
 		return &noContent{}, s.requests.DeleteRequest(ctx, id)
 	})
 }
 
-func (s *Server) handleAssignRequest(ctx context.Context, in *assignInput) (*requestOutput, error) {
+func (s *API) handleAssignRequest(ctx context.Context, in *assignInput) (*requestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
-		member, err := parseID(in.Body.MemberID, "member")
+		member, err := route.ParseID(in.Body.MemberID, "member")
 		if err != nil {
 			return nil, err
 		}
@@ -617,17 +618,17 @@ func (s *Server) handleAssignRequest(ctx context.Context, in *assignInput) (*req
 	})
 }
 
-func (s *Server) handleUnassignRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
+func (s *API) handleUnassignRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		r, err := s.requests.UnassignRequest(ctx, id)
 		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
 }
 
-func (s *Server) handleNextStatuses(ctx context.Context, in *requestIDInput) (*nextStatusOutput, error) {
+func (s *API) handleNextStatuses(ctx context.Context, in *requestIDInput) (*nextStatusOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*nextStatusOutput, error) {
 		next, err := s.requests.NextStatuses(ctx, id)
-		out := &nextStatusOutput{Body: page[nextStatusView]{Items: make([]nextStatusView, 0, len(next))}}
+		out := &nextStatusOutput{Body: route.List[nextStatusView]{Items: make([]nextStatusView, 0, len(next))}}
 		for _, st := range next {
 			out.Body.Items = append(out.Body.Items, nextStatusView{Status: string(st)})
 		}
@@ -635,33 +636,33 @@ func (s *Server) handleNextStatuses(ctx context.Context, in *requestIDInput) (*n
 	})
 }
 
-func (s *Server) handleTransition(ctx context.Context, in *transitionInput) (*requestOutput, error) {
+func (s *API) handleTransition(ctx context.Context, in *transitionInput) (*requestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		r, err := s.requests.TransitionRequest(ctx, id, requests.Status(in.Body.To), in.Body.Note)
 		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
 }
 
-func (s *Server) handleListEvents(ctx context.Context, in *subListInput) (*eventListOutput, error) {
+func (s *API) handleListEvents(ctx context.Context, in *subListInput) (*eventListOutput, error) {
 	p, err := subList(s, ctx, opListRequestEvents, in, s.requests.FindEvents, eventViewOf)
 	return &eventListOutput{Body: p}, err
 }
 
-func (s *Server) handleListComments(ctx context.Context, in *subListInput) (*commentListOutput, error) {
+func (s *API) handleListComments(ctx context.Context, in *subListInput) (*commentListOutput, error) {
 	p, err := subList(s, ctx, opListRequestComments, in, s.requests.FindComments, commentViewOf)
 	return &commentListOutput{Body: p}, err
 }
 
-func (s *Server) handleCreateComment(ctx context.Context, in *createCommentInput) (*commentOutput, error) {
+func (s *API) handleCreateComment(ctx context.Context, in *createCommentInput) (*commentOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*commentOutput, error) {
 		c, err := s.requests.AddComment(ctx, id, in.Body.Body, requests.Visibility(in.Body.Visibility))
 		return &commentOutput{Body: commentViewOf(c)}, err
 	})
 }
 
-func (s *Server) handleDeleteComment(ctx context.Context, in *commentIDInput) (*noContent, error) {
+func (s *API) handleDeleteComment(ctx context.Context, in *commentIDInput) (*noContent, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*noContent, error) {
-		commentID, err := parseID(in.CommentID, "comment")
+		commentID, err := route.ParseID(in.CommentID, "comment")
 		if err != nil {
 			return nil, err
 		}
@@ -669,17 +670,17 @@ func (s *Server) handleDeleteComment(ctx context.Context, in *commentIDInput) (*
 	})
 }
 
-func (s *Server) handleExportRequests(ctx context.Context, in *requestExportInput) (*huma.StreamResponse, error) {
+func (s *API) handleExportRequests(ctx context.Context, in *requestExportInput) (*huma.StreamResponse, error) {
 	f := in.filter()
-	return s.csvStream(ctx, "service-requests.csv", func(ctx context.Context, w io.Writer) error {
+	return s.t.CSV(ctx, "service-requests.csv", func(ctx context.Context, w io.Writer) error {
 		return s.requests.ExportRequests(ctx, w, f)
 	}), nil
 }
 
-func (s *Server) handleRequestAnalytics(ctx context.Context, in *analyticsInput) (*analyticsOutput, error) {
+func (s *API) handleRequestAnalytics(ctx context.Context, in *analyticsInput) (*analyticsOutput, error) {
 	a, err := s.requests.RequestAnalytics(ctx, optionalDate(in.From), optionalDate(in.To))
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &analyticsOutput{}
 	b := &out.Body
@@ -699,10 +700,10 @@ func (s *Server) handleRequestAnalytics(ctx context.Context, in *analyticsInput)
 	return out, nil
 }
 
-func (s *Server) handleListMyRequests(ctx context.Context, in *clientRequestListInput) (*clientRequestListOutput, error) {
+func (s *API) handleListMyRequests(ctx context.Context, in *clientRequestListInput) (*clientRequestListOutput, error) {
 	p, err := s.pageOf(ctx, opListMyRequests, in.Cursor, in.Limit)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	var status *requests.Status
 	if in.Status != "" {
@@ -711,27 +712,27 @@ func (s *Server) handleListMyRequests(ctx context.Context, in *clientRequestList
 	}
 	items, next, err := s.requests.FindMyRequests(ctx, status, p)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &clientRequestListOutput{Body: listOf(s, ctx, opListMyRequests, items, next, clientRequestViewOf)}, nil
 }
 
-func (s *Server) handleCreateMyRequest(ctx context.Context, in *createClientRequestInput) (*clientRequestOutput, error) {
+func (s *API) handleCreateMyRequest(ctx context.Context, in *createClientRequestInput) (*clientRequestOutput, error) {
 	r, err := s.requests.CreateMyRequest(ctx, requests.ClientInput{Title: in.Body.Title, Details: in.Body.Details, ServiceSlug: in.Body.ServiceSlug})
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	return &clientRequestOutput{Body: clientRequestViewOf(r)}, nil
 }
 
-func (s *Server) handleGetMyRequest(ctx context.Context, in *requestIDInput) (*clientRequestOutput, error) {
+func (s *API) handleGetMyRequest(ctx context.Context, in *requestIDInput) (*clientRequestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientRequestOutput, error) {
 		r, err := s.requests.FindMyRequestByID(ctx, id)
 		return &clientRequestOutput{Body: clientRequestViewOf(r)}, err
 	})
 }
 
-func (s *Server) handleCancelMyRequest(ctx context.Context, in *cancelInput) (*clientRequestOutput, error) {
+func (s *API) handleCancelMyRequest(ctx context.Context, in *cancelInput) (*clientRequestOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientRequestOutput, error) {
 		note := ""
 		if in.Body != nil {
@@ -742,47 +743,47 @@ func (s *Server) handleCancelMyRequest(ctx context.Context, in *cancelInput) (*c
 	})
 }
 
-func (s *Server) handleListMyEvents(ctx context.Context, in *subListInput) (*clientEventListOutput, error) {
+func (s *API) handleListMyEvents(ctx context.Context, in *subListInput) (*clientEventListOutput, error) {
 	p, err := subList(s, ctx, opListMyEvents, in, s.requests.FindMyEvents, clientEventViewOf)
 	return &clientEventListOutput{Body: p}, err
 }
 
-func (s *Server) handleListMyComments(ctx context.Context, in *subListInput) (*clientCommentListOutput, error) {
+func (s *API) handleListMyComments(ctx context.Context, in *subListInput) (*clientCommentListOutput, error) {
 	p, err := subList(s, ctx, opListMyComments, in, s.requests.FindMyComments, clientCommentViewOf)
 	return &clientCommentListOutput{Body: p}, err
 }
 
-func (s *Server) handleCreateMyComment(ctx context.Context, in *createClientCommentInput) (*clientCommentOutput, error) {
+func (s *API) handleCreateMyComment(ctx context.Context, in *createClientCommentInput) (*clientCommentOutput, error) {
 	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientCommentOutput, error) {
 		c, err := s.requests.AddMyComment(ctx, id, in.Body.Body)
 		return &clientCommentOutput{Body: clientCommentViewOf(c)}, err
 	})
 }
 
-func (s *Server) handlePublicRequest(ctx context.Context, in *publicRequestInput) (*messageOutput, error) {
-	ctx, err := publicScope(ctx)
+func (s *API) handlePublicRequest(ctx context.Context, in *publicRequestInput) (*messageOutput, error) {
+	ctx, err := route.PublicScope(ctx)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	b := in.Body
 	err = s.requests.SubmitPublicRequest(ctx, requests.PublicInput{
 		Email: b.Email, Name: b.Name, Title: b.Title, Details: b.Details, ServiceSlug: b.ServiceSlug,
-	}, metaFrom(ctx).IP)
+	}, route.ClientFrom(ctx).IP)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &messageOutput{}
 	out.Body.Message = publicRequestReceived
 	return out, nil
 }
 
-func (s *Server) handleConfirmPublicRequest(ctx context.Context, in *tokenInput) (*messageOutput, error) {
-	ctx, err := publicScope(ctx)
+func (s *API) handleConfirmPublicRequest(ctx context.Context, in *tokenInput) (*messageOutput, error) {
+	ctx, err := route.PublicScope(ctx)
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	if err := s.requests.ConfirmPublicRequest(ctx, in.Body.Token); err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, s.problems.APIError(ctx, err)
 	}
 	out := &messageOutput{}
 	out.Body.Message = publicRequestConfirmed

@@ -1,0 +1,165 @@
+package route
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/tenantkit/tenantkit/idempotency"
+)
+
+// A Binder checks a request against a route's policy and returns its
+// context with what the policy establishes: for a tenant route the
+// verified scope and the principal, for a platform route the principal.
+type Binder interface {
+	Bind(r *http.Request, p Policy) (context.Context, error)
+}
+
+// Table is the route table of both host kinds: a ServeMux and an OpenAPI
+// document for each, and the declaration of every route. Routes are
+// registered only through [Operation] and [Table.Handle], which take the
+// route's policy and enforce it before the handler runs.
+type Table struct {
+	mux       map[Kind]*http.ServeMux
+	api       map[Kind]huma.API
+	routes    []Route
+	binder    Binder
+	problems  Problems
+	cursors   Cursors
+	idem      *idempotency.Keys
+	logger    *slog.Logger
+	pageError func(http.ResponseWriter, *http.Request, error)
+}
+
+// TableConfig configures a Table.
+type TableConfig struct {
+	// Binder enforces the policies. Required.
+	Binder Binder
+	// Version is reported in the OpenAPI documents.
+	Version string
+	// BaseDomain names the tenant hosts in the tenant document.
+	BaseDomain string
+	// Cursors sign list cursors.
+	Cursors Cursors
+	// Idempotency keeps the keys of Idempotent operations.
+	Idempotency *idempotency.Keys
+	Logger      *slog.Logger
+}
+
+// NewTable returns an empty route table.
+func NewTable(cfg TableConfig) *Table {
+	t := &Table{
+		mux: map[Kind]*http.ServeMux{TenantHost: http.NewServeMux(), ApexHost: http.NewServeMux()},
+		api: map[Kind]huma.API{}, binder: cfg.Binder, problems: Problems{Logger: cfg.Logger},
+		cursors: cfg.Cursors, idem: cfg.Idempotency, logger: cfg.Logger,
+	}
+	t.pageError = t.problems.Write
+	t.api[TenantHost] = t.newAPI(TenantHost, cfg.Version, "tenantkit tenant API",
+		"The API of one organization, served on its own host ({slug}."+cfg.BaseDomain+"). "+
+			"Every operation declares x-tenancy (public, tenant) and x-min-role.")
+	t.api[ApexHost] = t.newAPI(ApexHost, cfg.Version, "tenantkit platform API",
+		"The API of the platform host ("+cfg.BaseDomain+"): sign-in and the organization picker.")
+	InstallHumaProblems()
+	return t
+}
+
+func (t *Table) newAPI(kind Kind, version, title, description string) huma.API {
+	config := huma.DefaultConfig(title, version)
+	config.Info.Description = description
+	config.OpenAPIPath = "/api/openapi"
+	// The reference page is served by the pages: the vendored Redoc, no CDN.
+	config.DocsPath = ""
+	config.SchemasPath = "/api/schemas"
+	// No $schema fields or Link headers in responses.
+	config.CreateHooks = nil
+	return humago.New(t.mux[kind], config)
+}
+
+// Mux returns the ServeMux of the host kind.
+func (t *Table) Mux(kind Kind) *http.ServeMux { return t.mux[kind] }
+
+// Problems returns the table's problem writer.
+func (t *Table) Problems() Problems { return t.problems }
+
+// Cursors returns the table's cursor codec.
+func (t *Table) Cursors() Cursors { return t.cursors }
+
+// Routes returns the route table: every route with its declaration.
+func (t *Table) Routes() []Route { return append([]Route(nil), t.routes...) }
+
+// Add records a route served outside the muxes (the health checks).
+func (t *Table) Add(r Route) { t.routes = append(t.routes, r) }
+
+// SetPageErrors makes the page routes answer a refused request with
+// write (an HTML page for a browser). Defaults to a problem document.
+func (t *Table) SetPageErrors(write func(http.ResponseWriter, *http.Request, error)) {
+	t.pageError = write
+}
+
+// Operation registers a JSON operation on the host kind under policy p:
+// the operation's x-tenancy and x-min-role extensions document it, and a
+// middleware enforces it before the handler runs.
+//
+//tenantkit:registrar
+func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h func(context.Context, *I) (*O, error)) {
+	if err := p.Validate(kind); err != nil {
+		panic(fmt.Sprintf("route: %s %s: %v", op.Method, op.Path, err))
+	}
+	if op.Extensions == nil {
+		op.Extensions = map[string]any{}
+	}
+	op.Extensions["x-tenancy"] = string(p.Tenancy)
+	op.Extensions["x-min-role"] = p.MinRoleLabel()
+	op.Middlewares = append(huma.Middlewares{t.authorizeOperation(p)}, op.Middlewares...)
+	if op.Tags == nil {
+		op.Tags = []string{string(p.Tenancy)}
+	}
+	t.routes = append(t.routes, Route{Host: kind.String(), Method: op.Method, Path: op.Path, Policy: p, OpenAPI: true})
+	huma.Register(t.api[kind], op, h)
+}
+
+// Handle registers a plain HTTP handler (pages, form posts) on the mux of
+// kind under policy p. An empty method matches every method.
+//
+//tenantkit:registrar
+func (t *Table) Handle(kind Kind, method, path string, p Policy, h http.HandlerFunc) {
+	if err := p.Validate(kind); err != nil {
+		panic(fmt.Sprintf("route: %s %s: %v", method, path, err))
+	}
+	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p})
+	pattern := path
+	if method != "" {
+		pattern = method + " " + path
+	}
+	t.mux[kind].Handle(pattern, t.authorizePage(p, h))
+}
+
+// authorizeOperation enforces p for a JSON operation.
+func (t *Table) authorizeOperation(p Policy) func(huma.Context, func(huma.Context)) {
+	return func(hctx huma.Context, next func(huma.Context)) {
+		r, _ := humago.Unwrap(hctx)
+		ctx, err := t.binder.Bind(r.WithContext(hctx.Context()), p)
+		if err != nil {
+			t.problems.WriteHuma(hctx, err)
+			return
+		}
+		ctx = WithHeader(ctx, r.Header)
+		next(huma.WithContext(hctx, ctx))
+	}
+}
+
+// authorizePage enforces p for a page or form handler.
+func (t *Table) authorizePage(p Policy, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, err := t.binder.Bind(r, p)
+		if err != nil {
+			t.pageError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(ctx))
+	})
+}

@@ -1,0 +1,48 @@
+package route
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// A route registered without a valid declaration stops the server from
+// being built: the registrars panic at start, never at request time.
+func TestUndeclaredRouteIsRefused(t *testing.T) {
+	tbl := NewTable(TableConfig{BaseDomain: "example.test", Logger: slog.New(slog.DiscardHandler)})
+	for _, tc := range []struct {
+		name string
+		kind Kind
+		p    Policy
+	}{
+		{"NoTenancy", TenantHost, Policy{}},
+		{"UnknownTenancy", TenantHost, Policy{Tenancy: "internal"}},
+		{"TenantRouteWithoutRole", TenantHost, Policy{Tenancy: TenancyTenant}},
+		{"TenantRouteOnApex", ApexHost, Member(tenant.RoleStaff)},
+		{"PlatformRouteOnTenantHost", TenantHost, Platform},
+		{"PublicRouteWithRole", TenantHost, Policy{Tenancy: TenancyPublic, MinRole: tenant.RoleOwner}},
+	} {
+		t.Run(tc.name+"/Operation", func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("registered")
+				}
+			}()
+			Operation(tbl, tc.kind, huma.Operation{OperationID: "x-" + tc.name, Method: http.MethodGet, Path: "/api/x-" + tc.name},
+				tc.p, func(context.Context, *struct{}) (*struct{}, error) { return nil, nil })
+		})
+		t.Run(tc.name+"/Handle", func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("registered")
+				}
+			}()
+			tbl.Handle(tc.kind, http.MethodGet, "/x-"+tc.name, tc.p, func(http.ResponseWriter, *http.Request) {})
+		})
+	}
+}
