@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -35,25 +36,20 @@ type MemberKey struct {
 
 // MemberFilter selects members. Nil fields do not filter.
 type MemberFilter struct {
-	Role  *tenant.Role
-	After *MemberKey
-	// Limit is the page size, 1 to 100. Defaults to 50.
-	Limit int
+	Role *tenant.Role
+	Page keyset.Page[MemberKey]
 }
 
 // ListMembers returns a page of the live members of the scope's tenant and
 // the key the next page starts after (nil on the last page).
 func (s *Service) ListMembers(ctx context.Context, f MemberFilter) ([]Member, *MemberKey, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 50
-	}
-	p := store.ListMembersWithEmailParams{PageSize: int32(f.Limit + 1)}
+	p := store.ListMembersWithEmailParams{PageSize: f.Page.Fetch()}
 	if f.Role != nil {
 		r := string(*f.Role)
 		p.Role = &r
 	}
-	if f.After != nil {
-		p.HasAfter, p.AfterName, p.AfterID = true, f.After.Name, f.After.ID
+	if a := f.Page.After; a != nil {
+		p.HasAfter, p.AfterName, p.AfterID = true, a.Name, a.ID
 	}
 	var out []Member
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
@@ -67,12 +63,7 @@ func (s *Service) ListMembers(ctx context.Context, f MemberFilter) ([]Member, *M
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *MemberKey
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = &MemberKey{Name: last.DisplayName, ID: last.ID}
-	}
+	out, next := keyset.Cut(out, f.Page, func(m Member) MemberKey { return MemberKey{Name: m.DisplayName, ID: m.ID} })
 	return out, next, nil
 }
 

@@ -9,17 +9,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
-	"github.com/tenantkit/tenantkit/export"
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -61,9 +59,7 @@ type ServiceFilter struct {
 	IncludeArchived bool
 	// Query matches names containing it, case-insensitively.
 	Query *string
-	After *ServiceKey
-	// Limit is the page size, 1 to 100. Defaults to 50.
-	Limit int
+	Page  keyset.Page[ServiceKey]
 }
 
 // ServiceInput is a new service.
@@ -193,19 +189,13 @@ func escapeLike(s string) string {
 // FindServices returns a page of services and the key after which the next
 // page starts (nil on the last page).
 func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) ([]Service, *ServiceKey, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	if f.Limit > 100 {
-		f.Limit = 100
-	}
-	p := store.ListServicesParams{Active: f.Active, IncludeArchived: f.IncludeArchived, PageSize: int32(f.Limit + 1)}
+	p := store.ListServicesParams{Active: f.Active, IncludeArchived: f.IncludeArchived, PageSize: f.Page.Fetch()}
 	if f.Query != nil && strings.TrimSpace(*f.Query) != "" {
 		like := "%" + escapeLike(strings.TrimSpace(*f.Query)) + "%"
 		p.NameLike = &like
 	}
-	if f.After != nil {
-		p.HasAfter, p.AfterName, p.AfterID = true, f.After.Name, f.After.ID
+	if a := f.Page.After; a != nil {
+		p.HasAfter, p.AfterName, p.AfterID = true, a.Name, a.ID
 	}
 	var out []Service
 	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
@@ -219,12 +209,7 @@ func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) ([]Service,
 	if err != nil {
 		return nil, nil, err
 	}
-	var next *ServiceKey
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = &ServiceKey{Name: last.Name, ID: last.ID}
-	}
+	out, next := keyset.Cut(out, f.Page, func(s Service) ServiceKey { return ServiceKey{Name: s.Name, ID: s.ID} })
 	return out, next, nil
 }
 
@@ -540,21 +525,3 @@ func (c *Catalog) PublicServices(ctx context.Context) ([]Service, error) {
 	return out, err
 }
 
-// ExportServices writes every service of the tenant as CSV to w, a page at
-// a time: the export is never held whole in memory.
-func (c *Catalog) ExportServices(ctx context.Context, w io.Writer) error {
-	header := []string{"id", "slug", "name", "description", "duration_minutes", "price_minor", "currency", "active",
-		"requires_confirmation", "archived_at", "version", "created_at", "updated_at"}
-	return export.CSV(w, header, func(after *ServiceKey) ([][]string, *ServiceKey, error) {
-		page, next, err := c.FindServices(ctx, ServiceFilter{IncludeArchived: true, Limit: 100, After: after})
-		rows := make([][]string, 0, len(page))
-		for _, s := range page {
-			rows = append(rows, []string{
-				s.ID.String(), s.Slug, export.Cell(s.Name), export.Cell(s.Description), strconv.Itoa(int(s.DurationMinutes)),
-				strconv.FormatInt(s.PriceMinor, 10), s.Currency, strconv.FormatBool(s.Active), strconv.FormatBool(s.RequiresConfirmation),
-				export.Time(s.ArchivedAt), strconv.Itoa(int(s.Version)), export.Time(&s.CreatedAt), export.Time(&s.UpdatedAt),
-			})
-		}
-		return rows, next, err
-	})
-}

@@ -68,7 +68,7 @@ func (s *Service) FindComments(ctx context.Context, id uuid.UUID, p Page) ([]Com
 // is that client's request, and only the client-visible comments.
 func (s *Service) comments(ctx context.Context, id uuid.UUID, client *uuid.UUID, p Page) ([]Comment, *Key, error) {
 	q := store.ListServiceRequestCommentsParams{ServiceRequestID: id, ClientOnly: client != nil}
-	q.HasAfter, q.AfterCreatedAt, q.AfterID = p.keyset()
+	q.HasAfter, q.AfterCreatedAt, q.AfterID = after(p)
 	return readPage(ctx, s.store, p, func(tx *store.Tx) error {
 		_, err := load(ctx, tx, id, client)
 		return err

@@ -4,55 +4,14 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/tenantkit/tenantkit/export"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
-
-// ExportRequests writes the tenant's requests selected by f as CSV to w,
-// newest first, a page at a time: the export is never held whole in
-// memory. f's page is ignored.
-func (s *Service) ExportRequests(ctx context.Context, w io.Writer, f RequestFilter) error {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
-		return err
-	}
-	header := []string{"id", "title", "details", "status", "priority", "due_on", "client_member_id", "client_name",
-		"service_id", "service_name", "assigned_member_id", "assigned_name", "source", "created_at", "updated_at"}
-	return export.CSV(w, header, func(after *Key) ([][]string, *Key, error) {
-		f.Page = Page{Limit: 100, After: after}
-		page, next, err := s.FindRequests(ctx, f)
-		rows := make([][]string, 0, len(page))
-		for _, r := range page {
-			rows = append(rows, []string{
-				r.ID.String(), export.Cell(r.Title), export.Cell(r.Details), string(r.Status), string(r.Priority), date(r.DueOn),
-				r.ClientMemberID.String(), export.Cell(r.ClientName), optionalID(r.ServiceID), export.Cell(r.ServiceName),
-				optionalID(r.AssignedMemberID), export.Cell(r.AssignedName), string(r.Source),
-				export.Time(&r.CreatedAt), export.Time(&r.UpdatedAt),
-			})
-		}
-		return rows, next, err
-	})
-}
-
-func date(d *time.Time) string {
-	if d == nil {
-		return ""
-	}
-	return d.Format(time.DateOnly)
-}
-
-func optionalID(id *uuid.UUID) string {
-	if id == nil {
-		return ""
-	}
-	return id.String()
-}
 
 // Analytics are a tenant's request figures over a range of dates.
 type Analytics struct {

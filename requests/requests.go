@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
@@ -110,38 +111,15 @@ type Key struct {
 	ID        uuid.UUID `json:"i"`
 }
 
-// Page selects a page of a list. Limit is 1 to 100; it defaults to 50.
-type Page struct {
-	After *Key
-	Limit int
-}
+// Page selects a page of a list of requests, events or comments.
+type Page = keyset.Page[Key]
 
-func (p Page) limit() int {
-	switch {
-	case p.Limit <= 0:
-		return 50
-	case p.Limit > 100:
-		return 100
-	}
-	return p.Limit
-}
-
-func (p Page) keyset() (bool, time.Time, uuid.UUID) {
+// after returns the keyset position of p for the list queries.
+func after(p Page) (bool, time.Time, uuid.UUID) {
 	if p.After == nil {
 		return false, time.Time{}, uuid.Nil
 	}
 	return true, p.After.CreatedAt, p.After.ID
-}
-
-// cut trims one extra row fetched beyond limit and returns the key after
-// which the next page starts (nil on the last page).
-func cut[T any](items []T, limit int, key func(T) Key) ([]T, *Key) {
-	if len(items) <= limit {
-		return items, nil
-	}
-	items = items[:limit]
-	k := key(items[len(items)-1])
-	return items, &k
 }
 
 // RequestFilter selects requests for staff. Nil fields do not filter.
@@ -370,7 +348,7 @@ func (s *Service) FindRequests(ctx context.Context, f RequestFilter) ([]Request,
 }
 
 func (s *Service) findRequests(ctx context.Context, q store.ListServiceRequestsParams, p Page) ([]Request, *Key, error) {
-	q.HasAfter, q.AfterCreatedAt, q.AfterID = p.keyset()
+	q.HasAfter, q.AfterCreatedAt, q.AfterID = after(p)
 	return readPage(ctx, s.store, p, nil, func(tx *store.Tx, n int32) ([]store.ListServiceRequestsRow, error) {
 		q.TenantID, q.PageSize = tx.TenantID(), n
 		return tx.ListServiceRequests(ctx, q)
@@ -383,7 +361,6 @@ func (s *Service) findRequests(ctx context.Context, q store.ListServiceRequestsP
 // proves the caller may read the list.
 func readPage[R, T any](ctx context.Context, st *store.Store, p Page, check func(*store.Tx) error,
 	list func(tx *store.Tx, n int32) ([]R, error), conv func(R) T, key func(T) Key) ([]T, *Key, error) {
-	limit := p.limit()
 	var out []T
 	err := st.ReadTenant(ctx, func(tx *store.Tx) error {
 		if check != nil {
@@ -391,7 +368,7 @@ func readPage[R, T any](ctx context.Context, st *store.Store, p Page, check func
 				return err
 			}
 		}
-		rows, err := list(tx, int32(limit+1))
+		rows, err := list(tx, p.Fetch())
 		for _, r := range rows {
 			out = append(out, conv(r))
 		}
@@ -400,7 +377,7 @@ func readPage[R, T any](ctx context.Context, st *store.Store, p Page, check func
 	if err != nil {
 		return nil, nil, err
 	}
-	items, next := cut(out, limit, key)
+	items, next := keyset.Cut(out, p, key)
 	return items, next, nil
 }
 

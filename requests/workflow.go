@@ -134,7 +134,7 @@ func (s *Service) FindEvents(ctx context.Context, id uuid.UUID, p Page) ([]Event
 // it is that client's request.
 func (s *Service) events(ctx context.Context, id uuid.UUID, client *uuid.UUID, p Page) ([]Event, *Key, error) {
 	q := store.ListServiceRequestEventsParams{ServiceRequestID: id}
-	q.HasAfter, q.AfterCreatedAt, q.AfterID = p.keyset()
+	q.HasAfter, q.AfterCreatedAt, q.AfterID = after(p)
 	return readPage(ctx, s.store, p, func(tx *store.Tx) error {
 		_, err := load(ctx, tx, id, client)
 		return err

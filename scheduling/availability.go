@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -49,9 +50,7 @@ type RuleKey struct {
 // RuleFilter selects rules. Nil fields do not filter.
 type RuleFilter struct {
 	MemberID *uuid.UUID
-	After    *RuleKey
-	// Limit is the page size, 1 to 100. Defaults to 50.
-	Limit int
+	Page     keyset.Page[RuleKey]
 }
 
 var (
@@ -99,9 +98,8 @@ func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) ([]Rule, *RuleK
 	if _, err := staffScope(ctx); err != nil {
 		return nil, nil, err
 	}
-	limit := pageSize(f.Limit)
-	p := store.ListAvailabilityRulesParams{MemberID: f.MemberID, PageSize: int32(limit + 1)}
-	if a := f.After; a != nil {
+	p := store.ListAvailabilityRulesParams{MemberID: f.MemberID, PageSize: f.Page.Fetch()}
+	if a := f.Page.After; a != nil {
 		p.HasAfter, p.AfterMemberID, p.AfterWeekday, p.AfterStartTime, p.AfterID = true, a.MemberID, int16(a.Weekday), pgClock(a.Start), a.ID
 	}
 	var out []Rule
@@ -121,7 +119,7 @@ func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) ([]Rule, *RuleK
 	if err != nil {
 		return nil, nil, err
 	}
-	out, next := trimPage(out, limit, func(r Rule) RuleKey {
+	out, next := keyset.Cut(out, f.Page, func(r Rule) RuleKey {
 		return RuleKey{MemberID: r.MemberID, Weekday: r.Weekday, Start: r.Start, ID: r.ID}
 	})
 	return out, next, nil
@@ -351,9 +349,7 @@ type ExceptionKey struct {
 type ExceptionFilter struct {
 	MemberID *uuid.UUID
 	From, To *Date
-	After    *ExceptionKey
-	// Limit is the page size, 1 to 100. Defaults to 50.
-	Limit int
+	Page     keyset.Page[ExceptionKey]
 }
 
 func validateException(in ExceptionInput) error {
@@ -398,8 +394,7 @@ func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Ex
 	if _, err := staffScope(ctx); err != nil {
 		return nil, nil, err
 	}
-	limit := pageSize(f.Limit)
-	p := store.ListAvailabilityExceptionsParams{MemberID: f.MemberID, PageSize: int32(limit + 1)}
+	p := store.ListAvailabilityExceptionsParams{MemberID: f.MemberID, PageSize: f.Page.Fetch()}
 	if f.From != nil {
 		w := f.From.wall()
 		p.FromDate = &w
@@ -408,7 +403,7 @@ func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Ex
 		w := f.To.wall()
 		p.ToDate = &w
 	}
-	if a := f.After; a != nil {
+	if a := f.Page.After; a != nil {
 		d, err := ParseDate(a.Date)
 		if err != nil {
 			return nil, nil, invalid("invalid cursor", map[string]string{"query.cursor": "not a cursor of this list"})
@@ -432,7 +427,7 @@ func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Ex
 	if err != nil {
 		return nil, nil, err
 	}
-	out, next := trimPage(out, limit, func(e Exception) ExceptionKey { return ExceptionKey{Date: e.Date.String(), ID: e.ID} })
+	out, next := keyset.Cut(out, f.Page, func(e Exception) ExceptionKey { return ExceptionKey{Date: e.Date.String(), ID: e.ID} })
 	return out, next, nil
 }
 

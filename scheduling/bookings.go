@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -117,9 +118,7 @@ type BookingFilter struct {
 	// From and To bound the local date (organization's zone) of the start,
 	// inclusive.
 	From, To *Date
-	After    *BookingKey
-	// Limit is the page size, 1 to 100. Defaults to 50.
-	Limit int
+	Page     keyset.Page[BookingKey]
 }
 
 // actor is who changes a booking: staff, or a client limited to its own
@@ -395,14 +394,13 @@ func (s *Scheduler) findBookings(ctx context.Context, a actor, f BookingFilter) 
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
 		return nil, nil, invalid("invalid date range", map[string]string{"query.to": "on or after from"})
 	}
-	limit := pageSize(f.Limit)
-	p := store.ListBookingsParams{StaffMemberID: f.StaffMemberID, ClientMemberID: a.clientFilter(), PageSize: int32(limit + 1)}
+	p := store.ListBookingsParams{StaffMemberID: f.StaffMemberID, ClientMemberID: a.clientFilter(), PageSize: f.Page.Fetch()}
 	if f.Status != nil {
 		st := string(*f.Status)
 		p.Status = &st
 	}
-	if f.After != nil {
-		p.HasAfter, p.AfterStartsAt, p.AfterID = true, f.After.StartsAt, f.After.ID
+	if k := f.Page.After; k != nil {
+		p.HasAfter, p.AfterStartsAt, p.AfterID = true, k.StartsAt, k.ID
 	}
 	var out []Booking
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
@@ -433,7 +431,7 @@ func (s *Scheduler) findBookings(ctx context.Context, a actor, f BookingFilter) 
 	if err != nil {
 		return nil, nil, err
 	}
-	out, next := trimPage(out, limit, func(b Booking) BookingKey { return BookingKey{StartsAt: b.StartsAt, ID: b.ID} })
+	out, next := keyset.Cut(out, f.Page, func(b Booking) BookingKey { return BookingKey{StartsAt: b.StartsAt, ID: b.ID} })
 	return out, next, nil
 }
 

@@ -218,28 +218,6 @@ func startOfDay(d Date, loc *time.Location) time.Time {
 	return d.wall()
 }
 
-// pageSize returns limit within 1 to 100, 50 when unset.
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return 50
-	case limit > 100:
-		return 100
-	}
-	return limit
-}
-
-// trimPage cuts a page fetched with one row more than limit back to limit
-// and returns the key of its last row when there is a next page.
-func trimPage[T, K any](rows []T, limit int, key func(T) K) ([]T, *K) {
-	if len(rows) <= limit {
-		return rows, nil
-	}
-	rows = rows[:limit]
-	k := key(rows[limit-1])
-	return rows, &k
-}
-
 func invalid(message string, fields map[string]string) error {
 	return &tenant.Error{Code: tenant.CodeInvalid, Message: message, Fields: fields}
 }

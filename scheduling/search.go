@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -24,9 +25,7 @@ type SlotQuery struct {
 	// From and To are the first and last local dates (organization's
 	// zone), at most MaxSlotRangeDays apart.
 	From, To Date
-	After    *SlotKey
-	// Limit is the page size, 1 to 100. Defaults to 50.
-	Limit int
+	Page     keyset.Page[SlotKey]
 }
 
 // SlotKey is the position of a slot in the list order (start, member).
@@ -94,7 +93,7 @@ func (s *Scheduler) findSlots(ctx context.Context, q SlotQuery, asClient bool) (
 	if err := validateRange(q.From, q.To); err != nil {
 		return SlotPage{}, err
 	}
-	limit := pageSize(q.Limit)
+	limit := q.Page.Size()
 	var out SlotPage
 	var slots []Slot
 	names := map[uuid.UUID]string{}
@@ -135,7 +134,7 @@ func (s *Scheduler) findSlots(ctx context.Context, q SlotQuery, asClient bool) (
 		return SlotPage{}, err
 	}
 	for _, sl := range slots {
-		if q.After != nil && !q.After.before(sl) {
+		if q.Page.After != nil && !q.Page.After.before(sl) {
 			continue
 		}
 		if len(out.Slots) == limit {

@@ -32,6 +32,8 @@
 package api
 
 import (
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/requests"
@@ -74,6 +76,41 @@ func Register(t *route.Table, d Deps) {
 	s.registerMembers()
 	s.registerServices()
 	s.registerSettings()
-	s.registerScheduling()
+	s.registerAvailability()
+	s.registerBookings()
+	s.registerPortalScheduling()
 	s.registerRequests()
+}
+
+// withID parses the path id raw of a what and runs fn with it; a malformed
+// id reads like a missing one.
+func withID[O any](raw, what string, fn func(uuid.UUID) (O, error)) (O, error) {
+	id, err := route.ParseID(raw, what)
+	if err != nil {
+		var zero O
+		return zero, err
+	}
+	return fn(id)
+}
+
+// listOf is the body of a list answered whole (no pages).
+func listOf[T, V any](items []T, view func(T) V) route.List[V] {
+	out := route.List[V]{Items: make([]V, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, view(it))
+	}
+	return out
+}
+
+// body is the answer of an operation whose body is one V.
+type body[V any] struct {
+	Body V
+}
+
+// answer is the answer of an operation whose body is v seen through view.
+func answer[T, V any](view func(T) V, v T, err error) (*body[V], error) {
+	if err != nil {
+		return nil, err
+	}
+	return &body[V]{Body: view(v)}, nil
 }

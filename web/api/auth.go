@@ -106,6 +106,12 @@ type messageOutput struct {
 	}
 }
 
+func message(m string) *messageOutput {
+	out := &messageOutput{}
+	out.Body.Message = m
+	return out
+}
+
 type sessionViewOutput struct {
 	Body sessionView
 }
@@ -203,13 +209,13 @@ func (s *API) handleLogin(ctx context.Context, in *loginInput) (*sessionOutput, 
 	if h.Kind == route.TenantHost {
 		is, err := s.auth.LoginTenant(ctx, h.Tenant, in.Body.Email, in.Body.Password, meta)
 		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
+			return nil, err
 		}
 		return s.issuedOutput(is, h, nil, "/"), nil
 	}
 	is, ms, err := s.auth.LoginPlatform(ctx, in.Body.Email, in.Body.Password, meta)
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	return s.issuedOutput(is, h, ms, "/"), nil
 }
@@ -224,7 +230,7 @@ type logoutOutput struct {
 func (s *API) handleLogout(ctx context.Context, _ *struct{}) (*logoutOutput, error) {
 	p, _ := route.PrincipalFrom(ctx)
 	if err := s.auth.Logout(ctx, p); err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	out := &logoutOutput{SetCookie: route.ClearedCookies()}
 	out.Body.Message = "signed out"
@@ -236,7 +242,7 @@ func (s *API) handleSession(ctx context.Context, _ *struct{}) (*sessionViewOutpu
 	h, _ := route.HostFrom(ctx)
 	ms, err := s.auth.Memberships(ctx, p)
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	v := sessionView{
 		Account:     accountView{ID: p.Session.AccountID.String(), Email: p.Email},
@@ -255,7 +261,7 @@ func (s *API) handleSwitch(ctx context.Context, in *switchInput) (*switchOutput,
 	h, _ := route.HostFrom(ctx)
 	ho, err := s.auth.Switch(ctx, p, in.Body.Tenant, in.Body.Next, h.Name)
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	out := &switchOutput{SetCookie: route.ClearedCookies()}
 	out.Body.HandoffURL, out.Body.Token, out.Body.ExpiresAt = ho.APIURL, ho.Token, ho.ExpiresAt
@@ -266,7 +272,7 @@ func (s *API) handleHandoff(ctx context.Context, in *tokenInput) (*sessionOutput
 	h, _ := route.HostFrom(ctx)
 	is, redirect, err := s.auth.RedeemHandoff(ctx, h.Tenant, in.Body.Token, route.ClientFrom(ctx))
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	return s.issuedOutput(is, h, nil, redirect), nil
 }
@@ -276,7 +282,7 @@ func (s *API) handleChangePassword(ctx context.Context, in *passwordInput) (*ses
 	h, _ := route.HostFrom(ctx)
 	is, err := s.auth.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword, route.ClientFrom(ctx))
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	return s.issuedOutput(is, h, nil, "/"), nil
 }
@@ -288,7 +294,7 @@ func (s *API) handleResetRequest(ctx context.Context, in *resetRequestInput) (*m
 		t = &h.Tenant
 	}
 	if err := s.auth.RequestPasswordReset(ctx, t, in.Body.Email, route.ClientFrom(ctx)); err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	out := &messageOutput{}
 	out.Body.Message = "If the address belongs to an account, a reset link is on its way."
@@ -297,7 +303,7 @@ func (s *API) handleResetRequest(ctx context.Context, in *resetRequestInput) (*m
 
 func (s *API) handleResetConfirm(ctx context.Context, in *resetConfirmInput) (*noContent, error) {
 	if err := s.auth.ResetPassword(ctx, in.Body.Token, in.Body.Password); err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	return &noContent{}, nil
 }

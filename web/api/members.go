@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
@@ -86,7 +87,7 @@ func (s *API) registerMembers() {
 	api := route.TenantHost
 	admin := route.Member(tenant.RoleAdmin)
 	route.Operation(s.t, api, huma.Operation{
-		OperationID: opListMembers, Method: http.MethodGet, Path: "/api/members", Tags: []string{"members"},
+		OperationID: "list-members", Method: http.MethodGet, Path: "/api/members", Tags: []string{"members"},
 		Summary:     "List the organization's members",
 		Description: "Staff need it to find the clients and colleagues they book, request and assign for. Ordered by name.",
 	}, route.Member(tenant.RoleStaff), s.handleListMembers)
@@ -101,7 +102,7 @@ func (s *API) registerMembers() {
 		Summary: "Remove a member", DefaultStatus: http.StatusNoContent,
 		Description: "Only owners remove owners; the last owner stays. The member's sessions end.",
 		Errors:      []int{403, 404, 409},
-	}, admin, s.deleteByID("member", s.auth.RemoveMember))
+	}, admin, deleteByID("member", s.auth.RemoveMember))
 	route.Operation(s.t, api, huma.Operation{
 		OperationID: "list-invitations", Method: http.MethodGet, Path: "/api/members/invitations", Tags: []string{"members"},
 		Summary: "List open invitations",
@@ -115,7 +116,7 @@ func (s *API) registerMembers() {
 	route.Operation(s.t, api, huma.Operation{
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/members/invitations/{id}", Tags: []string{"members"},
 		Summary: "Withdraw an open invitation", DefaultStatus: http.StatusNoContent,
-	}, admin, s.deleteByID("invitation", s.auth.RevokeInvitation))
+	}, admin, deleteByID("invitation", s.auth.RevokeInvitation))
 	route.Operation(s.t, api, huma.Operation{
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/invitations/accept", Tags: []string{"members"},
 		Summary: "Accept an invitation and sign in",
@@ -126,71 +127,40 @@ func (s *API) registerMembers() {
 	}, route.Public, s.handleAcceptInvitation)
 }
 
-const opListMembers = "list-members"
-
 type memberListInput struct {
-	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
-	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
-	Role   string `query:"role" enum:"owner,admin,staff,client" doc:"Only members with this role."`
+	route.PageQuery
+	Role string `query:"role" enum:"owner,admin,staff,client" doc:"Only members with this role."`
 }
 
 func (s *API) handleListMembers(ctx context.Context, in *memberListInput) (*memberListOutput, error) {
-	scope := tenant.MustScope(ctx)
-	f := auth.MemberFilter{Limit: in.Limit}
+	var f auth.MemberFilter
 	if in.Role != "" {
 		r := tenant.Role(in.Role)
 		f.Role = &r
 	}
-	var after auth.MemberKey
-	if ok, err := s.cursors.Decode(scope, opListMembers, in.Cursor, &after); err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	} else if ok {
-		f.After = &after
-	}
-	ms, next, err := s.auth.ListMembers(ctx, f)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &memberListOutput{}
-	out.Body.Items = make([]memberView, 0, len(ms))
-	for _, m := range ms {
-		out.Body.Items = append(out.Body.Items, memberViewOf(m))
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.Encode(scope, opListMembers, next)
-	}
-	return out, nil
+	list, err := route.Keyset(ctx, in.PageQuery, func(p keyset.Page[auth.MemberKey]) ([]auth.Member, *auth.MemberKey, error) {
+		f.Page = p
+		return s.auth.ListMembers(ctx, f)
+	}, memberViewOf)
+	return &memberListOutput{Body: list}, err
 }
 
 func (s *API) handleChangeRole(ctx context.Context, in *roleInput) (*memberOutput, error) {
-	id, err := route.ParseID(in.ID, "member")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	m, err := s.auth.ChangeRole(ctx, id, tenant.Role(in.Body.Role))
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return &memberOutput{Body: memberViewOf(m)}, nil
+	return withID(in.ID, "member", func(id uuid.UUID) (*memberOutput, error) {
+		m, err := s.auth.ChangeRole(ctx, id, tenant.Role(in.Body.Role))
+		return &memberOutput{Body: memberViewOf(m)}, err
+	})
 }
 
 func (s *API) handleListInvitations(ctx context.Context, _ *struct{}) (*invitationListOutput, error) {
 	is, err := s.auth.ListInvitations(ctx)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &invitationListOutput{}
-	out.Body.Items = make([]invitationView, 0, len(is))
-	for _, i := range is {
-		out.Body.Items = append(out.Body.Items, invitationViewOf(i))
-	}
-	return out, nil
+	return &invitationListOutput{Body: listOf(is, invitationViewOf)}, err
 }
 
 func (s *API) handleInvite(ctx context.Context, in *inviteInput) (*invitationOutput, error) {
 	inv, err := s.auth.Invite(ctx, in.Body.Email, tenant.Role(in.Body.Role), in.Body.DisplayName)
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	return &invitationOutput{Body: invitationViewOf(inv)}, nil
 }
@@ -199,22 +169,15 @@ func (s *API) handleAcceptInvitation(ctx context.Context, in *acceptInput) (*ses
 	h, _ := route.HostFrom(ctx)
 	is, err := s.auth.AcceptInvitation(ctx, h.Tenant, in.Body.Token, in.Body.Password, route.ClientFrom(ctx))
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	return s.issuedOutput(is, h, nil, "/"), nil
 }
 
 // deleteByID is the handler of an operation that ends the item {id} (a
 // what) with del and answers 204.
-func (s *API) deleteByID(what string, del func(context.Context, uuid.UUID) error) func(context.Context, *idPath) (*noContent, error) {
+func deleteByID(what string, del func(context.Context, uuid.UUID) error) func(context.Context, *idPath) (*noContent, error) {
 	return func(ctx context.Context, in *idPath) (*noContent, error) {
-		id, err := route.ParseID(in.ID, what)
-		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
-		}
-		if err := del(ctx, id); err != nil {
-			return nil, s.problems.APIError(ctx, err)
-		}
-		return &noContent{}, nil
+		return withID(in.ID, what, func(id uuid.UUID) (*noContent, error) { return &noContent{}, del(ctx, id) })
 	}
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"time"
 
@@ -200,8 +199,7 @@ func optionalDate(s string) *time.Time {
 
 type requestListInput struct {
 	ServiceRequestQuery
-	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
-	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+	route.PageQuery
 }
 
 type requestExportInput struct {
@@ -221,14 +219,13 @@ type requestIDInput struct {
 }
 
 type subListInput struct {
-	ID     string `path:"id" format:"uuid" doc:"The service request's id."`
-	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
-	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+	ID string `path:"id" format:"uuid" doc:"The service request's id."`
+	route.PageQuery
 }
 
 type createRequestInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
-	Body           struct {
+	route.IdempotencyKey
+	Body struct {
 		ClientMemberID   string `json:"client_member_id" format:"uuid" doc:"The client: a member with role client."`
 		ServiceID        string `json:"service_id,omitempty" format:"uuid"`
 		Title            string `json:"title" minLength:"1" maxLength:"200"`
@@ -283,9 +280,9 @@ type commentListOutput struct {
 }
 
 type createCommentInput struct {
-	ID             string `path:"id" format:"uuid" doc:"The service request's id."`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
-	Body           struct {
+	ID string `path:"id" format:"uuid" doc:"The service request's id."`
+	route.IdempotencyKey
+	Body struct {
 		Body       string `json:"body" minLength:"1" maxLength:"10000"`
 		Visibility string `json:"visibility" enum:"client,internal" doc:"client: the request's client reads it too; internal: staff only."`
 	}
@@ -334,8 +331,7 @@ type analyticsOutput struct {
 }
 
 type clientRequestListInput struct {
-	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
-	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+	route.PageQuery
 	Status string `query:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
 }
 
@@ -348,8 +344,8 @@ type clientRequestOutput struct {
 }
 
 type createClientRequestInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
-	Body           struct {
+	route.IdempotencyKey
+	Body struct {
 		Title       string `json:"title" minLength:"1" maxLength:"200"`
 		Details     string `json:"details,omitempty" maxLength:"20000"`
 		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services on offer (GET /api/public/services)."`
@@ -372,9 +368,9 @@ type clientCommentListOutput struct {
 }
 
 type createClientCommentInput struct {
-	ID             string `path:"id" format:"uuid" doc:"The service request's id."`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
-	Body           struct {
+	ID string `path:"id" format:"uuid" doc:"The service request's id."`
+	route.IdempotencyKey
+	Body struct {
 		Body string `json:"body" minLength:"1" maxLength:"10000"`
 	}
 }
@@ -394,12 +390,6 @@ type publicRequestInput struct {
 }
 
 const (
-	opListServiceRequests  = "list-service-requests"
-	opListRequestEvents    = "list-service-request-events"
-	opListRequestComments  = "list-service-request-comments"
-	opListMyRequests       = "list-my-service-requests"
-	opListMyEvents         = "list-my-service-request-events"
-	opListMyComments       = "list-my-service-request-comments"
 	publicRequestReceived  = "Thank you. To send the request, open the link we have mailed to the address you gave."
 	publicRequestConfirmed = "Thank you: your request was sent. The organization will reply by email."
 	requestsTag            = "service requests"
@@ -417,11 +407,11 @@ func (s *API) registerRequests() {
 	admin := route.Member(tenant.RoleAdmin)
 	client := route.Member(tenant.RoleClient)
 	tags := []string{requestsTag}
-	route.Operation(s.t, api, huma.Operation{OperationID: opListServiceRequests, Method: http.MethodGet, Path: "/api/service-requests", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-service-requests", Method: http.MethodGet, Path: "/api/service-requests", Tags: tags,
 		Summary: "List service requests", Description: "Newest first, filtered by the query parameters."}, staff, s.handleListRequests)
 	route.Operation(s.t, api, huma.Operation{OperationID: "create-service-request", Method: http.MethodPost, Path: "/api/service-requests", Tags: tags,
 		Summary: "File a request for a client", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, staff,
-		route.Idempotent(s.t, "create-service-request", s.handleCreateRequest))
+		s.handleCreateRequest, route.Idempotent)
 	route.Operation(s.t, api, huma.Operation{OperationID: "export-service-requests", Method: http.MethodGet, Path: "/api/service-requests/export", Tags: tags,
 		Summary:   "Export service requests as CSV (streamed), with the list's filters",
 		Responses: map[string]*huma.Response{"200": {Description: "CSV", Content: map[string]*huma.MediaType{"text/csv": {}}}}},
@@ -436,7 +426,7 @@ func (s *API) registerRequests() {
 	route.Operation(s.t, api, huma.Operation{OperationID: "delete-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}", Tags: tags,
 		Summary: "Delete a request with its timeline and comments", DefaultStatus: http.StatusNoContent, Errors: []int{404, 409},
 		Description: "Admins only: it erases a client's record. A request with bookings or expenses cannot be deleted (409): cancel it."},
-		admin, s.handleDeleteRequest)
+		admin, deleteByID(serviceRequestNotFound, s.requests.DeleteRequest))
 	route.Operation(s.t, api, huma.Operation{OperationID: "assign-service-request", Method: http.MethodPut, Path: "/api/service-requests/{id}/assignee", Tags: tags,
 		Summary: "Assign a request to a staff member", Errors: []int{404, 422}}, staff, s.handleAssignRequest)
 	route.Operation(s.t, api, huma.Operation{OperationID: "unassign-service-request", Method: http.MethodDelete, Path: "/api/service-requests/{id}/assignee", Tags: tags,
@@ -447,35 +437,35 @@ func (s *API) registerRequests() {
 		Summary: "Move a request to another status", Errors: []int{404, 409, 422},
 		Description: "Allowed: submitted → in_review → approved → scheduled → in_progress → completed (and the shortcuts the workflow table lists), " +
 			"and cancelled from any status before completed. Another move is 409. Recorded on the timeline."}, staff, s.handleTransition)
-	route.Operation(s.t, api, huma.Operation{OperationID: opListRequestEvents, Method: http.MethodGet, Path: "/api/service-requests/{id}/events", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-service-request-events", Method: http.MethodGet, Path: "/api/service-requests/{id}/events", Tags: tags,
 		Summary: "A request's timeline, oldest first"}, staff, s.handleListEvents)
-	route.Operation(s.t, api, huma.Operation{OperationID: opListRequestComments, Method: http.MethodGet, Path: "/api/service-requests/{id}/comments", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-service-request-comments", Method: http.MethodGet, Path: "/api/service-requests/{id}/comments", Tags: tags,
 		Summary: "A request's comments, client-visible and internal, oldest first"}, staff, s.handleListComments)
 	route.Operation(s.t, api, huma.Operation{OperationID: "create-service-request-comment", Method: http.MethodPost, Path: "/api/service-requests/{id}/comments", Tags: tags,
 		Summary: "Comment on a request, for the client or for staff only", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, staff,
-		route.Idempotent(s.t, "create-service-request-comment", s.handleCreateComment))
+		s.handleCreateComment, route.Idempotent)
 	route.Operation(s.t, api, huma.Operation{OperationID: "delete-service-request-comment", Method: http.MethodDelete, Path: "/api/service-requests/{id}/comments/{comment_id}", Tags: tags,
 		Summary: "Delete a comment", DefaultStatus: http.StatusNoContent, Errors: []int{404},
 		Description: "Admins only: it rewrites the conversation of a client's request."}, admin, s.handleDeleteComment)
 
 	portal := []string{portalRequestsTag}
-	route.Operation(s.t, api, huma.Operation{OperationID: opListMyRequests, Method: http.MethodGet, Path: "/api/portal/service-requests", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-my-service-requests", Method: http.MethodGet, Path: "/api/portal/service-requests", Tags: portal,
 		Summary: "My service requests", Description: "Newest first."}, client, s.handleListMyRequests)
 	route.Operation(s.t, api, huma.Operation{OperationID: "create-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests", Tags: portal,
 		Summary: "Request a service", DefaultStatus: http.StatusCreated, Errors: []int{422}}, client,
-		route.Idempotent(s.t, "create-my-service-request", s.handleCreateMyRequest))
+		s.handleCreateMyRequest, route.Idempotent)
 	route.Operation(s.t, api, huma.Operation{OperationID: "get-my-service-request", Method: http.MethodGet, Path: "/api/portal/service-requests/{id}", Tags: portal,
 		Summary: "One of my service requests"}, client, s.handleGetMyRequest)
 	route.Operation(s.t, api, huma.Operation{OperationID: "cancel-my-service-request", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/cancel", Tags: portal,
 		Summary: "Cancel one of my requests", Errors: []int{404, 409},
 		Description: "Only while it is submitted, in review or approved; later, ask the organization (409)."}, client, s.handleCancelMyRequest)
-	route.Operation(s.t, api, huma.Operation{OperationID: opListMyEvents, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/events", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-my-service-request-events", Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/events", Tags: portal,
 		Summary: "The status history of one of my requests"}, client, s.handleListMyEvents)
-	route.Operation(s.t, api, huma.Operation{OperationID: opListMyComments, Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-my-service-request-comments", Method: http.MethodGet, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
 		Summary: "The conversation on one of my requests"}, client, s.handleListMyComments)
 	route.Operation(s.t, api, huma.Operation{OperationID: "create-my-service-request-comment", Method: http.MethodPost, Path: "/api/portal/service-requests/{id}/comments", Tags: portal,
 		Summary: "Write to the organization about one of my requests", DefaultStatus: http.StatusCreated, Errors: []int{404, 422}}, client,
-		route.Idempotent(s.t, "create-my-service-request-comment", s.handleCreateMyComment))
+		s.handleCreateMyComment, route.Idempotent)
 
 	route.Operation(s.t, api, huma.Operation{OperationID: "submit-public-service-request", Method: http.MethodPost, Path: "/api/public/service-requests", Tags: []string{"public"},
 		Summary: "Request a service without signing in", DefaultStatus: http.StatusAccepted, Errors: []int{422, 429},
@@ -488,102 +478,51 @@ func (s *API) registerRequests() {
 		route.Public, s.handleConfirmPublicRequest)
 }
 
-// pageOf reads the page a list request asks for: its cursor, checked for
-// the scope and list op, and its size.
-func (s *API) pageOf(ctx context.Context, op, cursor string, limit int) (requests.Page, error) {
-	p := requests.Page{Limit: limit}
-	var after requests.Key
-	ok, err := s.cursors.Decode(tenant.MustScope(ctx), op, cursor, &after)
-	if ok {
-		p.After = &after
-	}
-	return p, err
+// withRequest parses the path id of a service request and runs fn with it.
+func withRequest[O any](raw string, fn func(uuid.UUID) (O, error)) (O, error) {
+	return withID(raw, serviceRequestNotFound, fn)
 }
 
-// listOf builds the page of a list: items seen through view and the cursor
-// of the next page.
-func listOf[T, V any](s *API, ctx context.Context, op string, items []T, next *requests.Key, view func(T) V) route.List[V] {
-	out := route.List[V]{Items: make([]V, 0, len(items))}
-	for _, it := range items {
-		out.Items = append(out.Items, view(it))
-	}
-	if next != nil {
-		out.NextCursor = s.cursors.Encode(tenant.MustScope(ctx), op, next)
-	}
-	return out
-}
-
-// subList runs a list of one request's events or comments: the cursor is
-// bound to the list op and to the request.
-func subList[T, V any](s *API, ctx context.Context, op string, in *subListInput,
+// subList serves a list of one request's events or comments: its cursors
+// are bound to the request too.
+func subList[T, V any](ctx context.Context, in *subListInput,
 	find func(context.Context, uuid.UUID, requests.Page) ([]T, *requests.Key, error), view func(T) V) (route.List[V], error) {
-	id, err := route.ParseID(in.ID, serviceRequestNotFound)
-	if err != nil {
-		return route.List[V]{}, s.problems.APIError(ctx, err)
-	}
-	op += ":" + id.String()
-	p, err := s.pageOf(ctx, op, in.Cursor, in.Limit)
-	if err != nil {
-		return route.List[V]{}, s.problems.APIError(ctx, err)
-	}
-	items, next, err := find(ctx, id, p)
-	if err != nil {
-		return route.List[V]{}, s.problems.APIError(ctx, err)
-	}
-	return listOf(s, ctx, op, items, next, view), nil
-}
-
-// withRequest parses the path id of a request and runs fn with it.
-func withRequest[O any](s *API, ctx context.Context, raw string, fn func(uuid.UUID) (O, error)) (O, error) {
-	id, err := route.ParseID(raw, serviceRequestNotFound)
-	if err == nil {
-		var out O
-		if out, err = fn(id); err == nil {
-			return out, nil
-		}
-	}
-	var zero O
-	return zero, s.problems.APIError(ctx, err)
+	return withRequest(in.ID, func(id uuid.UUID) (route.List[V], error) {
+		return route.KeysetUnder(ctx, id.String(), in.PageQuery, func(p requests.Page) ([]T, *requests.Key, error) {
+			return find(ctx, id, p)
+		}, view)
+	})
 }
 
 func (s *API) handleListRequests(ctx context.Context, in *requestListInput) (*requestListOutput, error) {
 	f := in.filter()
-	var err error
-	if f.Page, err = s.pageOf(ctx, opListServiceRequests, in.Cursor, in.Limit); err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	items, next, err := s.requests.FindRequests(ctx, f)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return &requestListOutput{Body: listOf(s, ctx, opListServiceRequests, items, next, serviceRequestViewOf)}, nil
+	list, err := route.Keyset(ctx, in.PageQuery, func(p requests.Page) ([]requests.Request, *requests.Key, error) {
+		f.Page = p
+		return s.requests.FindRequests(ctx, f)
+	}, serviceRequestViewOf)
+	return &requestListOutput{Body: list}, err
 }
 
 func (s *API) handleCreateRequest(ctx context.Context, in *createRequestInput) (*requestOutput, error) {
 	b := in.Body
-	clientID, err := route.ParseID(b.ClientMemberID, "client")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	r, err := s.requests.CreateRequest(ctx, requests.RequestInput{
-		ClientMemberID: clientID, ServiceID: optionalUUID(b.ServiceID), Title: b.Title, Details: b.Details,
-		Priority: requests.Priority(b.Priority), DueOn: optionalDate(b.DueOn), AssignedMemberID: optionalUUID(b.AssignedMemberID),
+	return withID(b.ClientMemberID, "client", func(client uuid.UUID) (*requestOutput, error) {
+		r, err := s.requests.CreateRequest(ctx, requests.RequestInput{
+			ClientMemberID: client, ServiceID: optionalUUID(b.ServiceID), Title: b.Title, Details: b.Details,
+			Priority: requests.Priority(b.Priority), DueOn: optionalDate(b.DueOn), AssignedMemberID: optionalUUID(b.AssignedMemberID),
+		})
+		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return &requestOutput{Body: serviceRequestViewOf(r)}, nil
 }
 
 func (s *API) handleGetRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+	return withRequest(in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		r, err := s.requests.FindRequestByID(ctx, id)
 		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
 }
 
 func (s *API) handleUpdateRequest(ctx context.Context, in *updateRequestInput) (*requestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+	return withRequest(in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		b := in.Body
 		u := requests.RequestUpdate{Title: b.Title, Details: b.Details, Priority: (*requests.Priority)(b.Priority)}
 		if b.DueOn != nil {
@@ -601,191 +540,93 @@ func (s *API) handleUpdateRequest(ctx context.Context, in *updateRequestInput) (
 	})
 }
 
-func (s *API) handleDeleteRequest(ctx context.Context, in *requestIDInput) (*noContent, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*noContent, error) {
-		return &noContent{}, s.requests.DeleteRequest(ctx, id)
-	})
-}
-
 func (s *API) handleAssignRequest(ctx context.Context, in *assignInput) (*requestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
-		member, err := route.ParseID(in.Body.MemberID, "member")
-		if err != nil {
-			return nil, err
-		}
-		r, err := s.requests.AssignRequest(ctx, id, &member)
-		return &requestOutput{Body: serviceRequestViewOf(r)}, err
+	return withRequest(in.ID, func(id uuid.UUID) (*requestOutput, error) {
+		return withID(in.Body.MemberID, "member", func(member uuid.UUID) (*requestOutput, error) {
+			r, err := s.requests.AssignRequest(ctx, id, &member)
+			return &requestOutput{Body: serviceRequestViewOf(r)}, err
+		})
 	})
 }
 
 func (s *API) handleUnassignRequest(ctx context.Context, in *requestIDInput) (*requestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+	return withRequest(in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		r, err := s.requests.UnassignRequest(ctx, id)
 		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
 }
 
 func (s *API) handleNextStatuses(ctx context.Context, in *requestIDInput) (*nextStatusOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*nextStatusOutput, error) {
+	return withRequest(in.ID, func(id uuid.UUID) (*nextStatusOutput, error) {
 		next, err := s.requests.NextStatuses(ctx, id)
-		out := &nextStatusOutput{Body: route.List[nextStatusView]{Items: make([]nextStatusView, 0, len(next))}}
-		for _, st := range next {
-			out.Body.Items = append(out.Body.Items, nextStatusView{Status: string(st)})
-		}
-		return out, err
+		return &nextStatusOutput{Body: listOf(next, func(st requests.Status) nextStatusView { return nextStatusView{Status: string(st)} })}, err
 	})
 }
 
 func (s *API) handleTransition(ctx context.Context, in *transitionInput) (*requestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*requestOutput, error) {
+	return withRequest(in.ID, func(id uuid.UUID) (*requestOutput, error) {
 		r, err := s.requests.TransitionRequest(ctx, id, requests.Status(in.Body.To), in.Body.Note)
 		return &requestOutput{Body: serviceRequestViewOf(r)}, err
 	})
 }
 
 func (s *API) handleListEvents(ctx context.Context, in *subListInput) (*eventListOutput, error) {
-	p, err := subList(s, ctx, opListRequestEvents, in, s.requests.FindEvents, eventViewOf)
-	return &eventListOutput{Body: p}, err
+	list, err := subList(ctx, in, s.requests.FindEvents, eventViewOf)
+	return &eventListOutput{Body: list}, err
 }
 
 func (s *API) handleListComments(ctx context.Context, in *subListInput) (*commentListOutput, error) {
-	p, err := subList(s, ctx, opListRequestComments, in, s.requests.FindComments, commentViewOf)
-	return &commentListOutput{Body: p}, err
+	list, err := subList(ctx, in, s.requests.FindComments, commentViewOf)
+	return &commentListOutput{Body: list}, err
 }
 
 func (s *API) handleCreateComment(ctx context.Context, in *createCommentInput) (*commentOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*commentOutput, error) {
+	return withRequest(in.ID, func(id uuid.UUID) (*commentOutput, error) {
 		c, err := s.requests.AddComment(ctx, id, in.Body.Body, requests.Visibility(in.Body.Visibility))
 		return &commentOutput{Body: commentViewOf(c)}, err
 	})
 }
 
 func (s *API) handleDeleteComment(ctx context.Context, in *commentIDInput) (*noContent, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*noContent, error) {
-		commentID, err := route.ParseID(in.CommentID, "comment")
-		if err != nil {
-			return nil, err
-		}
-		return &noContent{}, s.requests.DeleteComment(ctx, id, commentID)
+	return withRequest(in.ID, func(id uuid.UUID) (*noContent, error) {
+		return withID(in.CommentID, "comment", func(comment uuid.UUID) (*noContent, error) {
+			return &noContent{}, s.requests.DeleteComment(ctx, id, comment)
+		})
 	})
 }
 
+// requestColumns are the columns of the requests export.
+var requestColumns = []string{"id", "title", "details", "status", "priority", "due_on", "client_member_id", "client_name",
+	"service_id", "service_name", "assigned_member_id", "assigned_name", "source", "created_at", "updated_at"}
+
 func (s *API) handleExportRequests(ctx context.Context, in *requestExportInput) (*huma.StreamResponse, error) {
 	f := in.filter()
-	return s.t.CSV(ctx, "service-requests.csv", func(ctx context.Context, w io.Writer) error {
-		return s.requests.ExportRequests(ctx, w, f)
+	return route.CSV(s.t, ctx, "service-requests.csv", requestColumns, func(p requests.Page) ([]requests.Request, *requests.Key, error) {
+		f.Page = p
+		return s.requests.FindRequests(ctx, f)
+	}, func(r requests.Request) []string {
+		return []string{
+			r.ID.String(), route.Cell(r.Title), route.Cell(r.Details), string(r.Status), string(r.Priority), dateString(r.DueOn),
+			r.ClientMemberID.String(), route.Cell(r.ClientName), idString(r.ServiceID), route.Cell(r.ServiceName),
+			idString(r.AssignedMemberID), route.Cell(r.AssignedName), string(r.Source), route.Time(&r.CreatedAt), route.Time(&r.UpdatedAt),
+		}
 	}), nil
 }
 
 func (s *API) handleRequestAnalytics(ctx context.Context, in *analyticsInput) (*analyticsOutput, error) {
 	a, err := s.requests.RequestAnalytics(ctx, optionalDate(in.From), optionalDate(in.To))
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	out := &analyticsOutput{}
 	b := &out.Body
 	b.TimeZone, b.From, b.To, b.Total = a.TimeZone, a.From.Format(time.DateOnly), a.To.Format(time.DateOnly), a.Total
-	b.ByStatus = make([]statusCountView, 0, len(a.ByStatus))
-	for _, c := range a.ByStatus {
-		b.ByStatus = append(b.ByStatus, statusCountView{Status: string(c.Status), Count: c.Count})
-	}
-	b.ByService = make([]serviceCountView, 0, len(a.ByService))
-	for _, c := range a.ByService {
-		b.ByService = append(b.ByService, serviceCountView{ServiceID: idString(c.ServiceID), ServiceName: c.ServiceName, Count: c.Count})
-	}
-	b.ByMonth = make([]monthCountView, 0, len(a.ByMonth))
-	for _, c := range a.ByMonth {
-		b.ByMonth = append(b.ByMonth, monthCountView{Month: c.Month, Count: c.Count})
-	}
-	return out, nil
-}
-
-func (s *API) handleListMyRequests(ctx context.Context, in *clientRequestListInput) (*clientRequestListOutput, error) {
-	p, err := s.pageOf(ctx, opListMyRequests, in.Cursor, in.Limit)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	var status *requests.Status
-	if in.Status != "" {
-		st := requests.Status(in.Status)
-		status = &st
-	}
-	items, next, err := s.requests.FindMyRequests(ctx, status, p)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return &clientRequestListOutput{Body: listOf(s, ctx, opListMyRequests, items, next, clientRequestViewOf)}, nil
-}
-
-func (s *API) handleCreateMyRequest(ctx context.Context, in *createClientRequestInput) (*clientRequestOutput, error) {
-	r, err := s.requests.CreateMyRequest(ctx, requests.ClientInput{Title: in.Body.Title, Details: in.Body.Details, ServiceSlug: in.Body.ServiceSlug})
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return &clientRequestOutput{Body: clientRequestViewOf(r)}, nil
-}
-
-func (s *API) handleGetMyRequest(ctx context.Context, in *requestIDInput) (*clientRequestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientRequestOutput, error) {
-		r, err := s.requests.FindMyRequestByID(ctx, id)
-		return &clientRequestOutput{Body: clientRequestViewOf(r)}, err
-	})
-}
-
-func (s *API) handleCancelMyRequest(ctx context.Context, in *cancelInput) (*clientRequestOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientRequestOutput, error) {
-		note := ""
-		if in.Body != nil {
-			note = in.Body.Note
-		}
-		r, err := s.requests.CancelMyRequest(ctx, id, note)
-		return &clientRequestOutput{Body: clientRequestViewOf(r)}, err
-	})
-}
-
-func (s *API) handleListMyEvents(ctx context.Context, in *subListInput) (*clientEventListOutput, error) {
-	p, err := subList(s, ctx, opListMyEvents, in, s.requests.FindMyEvents, clientEventViewOf)
-	return &clientEventListOutput{Body: p}, err
-}
-
-func (s *API) handleListMyComments(ctx context.Context, in *subListInput) (*clientCommentListOutput, error) {
-	p, err := subList(s, ctx, opListMyComments, in, s.requests.FindMyComments, clientCommentViewOf)
-	return &clientCommentListOutput{Body: p}, err
-}
-
-func (s *API) handleCreateMyComment(ctx context.Context, in *createClientCommentInput) (*clientCommentOutput, error) {
-	return withRequest(s, ctx, in.ID, func(id uuid.UUID) (*clientCommentOutput, error) {
-		c, err := s.requests.AddMyComment(ctx, id, in.Body.Body)
-		return &clientCommentOutput{Body: clientCommentViewOf(c)}, err
-	})
-}
-
-func (s *API) handlePublicRequest(ctx context.Context, in *publicRequestInput) (*messageOutput, error) {
-	ctx, err := route.PublicScope(ctx)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	b := in.Body
-	err = s.requests.SubmitPublicRequest(ctx, requests.PublicInput{
-		Email: b.Email, Name: b.Name, Title: b.Title, Details: b.Details, ServiceSlug: b.ServiceSlug,
-	}, route.ClientFrom(ctx).IP)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &messageOutput{}
-	out.Body.Message = publicRequestReceived
-	return out, nil
-}
-
-func (s *API) handleConfirmPublicRequest(ctx context.Context, in *tokenInput) (*messageOutput, error) {
-	ctx, err := route.PublicScope(ctx)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	if err := s.requests.ConfirmPublicRequest(ctx, in.Body.Token); err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &messageOutput{}
-	out.Body.Message = publicRequestConfirmed
+	b.ByStatus = listOf(a.ByStatus, func(c requests.StatusCount) statusCountView {
+		return statusCountView{Status: string(c.Status), Count: c.Count}
+	}).Items
+	b.ByService = listOf(a.ByService, func(c requests.ServiceCount) serviceCountView {
+		return serviceCountView{ServiceID: idString(c.ServiceID), ServiceName: c.ServiceName, Count: c.Count}
+	}).Items
+	b.ByMonth = listOf(a.ByMonth, func(c requests.MonthCount) monthCountView { return monthCountView{Month: c.Month, Count: c.Count} }).Items
 	return out, nil
 }

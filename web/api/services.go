@@ -3,14 +3,15 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
@@ -54,13 +55,17 @@ type serviceOutput struct {
 	Body serviceView
 }
 
-func serviceOut(s catalog.Service) *serviceOutput {
-	return &serviceOutput{ETag: route.ETag(int64(s.Version)), Body: serviceViewOf(s)}
+// serviceOut is the answer of an operation that reads or changes one
+// service.
+func serviceOut(s catalog.Service, err error) (*serviceOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &serviceOutput{ETag: route.ETag(int64(s.Version)), Body: serviceViewOf(s)}, nil
 }
 
 type serviceListInput struct {
-	Cursor          string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
-	Limit           int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+	route.PageQuery
 	Active          string `query:"active" enum:"true,false" doc:"Only active (true) or inactive (false) services."`
 	IncludeArchived bool   `query:"include_archived" doc:"Include archived services."`
 	Q               string `query:"q" maxLength:"200" doc:"Names containing this text, case-insensitively."`
@@ -82,8 +87,8 @@ type serviceBody struct {
 }
 
 type createServiceInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
-	Body           serviceBody
+	route.IdempotencyKey
+	Body serviceBody
 }
 
 type serviceIDInput struct {
@@ -111,9 +116,9 @@ type serviceStateInput struct {
 }
 
 type cloneServiceInput struct {
-	ID             string `path:"id" format:"uuid"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
-	Body           struct {
+	ID string `path:"id" format:"uuid"`
+	route.IdempotencyKey
+	Body struct {
 		Slug string `json:"slug" minLength:"1" maxLength:"80" pattern:"^[a-z0-9]+(-[a-z0-9]+)*$"`
 		Name string `json:"name" minLength:"1" maxLength:"200"`
 	}
@@ -175,18 +180,16 @@ type publicServicesOutput struct {
 	}
 }
 
-const opListServices = "list-services"
-
 func (s *API) registerServices() {
 	api := route.TenantHost
 	staff := route.Member(tenant.RoleStaff)
 	admin := route.Member(tenant.RoleAdmin)
 	tags := []string{"services"}
-	route.Operation(s.t, api, huma.Operation{OperationID: opListServices, Method: http.MethodGet, Path: "/api/services", Tags: tags,
+	route.Operation(s.t, api, huma.Operation{OperationID: "list-services", Method: http.MethodGet, Path: "/api/services", Tags: tags,
 		Summary: "List services", Description: "Ordered by name. Archived services only with include_archived."}, staff, s.handleListServices)
 	route.Operation(s.t, api, huma.Operation{OperationID: "create-service", Method: http.MethodPost, Path: "/api/services", Tags: tags,
 		Summary: "Create a service", DefaultStatus: http.StatusCreated, Errors: []int{409, 422}}, staff,
-		route.Idempotent(s.t, "create-service", s.handleCreateService))
+		s.handleCreateService, route.Idempotent)
 	route.Operation(s.t, api, huma.Operation{OperationID: "export-services", Method: http.MethodGet, Path: "/api/services/export", Tags: tags,
 		Summary:   "Export every service as CSV (streamed)",
 		Responses: map[string]*huma.Response{"200": {Description: "CSV", Content: map[string]*huma.MediaType{"text/csv": {}}}}},
@@ -194,25 +197,25 @@ func (s *API) registerServices() {
 	route.Operation(s.t, api, huma.Operation{OperationID: "check-service-slug", Method: http.MethodGet, Path: "/api/slug-check/services/{slug}", Tags: tags,
 		Summary: "Is this slug free?"}, staff, s.handleSlugCheck)
 	route.Operation(s.t, api, huma.Operation{OperationID: "bulk-activate-services", Method: http.MethodPost, Path: "/api/services/bulk/activate", Tags: tags,
-		Summary: "Activate services: all of them, or none"}, staff, s.bulkActive(true))
+		Summary: "Activate services: all of them, or none"}, staff, bulk(s.setActive(true)))
 	route.Operation(s.t, api, huma.Operation{OperationID: "bulk-deactivate-services", Method: http.MethodPost, Path: "/api/services/bulk/deactivate", Tags: tags,
-		Summary: "Deactivate services: all of them, or none"}, staff, s.bulkActive(false))
+		Summary: "Deactivate services: all of them, or none"}, staff, bulk(s.setActive(false)))
 	route.Operation(s.t, api, huma.Operation{OperationID: "bulk-delete-services", Method: http.MethodPost, Path: "/api/services/bulk/delete", Tags: tags,
-		Summary: "Delete services: all of them, or none", Errors: []int{404, 409}}, admin, s.handleBulkDelete)
+		Summary: "Delete services: all of them, or none", Errors: []int{404, 409}}, admin, bulk(s.catalog.DeleteServices))
 	route.Operation(s.t, api, huma.Operation{OperationID: "get-service", Method: http.MethodGet, Path: "/api/services/{id}", Tags: tags,
 		Summary: "Get a service"}, staff, s.handleGetService)
 	route.Operation(s.t, api, huma.Operation{OperationID: "update-service", Method: http.MethodPatch, Path: "/api/services/{id}", Tags: tags,
 		Summary: "Change a service", Description: "Records a new version. Send If-Match with the ETag to refuse a stale write (412).",
 		Errors: []int{404, 409, 412, 422}}, staff, s.handleUpdateService)
 	route.Operation(s.t, api, huma.Operation{OperationID: "archive-service", Method: http.MethodPost, Path: "/api/services/{id}/archive", Tags: tags,
-		Summary: "Archive a service (it becomes inactive)"}, staff, s.serviceState(s.catalog.ArchiveService))
+		Summary: "Archive a service (it becomes inactive)"}, staff, serviceState(s.catalog.ArchiveService))
 	route.Operation(s.t, api, huma.Operation{OperationID: "unarchive-service", Method: http.MethodPost, Path: "/api/services/{id}/unarchive", Tags: tags,
-		Summary: "Bring an archived service back (inactive)"}, staff, s.serviceState(s.catalog.UnarchiveService))
+		Summary: "Bring an archived service back (inactive)"}, staff, serviceState(s.catalog.UnarchiveService))
 	route.Operation(s.t, api, huma.Operation{OperationID: "delete-service", Method: http.MethodDelete, Path: "/api/services/{id}", Tags: tags,
-		Summary: "Delete a service and its history", DefaultStatus: http.StatusNoContent, Errors: []int{404, 409}}, admin, s.handleDeleteService)
+		Summary: "Delete a service and its history", DefaultStatus: http.StatusNoContent, Errors: []int{404, 409}}, admin, deleteByID("service", s.catalog.DeleteService))
 	route.Operation(s.t, api, huma.Operation{OperationID: "clone-service", Method: http.MethodPost, Path: "/api/services/{id}/clone", Tags: tags,
 		Summary: "Copy a service under a new slug (inactive)", DefaultStatus: http.StatusCreated, Errors: []int{404, 409}}, staff,
-		route.Idempotent(s.t, "clone-service", s.handleCloneService))
+		s.handleCloneService, route.Idempotent)
 	route.Operation(s.t, api, huma.Operation{OperationID: "list-service-versions", Method: http.MethodGet, Path: "/api/services/{id}/versions", Tags: tags,
 		Summary: "A service's history, newest first"}, staff, s.handleServiceVersions)
 	route.Operation(s.t, api, huma.Operation{OperationID: "service-stats", Method: http.MethodGet, Path: "/api/services/{id}/stats", Tags: tags,
@@ -222,8 +225,7 @@ func (s *API) registerServices() {
 }
 
 func (s *API) handleListServices(ctx context.Context, in *serviceListInput) (*serviceListOutput, error) {
-	scope := tenant.MustScope(ctx)
-	f := catalog.ServiceFilter{IncludeArchived: in.IncludeArchived, Limit: in.Limit}
+	f := catalog.ServiceFilter{IncludeArchived: in.IncludeArchived}
 	if in.Active != "" {
 		a := in.Active == "true"
 		f.Active = &a
@@ -231,25 +233,11 @@ func (s *API) handleListServices(ctx context.Context, in *serviceListInput) (*se
 	if in.Q != "" {
 		f.Query = &in.Q
 	}
-	var after catalog.ServiceKey
-	if ok, err := s.cursors.Decode(scope, opListServices, in.Cursor, &after); err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	} else if ok {
-		f.After = &after
-	}
-	items, next, err := s.catalog.FindServices(ctx, f)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &serviceListOutput{}
-	out.Body.Items = make([]serviceView, 0, len(items))
-	for _, it := range items {
-		out.Body.Items = append(out.Body.Items, serviceViewOf(it))
-	}
-	if next != nil {
-		out.Body.NextCursor = s.cursors.Encode(scope, opListServices, next)
-	}
-	return out, nil
+	list, err := route.Keyset(ctx, in.PageQuery, func(p keyset.Page[catalog.ServiceKey]) ([]catalog.Service, *catalog.ServiceKey, error) {
+		f.Page = p
+		return s.catalog.FindServices(ctx, f)
+	}, serviceViewOf)
+	return &serviceListOutput{Body: list}, err
 }
 
 func (s *API) handleCreateService(ctx context.Context, in *createServiceInput) (*serviceOutput, error) {
@@ -261,184 +249,129 @@ func (s *API) handleCreateService(ctx context.Context, in *createServiceInput) (
 		Slug: in.Body.Slug, Name: in.Body.Name, Description: in.Body.Description, DurationMinutes: in.Body.DurationMinutes,
 		PriceMinor: in.Body.PriceMinor, Currency: in.Body.Currency, Active: active, RequiresConfirmation: in.Body.RequiresConfirmation,
 	})
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return serviceOut(svc), nil
+	return serviceOut(svc, err)
+}
+
+// withService parses the path id of a service and runs fn with it.
+func withService[O any](raw string, fn func(uuid.UUID) (O, error)) (O, error) {
+	return withID(raw, "service", fn)
 }
 
 func (s *API) handleGetService(ctx context.Context, in *serviceIDInput) (*serviceOutput, error) {
-	id, err := route.ParseID(in.ID, "service")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	svc, err := s.catalog.FindServiceByID(ctx, id)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return serviceOut(svc), nil
+	return withService(in.ID, func(id uuid.UUID) (*serviceOutput, error) { return serviceOut(s.catalog.FindServiceByID(ctx, id)) })
 }
 
 func (s *API) handleUpdateService(ctx context.Context, in *updateServiceInput) (*serviceOutput, error) {
-	id, err := route.ParseID(in.ID, "service")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	v, err := serviceVersion(in.IfMatch)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	b := in.Body
-	svc, err := s.catalog.UpdateService(ctx, id, catalog.ServiceUpdate{
-		Slug: b.Slug, Name: b.Name, Description: b.Description, DurationMinutes: b.DurationMinutes, PriceMinor: b.PriceMinor,
-		Currency: b.Currency, Active: b.Active, RequiresConfirmation: b.RequiresConfirmation,
-	}, v)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return serviceOut(svc), nil
-}
-
-func (s *API) serviceState(change func(context.Context, uuid.UUID, *int32) (catalog.Service, error)) func(context.Context, *serviceStateInput) (*serviceOutput, error) {
-	return func(ctx context.Context, in *serviceStateInput) (*serviceOutput, error) {
-		id, err := route.ParseID(in.ID, "service")
-		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
-		}
+	return withService(in.ID, func(id uuid.UUID) (*serviceOutput, error) {
 		v, err := serviceVersion(in.IfMatch)
 		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
+			return nil, err
 		}
-		svc, err := change(ctx, id, v)
-		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
-		}
-		return serviceOut(svc), nil
-	}
+		b := in.Body
+		return serviceOut(s.catalog.UpdateService(ctx, id, catalog.ServiceUpdate{
+			Slug: b.Slug, Name: b.Name, Description: b.Description, DurationMinutes: b.DurationMinutes, PriceMinor: b.PriceMinor,
+			Currency: b.Currency, Active: b.Active, RequiresConfirmation: b.RequiresConfirmation,
+		}, v))
+	})
 }
 
-func (s *API) handleDeleteService(ctx context.Context, in *serviceIDInput) (*noContent, error) {
-	id, err := route.ParseID(in.ID, "service")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+// serviceState serves a change of a service's state that takes no input
+// but its version.
+func serviceState(change func(context.Context, uuid.UUID, *int32) (catalog.Service, error)) func(context.Context, *serviceStateInput) (*serviceOutput, error) {
+	return func(ctx context.Context, in *serviceStateInput) (*serviceOutput, error) {
+		return withService(in.ID, func(id uuid.UUID) (*serviceOutput, error) {
+			v, err := serviceVersion(in.IfMatch)
+			if err != nil {
+				return nil, err
+			}
+			return serviceOut(change(ctx, id, v))
+		})
 	}
-	if err := s.catalog.DeleteService(ctx, id); err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return &noContent{}, nil
 }
 
 func (s *API) handleCloneService(ctx context.Context, in *cloneServiceInput) (*serviceOutput, error) {
-	id, err := route.ParseID(in.ID, "service")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	svc, err := s.catalog.CloneService(ctx, id, in.Body.Slug, in.Body.Name)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	return serviceOut(svc), nil
+	return withService(in.ID, func(id uuid.UUID) (*serviceOutput, error) {
+		return serviceOut(s.catalog.CloneService(ctx, id, in.Body.Slug, in.Body.Name))
+	})
 }
 
-func (s *API) bulkActive(active bool) func(context.Context, *bulkInput) (*bulkOutput, error) {
+// bulk serves an operation on a set of services, all of them or none.
+func bulk(change func(context.Context, []uuid.UUID) (int, error)) func(context.Context, *bulkInput) (*bulkOutput, error) {
 	return func(ctx context.Context, in *bulkInput) (*bulkOutput, error) {
 		ids, err := route.ParseIDs(in.Body.IDs, "one or more services")
 		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
+			return nil, err
 		}
-		n, err := s.catalog.SetServicesActive(ctx, ids, active)
-		if err != nil {
-			return nil, s.problems.APIError(ctx, err)
-		}
+		n, err := change(ctx, ids)
 		out := &bulkOutput{}
 		out.Body.Changed = n
-		return out, nil
+		return out, err
 	}
 }
 
-func (s *API) handleBulkDelete(ctx context.Context, in *bulkInput) (*bulkOutput, error) {
-	ids, err := route.ParseIDs(in.Body.IDs, "one or more services")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+func (s *API) setActive(active bool) func(context.Context, []uuid.UUID) (int, error) {
+	return func(ctx context.Context, ids []uuid.UUID) (int, error) {
+		return s.catalog.SetServicesActive(ctx, ids, active)
 	}
-	n, err := s.catalog.DeleteServices(ctx, ids)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &bulkOutput{}
-	out.Body.Changed = n
-	return out, nil
 }
 
 func (s *API) handleSlugCheck(ctx context.Context, in *slugCheckInput) (*slugCheckOutput, error) {
 	ok, err := s.catalog.SlugAvailable(ctx, in.Slug)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
 	out := &slugCheckOutput{}
 	out.Body.Slug, out.Body.Available = in.Slug, ok
-	return out, nil
+	return out, err
 }
 
 func (s *API) handleServiceVersions(ctx context.Context, in *serviceIDInput) (*versionsOutput, error) {
-	id, err := route.ParseID(in.ID, "service")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	vs, err := s.catalog.ServiceVersions(ctx, id)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &versionsOutput{}
-	out.Body.Items = make([]versionView, 0, len(vs))
-	for _, v := range vs {
-		vv := versionView{Version: v.Version, Snapshot: v.Snapshot, ChangedByName: v.ChangedByName, CreatedAt: v.CreatedAt}
-		if v.ChangedBy != nil {
-			vv.ChangedBy = v.ChangedBy.String()
-		}
-		out.Body.Items = append(out.Body.Items, vv)
-	}
-	return out, nil
+	return withService(in.ID, func(id uuid.UUID) (*versionsOutput, error) {
+		vs, err := s.catalog.ServiceVersions(ctx, id)
+		out := &versionsOutput{}
+		out.Body.Items = listOf(vs, func(v catalog.Version) versionView {
+			return versionView{Version: v.Version, Snapshot: v.Snapshot, ChangedBy: idString(v.ChangedBy), ChangedByName: v.ChangedByName, CreatedAt: v.CreatedAt}
+		}).Items
+		return out, err
+	})
 }
 
 func (s *API) handleServiceStats(ctx context.Context, in *serviceIDInput) (*statsOutput, error) {
-	id, err := route.ParseID(in.ID, "service")
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	st, err := s.catalog.ServiceStats(ctx, id)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
-	out := &statsOutput{}
-	b := &out.Body
-	b.Bookings, b.Open, b.Completed, b.Cancelled, b.Requests = st.Bookings, st.Open, st.Completed, st.Cancelled, st.Requests
-	b.RevenueMinor, b.Currency, b.LastBookingAt = st.RevenueMinor, st.Currency, st.LastBookingAt
-	return out, nil
+	return withService(in.ID, func(id uuid.UUID) (*statsOutput, error) {
+		st, err := s.catalog.ServiceStats(ctx, id)
+		out := &statsOutput{}
+		b := &out.Body
+		b.Bookings, b.Open, b.Completed, b.Cancelled, b.Requests = st.Bookings, st.Open, st.Completed, st.Cancelled, st.Requests
+		b.RevenueMinor, b.Currency, b.LastBookingAt = st.RevenueMinor, st.Currency, st.LastBookingAt
+		return out, err
+	})
 }
 
+// serviceColumns are the columns of the services export.
+var serviceColumns = []string{"id", "slug", "name", "description", "duration_minutes", "price_minor", "currency", "active",
+	"requires_confirmation", "archived_at", "version", "created_at", "updated_at"}
+
 func (s *API) handleExportServices(ctx context.Context, _ *struct{}) (*huma.StreamResponse, error) {
-	return s.t.CSV(ctx, "services.csv", func(ctx context.Context, w io.Writer) error {
-		return s.catalog.ExportServices(ctx, w)
+	return route.CSV(s.t, ctx, "services.csv", serviceColumns, func(p keyset.Page[catalog.ServiceKey]) ([]catalog.Service, *catalog.ServiceKey, error) {
+		return s.catalog.FindServices(ctx, catalog.ServiceFilter{IncludeArchived: true, Page: p})
+	}, func(v catalog.Service) []string {
+		return []string{
+			v.ID.String(), v.Slug, route.Cell(v.Name), route.Cell(v.Description), strconv.Itoa(int(v.DurationMinutes)),
+			strconv.FormatInt(v.PriceMinor, 10), v.Currency, strconv.FormatBool(v.Active), strconv.FormatBool(v.RequiresConfirmation),
+			route.Time(v.ArchivedAt), strconv.Itoa(int(v.Version)), route.Time(&v.CreatedAt), route.Time(&v.UpdatedAt),
+		}
 	}), nil
 }
 
 func (s *API) handlePublicServices(ctx context.Context, _ *struct{}) (*publicServicesOutput, error) {
 	ctx, err := route.PublicScope(ctx)
 	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
+		return nil, err
 	}
 	items, err := s.catalog.PublicServices(ctx)
-	if err != nil {
-		return nil, s.problems.APIError(ctx, err)
-	}
 	out := &publicServicesOutput{}
-	out.Body.Items = make([]publicServiceView, 0, len(items))
-	for _, it := range items {
-		out.Body.Items = append(out.Body.Items, publicServiceView{Slug: it.Slug, Name: it.Name, Description: it.Description,
-			DurationMinutes: it.DurationMinutes, PriceMinor: it.PriceMinor, Currency: it.Currency})
-	}
-	return out, nil
+	out.Body.Items = listOf(items, func(it catalog.Service) publicServiceView {
+		return publicServiceView{Slug: it.Slug, Name: it.Name, Description: it.Description,
+			DurationMinutes: it.DurationMinutes, PriceMinor: it.PriceMinor, Currency: it.Currency}
+	}).Items
+	return out, err
 }
 
 // serviceVersion parses If-Match for a service, whose versions are int32.

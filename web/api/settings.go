@@ -51,7 +51,7 @@ func settingsKind[E, O any](s *API, kind, summary string, get func(context.Conte
 		func(ctx context.Context, _ *struct{}) (*settingsOutput[E, O], error) {
 			k, err := get(ctx)
 			if err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			return settingsOut(k), nil
 		})
@@ -62,14 +62,14 @@ func settingsKind[E, O any](s *API, kind, summary string, get func(context.Conte
 		func(ctx context.Context, in *settingsInput[O]) (*settingsOutput[E, O], error) {
 			v, err := route.IfMatch(in.IfMatch)
 			if err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			if err := set(ctx, in.Body, v); err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			k, err := get(ctx)
 			if err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			return settingsOut(k), nil
 		})
@@ -86,7 +86,7 @@ func (s *API) registerSettings() {
 		func(ctx context.Context, _ *struct{}) (*settingsDocOutput, error) {
 			d, err := s.settings.Export(ctx)
 			if err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			return &settingsDocOutput{Body: d}, nil
 		})
@@ -96,11 +96,11 @@ func (s *API) registerSettings() {
 		Errors:      []int{422}}, route.Member(tenant.RoleAdmin),
 		func(ctx context.Context, in *settingsImportInput) (*settingsDocOutput, error) {
 			if err := s.settings.Import(ctx, in.Body); err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			d, err := s.settings.Export(ctx)
 			if err != nil {
-				return nil, s.problems.APIError(ctx, err)
+				return nil, err
 			}
 			return &settingsDocOutput{Body: d}, nil
 		})

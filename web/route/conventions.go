@@ -5,15 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -23,11 +22,16 @@ type List[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as ?cursor= to get the next page; absent on the last page."`
 }
 
-// Idempotent makes a creating operation honour Idempotency-Key (see
-// package idempotency). The request is identified by its operation and its
-// input (path, query and body as decoded); the recorded response is the
-// operation's output, replayed as is.
-func Idempotent[I, O any](t *Table, operation string, h func(context.Context, *I) (*O, error)) func(context.Context, *I) (*O, error) {
+// IdempotencyKey is the header of an idempotent operation: its input
+// embeds it (see [Idempotent]).
+type IdempotencyKey struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Retry-safe creation: the same key and payload get the original response."`
+}
+
+// idempotent wraps h of operation. The request is identified by its
+// operation and its input (path, query and body as decoded); the recorded
+// response is the operation's output, replayed as is.
+func idempotent[I, O any](t *Table, operation string, h func(context.Context, *I) (*O, error)) func(context.Context, *I) (*O, error) {
 	return func(ctx context.Context, in *I) (*O, error) {
 		key := Header(ctx).Get("Idempotency-Key")
 		if key == "" {
@@ -35,17 +39,17 @@ func Idempotent[I, O any](t *Table, operation string, h func(context.Context, *I
 		}
 		payload, err := json.Marshal(in)
 		if err != nil {
-			return nil, t.problems.APIError(ctx, err)
+			return nil, err
 		}
 		sum := sha256.Sum256(append([]byte(operation+"\x00"), payload...))
 		claim, replay, err := t.idem.Claim(ctx, operation, key, sum[:])
 		if err != nil {
-			return nil, t.problems.APIError(ctx, err)
+			return nil, err
 		}
 		if replay != nil {
 			out := new(O)
 			if err := json.Unmarshal(replay.Response, out); err != nil {
-				return nil, t.problems.APIError(ctx, fmt.Errorf("replay idempotent response: %w", err))
+				return nil, fmt.Errorf("replay idempotent response: %w", err)
 			}
 			return out, nil
 		}
@@ -70,6 +74,51 @@ func Idempotent[I, O any](t *Table, operation string, h func(context.Context, *I
 		}
 		return out, nil
 	}
+}
+
+// PageQuery is the query of every list operation: its input embeds it.
+// The page size is 1 to keyset.MaxLimit, keyset.DefaultLimit when unset.
+type PageQuery struct {
+	Cursor string `query:"cursor" maxLength:"2048" doc:"The next_cursor of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" doc:"Page size."`
+}
+
+// Keyset serves one page of the list operation whose handler ctx is: it
+// reads the position from q's cursor (signed for this tenant, account and
+// operation), lets find fetch the page after it, and signs the position of
+// the next page.
+func Keyset[K, T, V any](ctx context.Context, q PageQuery, find func(keyset.Page[K]) ([]T, *K, error), view func(T) V) (List[V], error) {
+	return keysetOf(ctx, OperationID(ctx), q, find, view)
+}
+
+// KeysetUnder is [Keyset] for a list that belongs to one item (a
+// request's comments): its cursors are bound to the item too.
+func KeysetUnder[K, T, V any](ctx context.Context, item string, q PageQuery, find func(keyset.Page[K]) ([]T, *K, error), view func(T) V) (List[V], error) {
+	return keysetOf(ctx, OperationID(ctx)+":"+item, q, find, view)
+}
+
+func keysetOf[K, T, V any](ctx context.Context, list string, q PageQuery, find func(keyset.Page[K]) ([]T, *K, error), view func(T) V) (List[V], error) {
+	scope := tenant.MustScope(ctx)
+	cursors := operationFrom(ctx).cursors
+	p := keyset.Page[K]{Limit: q.Limit}
+	var after K
+	if ok, err := cursors.Decode(scope, list, q.Cursor, &after); err != nil {
+		return List[V]{}, err
+	} else if ok {
+		p.After = &after
+	}
+	items, next, err := find(p)
+	if err != nil {
+		return List[V]{}, err
+	}
+	out := List[V]{Items: make([]V, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, view(it))
+	}
+	if next != nil {
+		out.NextCursor = cursors.Encode(scope, list, next)
+	}
+	return out, nil
 }
 
 // ETag is the entity tag of a resource version.
@@ -112,17 +161,4 @@ func ParseIDs(in []string, kind string) ([]uuid.UUID, error) {
 		out = append(out, id)
 	}
 	return out, nil
-}
-
-// CSV streams a CSV export: write fills the body. An error once streaming
-// has begun can only end the response early; it is logged.
-func (t *Table) CSV(ctx context.Context, filename string, write func(context.Context, io.Writer) error) *huma.StreamResponse {
-	return &huma.StreamResponse{Body: func(hctx huma.Context) {
-		hctx.SetHeader("Content-Type", "text/csv; charset=utf-8")
-		hctx.SetHeader("Content-Disposition", `attachment; filename="`+filename+`"`)
-		hctx.SetStatus(http.StatusOK)
-		if err := write(ctx, hctx.BodyWriter()); err != nil {
-			t.logger.ErrorContext(ctx, "export failed while streaming", slog.String("file", filename), slog.Any("error", err))
-		}
-	}}
 }

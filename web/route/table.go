@@ -2,6 +2,7 @@ package route
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -100,14 +101,37 @@ func (t *Table) SetPageErrors(write func(http.ResponseWriter, *http.Request, err
 	t.pageError = write
 }
 
+// An Option changes how an operation is served.
+type Option func(*operationConfig)
+
+type operationConfig struct {
+	idempotent bool
+}
+
+// Idempotent makes a creating operation honour Idempotency-Key (see
+// package idempotency): the same key and payload replay the first
+// response, another payload is 422, one still in flight 409. Its input
+// embeds [IdempotencyKey].
+func Idempotent(c *operationConfig) { c.idempotent = true }
+
 // Operation registers a JSON operation on the host kind under policy p:
 // the operation's x-tenancy and x-min-role extensions document it, and a
 // middleware enforces it before the handler runs.
 //
+// The handler returns the domain's errors as they are: Operation turns
+// every one into its problem (an error that already is one passes
+// through), so no handler converts errors and none becomes a 500 by
+// accident. The handler's context carries the operation (its id binds
+// list cursors, [Keyset], and idempotency keys).
+//
 //tenantkit:registrar
-func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h func(context.Context, *I) (*O, error)) {
+func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h func(context.Context, *I) (*O, error), opts ...Option) {
 	if err := p.Validate(kind); err != nil {
 		panic(fmt.Sprintf("route: %s %s: %v", op.Method, op.Path, err))
+	}
+	var c operationConfig
+	for _, o := range opts {
+		o(&c)
 	}
 	if op.Extensions == nil {
 		op.Extensions = map[string]any{}
@@ -118,9 +142,47 @@ func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h fun
 	if op.Tags == nil {
 		op.Tags = []string{string(p.Tenancy)}
 	}
+	if c.idempotent {
+		h = idempotent(t, op.OperationID, h)
+	}
+	this := operation{id: op.OperationID, cursors: t.cursors}
 	t.routes = append(t.routes, Route{Host: kind.String(), Method: op.Method, Path: op.Path, Policy: p, OpenAPI: true})
-	huma.Register(t.api[kind], op, h)
+	huma.Register(t.api[kind], op, func(ctx context.Context, in *I) (*O, error) {
+		ctx = context.WithValue(ctx, operationKey{}, this)
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, t.problem(ctx, err)
+		}
+		return out, nil
+	})
 }
+
+// problem converts err for a huma handler to return, once.
+func (t *Table) problem(ctx context.Context, err error) error {
+	if _, ok := errors.AsType[huma.StatusError](err); ok {
+		return err
+	}
+	return t.problems.APIError(ctx, err)
+}
+
+// operation is the operation a handler serves, in its context.
+type operation struct {
+	id      string
+	cursors Cursors
+}
+
+type operationKey struct{}
+
+func operationFrom(ctx context.Context) operation {
+	op, ok := ctx.Value(operationKey{}).(operation)
+	if !ok {
+		panic("route: a handler helper used outside an operation")
+	}
+	return op
+}
+
+// OperationID returns the id of the operation whose handler ctx is.
+func OperationID(ctx context.Context) string { return operationFrom(ctx).id }
 
 // Handle registers a plain HTTP handler (pages, form posts) on the mux of
 // kind under policy p. An empty method matches every method.

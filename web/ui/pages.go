@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -370,7 +371,7 @@ func (s *UI) pageMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
-	ms, _, err := s.auth.ListMembers(r.Context(), auth.MemberFilter{Limit: 100})
+	ms, _, err := s.auth.ListMembers(r.Context(), auth.MemberFilter{Page: keyset.Page[auth.MemberKey]{Limit: keyset.MaxLimit}})
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
