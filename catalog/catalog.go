@@ -524,4 +524,3 @@ func (c *Catalog) PublicServices(ctx context.Context) ([]Service, error) {
 	})
 	return out, err
 }
-
