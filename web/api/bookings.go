@@ -90,10 +90,6 @@ func bookingDetailViewOf(d scheduling.BookingDetail) bookingView {
 	return v
 }
 
-type bookingOutput struct {
-	Body bookingView
-}
-
 type bookingListInput struct {
 	route.PageQuery
 	From          string `query:"from" format:"date" doc:"Only bookings starting on or after this date (organization's time zone)."`

@@ -64,10 +64,6 @@ func portalBookingViewOf(b scheduling.Booking) portalBookingView {
 	return v
 }
 
-type portalBookingOutput struct {
-	Body portalBookingView
-}
-
 type portalBookingListInput struct {
 	route.PageQuery
 	From   string `query:"from" format:"date" doc:"Only bookings starting on or after this date (organization's time zone)."`
