@@ -151,6 +151,7 @@ func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
 		c.checkViews,
 		c.checkFunctions,
 		c.checkPartitions,
+		c.checkRoles,
 		c.checkAppRole,
 		c.checkIndexes,
 		c.checkCitusTypes,

@@ -536,27 +536,20 @@ func (c *checker) checkPartitions(ctx context.Context) error {
 		})
 }
 
-// checkAppRole: D5. The app role cannot bypass row security, owns nothing,
-// and cannot truncate, reference or create.
+// checkAppRole: D5. The app role owns nothing and cannot truncate,
+// reference, create or create temporary tables. Its attributes and the roles
+// it can become are checked with the platform role's by checkRoles.
 func (c *checker) checkAppRole(ctx context.Context) error {
 	role := c.cfg.AppRole
 	qrole := quoteIdent(role)
-	var super, bypass bool
-	if err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", role).Scan(&super, &bypass); err != nil {
+	var super bool
+	if err := c.q.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = $1", role).Scan(&super); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	if super {
-		c.add("TK501", Critical, "role "+role, "the app role is a superuser: row security does not apply to it",
-			fmt.Sprintf("ALTER ROLE %s NOSUPERUSER;", qrole))
-	}
-	if super {
 		// A superuser holds every privilege below: they are moot until
-		// this one is fixed.
+		// TK501 is fixed.
 		return nil
-	}
-	if bypass {
-		c.add("TK502", Critical, "role "+role, "the app role has BYPASSRLS: row security does not apply to it",
-			fmt.Sprintf("ALTER ROLE %s NOBYPASSRLS;", qrole))
 	}
 	var name, ident, kind, newOwner string
 	err := queryEach(ctx, c.q, `
@@ -626,19 +619,7 @@ func (c *checker) checkAppRole(ctx context.Context) error {
 		c.add("TK507", Medium, "database "+db, "the app role can create temporary tables: a temporary table shadows a real one through search_path",
 			fmt.Sprintf("REVOKE TEMPORARY ON DATABASE %s FROM PUBLIC, %s;", quoteIdent(db), qrole))
 	}
-	var other string
-	return queryEach(ctx, c.q, `
-		SELECT r.rolname FROM pg_roles r
-		WHERE r.rolname <> $1 AND pg_has_role($1, r.oid, 'MEMBER')
-		  AND (r.rolsuper OR r.rolbypassrls OR EXISTS (
-		        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		        WHERE c.relowner = r.oid AND n.nspname = ANY($2)))`,
-		[]any{role, c.schemas}, []any{&other}, func() error {
-			c.add("TK508", Critical, "role "+role,
-				fmt.Sprintf("the app role is a member of %s, which is a superuser, bypasses row security or owns tables: SET ROLE gives all of that to the app", other),
-				fmt.Sprintf("REVOKE %s FROM %s;", quoteIdent(other), qrole))
-			return nil
-		})
+	return nil
 }
 
 // checkIndexes: a tenant-owned table has an index that leads with the tenant

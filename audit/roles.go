@@ -1,0 +1,165 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// The checks of this file ask what a role can become, beyond what it is
+// granted on tables: the attributes it holds, and every role it reaches
+// through pg_auth_members, directly or through other roles, whether it
+// inherits their privileges or must SET ROLE to use them. After an SQL
+// injection, any of these is the way from one tenant to all of them.
+
+// auditedRole is a role whose attributes and memberships are checked.
+type auditedRole struct {
+	name  string
+	label string // how messages name it: "the app role"
+}
+
+func (c *checker) auditedRoles() []auditedRole {
+	return []auditedRole{{name: c.cfg.AppRole, label: "the app role"}}
+}
+
+// reachedRole is a role that an audited role can act as through grants of
+// role membership.
+type reachedRole struct {
+	oid  uint32
+	name string
+	// settable: the audited role can SET ROLE to it. Otherwise it only
+	// inherits its privileges (a role attribute such as SUPERUSER or
+	// BYPASSRLS is never inherited).
+	settable bool
+	// path names the granted roles in turn, from the one granted to the
+	// audited role to this one (its last element).
+	path []string
+
+	super, bypassRLS, createRole, createDB, replication bool
+	// ownsTables: it owns a relation of the checked schemas.
+	ownsTables bool
+}
+
+// how says in a message how the audited role reaches r.
+func (r reachedRole) how() string {
+	via := ""
+	if len(r.path) > 1 {
+		via = " (granted through " + strings.Join(r.path[:len(r.path)-1], " → ") + ")"
+	}
+	if r.settable {
+		return "can SET ROLE " + r.name + via
+	}
+	return "inherits the privileges of " + r.name + via
+}
+
+// revoke is the SQL that cuts the path from role to r at its first grant.
+func (r reachedRole) revoke(role string) string {
+	fix := fmt.Sprintf("REVOKE %s FROM %s;", quoteIdent(r.path[0]), quoteIdent(role))
+	if len(r.path) > 1 {
+		fix += "\n-- or revoke another grant of the path " + role + " → " + strings.Join(r.path, " → ")
+	}
+	return fix
+}
+
+// reachedRoles walks pg_auth_members from role, transitively, and returns
+// every role it reaches, each once, with a path that can SET ROLE where one
+// exists, and the shortest such.
+//
+// Which grants carry what changed in PostgreSQL 16. Before, every grant
+// lets the member SET ROLE (NOINHERIT only stops the privileges flowing
+// without it), and privileges are inherited through members that have the
+// INHERIT attribute. From 16, each grant has its own SET and INHERIT
+// options (pg_auth_members.set_option, inherit_option). The walk reads the
+// options where the columns exist and the attribute otherwise, through
+// to_jsonb so that one query runs on both. A grant WITH ADMIN OPTION counts
+// as both: its holder can grant the role to itself again with them.
+//
+// A role reached by SET ROLE passes on what it can SET ROLE to and what it
+// inherits; a role whose privileges are only inherited passes on only what
+// it inherits.
+func (c *checker) reachedRoles(ctx context.Context, role string) ([]reachedRole, error) {
+	var out []reachedRole
+	var r reachedRole
+	err := queryEach(ctx, c.q, `
+		WITH RECURSIVE grants AS (
+			SELECT m.member, m.roleid, m.admin_option AS admin,
+			       coalesce((to_jsonb(m) ->> 'set_option')::boolean, true) AS can_set,
+			       coalesce((to_jsonb(m) ->> 'inherit_option')::boolean, r.rolinherit) AS can_inherit
+			FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
+		), reach(roleid, settable, path) AS (
+			SELECT oid, true, ARRAY[oid] FROM pg_roles WHERE rolname = $1
+			UNION ALL
+			SELECT g.roleid, (r.settable AND g.can_set) OR g.admin, r.path || g.roleid
+			FROM reach r JOIN grants g ON g.member = r.roleid
+			WHERE ((r.settable AND g.can_set) OR g.can_inherit OR g.admin) AND g.roleid <> ALL (r.path)
+		), best AS (
+			SELECT DISTINCT ON (roleid) roleid, settable, path FROM reach
+			WHERE cardinality(path) > 1
+			ORDER BY roleid, settable DESC, cardinality(path)
+		)
+		SELECT t.oid, t.rolname, b.settable,
+		       ARRAY(SELECT p.rolname::text FROM unnest(b.path[2:]) WITH ORDINALITY u(oid, i)
+		             JOIN pg_roles p ON p.oid = u.oid ORDER BY u.i),
+		       t.rolsuper, t.rolbypassrls, t.rolcreaterole, t.rolcreatedb, t.rolreplication,
+		       EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		               WHERE c.relowner = t.oid AND n.nspname = ANY($2))
+		FROM best b JOIN pg_roles t ON t.oid = b.roleid
+		ORDER BY t.rolname`,
+		[]any{role, c.schemas},
+		[]any{&r.oid, &r.name, &r.settable, &r.path, &r.super, &r.bypassRLS, &r.createRole, &r.createDB, &r.replication, &r.ownsTables},
+		func() error { out = append(out, r); return nil })
+	return out, err
+}
+
+// checkRoles: D5. No audited role is a superuser or bypasses row security,
+// and none can become a role that is, or that owns the tables.
+func (c *checker) checkRoles(ctx context.Context) error {
+	for _, a := range c.auditedRoles() {
+		if err := c.checkRole(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *checker) checkRole(ctx context.Context, a auditedRole) error {
+	object, qrole := "role "+a.name, quoteIdent(a.name)
+	var super, bypass bool
+	if err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", a.name).Scan(&super, &bypass); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if super {
+		c.add("TK501", Critical, object,
+			a.label+" is a superuser: row security does not apply to it, and SET SESSION AUTHORIZATION makes it any role",
+			fmt.Sprintf("ALTER ROLE %s NOSUPERUSER;", qrole))
+		// A superuser holds everything below: it is moot until this is
+		// fixed.
+		return nil
+	}
+	if bypass {
+		c.add("TK502", Critical, object, a.label+" has BYPASSRLS: row security does not apply to it",
+			fmt.Sprintf("ALTER ROLE %s NOBYPASSRLS;", qrole))
+	}
+	reached, err := c.reachedRoles(ctx, a.name)
+	if err != nil {
+		return err
+	}
+	for _, r := range reached {
+		var why []string
+		if r.settable && r.super {
+			why = append(why, "is a superuser: row security does not apply to it")
+		}
+		if r.settable && r.bypassRLS {
+			why = append(why, "has BYPASSRLS: row security does not apply to it")
+		}
+		if r.ownsTables {
+			why = append(why, "owns tables: an owner can disable row security and rewrite the policies")
+		}
+		if len(why) > 0 {
+			c.add("TK508", Critical, object,
+				fmt.Sprintf("%s %s, which %s", a.label, r.how(), strings.Join(why, "; and ")),
+				r.revoke(a.name))
+		}
+	}
+	return nil
+}
