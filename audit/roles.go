@@ -111,21 +111,57 @@ func (c *checker) reachedRoles(ctx context.Context, role string) ([]reachedRole,
 	return out, err
 }
 
-// checkRoles: D5. No audited role is a superuser or bypasses row security,
-// and none can become a role that is, or that owns the tables.
+// server holds the facts of the server that decide what an attribute is
+// worth.
+type server struct {
+	version  int    // server_version_num: 150004 is 15.4
+	walLevel string // minimal, replica or logical
+}
+
+// createRole says what CREATEROLE gives on this server, and how bad that is.
+func (s server) createRole() (Severity, string) {
+	if s.version < 160000 {
+		return Critical, "before PostgreSQL 16 it can grant itself any role but a superuser — the tables' owner, " +
+			"pg_read_all_data, pg_execute_server_program — and with it every tenant's rows"
+	}
+	return Medium, "it can create login roles of its own, a way back in that outlives a password change; " +
+		"since PostgreSQL 16 it needs ADMIN OPTION to grant roles it did not create"
+}
+
+// replication says what REPLICATION gives on this server, and how bad that
+// is with and without a replication connection.
+func (s server) replication() (direct, viaSetRole Severity, msg string) {
+	if s.walLevel == "logical" {
+		return Critical, Critical, "with wal_level = logical, pg_create_logical_replication_slot and " +
+			"pg_logical_slot_get_changes decode every row every tenant writes, over plain SQL"
+	}
+	return High, Medium, "where pg_hba.conf admits its replication connection it streams the WAL or takes a base backup, " +
+		"which carry every tenant's rows; once wal_level is logical it decodes them over plain SQL, " +
+		"and a replication slot it creates keeps WAL until the disk fills"
+}
+
+// checkRoles: D5. No audited role is a superuser, bypasses row security or
+// holds an attribute that leads there, and none can become a role that
+// does, or that owns the tables.
 func (c *checker) checkRoles(ctx context.Context) error {
+	var s server
+	if err := c.q.QueryRow(ctx, "SELECT current_setting('server_version_num')::int, current_setting('wal_level')").Scan(&s.version, &s.walLevel); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
 	for _, a := range c.auditedRoles() {
-		if err := c.checkRole(ctx, a); err != nil {
+		if err := c.checkRole(ctx, s, a); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *checker) checkRole(ctx context.Context, a auditedRole) error {
+func (c *checker) checkRole(ctx context.Context, s server, a auditedRole) error {
 	object, qrole := "role "+a.name, quoteIdent(a.name)
-	var super, bypass bool
-	if err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", a.name).Scan(&super, &bypass); err != nil {
+	var super, bypass, createRole, replication, createDB bool
+	err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls, rolcreaterole, rolreplication, rolcreatedb FROM pg_roles WHERE rolname = $1", a.name).
+		Scan(&super, &bypass, &createRole, &replication, &createDB)
+	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	if super {
@@ -139,6 +175,22 @@ func (c *checker) checkRole(ctx context.Context, a auditedRole) error {
 	if bypass {
 		c.add("TK502", Critical, object, a.label+" has BYPASSRLS: row security does not apply to it",
 			fmt.Sprintf("ALTER ROLE %s NOBYPASSRLS;", qrole))
+	}
+	if createRole {
+		sev, what := s.createRole()
+		c.add("TK509", sev, object, a.label+" has CREATEROLE: "+what,
+			fmt.Sprintf("ALTER ROLE %s NOCREATEROLE;", qrole))
+	}
+	if replication {
+		sev, _, what := s.replication()
+		c.add("TK510", sev, object, a.label+" has REPLICATION: "+what,
+			fmt.Sprintf("ALTER ROLE %s NOREPLICATION;", qrole))
+	}
+	if createDB {
+		c.add("TK511", Medium, object,
+			a.label+" has CREATEDB: it can create databases of its own, where none of these rules hold, fill the disk with them, "+
+				"and copy any database marked as a template",
+			fmt.Sprintf("ALTER ROLE %s NOCREATEDB;", qrole))
 	}
 	reached, err := c.reachedRoles(ctx, a.name)
 	if err != nil {
