@@ -128,16 +128,49 @@ func (s server) createRole() (Severity, string) {
 		"since PostgreSQL 16 it needs ADMIN OPTION to grant roles it did not create"
 }
 
-// replication says what REPLICATION gives on this server, and how bad that
-// is with and without a replication connection.
-func (s server) replication() (direct, viaSetRole Severity, msg string) {
+// replication says what REPLICATION gives on this server, to the role
+// that holds it (which can open a replication connection where pg_hba.conf
+// admits one) and to a role that can only SET ROLE to a holder (which can
+// use the replication functions of SQL).
+func (s server) replication() (direct, viaSetRole Severity, directMsg, viaSetRoleMsg string) {
+	const decode = "pg_create_logical_replication_slot and pg_logical_slot_get_changes decode every row every tenant writes, over plain SQL"
 	if s.walLevel == "logical" {
-		return Critical, Critical, "with wal_level = logical, pg_create_logical_replication_slot and " +
-			"pg_logical_slot_get_changes decode every row every tenant writes, over plain SQL"
+		return Critical, Critical, "wal_level is logical: " + decode, "wal_level is logical: " + decode
 	}
-	return High, Medium, "where pg_hba.conf admits its replication connection it streams the WAL or takes a base backup, " +
-		"which carry every tenant's rows; once wal_level is logical it decodes them over plain SQL, " +
-		"and a replication slot it creates keeps WAL until the disk fills"
+	return High, Medium,
+		"where pg_hba.conf admits its replication connection it streams the WAL or takes a base backup, " +
+			"which carry every tenant's rows; once wal_level is logical, " + decode,
+		"a replication slot it creates keeps WAL until the disk fills; once wal_level is logical, " + decode
+}
+
+// predefined are PostgreSQL's predefined roles whose members reach past
+// row security or into other sessions, with what membership gives. The
+// others (pg_read_all_settings, pg_stat_scan_tables, pg_checkpoint,
+// pg_use_reserved_connections, pg_create_subscription without CREATE on
+// the database, pg_maintain, ...) reach no tenant's rows. pg_monitor is
+// a member of pg_read_all_stats, and found through it.
+var predefined = map[string]struct {
+	code string
+	sev  Severity
+	what string
+}{
+	"pg_execute_server_program": {"TK515", Critical,
+		"it runs programs on the database server as the server's operating-system user (COPY … TO PROGRAM), who reads every tenant's rows in the data files"},
+	"pg_read_server_files": {"TK515", Critical,
+		"it reads any file the server's operating-system user can (COPY … FROM a file, into any table it may write outside row security): " +
+			"the data files hold every tenant's rows"},
+	"pg_write_server_files": {"TK515", Critical,
+		"it writes any file the server's operating-system user can (COPY … TO a file): the server's own configuration among them, and with it a program the server runs"},
+	"pg_read_all_data": {"TK516", Critical,
+		"it reads every table, view and sequence without a grant: row security still filters the tenant tables, " +
+			"but not the tables outside it (job queues, logs, the platform's) nor the columns the grants withhold"},
+	"pg_write_all_data": {"TK516", Critical,
+		"it writes every table without a grant: row security still checks the tenant tables, " +
+			"but not the tables outside it, such as the tenants themselves and the job queue whose jobs act in another tenant"},
+	"pg_read_all_stats": {"TK517", High,
+		"it sees every session's current query (pg_stat_activity) and every statement's statistics: other tenants' queries, and any value written into them"},
+	"pg_signal_backend": {"TK518", Medium,
+		"it cancels and terminates other sessions (pg_cancel_backend, pg_terminate_backend): other tenants' requests fail"},
 }
 
 // checkRoles: D5. No audited role is a superuser, bypasses row security or
@@ -182,7 +215,7 @@ func (c *checker) checkRole(ctx context.Context, s server, a auditedRole) error 
 			fmt.Sprintf("ALTER ROLE %s NOCREATEROLE;", qrole))
 	}
 	if replication {
-		sev, _, what := s.replication()
+		sev, _, what, _ := s.replication()
 		c.add("TK510", sev, object, a.label+" has REPLICATION: "+what,
 			fmt.Sprintf("ALTER ROLE %s NOREPLICATION;", qrole))
 	}
@@ -211,6 +244,27 @@ func (c *checker) checkRole(ctx context.Context, s server, a auditedRole) error 
 			c.add("TK508", Critical, object,
 				fmt.Sprintf("%s %s, which %s", a.label, r.how(), strings.Join(why, "; and ")),
 				r.revoke(a.name))
+		}
+		if r.settable && r.super {
+			continue // TK508 holds everything below
+		}
+		// Attributes are used only through SET ROLE.
+		if r.settable && r.createRole {
+			sev, what := s.createRole()
+			c.add("TK512", sev, object, fmt.Sprintf("%s %s, which has CREATEROLE: %s", a.label, r.how(), what), r.revoke(a.name))
+		}
+		if r.settable && r.replication {
+			_, sev, _, what := s.replication()
+			c.add("TK513", sev, object, fmt.Sprintf("%s %s, which has REPLICATION: %s", a.label, r.how(), what), r.revoke(a.name))
+		}
+		if r.settable && r.createDB {
+			c.add("TK514", Medium, object,
+				fmt.Sprintf("%s %s, which has CREATEDB: it can create databases of its own, where none of these rules hold, and fill the disk with them", a.label, r.how()),
+				r.revoke(a.name))
+		}
+		// Predefined roles give their privileges either way.
+		if p, ok := predefined[r.name]; ok {
+			c.add(p.code, p.sev, object, fmt.Sprintf("%s %s: %s", a.label, r.how(), p.what), r.revoke(a.name))
 		}
 	}
 	return nil
