@@ -171,7 +171,6 @@ func (c *checker) checkPolicies(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	perStatement, perRow := c.tenantPredicates()
 	for _, t := range c.owned {
 		hasRestrictive, perRowOnly, hasPermissive := false, false, false
 		var openPolicies []string
@@ -189,14 +188,9 @@ func (c *checker) checkPolicies(ctx context.Context) error {
 					openPolicies = append(openPolicies, p.name)
 				}
 			}
-			if !p.permissive && p.cmd == "*" {
-				switch {
-				case slices.Contains(perStatement, q) && (w == "" || slices.Contains(perStatement, w)):
-					hasRestrictive = true
-				case (slices.Contains(perStatement, q) || slices.Contains(perRow, q)) &&
-					(w == "" || slices.Contains(perStatement, w) || slices.Contains(perRow, w)):
-					hasRestrictive, perRowOnly = true, true
-				}
+			if restricts, perRow := c.tenantRestriction(p); restricts {
+				hasRestrictive = true
+				perRowOnly = perRowOnly || perRow
 			}
 			c.checkPolicyExpressions(t, p, q, w)
 		}
@@ -226,6 +220,25 @@ func (c *checker) checkPolicies(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// tenantRestriction reports whether p is a restrictive policy on all
+// commands that compares the tenant column with the setting, and whether
+// it reads the setting per row rather than once per statement.
+func (c *checker) tenantRestriction(p policy) (restricts, perRow bool) {
+	if p.permissive || p.cmd != "*" {
+		return false, false
+	}
+	perStatement, perRowForms := c.tenantPredicates()
+	q, w := normalize(p.qual), normalize(p.check)
+	switch {
+	case slices.Contains(perStatement, q) && (w == "" || slices.Contains(perStatement, w)):
+		return true, false
+	case (slices.Contains(perStatement, q) || slices.Contains(perRowForms, q)) &&
+		(w == "" || slices.Contains(perStatement, w) || slices.Contains(perRowForms, w)):
+		return true, true
+	}
+	return false, false
 }
 
 // checkPolicyExpressions reports a policy of t that can fail open (TK204),

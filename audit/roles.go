@@ -16,10 +16,13 @@ import (
 type auditedRole struct {
 	name  string
 	label string // how messages name it: "the app role"
+	// confined: row security holds it to one tenant, so a role it can
+	// become that is not held so is a way out (TK519).
+	confined bool
 }
 
 func (c *checker) auditedRoles() []auditedRole {
-	return []auditedRole{{name: c.cfg.AppRole, label: "the app role"}}
+	return []auditedRole{{name: c.cfg.AppRole, label: "the app role", confined: true}}
 }
 
 // reachedRole is a role that an audited role can act as through grants of
@@ -266,6 +269,57 @@ func (c *checker) checkRole(ctx context.Context, s server, a auditedRole) error 
 		if p, ok := predefined[r.name]; ok {
 			c.add(p.code, p.sev, object, fmt.Sprintf("%s %s: %s", a.label, r.how(), p.what), r.revoke(a.name))
 		}
+		// Policies apply to the current role: as r, the audited role's
+		// own restrictive tenant policy no longer does.
+		if a.confined && r.settable && len(why) == 0 {
+			tables, err := c.unconfinedTables(ctx, r.oid)
+			if err != nil {
+				return err
+			}
+			if len(tables) > 0 {
+				c.add("TK519", Critical, object,
+					fmt.Sprintf("%s %s, which the policies of %s admit with no tenant restriction: as %s it reads (and writes, where its grants allow) every tenant's rows there",
+						a.label, r.how(), strings.Join(tables, ", "), r.name),
+					r.revoke(a.name))
+			}
+		}
 	}
 	return nil
+}
+
+// unconfinedTables returns the tenant-owned tables, with row security
+// enabled, on which role holds a privilege over rows and whose policies
+// for it admit rows with no restrictive tenant policy among them: as role,
+// a session reads or writes every tenant's rows there.
+func (c *checker) unconfinedTables(ctx context.Context, role uint32) ([]string, error) {
+	byTable := map[uint32][]policy{}
+	var p policy
+	err := queryEach(ctx, c.q, `
+		SELECT pol.polrelid, pol.polname, pol.polcmd::text, pol.polpermissive,
+		       coalesce(pg_get_expr(pol.polqual, pol.polrelid), ''),
+		       coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')
+		FROM pg_policy pol JOIN pg_class t ON t.oid = pol.polrelid
+		WHERE pol.polrelid = ANY($1::oid[]) AND t.relrowsecurity
+		  AND (has_any_column_privilege($2::oid, t.oid, 'SELECT, INSERT, UPDATE') OR has_table_privilege($2::oid, t.oid, 'DELETE'))
+		  AND (0 = ANY(pol.polroles) OR EXISTS (
+		        SELECT 1 FROM unnest(pol.polroles) r WHERE pg_has_role($2::oid, r, 'USAGE')))`,
+		[]any{c.ownedOIDs(), role}, []any{&p.table, &p.name, &p.cmd, &p.permissive, &p.qual, &p.check},
+		func() error { byTable[p.table] = append(byTable[p.table], p); return nil })
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range c.owned {
+		admitted, restricted := false, false
+		for _, p := range byTable[t.OID] {
+			admitted = admitted || p.permissive
+			if ok, _ := c.tenantRestriction(p); ok {
+				restricted = true
+			}
+		}
+		if admitted && !restricted {
+			out = append(out, t.String())
+		}
+	}
+	return out, nil
 }
