@@ -65,6 +65,7 @@ func (s schema) substitute(sql string) string {
 		`:"app"`, pgx.Identifier{s.app.Name}.Sanitize(),
 		`:"other"`, pgx.Identifier{s.other.Name}.Sanitize(),
 		`:app`, s.app.Name,
+		`:other`, s.other.Name,
 		`:database`, s.db.Name,
 	).Replace(sql)
 }

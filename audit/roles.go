@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -194,9 +195,10 @@ func (c *checker) checkRoles(ctx context.Context) error {
 
 func (c *checker) checkRole(ctx context.Context, s server, a auditedRole) error {
 	object, qrole := "role "+a.name, quoteIdent(a.name)
+	var oid uint32
 	var super, bypass, createRole, replication, createDB bool
-	err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls, rolcreaterole, rolreplication, rolcreatedb FROM pg_roles WHERE rolname = $1", a.name).
-		Scan(&super, &bypass, &createRole, &replication, &createDB)
+	err := c.q.QueryRow(ctx, "SELECT oid, rolsuper, rolbypassrls, rolcreaterole, rolreplication, rolcreatedb FROM pg_roles WHERE rolname = $1", a.name).
+		Scan(&oid, &super, &bypass, &createRole, &replication, &createDB)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -284,7 +286,78 @@ func (c *checker) checkRole(ctx context.Context, s server, a auditedRole) error 
 			}
 		}
 	}
-	return nil
+	return c.checkDefaultPrivileges(ctx, a, oid, reached)
+}
+
+// checkDefaultPrivileges: D5 for the tables not created yet. Default
+// privileges (ALTER DEFAULT PRIVILEGES, pg_default_acl) that give the
+// audited role, PUBLIC or a role it reaches TRUNCATE or REFERENCES on
+// tables created later, anywhere, or any privilege on tables created later
+// in a schema of tenant tables (or in every schema): such a table is open
+// to the app the moment it exists, before anyone gives it row security.
+func (c *checker) checkDefaultPrivileges(ctx context.Context, a auditedRole, oid uint32, reached []reachedRole) error {
+	grantees := []uint32{oid}
+	how := map[string]string{}
+	for _, r := range reached {
+		grantees = append(grantees, r.oid)
+		how[r.name] = r.how()
+	}
+	tenantSchemas := map[string]bool{}
+	for _, t := range c.owned {
+		tenantSchemas[t.Schema] = true
+	}
+	var owner, schema, grantee string
+	var privileges []string
+	return queryEach(ctx, c.q, `
+		SELECT pg_get_userbyid(d.defaclrole), coalesce(n.nspname, ''),
+		       CASE a.grantee WHEN 0 THEN '' ELSE pg_get_userbyid(a.grantee) END,
+		       array_agg(a.privilege_type ORDER BY a.privilege_type)
+		FROM pg_default_acl d
+		LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
+		CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+		WHERE d.defaclobjtype = 'r' AND d.defaclrole <> $1::oid AND a.grantee <> d.defaclrole
+		  AND (a.grantee = 0 OR a.grantee = ANY($2::oid[]))
+		GROUP BY d.defaclrole, n.nspname, a.grantee
+		ORDER BY 1, 2, 3`,
+		[]any{oid, grantees}, []any{&owner, &schema, &grantee, &privileges}, func() error {
+			everywhere := schema == "" || tenantSchemas[schema]
+			var flagged, why []string
+			for _, p := range privileges {
+				if everywhere || p == "TRUNCATE" || p == "REFERENCES" {
+					flagged = append(flagged, p)
+				}
+			}
+			if len(flagged) == 0 {
+				return nil
+			}
+			where, object, inSchema := "in any schema", "default privileges of "+owner+" in every schema", ""
+			if schema != "" {
+				where, object = "in schema "+schema, "default privileges of "+owner+" in schema "+schema
+				inSchema = " IN SCHEMA " + quoteIdent(schema)
+			}
+			if everywhere {
+				why = append(why, "a table created there later is open to it the moment it exists, before anyone gives it row security")
+			}
+			if slices.Contains(flagged, "TRUNCATE") {
+				why = append(why, "TRUNCATE ignores row security and empties a table for every tenant")
+			}
+			if slices.Contains(flagged, "REFERENCES") {
+				why = append(why, "REFERENCES lets it create foreign keys that probe other tenants' keys")
+			}
+			who, from := a.label, quoteIdent(grantee)
+			switch {
+			case grantee == "":
+				who, from = "PUBLIC, and so "+a.label+",", "PUBLIC"
+			case grantee != a.name:
+				who = fmt.Sprintf("%s (%s %s)", grantee, a.label, how[grantee])
+			}
+			c.add("TK520", High, object,
+				fmt.Sprintf("default privileges give %s %s on every table %s creates %s: %s",
+					who, strings.Join(flagged, ", "), owner, where, strings.Join(why, "; ")),
+				fmt.Sprintf("ALTER DEFAULT PRIVILEGES FOR ROLE %s%s REVOKE %s ON TABLES FROM %s;",
+					quoteIdent(owner), inSchema, strings.Join(flagged, ", "), from))
+			return nil
+		})
 }
 
 // unconfinedTables returns the tenant-owned tables, with row security
