@@ -44,6 +44,14 @@ import (
 type Config struct {
 	// AppRole is the role requests and jobs connect as. Required.
 	AppRole string
+	// PlatformRole is the role of the audited cross-tenant path, if the
+	// database has one. It crosses tenants by design, through its
+	// policies, but it is checked as the app role is for what it could
+	// become beyond that: superuser, BYPASSRLS, CREATEROLE, REPLICATION
+	// or CREATEDB, membership in roles that hold them or own the tables,
+	// in PostgreSQL's predefined roles, and default privileges. Empty: no
+	// platform role.
+	PlatformRole string
 	// TenantColumn is the column naming a row's tenant. Defaults to "tenant_id".
 	TenantColumn string
 	// Setting is the transaction-local setting holding the current tenant.
@@ -196,6 +204,14 @@ func newChecker(ctx context.Context, q Querier, cfg Config) (*checker, error) {
 	}
 	if !roleExists {
 		return nil, fmt.Errorf("audit: role %q does not exist", cfg.AppRole)
+	}
+	if cfg.PlatformRole != "" {
+		if err := q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", cfg.PlatformRole).Scan(&roleExists); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		if !roleExists {
+			return nil, fmt.Errorf("audit: platform role %q does not exist", cfg.PlatformRole)
+		}
 	}
 	c := &checker{q: q, cfg: cfg, ownedSet: map[uint32]Table{}}
 	schemas := cfg.Schemas

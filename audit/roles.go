@@ -23,7 +23,11 @@ type auditedRole struct {
 }
 
 func (c *checker) auditedRoles() []auditedRole {
-	return []auditedRole{{name: c.cfg.AppRole, label: "the app role", confined: true}}
+	roles := []auditedRole{{name: c.cfg.AppRole, label: "the app role", confined: true}}
+	if p := c.cfg.PlatformRole; p != "" && p != c.cfg.AppRole {
+		roles = append(roles, auditedRole{name: p, label: "the platform role"})
+	}
+	return roles
 }
 
 // reachedRole is a role that an audited role can act as through grants of
