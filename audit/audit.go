@@ -3,7 +3,8 @@
 // every tenant-owned table, row security forced with a restrictive tenant
 // policy, composite same-tenant foreign keys, tenant-scoped unique keys, no
 // view, function or materialized view that reads past row security, and an
-// application role that can neither bypass nor rebuild any of it.
+// application role that can neither bypass nor rebuild any of it, nor
+// become a role that can.
 //
 // It works on any schema, not only tenantkit's: the tenant column, the
 // setting, the tenants table and the application role are configuration.
@@ -24,9 +25,26 @@
 //	TK204 policy fails open (IS NULL, ...)  TK404 partition or child without its own row security
 //	TK205 access on a setting alone         TK405 IMMUTABLE function reading the tenant setting
 //	TK206 setting compared to another col   TK406 LEAKPROOF user function
-//	TK207 setting read per row              TK501-TK508 app role: superuser, BYPASSRLS, owner,
-//	TK208 no permissive policy                    TRUNCATE, REFERENCES, CREATE, TEMPORARY, member of such a role
-//	TK209 USING (true) with no restrictive  TK601, TK602 (CitusReady) policy reads other columns; tenant column type
+//	TK207 setting read per row              TK601, TK602 (CitusReady) policy reads other columns;
+//	TK208 no permissive policy                    tenant column type
+//	TK209 USING (true) with no restrictive
+//
+// The TK5xx codes are about roles. TK503-TK507 and TK519 hold for the app
+// role; the others for the app role and, when [Config.PlatformRole] names
+// it, the platform role too. "Can become" is SET ROLE, or inheriting a
+// role's privileges, through any chain of grants in pg_auth_members.
+//
+//	TK501 superuser                         TK511 CREATEDB
+//	TK502 BYPASSRLS                         TK512 can become a role with CREATEROLE
+//	TK503 app role owns an object           TK513 can become a role with REPLICATION
+//	TK504 app role can TRUNCATE             TK514 can become a role with CREATEDB
+//	TK505 app role holds REFERENCES         TK515 member of pg_execute_server_program, pg_read/write_server_files
+//	TK506 app role can CREATE in a schema   TK516 member of pg_read_all_data, pg_write_all_data
+//	TK507 app role can create temp tables   TK517 member of pg_read_all_stats (pg_monitor)
+//	TK508 can become a superuser, BYPASSRLS TK518 member of pg_signal_backend
+//	      or owner role                     TK519 app role can become a role its policies do not confine
+//	TK509 CREATEROLE                        TK520 default privileges open future tables
+//	TK510 REPLICATION
 package audit
 
 import (
@@ -44,6 +62,14 @@ import (
 type Config struct {
 	// AppRole is the role requests and jobs connect as. Required.
 	AppRole string
+	// PlatformRole is the role of the audited cross-tenant path, if the
+	// database has one. It crosses tenants by design, through its
+	// policies, but it is checked as the app role is for what it could
+	// become beyond that: superuser, BYPASSRLS, CREATEROLE, REPLICATION
+	// or CREATEDB, membership in roles that hold them or own the tables,
+	// in PostgreSQL's predefined roles, and default privileges. Empty: no
+	// platform role.
+	PlatformRole string
 	// TenantColumn is the column naming a row's tenant. Defaults to "tenant_id".
 	TenantColumn string
 	// Setting is the transaction-local setting holding the current tenant.
@@ -151,6 +177,7 @@ func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
 		c.checkViews,
 		c.checkFunctions,
 		c.checkPartitions,
+		c.checkRoles,
 		c.checkAppRole,
 		c.checkIndexes,
 		c.checkCitusTypes,
@@ -195,6 +222,14 @@ func newChecker(ctx context.Context, q Querier, cfg Config) (*checker, error) {
 	}
 	if !roleExists {
 		return nil, fmt.Errorf("audit: role %q does not exist", cfg.AppRole)
+	}
+	if cfg.PlatformRole != "" {
+		if err := q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", cfg.PlatformRole).Scan(&roleExists); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		if !roleExists {
+			return nil, fmt.Errorf("audit: platform role %q does not exist", cfg.PlatformRole)
+		}
 	}
 	c := &checker{q: q, cfg: cfg, ownedSet: map[uint32]Table{}}
 	schemas := cfg.Schemas

@@ -171,7 +171,6 @@ func (c *checker) checkPolicies(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	perStatement, perRow := c.tenantPredicates()
 	for _, t := range c.owned {
 		hasRestrictive, perRowOnly, hasPermissive := false, false, false
 		var openPolicies []string
@@ -189,14 +188,9 @@ func (c *checker) checkPolicies(ctx context.Context) error {
 					openPolicies = append(openPolicies, p.name)
 				}
 			}
-			if !p.permissive && p.cmd == "*" {
-				switch {
-				case slices.Contains(perStatement, q) && (w == "" || slices.Contains(perStatement, w)):
-					hasRestrictive = true
-				case (slices.Contains(perStatement, q) || slices.Contains(perRow, q)) &&
-					(w == "" || slices.Contains(perStatement, w) || slices.Contains(perRow, w)):
-					hasRestrictive, perRowOnly = true, true
-				}
+			if restricts, perRow := c.tenantRestriction(p); restricts {
+				hasRestrictive = true
+				perRowOnly = perRowOnly || perRow
 			}
 			c.checkPolicyExpressions(t, p, q, w)
 		}
@@ -226,6 +220,25 @@ func (c *checker) checkPolicies(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// tenantRestriction reports whether p is a restrictive policy on all
+// commands that compares the tenant column with the setting, and whether
+// it reads the setting per row rather than once per statement.
+func (c *checker) tenantRestriction(p policy) (restricts, perRow bool) {
+	if p.permissive || p.cmd != "*" {
+		return false, false
+	}
+	perStatement, perRowForms := c.tenantPredicates()
+	q, w := normalize(p.qual), normalize(p.check)
+	switch {
+	case slices.Contains(perStatement, q) && (w == "" || slices.Contains(perStatement, w)):
+		return true, false
+	case (slices.Contains(perStatement, q) || slices.Contains(perRowForms, q)) &&
+		(w == "" || slices.Contains(perStatement, w) || slices.Contains(perRowForms, w)):
+		return true, true
+	}
+	return false, false
 }
 
 // checkPolicyExpressions reports a policy of t that can fail open (TK204),
@@ -536,27 +549,20 @@ func (c *checker) checkPartitions(ctx context.Context) error {
 		})
 }
 
-// checkAppRole: D5. The app role cannot bypass row security, owns nothing,
-// and cannot truncate, reference or create.
+// checkAppRole: D5. The app role owns nothing and cannot truncate,
+// reference, create or create temporary tables. Its attributes and the roles
+// it can become are checked with the platform role's by checkRoles.
 func (c *checker) checkAppRole(ctx context.Context) error {
 	role := c.cfg.AppRole
 	qrole := quoteIdent(role)
-	var super, bypass bool
-	if err := c.q.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", role).Scan(&super, &bypass); err != nil {
+	var super bool
+	if err := c.q.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = $1", role).Scan(&super); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	if super {
-		c.add("TK501", Critical, "role "+role, "the app role is a superuser: row security does not apply to it",
-			fmt.Sprintf("ALTER ROLE %s NOSUPERUSER;", qrole))
-	}
-	if super {
 		// A superuser holds every privilege below: they are moot until
-		// this one is fixed.
+		// TK501 is fixed.
 		return nil
-	}
-	if bypass {
-		c.add("TK502", Critical, "role "+role, "the app role has BYPASSRLS: row security does not apply to it",
-			fmt.Sprintf("ALTER ROLE %s NOBYPASSRLS;", qrole))
 	}
 	var name, ident, kind, newOwner string
 	err := queryEach(ctx, c.q, `
@@ -626,19 +632,7 @@ func (c *checker) checkAppRole(ctx context.Context) error {
 		c.add("TK507", Medium, "database "+db, "the app role can create temporary tables: a temporary table shadows a real one through search_path",
 			fmt.Sprintf("REVOKE TEMPORARY ON DATABASE %s FROM PUBLIC, %s;", quoteIdent(db), qrole))
 	}
-	var other string
-	return queryEach(ctx, c.q, `
-		SELECT r.rolname FROM pg_roles r
-		WHERE r.rolname <> $1 AND pg_has_role($1, r.oid, 'MEMBER')
-		  AND (r.rolsuper OR r.rolbypassrls OR EXISTS (
-		        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		        WHERE c.relowner = r.oid AND n.nspname = ANY($2)))`,
-		[]any{role, c.schemas}, []any{&other}, func() error {
-			c.add("TK508", Critical, "role "+role,
-				fmt.Sprintf("the app role is a member of %s, which is a superuser, bypasses row security or owns tables: SET ROLE gives all of that to the app", other),
-				fmt.Sprintf("REVOKE %s FROM %s;", quoteIdent(other), qrole))
-			return nil
-		})
+	return nil
 }
 
 // checkIndexes: a tenant-owned table has an index that leads with the tenant

@@ -31,6 +31,8 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	url := fs.String("database-url", "", "connection string; connect as the app role to see what it may do (default $DATABASE_URL)")
 	cfg := audit.Config{}
 	fs.StringVar(&cfg.AppRole, "app-role", schema.AppRole, "the role requests and jobs connect as")
+	fs.StringVar(&cfg.PlatformRole, "platform-role", "", "the role of the cross-tenant platform path, checked for what it could become "+
+		"(default with --app-role "+schema.AppRole+": "+schema.PlatformRole+"; otherwise none)")
 	fs.StringVar(&cfg.TenantColumn, "tenant-column", "tenant_id", "the column naming a row's tenant")
 	fs.StringVar(&cfg.Setting, "setting", schema.TenantSetting, "the transaction-local setting holding the current tenant")
 	fs.StringVar(&cfg.TenantsTable, "tenants-table", "tenants", "the table of tenants")
@@ -60,6 +62,9 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.Schemas, cfg.AllowGlobal = schemas, globals
 	if len(globals) == 0 && cfg.AppRole == schema.AppRole {
 		cfg.AllowGlobal = schema.GlobalTables
+	}
+	if cfg.PlatformRole == "" && cfg.AppRole == schema.AppRole {
+		cfg.PlatformRole = schema.PlatformRole
 	}
 	report, err := audit.ReportURL(ctx, *url, cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -93,14 +94,49 @@ func TestAuditCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("WhatTheRolesCouldBecomeIsFoundAndStopsTheBoot", func(t *testing.T) {
+		// Default privileges live in the database, so this one changes
+		// nothing the other tests' databases see (role attributes and
+		// memberships are the cluster's).
+		broken := demoDatabase(t)
+		admin := pgtest.Connect(t, broken.AdminURL)
+		for _, sql := range []string{
+			"ALTER DEFAULT PRIVILEGES FOR ROLE tenantkit_owner GRANT TRUNCATE ON TABLES TO tenantkit_app",
+			"ALTER DEFAULT PRIVILEGES FOR ROLE tenantkit_owner IN SCHEMA public GRANT SELECT ON TABLES TO tenantkit_platform",
+		} {
+			if _, err := admin.Exec(context.Background(), sql); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, out, errOut := runCLI(t, "audit", "--database-url", broken.AppURL, "--format", "json")
+		var got audit.Report
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var summary []string
+		for _, f := range got.Findings {
+			summary = append(summary, f.Code+" "+f.Object+": "+f.Message)
+		}
+		if code != 1 || len(summary) != 2 ||
+			!strings.HasPrefix(summary[0], "TK520 default privileges of tenantkit_owner in every schema: default privileges give the app role TRUNCATE") ||
+			!strings.HasPrefix(summary[1], "TK520 default privileges of tenantkit_owner in schema public: default privileges give the platform role SELECT") {
+			t.Fatalf("exit %d:\n%s\n%s", code, strings.Join(summary, "\n"), errOut)
+		}
+		err := auditAtBoot(context.Background(), broken.AppURL, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "refusing to start") || strings.Count(err.Error(), "TK520") != 2 {
+			t.Fatalf("boot audit: %v", err)
+		}
+	})
+
 	t.Run("CannotRunExitsTwo", func(t *testing.T) {
 		for name, args := range map[string][]string{
-			"NoDatabase":    {"audit"},
-			"BadFormat":     {"audit", "--database-url", db.AppURL, "--format", "xml"},
-			"UnknownFlag":   {"audit", "--database-url", db.AppURL, "--strict"},
-			"UnknownRole":   {"audit", "--database-url", db.AppURL, "--app-role", "nobody"},
-			"Unreachable":   {"audit", "--database-url", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"},
-			"ExtraArgument": {"audit", "--database-url", db.AppURL, "public"},
+			"NoDatabase":          {"audit"},
+			"BadFormat":           {"audit", "--database-url", db.AppURL, "--format", "xml"},
+			"UnknownFlag":         {"audit", "--database-url", db.AppURL, "--strict"},
+			"UnknownRole":         {"audit", "--database-url", db.AppURL, "--app-role", "nobody"},
+			"UnknownPlatformRole": {"audit", "--database-url", db.AppURL, "--platform-role", "nobody"},
+			"Unreachable":         {"audit", "--database-url", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"},
+			"ExtraArgument":       {"audit", "--database-url", db.AppURL, "public"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				if code, out, errOut := runCLI(t, args...); code != 2 {

@@ -12,10 +12,13 @@ import (
 
 // auditAtBoot runs the isolation audit on the database the app is about to
 // serve, connected as the app role itself, and refuses to start on any
-// finding: a schema that lost a policy, a FORCE flag or a composite key
-// must not take traffic.
+// finding: a schema that lost a policy, a FORCE flag or a composite key,
+// or an app or platform role that can become more than it is, must not
+// take traffic.
 func auditAtBoot(ctx context.Context, appURL string, logger *slog.Logger) error {
-	r, err := audit.ReportURL(ctx, appURL, audit.Config{AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables})
+	r, err := audit.ReportURL(ctx, appURL, audit.Config{
+		AppRole: schema.AppRole, PlatformRole: schema.PlatformRole, AllowGlobal: schema.GlobalTables,
+	})
 	if err != nil {
 		return fmt.Errorf("boot audit: %w", err)
 	}
