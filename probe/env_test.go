@@ -3,17 +3,15 @@ package probe_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tenantkit/tenantkit/app"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
-	"github.com/tenantkit/tenantkit/internal/assemble"
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
@@ -67,47 +65,44 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 	for _, o := range opts {
 		o(&sc)
 	}
-	ctx := context.Background()
 	clock := clocktest.New(sc.at)
-	s := &server{clock: clock, db: pgtest.New(tb), outbox: mailer.NewOutbox(200, clock.Now), hasher: auth.NewHasher(testParams, 0),
-		sessionKeys: auth.GenerateKeySpec("k1", 32)}
-	var err error
-	s.store, err = store.Open(ctx, store.Config{AppURL: s.db.AppURL, PlatformURL: s.db.PlatformURL, CheckConnections: true, MaxConns: sc.maxConns})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(s.store.Close)
-	if _, err := demo.Seed(ctx, s.store, s.hasher, clock.Now()); err != nil {
-		tb.Fatal(err)
-	}
+	s := &server{clock: clock, db: pgtest.New(tb), hasher: auth.NewHasher(testParams, 0), sessionKeys: auth.GenerateKeySpec("k1", 32)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	_, s.port, _ = net.SplitHostPort(ln.Addr().String())
-	s.mail = mailer.NewQueue(s.outbox, 1000, slog.New(slog.DiscardHandler))
-	tb.Cleanup(func() { _ = s.mail.Close(context.Background()) })
-	sk, _ := auth.ParseSessionKeys(s.sessionKeys)
-	gk, _ := auth.ParseSignatureKeys(auth.GenerateKeySpec("s1", 32))
-	urls := auth.URLs{Scheme: "http", Host: "localhost:" + s.port}
-	a := auth.NewService(auth.Config{
-		Store: s.store, Hasher: s.hasher, Tokens: auth.NewTokens(sk, urls.Apex(""), clock.Now), Signer: auth.NewSigner(gk, clock.Now),
-		Mailer: s.mail, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
-	})
-	// The probe hammers the server: the per-tenant limits would only slow it.
-	if s.web, err = web.NewServer(web.Config{BaseDomain: "localhost", URLs: urls, Outbox: s.outbox, TenantRate: -1, TenantInFlight: -1},
-		assemble.Deps(s.store, a, clock.Now, s.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler))); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, app.Config{
+		DatabaseURL: s.db.AppURL, PlatformDatabaseURL: s.db.PlatformURL, BaseDomain: "localhost",
+		SessionKeys: s.sessionKeys, TenantSigKeys: auth.GenerateKeySpec("s1", 32), Dev: true,
+		// The probe hammers the server: the per-tenant limits would only
+		// slow it.
+		TenantRate: -1, TenantInFlight: -1,
+		DBMaxConns: sc.maxConns, DBCheckConnections: true,
+	}, app.WithClock(clock.Now), app.WithListener(ln), app.WithPasswordParams(testParams))
+	if err != nil {
+		cancel()
 		tb.Fatal(err)
 	}
-	var h http.Handler = s.web
-	if sc.wrap != nil {
-		h = sc.wrap(s, h)
+	s.store, s.web, s.outbox, s.mail = a.Store, a.Web, a.Outbox, a.Mail
+	served := make(chan error, 1)
+	if sc.wrap == nil {
+		go func() { served <- a.Serve(ctx) }()
+	} else {
+		// A planted flaw sits in front of the server's own handler.
+		srv := &http.Server{Handler: sc.wrap(s, a.Web), ReadHeaderTimeout: 10 * time.Second}
+		go func() { served <- srv.Serve(ln) }()
+		go func() { <-ctx.Done(); _ = srv.Close() }()
 	}
-	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	tb.Cleanup(srv.Close)
+	tb.Cleanup(func() {
+		cancel()
+		<-served
+		a.Close(context.Background())
+	})
+	if _, err := demo.Seed(ctx, s.store, s.hasher, clock.Now()); err != nil {
+		tb.Fatal(err)
+	}
 	return s
 }
 

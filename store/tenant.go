@@ -224,51 +224,23 @@ func (l *lazyTx) begin(ctx context.Context, sql string, args []any) (pgx.BatchRe
 	if l.preamble != "" {
 		b.Queue(l.preamble, l.preambleArgs...)
 	}
-	b.Queue(sql, args...)
-	br := l.conn.SendBatch(ctx, b)
+	br, err := sendLast(ctx, l.conn, b, sql, args)
 	l.tx = br.Tx()
-	if _, err := br.Exec(); err != nil { // BEGIN
-		br.Close()
-		return nil, err
-	}
-	if l.preamble != "" {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return nil, err
-		}
-	}
-	return br, nil
+	return br, err
 }
 
 func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	if l.tx != nil {
 		return l.tx.Exec(ctx, sql, args...)
 	}
-	br, err := l.begin(ctx, sql, args)
-	if err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return tag, err
+	return execLast(l.begin(ctx, sql, args))
 }
 
 func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if l.tx != nil {
 		return l.tx.Query(ctx, sql, args...)
 	}
-	br, err := l.begin(ctx, sql, args)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := br.Query()
-	if err != nil {
-		br.Close()
-		return nil, err
-	}
-	return &batchRows{Rows: rows, br: br}, nil
+	return queryLast(l.begin(ctx, sql, args))
 }
 
 func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
@@ -304,17 +276,41 @@ type readConn struct {
 func (r *readConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	b.Queue(setScopeReadOnlySQL, r.args...)
+	return sendLast(ctx, r.conn, b, sql, args)
+}
+
+func (r *readConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return execLast(r.send(ctx, sql, args))
+}
+
+func (r *readConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return queryLast(r.send(ctx, sql, args))
+}
+
+func (r *readConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, err := r.Query(ctx, sql, args...)
+	return &firstRow{rows: rows, err: err}
+}
+
+// sendLast queues sql after the statements already in b, sends the batch
+// and reads the results of those statements, returning the results
+// positioned at sql's. On error the results are closed.
+func sendLast(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch, sql string, args []any) (pgx.BatchResults, error) {
+	before := b.Len()
 	b.Queue(sql, args...)
-	br := r.conn.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return nil, err
+	br := conn.SendBatch(ctx, b)
+	for range before {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return br, err
+		}
 	}
 	return br, nil
 }
 
-func (r *readConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	br, err := r.send(ctx, sql, args)
+// execLast reads the last statement of a batch sent by sendLast as an
+// Exec and closes the batch.
+func execLast(br pgx.BatchResults, err error) (pgconn.CommandTag, error) {
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
@@ -325,8 +321,9 @@ func (r *readConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Co
 	return tag, err
 }
 
-func (r *readConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	br, err := r.send(ctx, sql, args)
+// queryLast reads the last statement of a batch sent by sendLast as a
+// query; the batch closes with the rows.
+func queryLast(br pgx.BatchResults, err error) (pgx.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -336,11 +333,6 @@ func (r *readConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 		return nil, err
 	}
 	return &batchRows{Rows: rows, br: br}, nil
-}
-
-func (r *readConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	rows, err := r.Query(ctx, sql, args...)
-	return &firstRow{rows: rows, err: err}
 }
 
 // batchRows closes the batch with the rows, so the connection is free again.

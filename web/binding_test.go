@@ -160,8 +160,7 @@ func (e *env) forge(t testing.TB, c tokenClaims) string {
 	t.Helper()
 	now := e.now()
 	if c.issuer == "" {
-		_, port, _ := strings.Cut(e.srv.Listener.Addr().String(), ":")
-		c.issuer = "http://" + baseDomain + ":" + port
+		c.issuer = "http://" + baseDomain + ":" + e.port
 	}
 	if c.audience == "" {
 		c.audience = auth.Audience

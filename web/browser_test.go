@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -38,7 +37,7 @@ func chromium(t *testing.T) string {
 func TestBrowserSignInAndSwitch(t *testing.T) {
 	bin := chromium(t)
 	e := newEnv(t, onBase("localhost"))
-	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
+	port := e.port
 	acme := "http://acme.localhost:" + port
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),

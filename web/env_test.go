@@ -4,18 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tenantkit/tenantkit/app"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
-	"github.com/tenantkit/tenantkit/internal/assemble"
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
@@ -33,19 +33,21 @@ const missingID = "9b7f3c1e-2d4a-4c5b-8e6f-0a1b2c3d4e5f"
 // testParams keep password hashing cheap in tests that do not measure it.
 var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
-// env is a running tenantkit over real PostgreSQL and a real HTTP server on
-// a random port, seeded with the demo tenants, whose clock the test holds.
+// env is a running tenantkit (package app) over real PostgreSQL, serving
+// on a random port of 127.0.0.1, seeded with the demo tenants, whose clock
+// the test holds.
 type env struct {
 	t          testing.TB
 	base       string
 	clock      *clocktest.Clock
 	db         *pgtest.DB
+	app        *app.App
 	store      *store.Store
 	auth       *auth.Service
 	web        *web.Server
 	outbox     *mailer.Outbox
 	mail       *mailer.Queue
-	srv        *httptest.Server
+	url, port  string
 	seeded     map[string]demo.Seeded
 	sessionKey string
 	sigKey     string
@@ -57,8 +59,8 @@ type envConfig struct {
 	base   string
 	params auth.PasswordParams
 	at     time.Time
-	web    func(*web.Config)
-	store  func(*store.Config)
+	app    func(*app.Config)
+	tracer trace.TracerProvider
 	sender mailer.Sender
 }
 
@@ -78,15 +80,15 @@ func hashedWith(params auth.PasswordParams) envOption {
 // clocktest.Default.
 func at(t time.Time) envOption { return func(c *envConfig) { c.at = t } }
 
-// withWeb changes the web configuration.
-func withWeb(f func(*web.Config)) envOption { return func(c *envConfig) { c.web = f } }
+// withApp changes the application's configuration.
+func withApp(f func(*app.Config)) envOption { return func(c *envConfig) { c.app = f } }
+
+// tracedBy traces requests and statements with tp.
+func tracedBy(tp trace.TracerProvider) envOption { return func(c *envConfig) { c.tracer = tp } }
 
 // sendingThrough delivers mail through s (behind the mail queue) instead
 // of the outbox.
 func sendingThrough(s mailer.Sender) envOption { return func(c *envConfig) { c.sender = s } }
-
-// withStore changes the store's configuration.
-func withStore(f func(*store.Config)) envOption { return func(c *envConfig) { c.store = f } }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
@@ -94,62 +96,48 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&c)
 	}
-	ctx := context.Background()
 	clock := clocktest.New(c.at)
-	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), outbox: mailer.NewOutbox(50, clock.Now),
+	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), hasher: auth.NewHasher(c.params, 0),
 		sessionKey: auth.GenerateKeySpec("k1", 32), sigKey: auth.GenerateKeySpec("s1", 32)}
-	var err error
-	sc := store.Config{AppURL: e.db.AppURL, PlatformURL: e.db.PlatformURL, CheckConnections: true}
-	if c.store != nil {
-		c.store(&sc)
-	}
-	e.store, err = store.Open(ctx, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.store.Close)
-	e.hasher = auth.NewHasher(c.params, 0)
-	var sender mailer.Sender = e.outbox
-	if c.sender != nil {
-		sender = c.sender
-	}
-	e.mail = mailer.NewQueue(sender, 100, slog.New(slog.DiscardHandler))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = e.mail.Close(ctx)
-	})
-	if e.seeded, err = demo.Seed(ctx, e.store, e.hasher, clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := auth.ParseSessionKeys(e.sessionKey)
-	gk, _ := auth.ParseSignatureKeys(e.sigKey)
-	e.srv = httptest.NewUnstartedServer(nil)
-	e.srv.Listener.Close()
 	// Listen on 127.0.0.1 only: browsers resolve *.localhost there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.Listener = ln
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	urls := auth.URLs{Scheme: "http", Host: c.base + ":" + port}
-	cfg := auth.Config{
-		Store: e.store, Hasher: e.hasher, Tokens: auth.NewTokens(sk, urls.Apex(""), clock.Now), Signer: auth.NewSigner(gk, clock.Now),
-		Mailer: e.mail, URLs: urls, Logger: slog.New(slog.DiscardHandler), Now: clock.Now,
+	_, e.port, _ = net.SplitHostPort(ln.Addr().String())
+	e.url = "http://" + ln.Addr().String()
+	cfg := app.Config{
+		DatabaseURL: e.db.AppURL, PlatformDatabaseURL: e.db.PlatformURL, BaseDomain: c.base,
+		PublicURL: "http://" + c.base + ":" + e.port, SessionKeys: e.sessionKey, TenantSigKeys: e.sigKey,
+		Dev: true, TenantRate: -1, TenantInFlight: -1, DBCheckConnections: true,
 	}
-	e.auth = auth.NewService(cfg)
-	wc := web.Config{BaseDomain: c.base, URLs: urls, Outbox: e.outbox, TenantRate: -1, TenantInFlight: -1}
-	if c.web != nil {
-		c.web(&wc)
+	if c.app != nil {
+		c.app(&cfg)
 	}
-	if e.web, err = web.NewServer(wc,
-		assemble.Deps(e.store, e.auth, clock.Now, e.mail, urls, gk.Derive("cursor"), slog.New(slog.DiscardHandler))); err != nil {
+	opts2 := []app.Option{app.WithClock(clock.Now), app.WithListener(ln), app.WithPasswordParams(c.params)}
+	if c.tracer != nil {
+		opts2 = append(opts2, app.WithTracerProvider(c.tracer))
+	}
+	if c.sender != nil {
+		opts2 = append(opts2, app.WithSender(c.sender))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, opts2...)
+	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	e.srv.Config.Handler = e.web
-	e.srv.Start()
-	t.Cleanup(e.srv.Close)
+	e.app, e.store, e.auth, e.web, e.outbox, e.mail = a, a.Store, a.Auth, a.Web, a.Outbox, a.Mail
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-served
+		a.Close(context.Background())
+	})
+	if e.seeded, err = demo.Seed(ctx, e.store, e.hasher, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -261,12 +249,11 @@ func (e *env) do(r req) response {
 			body = strings.NewReader(string(js))
 		}
 	}
-	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
+	hr, err := http.NewRequest(r.method, e.url+r.path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
-	hr.Host = e.hostName(r.host) + ":" + port
+	hr.Host = e.hostName(r.host) + ":" + e.port
 	if r.body != nil {
 		if _, ok := r.body.(url.Values); ok {
 			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantkit/tenantkit/app"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/mailer"
-	"github.com/tenantkit/tenantkit/web"
 )
 
 // attacker collects every answer an attacker's requests get, to show that
@@ -348,7 +348,7 @@ func TestResetAnswersWithoutWaitingForMail(t *testing.T) {
 // spares the browsers the person signed in with before (device cookie).
 // Reset requests likewise.
 func TestStrangersCannotLockAPersonOut(t *testing.T) {
-	e := newEnv(t, withWeb(func(c *web.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} }))
+	e := newEnv(t, withApp(func(c *app.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} }))
 	from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
 	login := func(host, ip, pw string, cookies ...*http.Cookie) response {
 		return e.do(req{method: "POST", host: host, path: "/api/auth/login", header: from(ip), cookies: cookies,

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantkit/tenantkit/app"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
-	"github.com/tenantkit/tenantkit/web"
 )
 
 type svc struct {
@@ -411,7 +411,7 @@ func TestServicesExportAndPublicView(t *testing.T) {
 // One tenant's flood is refused with 429 and Retry-After while another
 // tenant is served as usual.
 func TestTenantRateLimitIsPerTenant(t *testing.T) {
-	e := newEnv(t, withWeb(func(c *web.Config) { c.TenantRate, c.TenantBurst = 1, 5 }))
+	e := newEnv(t, withApp(func(c *app.Config) { c.TenantRate, c.TenantBurst = 1, 5 }))
 	var last response
 	for range 10 {
 		if last = e.do(req{method: "GET", host: "acme", path: "/api/public/services"}); last.Status == 429 {
@@ -428,7 +428,7 @@ func TestTenantRateLimitIsPerTenant(t *testing.T) {
 // A tenant's requests in flight are capped: while one is held, the next is
 // refused, and other tenants are not affected.
 func TestTenantInFlightCap(t *testing.T) {
-	e := newEnv(t, withWeb(func(c *web.Config) { c.TenantInFlight = 1 }))
+	e := newEnv(t, withApp(func(c *app.Config) { c.TenantInFlight = 1 }))
 	owner := e.login("acme", "owner@acme.test")
 	admin := pgtest.Connect(t, e.db.AdminURL)
 	ctx := context.Background()

@@ -7,8 +7,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/tenantkit/tenantkit/internal/telemetry"
-	"github.com/tenantkit/tenantkit/store"
-	"github.com/tenantkit/tenantkit/web"
 )
 
 // Every span of a tenant's request — the request's own and each database
@@ -18,9 +16,7 @@ func TestEverySpanCarriesTheTenant(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := telemetry.NewProvider("tenantkit-test", "test", sdktrace.NewSimpleSpanProcessor(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
-	e := newEnv(t,
-		withWeb(func(c *web.Config) { c.TracerProvider = tp }),
-		withStore(func(c *store.Config) { c.TracerProvider = tp }))
+	e := newEnv(t, tracedBy(tp))
 	owner := e.login("acme", "owner@acme.test")
 	exp.Reset()
 	expectStatus(t, e.do(req{method: "GET", host: "acme", path: "/api/services", sess: owner}), 200)

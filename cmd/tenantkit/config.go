@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-
-	"github.com/tenantkit/tenantkit/auth"
 )
 
 // Config is tenantkit's configuration, read from the environment.
@@ -239,13 +237,4 @@ func (c Config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
-}
-
-// urls returns the public addresses: PUBLIC_URL, else https://BASE_DOMAIN.
-func (c Config) urls() auth.URLs {
-	if c.PublicURL == "" {
-		return auth.URLs{Scheme: "https", Host: c.BaseDomain}
-	}
-	u, _ := url.Parse(c.PublicURL)
-	return auth.URLs{Scheme: u.Scheme, Host: u.Host}
 }

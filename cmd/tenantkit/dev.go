@@ -86,7 +86,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer app.Close(context.WithoutCancel(ctx))
 	if _, err := demo.Seed(ctx, app.Store, auth.NewHasher(auth.DefaultPasswordParams, 0), app.Now()); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantkit/tenantkit/app"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
@@ -89,7 +90,7 @@ func TestAppBootsAndDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
+	defer app.Close(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(ctx) }()
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -137,7 +138,7 @@ func TestOutboxOnlyInDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
+	defer app.Close(context.Background())
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go app.Serve(ctx)
@@ -147,7 +148,7 @@ func TestOutboxOnlyInDev(t *testing.T) {
 }
 
 // outboxStatus asks app's apex host for the development outbox page.
-func outboxStatus(t *testing.T, app *App) int {
+func outboxStatus(t *testing.T, app *app.App) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, "http://"+app.Addr()+"/dev/outbox", nil)
 	if err != nil {

@@ -35,7 +35,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer app.Close(context.WithoutCancel(ctx))
 	logger.Info("listening", "addr", app.Addr())
 	return app.Serve(ctx)
 }

@@ -1,0 +1,357 @@
+// Package app is tenantkit assembled: the store, the identity and domain
+// services, the mail queue and the HTTP server, wired in one place. The
+// binary (cmd/tenantkit) opens one from its environment; the tests that
+// boot the whole server open one over a test database with the options
+// they need (a clock of their own, a listener on a random port, cheap
+// password hashes). Nothing else builds the services, so no harness can
+// leave an area unwired.
+//
+// An App is opened with [Open], served with [App.Serve] until its context
+// ends (then it drains), and released with [App.Close].
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/telemetry"
+	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/requests"
+	"github.com/tenantkit/tenantkit/scheduling"
+	"github.com/tenantkit/tenantkit/settings"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/web"
+)
+
+// Config is what an App needs to run. The binary fills it from the
+// environment (see cmd/tenantkit).
+type Config struct {
+	// DatabaseURL connects as the app role; PlatformDatabaseURL as the
+	// platform role. Required.
+	DatabaseURL, PlatformDatabaseURL string
+	// Addr is the listen address, unless WithListener gives a listener.
+	Addr string
+	// BaseDomain is the apex domain; tenants live at {slug}.{BaseDomain}.
+	// Required.
+	BaseDomain string
+	// PublicURL is the apex as users reach it; links in mail and switch
+	// handoffs are built from it, never from a request's Host. Defaults to
+	// https://{BaseDomain}, or in Dev http://{BaseDomain}:{listen port}.
+	PublicURL string
+	// SessionKeys and TenantSigKeys are the key sets of session tokens and
+	// of the signed tenant cookie ("kid:base64,…"). Required.
+	SessionKeys, TenantSigKeys string
+	// Dev keeps mail in an in-memory outbox shown at /dev/outbox on the
+	// apex host, instead of sending it. Never outside development: the
+	// page is public and mail holds one-time links.
+	Dev bool
+	// SMTP delivers mail when its Host is set; without it (and outside
+	// Dev) mail is logged as not sent.
+	SMTP mailer.SMTPConfig
+	// MaxBodyBytes bounds request bodies. Defaults to 1 MiB.
+	MaxBodyBytes int64
+	// TenantRate, TenantBurst and TenantInFlight are the per-tenant limits
+	// of each instance (see web.Config). Defaults to 50/s, 100 and 32;
+	// negative disables.
+	TenantRate, TenantBurst, TenantInFlight int
+	// TrustedProxies are the proxies in front of the server.
+	TrustedProxies []netip.Prefix
+	// DBMaxConns sizes the app pool (0: pgx's default).
+	DBMaxConns int32
+	// DBCheckConnections verifies on every acquire that a pooled
+	// connection carries no tenant setting.
+	DBCheckConnections bool
+	// PasswordHashConcurrency bounds the password hashes run at once (0:
+	// the number of CPUs).
+	PasswordHashConcurrency int
+	// MetricsAddr serves Prometheus metrics on a listener of its own;
+	// empty: off.
+	MetricsAddr string
+	// OTLPEndpoint traces every request and statement over OTLP/HTTP;
+	// empty: off (unless WithTracerProvider gives a provider).
+	OTLPEndpoint string
+	// ShutdownTimeout bounds the drain when Serve's context ends.
+	// Defaults to 25s.
+	ShutdownTimeout time.Duration
+	// Version is reported in the OpenAPI documents.
+	Version string
+}
+
+// An Option changes how Open builds an App.
+type Option func(*options)
+
+type options struct {
+	now      func() time.Time
+	listener net.Listener
+	logger   *slog.Logger
+	params   auth.PasswordParams
+	sender   mailer.Sender
+	tracer   trace.TracerProvider
+}
+
+// WithClock makes every service read the time from now. Defaults to
+// time.Now; tests give a clock they set.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithListener serves on ln instead of listening on Config.Addr.
+func WithListener(ln net.Listener) Option { return func(o *options) { o.listener = ln } }
+
+// WithLogger logs to logger. Defaults to one that discards.
+func WithLogger(logger *slog.Logger) Option { return func(o *options) { o.logger = logger } }
+
+// WithPasswordParams hashes passwords with p. Defaults to
+// auth.DefaultPasswordParams.
+func WithPasswordParams(p auth.PasswordParams) Option { return func(o *options) { o.params = p } }
+
+// WithSender delivers mail through s (behind the mail queue) instead of
+// the outbox or SMTP.
+func WithSender(s mailer.Sender) Option { return func(o *options) { o.sender = s } }
+
+// WithTracerProvider traces requests and statements with tp.
+func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options) { o.tracer = tp } }
+
+// App is a running tenantkit.
+type App struct {
+	// Now is the clock the services read.
+	Now func() time.Time
+	// URLs are the public addresses the App builds links from.
+	URLs  auth.URLs
+	Store *store.Store
+	Auth  *auth.Service
+	Web   *web.Server
+	// Outbox holds the mail sent, in Dev.
+	Outbox *mailer.Outbox
+	// Mail is the queue every message leaves through.
+	Mail *mailer.Queue
+
+	cfg      Config
+	logger   *slog.Logger
+	server   *http.Server
+	listener net.Listener
+	metrics  *http.Server
+	tracing  *sdktrace.TracerProvider
+}
+
+func (c Config) check() error {
+	var errs []error
+	for name, missing := range map[string]bool{
+		"DatabaseURL": c.DatabaseURL == "", "PlatformDatabaseURL": c.PlatformDatabaseURL == "", "BaseDomain": c.BaseDomain == "",
+		"SessionKeys": c.SessionKeys == "", "TenantSigKeys": c.TenantSigKeys == "",
+	} {
+		if missing {
+			errs = append(errs, fmt.Errorf("app: Config.%s is required", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Open connects the store, builds the services and the HTTP server, and
+// binds the listener. The App must be closed.
+func Open(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), params: auth.DefaultPasswordParams}
+	for _, f := range opts {
+		f(&o)
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 25 * time.Second
+	}
+	ln := o.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("listen: %w", err)
+		}
+	}
+	a, err := open(ctx, cfg, o, ln)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, err error) {
+	sessionKeys, err := auth.ParseSessionKeys(cfg.SessionKeys)
+	if err != nil {
+		return nil, err
+	}
+	sigKeys, err := auth.ParseSignatureKeys(cfg.TenantSigKeys)
+	if err != nil {
+		return nil, err
+	}
+	urls, err := publicURLs(cfg, ln)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Now: o.now, URLs: urls, cfg: cfg, logger: o.logger, listener: ln}
+	defer func() {
+		if err != nil {
+			a.Close(ctx)
+		}
+	}()
+	tp := o.tracer
+	if tp == nil && cfg.OTLPEndpoint != "" {
+		if a.tracing, err = telemetry.FromEnvironment(ctx, func(k string) string {
+			if k == "OTEL_EXPORTER_OTLP_ENDPOINT" {
+				return cfg.OTLPEndpoint
+			}
+			return ""
+		}, "tenantkit", cfg.Version); err != nil {
+			return nil, fmt.Errorf("tracing: %w", err)
+		}
+		tp = a.tracing
+	}
+	if a.Store, err = store.Open(ctx, store.Config{
+		TracerProvider: tp, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
+		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
+	}); err != nil {
+		return nil, err
+	}
+	sender := o.sender
+	switch {
+	case cfg.Dev:
+		a.Outbox = mailer.NewOutbox(200, o.now)
+		if sender == nil {
+			sender = a.Outbox
+		}
+	case sender != nil:
+	case cfg.SMTP.Host != "":
+		sender = mailer.NewSMTP(cfg.SMTP)
+	default:
+		o.logger.WarnContext(ctx, "no SMTP server is configured (SMTP_HOST): invitations, password resets and public form confirmations are not mailed")
+		sender = mailer.Discard{Logger: o.logger}
+	}
+	// Mail leaves through a queue, off every request's path: an answer
+	// that mails takes the time of one that does not.
+	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
+	a.Auth = auth.NewService(auth.Config{
+		Store:  a.Store,
+		Hasher: auth.NewHasher(o.params, cfg.PasswordHashConcurrency),
+		Tokens: auth.NewTokens(sessionKeys, urls.Apex(""), o.now),
+		Signer: auth.NewSigner(sigKeys, o.now),
+		Mailer: a.Mail,
+		URLs:   urls,
+		Logger: o.logger,
+		Now:    o.now,
+	})
+	if a.Web, err = web.NewServer(web.Config{
+		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
+		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
+		TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
+	}, web.Deps{
+		DB:          a.Store,
+		Auth:        a.Auth,
+		Catalog:     catalog.New(a.Store, o.now),
+		Settings:    settings.New(a.Store),
+		Idempotency: idempotency.New(a.Store, o.now),
+		Scheduling:  scheduling.New(a.Store, o.now),
+		Requests:    requests.New(a.Store, requests.Config{Now: o.now, Mailer: a.Mail, Link: urls.Tenant, Logger: o.logger}),
+		CursorKey:   sigKeys.Derive("cursor"),
+		Logger:      o.logger,
+	}); err != nil {
+		return nil, err
+	}
+	a.server = &http.Server{
+		Handler:           a.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if cfg.MetricsAddr != "" {
+		a.metrics = &http.Server{Addr: cfg.MetricsAddr, Handler: a.Web.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	}
+	return a, nil
+}
+
+// publicURLs returns the public addresses: cfg.PublicURL, else
+// https://{BaseDomain}, or in Dev the plain-HTTP address on the listen
+// port.
+func publicURLs(cfg Config, ln net.Listener) (auth.URLs, error) {
+	switch {
+	case cfg.PublicURL != "":
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return auth.URLs{}, fmt.Errorf("app: public URL %q: want scheme://host[:port]", cfg.PublicURL)
+		}
+		return auth.URLs{Scheme: u.Scheme, Host: u.Host}, nil
+	case cfg.Dev:
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		return auth.URLs{Scheme: "http", Host: net.JoinHostPort(cfg.BaseDomain, port)}, nil
+	}
+	return auth.URLs{Scheme: "https", Host: cfg.BaseDomain}, nil
+}
+
+// Addr returns the address the server listens on.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Serve serves until ctx ends, then drains in-flight requests and queued
+// mail for at most the shutdown timeout.
+func (a *App) Serve(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metrics != nil {
+		go func() {
+			if err := a.metrics.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down", slog.Duration("drain", a.cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if a.metrics != nil {
+		_ = a.metrics.Shutdown(sctx)
+	}
+	if err := a.server.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := a.Mail.Close(sctx); err != nil {
+		a.logger.Warn("mail left in the queue at shutdown", slog.Any("error", err))
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the store and the listener, stops the mail queue and
+// flushes the traces, waiting for the queue and the traces at most until
+// ctx ends (and never more than 5 seconds).
+func (a *App) Close(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if a.Mail != nil {
+		_ = a.Mail.Close(ctx)
+	}
+	if a.Store != nil {
+		a.Store.Close()
+	}
+	_ = a.listener.Close()
+	if a.tracing != nil {
+		_ = a.tracing.Shutdown(ctx)
+	}
+}
