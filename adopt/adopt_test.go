@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/adopt"
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
@@ -42,8 +42,8 @@ func legacyConfig() adopt.Config {
 	return adopt.Config{Root: "Tenant", TenantColumn: "tenantId", AppRole: schema.AppRole, BatchSize: 1000}
 }
 
-func auditConfig() audit.Config {
-	return audit.Config{AppRole: schema.AppRole, TenantColumn: "tenantId", TenantsTable: "Tenant", Schemas: []string{"public"}}
+func auditConfig() schemaaudit.Config {
+	return schemaaudit.Config{AppRole: schema.AppRole, TenantColumn: "tenantId", TenantsTable: "Tenant", Schemas: []string{"public"}}
 }
 
 func count(t *testing.T, q interface {
@@ -63,7 +63,7 @@ func TestAdoptLegacySchema(t *testing.T) {
 	db := legacyDB(t, "legacy.sql")
 
 	// Before: the audit finds the legacy schema broken.
-	before, err := audit.RunURL(ctx, db.AppURL, auditConfig())
+	before, err := schemaaudit.RunURL(ctx, db.AppURL, auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestAdoptLegacySchema(t *testing.T) {
 	}
 
 	// After: the audit is clean.
-	after, err := audit.RunURL(ctx, db.AppURL, auditConfig())
+	after, err := schemaaudit.RunURL(ctx, db.AppURL, auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestCrossTenantLinkIsRefusedThenRerun(t *testing.T) {
 	if _, _, err := adopt.ApplyURL(ctx, db.OwnerURL, legacyConfig(), &progress); err != nil {
 		t.Fatalf("rerun: %v", err)
 	}
-	findings, err := audit.RunURL(ctx, db.AppURL, auditConfig())
+	findings, err := schemaaudit.RunURL(ctx, db.AppURL, auditConfig())
 	if err != nil || len(findings) != 0 {
 		t.Fatalf("after the rerun: %v %v", findings, err)
 	}

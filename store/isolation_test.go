@@ -19,14 +19,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
-func auditConfig() audit.Config {
-	return audit.Config{AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables}
+func auditConfig() schemaaudit.Config {
+	return schemaaudit.Config{AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables}
 }
 
 // inTx runs fn in a transaction on conn, optionally bound to a tenant with a
@@ -76,7 +76,7 @@ func count(tb testing.TB, q interface {
 
 // fingerprint returns a digest of every row of the tenant in table, read as
 // that tenant, to show a table unchanged.
-func fingerprint(tb testing.TB, conn *pgx.Conn, table audit.Table, tenantID uuid.UUID) string {
+func fingerprint(tb testing.TB, conn *pgx.Conn, table schemaaudit.Table, tenantID uuid.UUID) string {
 	tb.Helper()
 	var fp string
 	inTx(tb, conn, &tenantID, func(tx pgx.Tx) {
@@ -89,7 +89,7 @@ func fingerprint(tb testing.TB, conn *pgx.Conn, table audit.Table, tenantID uuid
 }
 
 // updatableColumn returns a column of table the app role may update, or "".
-func updatableColumn(tb testing.TB, conn *pgx.Conn, table audit.Table) string {
+func updatableColumn(tb testing.TB, conn *pgx.Conn, table schemaaudit.Table) string {
 	tb.Helper()
 	var col string
 	err := conn.QueryRow(context.Background(), `
@@ -112,7 +112,7 @@ func TestTenantOwnedTablesAreIsolated(t *testing.T) {
 	app := pgtest.Connect(t, f.DB.AppURL)
 	acme, globex := f.Seeded["acme"].TenantID, f.Seeded["globex"].TenantID
 
-	tables, err := audit.TenantTables(ctx, app, auditConfig())
+	tables, err := schemaaudit.TenantTables(ctx, app, auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ type tableAttack struct {
 // tableAttacks returns the attacks on one tenant-owned table: acme, as the
 // app role on app, against globex's rows. The mutation test runs them too,
 // against schemas with a protection removed (mutants_test.go).
-func tableAttacks(app *pgx.Conn, table audit.Table, acme, globex uuid.UUID) []tableAttack {
+func tableAttacks(app *pgx.Conn, table schemaaudit.Table, acme, globex uuid.UUID) []tableAttack {
 	ctx := context.Background()
 	ident := table.Ident()
 	return []tableAttack{
@@ -290,7 +290,7 @@ func TestOwnerIsHeldByRowSecurity(t *testing.T) { checkOwnerIsHeld(t, setup(t), 
 func checkOwnerIsHeld(t testing.TB, f *fixture, only []string) {
 	ctx := context.Background()
 	owner := pgtest.Connect(t, f.DB.OwnerURL)
-	tables, err := audit.TenantTables(ctx, pgtest.Connect(t, f.DB.AppURL), auditConfig())
+	tables, err := schemaaudit.TenantTables(ctx, pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func checkReadableRelations(t testing.TB, f *fixture) {
 func TestTenantSettingEndsWithTransaction(t *testing.T) {
 	f := setup(t, withMaxConns(1), withoutConnectionCheck)
 	ctx := context.Background()
-	tables, err := audit.TenantTables(ctx, pgtest.Connect(t, f.DB.AppURL), auditConfig())
+	tables, err := schemaaudit.TenantTables(ctx, pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

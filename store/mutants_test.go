@@ -10,9 +10,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/internal/mutation"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 )
 
 // recorder is a testing.TB that records failures instead of failing, so
@@ -86,7 +86,7 @@ func killers(t *testing.T, m mutation.Mutant) map[string]string {
 	run("TestOwnerIsHeldByRowSecurity", func(tb testing.TB) { checkOwnerIsHeld(tb, f, m.Tables) })
 	run("TestEveryReadableRelationIsIsolated", func(tb testing.TB) { checkReadableRelations(tb, f) })
 	app := pgtest.Connect(t, f.DB.AppURL)
-	tables, err := audit.TenantTables(ctx, app, auditConfig())
+	tables, err := schemaaudit.TenantTables(ctx, app, auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/store/schema"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -27,7 +27,7 @@ func TestAuditOfMigratedSchemaIsClean(t *testing.T) { checkAuditIsClean(t, setup
 
 func checkAuditIsClean(t testing.TB, f *fixture) {
 	// The audit needs no privileges: it runs as the app role itself.
-	findings, err := audit.Run(context.Background(), pgtest.Connect(t, f.DB.AppURL), auditConfig())
+	findings, err := schemaaudit.Run(context.Background(), pgtest.Connect(t, f.DB.AppURL), auditConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"github.com/tenantkit/tenantkit/adopt"
-	"github.com/tenantkit/tenantkit/audit"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
@@ -66,7 +66,7 @@ func runAdopt(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "%-24s backfilled %d, quarantined %d\n", t.Table, res.Backfilled[t.Table], res.Quarantined[t.Table])
 	}
 	fmt.Fprintln(stdout, "\naudit:")
-	report, err := audit.ReportURL(ctx, *url, audit.Config{
+	report, err := schemaaudit.ReportURL(ctx, *url, schemaaudit.Config{
 		AppRole: cfg.AppRole, TenantColumn: cfg.TenantColumn, Setting: cfg.Setting,
 		TenantsTable: cfg.Root, Schemas: []string{cfg.Schema},
 	})

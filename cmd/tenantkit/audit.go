@@ -9,7 +9,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tenantkit/tenantkit/audit"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
@@ -29,7 +29,7 @@ func (l *stringList) Set(v string) error {
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	url := fs.String("database-url", "", "connection string; connect as the app role to see what it may do (default $DATABASE_URL)")
-	cfg := audit.Config{}
+	cfg := schemaaudit.Config{}
 	fs.StringVar(&cfg.AppRole, "app-role", schema.AppRole, "the role requests and jobs connect as")
 	fs.StringVar(&cfg.PlatformRole, "platform-role", "", "the role of the cross-tenant platform path, checked for what it could become "+
 		"(default with --app-role "+schema.AppRole+": "+schema.PlatformRole+"; otherwise none)")
@@ -66,7 +66,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.PlatformRole == "" && cfg.AppRole == schema.AppRole {
 		cfg.PlatformRole = schema.PlatformRole
 	}
-	report, err := audit.ReportURL(ctx, *url, cfg)
+	report, err := schemaaudit.ReportURL(ctx, *url, cfg)
 	if err != nil {
 		return withExitCode(exitCannotRun, err)
 	}
@@ -75,7 +75,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		enc.SetIndent("", "  ")
 		err = enc.Encode(struct {
 			Clean bool `json:"clean"`
-			audit.Report
+			schemaaudit.Report
 		}{report.Clean(), report})
 	} else {
 		err = report.WriteText(stdout)

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store"
 )
 
@@ -54,7 +54,7 @@ func TestAuditCommand(t *testing.T) {
 		code, out, _ := runCLI(t, "audit", "--database-url", db.AppURL, "--format", "json")
 		var got struct {
 			Clean bool `json:"clean"`
-			audit.Report
+			schemaaudit.Report
 		}
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -80,7 +80,7 @@ func TestAuditCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, out, errOut := runCLI(t, "audit", "--database-url", broken.AppURL, "--format", "json")
-		var got audit.Report
+		var got schemaaudit.Report
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
@@ -109,7 +109,7 @@ func TestAuditCommand(t *testing.T) {
 			}
 		}
 		code, out, errOut := runCLI(t, "audit", "--database-url", broken.AppURL, "--format", "json")
-		var got audit.Report
+		var got schemaaudit.Report
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/tenantkit/tenantkit/audit"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
@@ -16,7 +16,7 @@ import (
 // or an app or platform role that can become more than it is, must not
 // take traffic.
 func auditAtBoot(ctx context.Context, appURL string, logger *slog.Logger) error {
-	r, err := audit.ReportURL(ctx, appURL, audit.Config{
+	r, err := schemaaudit.ReportURL(ctx, appURL, schemaaudit.Config{
 		AppRole: schema.AppRole, PlatformRole: schema.PlatformRole, AllowGlobal: schema.GlobalTables,
 	})
 	if err != nil {

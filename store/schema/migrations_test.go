@@ -10,10 +10,10 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
@@ -59,7 +59,7 @@ func (m *migrator) versions() []int64 {
 // requireClean fails unless the audit, with the Citus rules, finds nothing.
 func (m *migrator) requireClean(t *testing.T, step string) {
 	t.Helper()
-	findings, err := audit.Run(context.Background(), m.app, audit.Config{
+	findings, err := schemaaudit.Run(context.Background(), m.app, schemaaudit.Config{
 		AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables, CitusReady: true,
 	})
 	if err != nil {

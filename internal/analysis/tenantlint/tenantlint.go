@@ -61,7 +61,7 @@ const RegistrarDirective = "//tenantkit:registrar"
 var Allowed = map[string]map[string]string{
 	RulePool: {
 		"store/...":          "the store holds the pools and hands out tenant and platform transactions",
-		"audit":              "the auditor reads the catalog of any database over its own connection",
+		"schemaaudit":        "the auditor reads the catalog of any database over its own connection",
 		"adopt":              "adopt migrates a database over its own connection, as its owner",
 		"internal/pgtest":    "the test harness creates and drops test databases",
 		"internal/pgcluster": "the managed cluster waits for its server to accept connections",

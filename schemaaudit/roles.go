@@ -1,4 +1,4 @@
-package audit
+package schemaaudit
 
 import (
 	"context"

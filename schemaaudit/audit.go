@@ -1,4 +1,4 @@
-// Package audit checks a PostgreSQL database for the relational rules that
+// Package schemaaudit checks a PostgreSQL database for the relational rules that
 // make tenant isolation hold in the database itself: the tenant column on
 // every tenant-owned table, row security forced with a restrictive tenant
 // policy, composite same-tenant foreign keys, tenant-scoped unique keys, no
@@ -45,7 +45,7 @@
 //	      or owner role                     TK519 app role can become a role its policies do not confine
 //	TK509 CREATEROLE                        TK520 default privileges open future tables
 //	TK510 REPLICATION
-package audit
+package schemaaudit
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package audit_test
+package schemaaudit_test
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantkit/tenantkit/audit"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/schemaaudit"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -91,17 +91,17 @@ func mustSchema(tb testing.TB, files ...string) schema {
 
 // audit runs the checks connected as the app role itself, as the boot
 // audit does.
-func (s schema) audit(tb testing.TB, citus bool) []audit.Finding {
+func (s schema) audit(tb testing.TB, citus bool) []schemaaudit.Finding {
 	tb.Helper()
-	findings, err := audit.Run(context.Background(), pgtest.Connect(tb, s.app.URL),
-		audit.Config{AppRole: s.app.Name, CitusReady: citus})
+	findings, err := schemaaudit.Run(context.Background(), pgtest.Connect(tb, s.app.URL),
+		schemaaudit.Config{AppRole: s.app.Name, CitusReady: citus})
 	if err != nil {
 		tb.Fatalf("audit: %v", err)
 	}
 	return findings
 }
 
-func summarize(findings []audit.Finding) []string {
+func summarize(findings []schemaaudit.Finding) []string {
 	got := make([]string, len(findings))
 	for i, f := range findings {
 		got[i] = f.Code + " " + f.Object
@@ -130,7 +130,7 @@ func TestCleanSchemaPasses(t *testing.T) {
 			t.Errorf("citus=%v: %s\n    fix: %s", citus, f, f.Fix)
 		}
 	}
-	tables, err := audit.TenantTables(context.Background(), pgtest.Connect(t, s.app.URL), audit.Config{AppRole: s.app.Name})
+	tables, err := schemaaudit.TenantTables(context.Background(), pgtest.Connect(t, s.app.URL), schemaaudit.Config{AppRole: s.app.Name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,9 +149,9 @@ func TestPlatformRole(t *testing.T) {
 	s := mustSchema(t, "clean.sql")
 	platform := s.db.NewRole(t)
 	admin := pgtest.Connect(t, s.db.AdminURL)
-	find := func(tb testing.TB, cfg audit.Config) []string {
+	find := func(tb testing.TB, cfg schemaaudit.Config) []string {
 		tb.Helper()
-		findings, err := audit.Run(ctx, pgtest.Connect(tb, s.app.URL), cfg)
+		findings, err := schemaaudit.Run(ctx, pgtest.Connect(tb, s.app.URL), cfg)
 		if err != nil {
 			tb.Fatalf("audit: %v", err)
 		}
@@ -164,7 +164,7 @@ func TestPlatformRole(t *testing.T) {
 			tb.Fatalf("%s: %v", sql, err)
 		}
 	}
-	withPlatform := audit.Config{AppRole: s.app.Name, PlatformRole: platform.Name}
+	withPlatform := schemaaudit.Config{AppRole: s.app.Name, PlatformRole: platform.Name}
 
 	// Its policy admits every tenant's rows, as tenantkit's platform
 	// role's do: that alone is no finding.
@@ -183,7 +183,7 @@ func TestPlatformRole(t *testing.T) {
 		}
 		// Without the platform role configured, only the app role is
 		// checked.
-		if got := find(t, audit.Config{AppRole: s.app.Name}); len(got) != 0 {
+		if got := find(t, schemaaudit.Config{AppRole: s.app.Name}); len(got) != 0 {
 			t.Fatalf("without PlatformRole: %q", got)
 		}
 	})
@@ -198,7 +198,7 @@ func TestPlatformRole(t *testing.T) {
 	})
 
 	t.Run("UnknownPlatformRoleCannotRun", func(t *testing.T) {
-		_, err := audit.Run(ctx, pgtest.Connect(t, s.app.URL), audit.Config{AppRole: s.app.Name, PlatformRole: "nobody"})
+		_, err := schemaaudit.Run(ctx, pgtest.Connect(t, s.app.URL), schemaaudit.Config{AppRole: s.app.Name, PlatformRole: "nobody"})
 		if err == nil || !strings.Contains(err.Error(), "nobody") {
 			t.Fatalf("err = %v", err)
 		}
