@@ -29,10 +29,12 @@ import (
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web"
 )
 
@@ -255,8 +257,12 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
 		TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
 	}, web.Deps{
-		DB:          a.Store,
-		Auth:        a.Auth,
+		DB:   a.Store,
+		Auth: a.Auth,
+		Members: members.New(members.Config{
+			Store: a.Store, Mailer: a.Mail, Link: urls.Tenant, Now: o.now, Logger: o.logger,
+		}),
+		Tenants:     tenants.New(a.Store),
 		Catalog:     catalog.New(a.Store, o.now),
 		Settings:    settings.New(a.Store),
 		Idempotency: idempotency.New(a.Store, o.now),

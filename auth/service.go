@@ -2,10 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,9 +12,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
+	"github.com/tenantkit/tenantkit/internal/mailaddr"
+	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/tenants"
 )
 
 // Config configures the Service.
@@ -39,26 +39,24 @@ type Config struct {
 	// HandoffTTL is the lifetime of a switch handoff. Defaults to 60s, the
 	// most the schema allows.
 	HandoffTTL time.Duration
-	// InvitationTTL is the lifetime of an invitation. Defaults to 7 days.
-	InvitationTTL time.Duration
 }
 
 // Service is tenantkit's identity: sign-in, sessions, the tenant binding of
 // every request, the tenant switch, passwords and memberships.
 type Service struct {
-	store         *store.Store
-	hasher        *Hasher
-	tokens        *Tokens
-	signer        *Signer
-	mailer        mailer.Sender
-	urls          URLs
-	logger        *slog.Logger
-	platformTTL   time.Duration
-	handoffTTL    time.Duration
-	invitationTTL time.Duration
-	now           func() time.Time
-	devices       *deviceSigner
-	limits        limits
+	store       *store.Store
+	hasher      *Hasher
+	tokens      *Tokens
+	signer      *Signer
+	mailer      mailer.Sender
+	urls        URLs
+	logger      *slog.Logger
+	platformTTL time.Duration
+	handoffTTL  time.Duration
+	tenants     *tenants.Directory
+	now         func() time.Time
+	devices     *deviceSigner
+	limits      limits
 }
 
 // NewService returns a Service.
@@ -66,7 +64,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, hasher: cfg.Hasher, tokens: cfg.Tokens, signer: cfg.Signer, mailer: cfg.Mailer,
 		urls: cfg.URLs, logger: cfg.Logger, platformTTL: cfg.PlatformSessionTTL, handoffTTL: cfg.HandoffTTL,
-		invitationTTL: cfg.InvitationTTL, now: cfg.Now, limits: newLimits(),
+		tenants: tenants.New(cfg.Store), now: cfg.Now, limits: newLimits(),
 	}
 	if s.now == nil {
 		panic("auth: Config.Now is required")
@@ -80,9 +78,6 @@ func NewService(cfg Config) *Service {
 	}
 	if s.handoffTTL == 0 || s.handoffTTL > 60*time.Second {
 		s.handoffTTL = 60 * time.Second
-	}
-	if s.invitationTTL == 0 {
-		s.invitationTTL = 7 * 24 * time.Hour
 	}
 	return s
 }
@@ -114,14 +109,6 @@ type ClientMeta struct {
 	// the page that sent it ("" for a same-origin GET, which carries none).
 	Browser    bool
 	OriginHost string
-}
-
-// Tenant is a resolved tenant.
-type Tenant struct {
-	ID     uuid.UUID
-	Slug   string
-	Name   string
-	Status string
 }
 
 // Issued is a new session: the token and, for a tenant session, the signed
@@ -176,23 +163,6 @@ func unauthorized(cause error) error {
 
 var errBadLogin = &tenant.Error{Code: tenant.CodeUnauthorized, Message: "wrong email or password"}
 
-// NormalizeEmail trims and lower-cases an email address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// newToken returns a random single-use token and its SHA-256 hash, which is
-// all the database keeps.
-func newToken() (string, []byte) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	return tok, hashToken(tok)
-}
-
-func hashToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
-}
-
 // issue signs the token and the tenant cookie of a new session.
 func (s *Service) issue(sess Session, email string, memberID uuid.UUID) (Issued, error) {
 	tok, err := s.tokens.Issue(sess)
@@ -209,15 +179,16 @@ func (s *Service) issue(sess Session, email string, memberID uuid.UUID) (Issued,
 // LoginTenant signs in on a tenant's host. Only a live member of that
 // tenant can; an unknown email costs one password hash like a wrong
 // password, and both read the same.
-func (s *Service) LoginTenant(ctx context.Context, t Tenant, email, password string, meta ClientMeta) (Issued, error) {
-	email = NormalizeEmail(email)
+func (s *Service) LoginTenant(ctx context.Context, t tenant.Tenant, email, password string, meta ClientMeta) (_ Issued, err error) {
+	defer errs.Wrap(&err, "auth: login tenant")
+	email = mailaddr.Normalize(email)
 	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, err
 	}
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
 	var login store.FindLoginByEmailRow
 	found := true
-	err := s.store.ReadTenant(tctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(tctx, func(tx *store.Tx) error {
 		var err error
 		login, err = tx.FindLoginByEmail(tctx, store.FindLoginByEmailParams{TenantID: t.ID, Email: email})
 		if store.IsNotFound(err) {
@@ -284,14 +255,15 @@ type Membership struct {
 // LoginPlatform signs in on the apex host: a platform session that names no
 // tenant, and the account's memberships. The attempt is recorded in the
 // platform audit log whether or not it succeeds.
-func (s *Service) LoginPlatform(ctx context.Context, email, password string, meta ClientMeta) (Issued, []Membership, error) {
-	email = NormalizeEmail(email)
+func (s *Service) LoginPlatform(ctx context.Context, email, password string, meta ClientMeta) (_ Issued, _ []Membership, err error) {
+	defer errs.Wrap(&err, "auth: login platform")
+	email = mailaddr.Normalize(email)
 	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, nil, err
 	}
 	var acct store.PlatformAccount
 	found := true
-	err := s.store.InPlatform(ctx, store.PlatformOp{
+	err = s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.login_attempt", Reason: "sign-in on the platform host looks up the account by email",
 		Detail: map[string]any{"ip": meta.IP},
 	}, func(tx *store.PlatformTx) error {
@@ -364,7 +336,8 @@ func (s *Service) memberships(ctx context.Context, tx *store.PlatformTx, account
 // A missing, malformed or dead credential is CodeUnauthorized; a valid
 // credential bound to another tenant, account or session is CodeForbidden
 // (with a *BindError cause for the security log).
-func (s *Service) AuthenticateTenant(ctx context.Context, t Tenant, c Credentials) (Principal, error) {
+func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Credentials) (_ Principal, err error) {
+	defer errs.Wrap(&err, "auth: authenticate tenant")
 	if c.Token == "" {
 		return Principal{}, unauthorized(errors.New("no session token"))
 	}
@@ -415,7 +388,8 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t Tenant, c Credential
 
 // AuthenticatePlatform binds a request on the apex host: the token must
 // verify, name no tenant, and its account session must be live.
-func (s *Service) AuthenticatePlatform(ctx context.Context, c Credentials) (Principal, error) {
+func (s *Service) AuthenticatePlatform(ctx context.Context, c Credentials) (_ Principal, err error) {
+	defer errs.Wrap(&err, "auth: authenticate platform")
 	if c.Token == "" {
 		return Principal{}, unauthorized(errors.New("no session token"))
 	}
@@ -444,7 +418,8 @@ func (s *Service) AuthenticatePlatform(ctx context.Context, c Credentials) (Prin
 }
 
 // Logout ends the principal's session.
-func (s *Service) Logout(ctx context.Context, p Principal) error {
+func (s *Service) Logout(ctx context.Context, p Principal) (err error) {
+	defer errs.Wrap(&err, "auth: logout")
 	if p.Session.TenantID == uuid.Nil {
 		return s.store.InAccount(ctx, p.Session.AccountID, func(tx *store.Tx) error {
 			_, err := tx.RevokeAccountSession(ctx, store.RevokeAccountSessionParams{ID: p.Session.ID, AccountID: p.Session.AccountID})
@@ -462,9 +437,10 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 
 // Memberships returns the principal's account's memberships. Reading them
 // crosses tenants, so it goes through the audited platform path.
-func (s *Service) Memberships(ctx context.Context, p Principal) ([]Membership, error) {
+func (s *Service) Memberships(ctx context.Context, p Principal) (_ []Membership, err error) {
+	defer errs.Wrap(&err, "auth: memberships")
 	var out []Membership
-	err := s.store.InPlatform(ctx, store.PlatformOp{
+	err = s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: p.Session.AccountID.String(), Action: "auth.memberships", Reason: "an account lists its own memberships",
 	}, func(tx *store.PlatformTx) error {
 		var err error
@@ -484,7 +460,7 @@ var errNotMember = &tenant.Error{Code: tenant.CodeForbidden, Message: "you are n
 // for the switch (see [Service.RedeemHandoff]).
 type Handoff struct {
 	// Tenant is the target.
-	Tenant Tenant
+	Tenant tenant.Tenant
 	// Token is the one-time token, valid until ExpiresAt.
 	Token     string
 	ExpiresAt time.Time
@@ -497,16 +473,17 @@ type Handoff struct {
 // membership and records a one-time handoff in the target tenant in one
 // transaction, bound to originHost (the host the switch was asked on), and
 // ends the current session. next is a relative path to land on.
-func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHost string) (Handoff, error) {
-	target, err := s.FindTenant(ctx, strings.ToLower(strings.TrimSpace(slug)))
-	if tenant.IsCode(err, tenant.CodeNotFound) || (err == nil && target.Status != "active") {
+func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHost string) (_ Handoff, err error) {
+	defer errs.Wrap(&err, "auth: switch")
+	target, err := s.tenants.Find(ctx, strings.ToLower(strings.TrimSpace(slug)))
+	if tenant.IsCode(err, tenant.CodeNotFound) || (err == nil && !target.Active()) {
 		return Handoff{}, errNotMember
 	}
 	if err != nil {
 		return Handoff{}, err
 	}
 	out := Handoff{Tenant: target, PageURL: s.urls.Tenant(target.Slug, "/auth/handoff"), APIURL: s.urls.Tenant(target.Slug, "/api/auth/handoff")}
-	tok, hash := newToken()
+	tok, hash := onetime.New()
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: p.Session.AccountID, RequestID: tenant.RequestIDFrom(ctx)})
 	err = s.store.InTenant(tctx, func(tx *store.Tx) error {
 		m, err := tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: target.ID, AccountID: p.Session.AccountID})
@@ -545,7 +522,8 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 // to someone else as a link, or posted by another site, signs nobody in
 // (login CSRF), and is not used up. Clients that are not browsers send no
 // Origin and cannot be made to post on someone's behalf.
-func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, meta ClientMeta) (Issued, string, error) {
+func (s *Service) RedeemHandoff(ctx context.Context, t tenant.Tenant, token string, meta ClientMeta) (_ Issued, _ string, err error) {
+	defer errs.Wrap(&err, "auth: redeem handoff")
 	invalid := &tenant.Error{Code: tenant.CodeUnauthorized, Message: "this sign-in link is invalid, used or expired"}
 	if token == "" || len(token) > 100 {
 		return Issued{}, "", invalid
@@ -554,9 +532,9 @@ func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, met
 	var h store.AuthHandoff
 	var m store.FindLiveMemberByAccountRow
 	var row store.Session
-	err := s.store.InTenant(tctx, func(tx *store.Tx) error {
+	err = s.store.InTenant(tctx, func(tx *store.Tx) error {
 		var err error
-		if h, err = tx.RedeemHandoff(tctx, store.RedeemHandoffParams{TenantID: t.ID, TokenHash: hashToken(token), Now: s.now()}); store.IsNotFound(err) {
+		if h, err = tx.RedeemHandoff(tctx, store.RedeemHandoffParams{TenantID: t.ID, TokenHash: onetime.Hash(token), Now: s.now()}); store.IsNotFound(err) {
 			return invalid
 		} else if err != nil {
 			return err
@@ -599,38 +577,6 @@ func (s *Service) RedeemHandoff(ctx context.Context, t Tenant, token string, met
 		ID: row.ID, AccountID: m.AccountID, TenantID: t.ID, Role: m.Role, Version: m.AccountSessionVersion, ExpiresAt: row.ExpiresAt,
 	}, email, m.ID)
 	return is, h.RedirectPath, err
-}
-
-// FindTenant resolves a tenant by slug.
-func (s *Service) FindTenant(ctx context.Context, slug string) (Tenant, error) {
-	var t Tenant
-	err := s.store.ReadGlobal(ctx, func(tx *store.Tx) error {
-		row, err := tx.FindTenantBySlug(ctx, slug)
-		t = Tenant{ID: row.ID, Slug: row.Slug, Name: row.Name, Status: row.Status}
-		return err
-	})
-	return t, err
-}
-
-// FindTenantByDomain resolves a tenant by a verified custom domain.
-func (s *Service) FindTenantByDomain(ctx context.Context, domain string) (Tenant, error) {
-	var t Tenant
-	err := s.store.ReadGlobal(ctx, func(tx *store.Tx) error {
-		row, err := tx.FindDomainTenant(ctx, domain)
-		t = Tenant{ID: row.ID, Slug: row.Slug, Name: row.Name, Status: row.Status}
-		return err
-	})
-	return t, err
-}
-
-// RecordSecurityEvent appends a security event (a refused binding, for
-// instance) to the audit log of the tenant whose host was addressed.
-func (s *Service) RecordSecurityEvent(ctx context.Context, tenantID uuid.UUID, action string, detail map[string]string) error {
-	b, _ := json.Marshal(detail)
-	ctx = tenant.WithScope(ctx, tenant.Scope{TenantID: tenantID, RequestID: tenant.RequestIDFrom(ctx)})
-	return s.store.InTenant(ctx, func(tx *store.Tx) error {
-		return tx.Audit(ctx, action, "request", nil, b)
-	})
 }
 
 // minPasswordLength is the platform's minimum password length.
@@ -676,8 +622,9 @@ var wrongPassword = &tenant.Error{Code: tenant.CodeInvalid, Message: "the curren
 // tenant, ends at its next request (the session version moves on), every
 // open reset link is void, and the caller gets a fresh session in place of
 // its own.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, meta ClientMeta) (Issued, error) {
-	email := NormalizeEmail(p.Email)
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, meta ClientMeta) (_ Issued, err error) {
+	defer errs.Wrap(&err, "auth: change password")
+	email := mailaddr.Normalize(p.Email)
 	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, err
 	}
@@ -747,15 +694,16 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 // account. It reports the same to the caller either way, and takes the
 // same time: the mail goes out through the mailer's queue, off the
 // request's path. On a tenant host (t non-nil) the link points there.
-func (s *Service) RequestPasswordReset(ctx context.Context, t *Tenant, email string, meta ClientMeta) error {
-	email = NormalizeEmail(email)
+func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, email string, meta ClientMeta) (err error) {
+	defer errs.Wrap(&err, "auth: request password reset")
+	email = mailaddr.Normalize(email)
 	if err := s.resetAllowed(meta, email); err != nil {
 		return err
 	}
-	tok, hash := newToken()
+	tok, hash := onetime.New()
 	var acct store.PlatformAccount
 	found := false
-	err := s.store.InPlatform(ctx, store.PlatformOp{
+	err = s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.password_reset_requested", Reason: "password reset by email",
 		Detail: map[string]any{"ip": meta.IP},
 	}, func(tx *store.PlatformTx) error {
@@ -794,17 +742,18 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *Tenant, email str
 // ResetPassword sets a new password with a reset token, voids every other
 // reset link of the account and ends every session of the account. The
 // password meets the strictest minimum of the account's organizations.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+func (s *Service) ResetPassword(ctx context.Context, token, password string) (err error) {
+	defer errs.Wrap(&err, "auth: reset password")
 	invalid := &tenant.Error{Code: tenant.CodeInvalid, Message: "this reset link is invalid, used or expired"}
 	if token == "" || len(token) > 100 {
 		return invalid
 	}
 	var reset store.PlatformPasswordReset
-	err := s.store.InPlatform(ctx, store.PlatformOp{
+	err = s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.password_reset_opened", Reason: "a reset link is checked before its new password is",
 	}, func(tx *store.PlatformTx) error {
 		var err error
-		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: hashToken(token), Now: s.now()})
+		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now()})
 		if store.IsNotFound(err) {
 			return invalid
 		}
@@ -827,7 +776,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	return s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.password_reset", Reason: "password reset with an emailed one-time link",
 	}, func(tx *store.PlatformTx) error {
-		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: hashToken(token), Now: s.now()})
+		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now()})
 		if store.IsNotFound(err) {
 			return invalid
 		}

@@ -1,8 +1,10 @@
 // Package catalog is a tenant's catalogue of services: what the firm sells,
 // at what price and for how long, with the history of every change.
 //
-// Every method works in the tenant of the scope in its context. Another
-// tenant's service reads exactly like a missing one.
+// Every method works in the tenant of the scope in its context and checks
+// the role it needs itself: staff manage the catalogue, an admin deletes
+// from it, a client lists what is offered, and the public services need no
+// member at all. Another tenant's service reads exactly like a missing one.
 package catalog
 
 import (
@@ -17,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -168,9 +171,13 @@ func audit(ctx context.Context, tx *store.Tx, action string, id uuid.UUID, detai
 
 // FindServiceByID returns one service. CodeNotFound if it is missing or
 // another tenant's.
-func (c *Catalog) FindServiceByID(ctx context.Context, id uuid.UUID) (Service, error) {
+func (c *Catalog) FindServiceByID(ctx context.Context, id uuid.UUID) (_ Service, err error) {
+	defer errs.Wrap(&err, "catalog: get service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Service{}, err
+	}
 	var out Service
-	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		s, err := tx.GetService(ctx, store.GetServiceParams{TenantID: tx.TenantID(), ID: id})
 		if store.IsNotFound(err) {
 			return errNotFound
@@ -187,8 +194,19 @@ func escapeLike(s string) string {
 }
 
 // FindServices returns a page of services and the key after which the next
-// page starts (nil on the last page).
-func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) ([]Service, *ServiceKey, error) {
+// page starts (nil on the last page). Staff see every service the filter
+// selects; a client sees the active ones only.
+func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) (_ []Service, _ *ServiceKey, err error) {
+	defer errs.Wrap(&err, "catalog: find services")
+	sc, err := tenant.Require(ctx, tenant.RoleClient)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !sc.Role.AtLeast(tenant.RoleStaff) {
+		// A client sees what the firm offers: active services only.
+		active := true
+		f.Active, f.IncludeArchived = &active, false
+	}
 	p := store.ListServicesParams{Active: f.Active, IncludeArchived: f.IncludeArchived, PageSize: f.Page.Fetch()}
 	if f.Query != nil && strings.TrimSpace(*f.Query) != "" {
 		like := "%" + escapeLike(strings.TrimSpace(*f.Query)) + "%"
@@ -198,7 +216,7 @@ func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) ([]Service,
 		p.HasAfter, p.AfterName, p.AfterID = true, a.Name, a.ID
 	}
 	var out []Service
-	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		p.TenantID = tx.TenantID()
 		rows, err := tx.ListServices(ctx, p)
 		for _, r := range rows {
@@ -214,13 +232,17 @@ func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) ([]Service,
 }
 
 // CreateService adds a service and records its first version.
-func (c *Catalog) CreateService(ctx context.Context, in ServiceInput) (Service, error) {
+func (c *Catalog) CreateService(ctx context.Context, in ServiceInput) (_ Service, err error) {
+	defer errs.Wrap(&err, "catalog: create service")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Service{}, err
+	}
 	in.Name = strings.TrimSpace(in.Name)
 	if err := validate(in); err != nil {
 		return Service{}, err
 	}
 	var out Service
-	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.InTenant(ctx, func(tx *store.Tx) error {
 		s, err := tx.CreateService(ctx, store.CreateServiceParams{
 			TenantID: tx.TenantID(), Slug: in.Slug, Name: in.Name, Description: in.Description,
 			DurationMinutes: in.DurationMinutes, PriceMinor: in.PriceMinor, Currency: in.Currency,
@@ -280,7 +302,11 @@ func (c *Catalog) change(ctx context.Context, id uuid.UUID, ifVersion *int32, ac
 
 // UpdateService changes a service. With ifVersion, a service whose version
 // moved on since is refused with CodePreconditionFailed.
-func (c *Catalog) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpdate, ifVersion *int32) (Service, error) {
+func (c *Catalog) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpdate, ifVersion *int32) (_ Service, err error) {
+	defer errs.Wrap(&err, "catalog: update service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Service{}, err
+	}
 	return c.change(ctx, id, ifVersion, "service.updated", func(p *store.UpdateServiceParams) error {
 		if u.Slug != nil {
 			p.Slug = *u.Slug
@@ -314,7 +340,11 @@ func (c *Catalog) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpda
 // ArchiveService takes a service out of use: archived services are inactive
 // and hidden from lists unless asked for. UnarchiveService brings one back
 // (inactive, to be activated deliberately).
-func (c *Catalog) ArchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (Service, error) {
+func (c *Catalog) ArchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (_ Service, err error) {
+	defer errs.Wrap(&err, "catalog: archive service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Service{}, err
+	}
 	now := c.now()
 	return c.change(ctx, id, ifVersion, "service.archived", func(p *store.UpdateServiceParams) error {
 		if p.ArchivedAt == nil {
@@ -325,7 +355,11 @@ func (c *Catalog) ArchiveService(ctx context.Context, id uuid.UUID, ifVersion *i
 }
 
 // UnarchiveService: see ArchiveService.
-func (c *Catalog) UnarchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (Service, error) {
+func (c *Catalog) UnarchiveService(ctx context.Context, id uuid.UUID, ifVersion *int32) (_ Service, err error) {
+	defer errs.Wrap(&err, "catalog: unarchive service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Service{}, err
+	}
 	return c.change(ctx, id, ifVersion, "service.unarchived", func(p *store.UpdateServiceParams) error {
 		p.ArchivedAt = nil
 		return nil
@@ -334,7 +368,11 @@ func (c *Catalog) UnarchiveService(ctx context.Context, id uuid.UUID, ifVersion 
 
 // DeleteService deletes a service and its history. A service that bookings
 // still reference cannot be deleted (CodeConflict): archive it instead.
-func (c *Catalog) DeleteService(ctx context.Context, id uuid.UUID) error {
+func (c *Catalog) DeleteService(ctx context.Context, id uuid.UUID) (err error) {
+	defer errs.Wrap(&err, "catalog: delete service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
 	return c.store.InTenant(ctx, func(tx *store.Tx) error {
 		n, err := tx.DeleteService(ctx, store.DeleteServiceParams{TenantID: tx.TenantID(), ID: id})
 		if err != nil {
@@ -357,7 +395,11 @@ func inUse(err error) error {
 }
 
 // CloneService copies a service under a new slug and name, inactive.
-func (c *Catalog) CloneService(ctx context.Context, id uuid.UUID, slug, name string) (Service, error) {
+func (c *Catalog) CloneService(ctx context.Context, id uuid.UUID, slug, name string) (_ Service, err error) {
+	defer errs.Wrap(&err, "catalog: clone service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Service{}, err
+	}
 	src, err := c.FindServiceByID(ctx, id)
 	if err != nil {
 		return Service{}, err
@@ -392,9 +434,13 @@ func lockAll(ctx context.Context, tx *store.Tx, ids []uuid.UUID) ([]uuid.UUID, e
 }
 
 // SetServicesActive activates or deactivates every service of ids, or none.
-func (c *Catalog) SetServicesActive(ctx context.Context, ids []uuid.UUID, active bool) (int, error) {
+func (c *Catalog) SetServicesActive(ctx context.Context, ids []uuid.UUID, active bool) (_ int, err error) {
+	defer errs.Wrap(&err, "catalog: set %d services active=%t", len(ids), active)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return 0, err
+	}
 	var n int
-	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.InTenant(ctx, func(tx *store.Tx) error {
 		uniq, err := lockAll(ctx, tx, ids)
 		if err != nil {
 			return err
@@ -419,9 +465,13 @@ func (c *Catalog) SetServicesActive(ctx context.Context, ids []uuid.UUID, active
 }
 
 // DeleteServices deletes every service of ids, or none.
-func (c *Catalog) DeleteServices(ctx context.Context, ids []uuid.UUID) (int, error) {
+func (c *Catalog) DeleteServices(ctx context.Context, ids []uuid.UUID) (_ int, err error) {
+	defer errs.Wrap(&err, "catalog: delete %d services", len(ids))
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return 0, err
+	}
 	var n int
-	err := c.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.InTenant(ctx, func(tx *store.Tx) error {
 		uniq, err := lockAll(ctx, tx, ids)
 		if err != nil {
 			return err
@@ -442,12 +492,16 @@ func mustJSON(v any) []byte {
 }
 
 // SlugAvailable reports whether slug is free in the tenant.
-func (c *Catalog) SlugAvailable(ctx context.Context, slug string) (bool, error) {
+func (c *Catalog) SlugAvailable(ctx context.Context, slug string) (_ bool, err error) {
+	defer errs.Wrap(&err, "catalog: check slug")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return false, err
+	}
 	if !slugPattern.MatchString(slug) || len(slug) > 80 {
 		return false, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid slug", Fields: map[string]string{"path.slug": "lower-case letters, digits and single hyphens"}}
 	}
 	var taken bool
-	err := c.store.ReadTenant(ctx, func(tx *store.Tx) (err error) {
+	err = c.store.ReadTenant(ctx, func(tx *store.Tx) (err error) {
 		taken, err = tx.ServiceSlugTaken(ctx, store.ServiceSlugTakenParams{TenantID: tx.TenantID(), Slug: slug})
 		return err
 	})
@@ -464,12 +518,16 @@ type Version struct {
 }
 
 // ServiceVersions returns a service's history, newest first.
-func (c *Catalog) ServiceVersions(ctx context.Context, id uuid.UUID) ([]Version, error) {
+func (c *Catalog) ServiceVersions(ctx context.Context, id uuid.UUID) (_ []Version, err error) {
+	defer errs.Wrap(&err, "catalog: versions of service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return nil, err
+	}
 	if _, err := c.FindServiceByID(ctx, id); err != nil {
 		return nil, err
 	}
 	var out []Version
-	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListServiceVersions(ctx, store.ListServiceVersionsParams{TenantID: tx.TenantID(), ServiceID: id, MaxRows: 200})
 		for _, r := range rows {
 			v := Version{Version: r.Version, Snapshot: r.Snapshot, ChangedBy: r.ChangedByMemberID, CreatedAt: r.CreatedAt}
@@ -492,7 +550,11 @@ type Stats struct {
 }
 
 // ServiceStats returns a service's booking and request figures.
-func (c *Catalog) ServiceStats(ctx context.Context, id uuid.UUID) (Stats, error) {
+func (c *Catalog) ServiceStats(ctx context.Context, id uuid.UUID) (_ Stats, err error) {
+	defer errs.Wrap(&err, "catalog: stats of service %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Stats{}, err
+	}
 	svc, err := c.FindServiceByID(ctx, id)
 	if err != nil {
 		return Stats{}, err
@@ -513,9 +575,10 @@ func (c *Catalog) ServiceStats(ctx context.Context, id uuid.UUID) (Stats, error)
 
 // PublicServices returns the services a tenant shows the public: active and
 // not archived.
-func (c *Catalog) PublicServices(ctx context.Context) ([]Service, error) {
+func (c *Catalog) PublicServices(ctx context.Context) (_ []Service, err error) {
+	defer errs.Wrap(&err, "catalog: public services")
 	var out []Service
-	err := c.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = c.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListPublicServices(ctx, tx.TenantID())
 		for _, r := range rows {
 			out = append(out, serviceOf(r))

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -83,7 +84,8 @@ func validKey(k string) bool {
 // payload hashes to hash (32 bytes). It returns the claim, or the replay of
 // an earlier identical request, or an error: in flight (conflict), another
 // payload (invalid), completed without a recorded response (conflict).
-func (k *Keys) Claim(ctx context.Context, operation, key string, hash []byte) (*Claim, *Replay, error) {
+func (k *Keys) Claim(ctx context.Context, operation, key string, hash []byte) (_ *Claim, _ *Replay, err error) {
+	defer errs.Wrap(&err, "idempotency: claim")
 	if !validKey(key) {
 		return nil, nil, errBadKey
 	}
@@ -91,7 +93,7 @@ func (k *Keys) Claim(ctx context.Context, operation, key string, hash []byte) (*
 	var claim *Claim
 	var replay *Replay
 	now := k.now()
-	err := k.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = k.store.InTenant(ctx, func(tx *store.Tx) error {
 		row, err := tx.ClaimIdempotencyKey(ctx, store.ClaimIdempotencyKeyParams{
 			TenantID: s.TenantID, AccountID: s.AccountID, Operation: operation, Key: key, RequestHash: hash,
 			Now: now, LeaseSeconds: int32(Lease / time.Second), ExpiresAt: now.Add(Retention),
@@ -147,7 +149,8 @@ func (k *Keys) Guard(ctx context.Context, c *Claim) (context.Context, func() boo
 }
 
 // Complete records the response of the claim's request.
-func (k *Keys) Complete(ctx context.Context, c *Claim, status int, response json.RawMessage) error {
+func (k *Keys) Complete(ctx context.Context, c *Claim, status int, response json.RawMessage) (err error) {
+	defer errs.Wrap(&err, "idempotency: complete")
 	return k.store.InTenant(ctx, func(tx *store.Tx) error {
 		return tx.CompleteIdempotencyKey(ctx, store.CompleteIdempotencyKeyParams{
 			TenantID: c.row.TenantID, ID: c.row.ID, ResponseStatus: ptr(int32(status)), Response: response,
@@ -157,7 +160,8 @@ func (k *Keys) Complete(ctx context.Context, c *Claim, status int, response json
 
 // Release gives up a claim whose work did not commit, so that a retry can
 // run at once.
-func (k *Keys) Release(ctx context.Context, c *Claim) error {
+func (k *Keys) Release(ctx context.Context, c *Claim) (err error) {
+	defer errs.Wrap(&err, "idempotency: release")
 	return k.store.InTenant(ctx, func(tx *store.Tx) error {
 		return tx.ReleaseIdempotencyKey(ctx, store.ReleaseIdempotencyKeyParams{TenantID: c.row.TenantID, ID: c.row.ID})
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -57,8 +58,9 @@ func validateComment(body string, v Visibility) error {
 
 // FindComments returns a page of a request's comments, client-visible and
 // internal, oldest first.
-func (s *Service) FindComments(ctx context.Context, id uuid.UUID, p Page) ([]Comment, *Key, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) FindComments(ctx context.Context, id uuid.UUID, p Page) (_ []Comment, _ *Key, err error) {
+	defer errs.Wrap(&err, "requests: find comments %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return nil, nil, err
 	}
 	return s.comments(ctx, id, nil, p)
@@ -103,15 +105,16 @@ func (s *Service) addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, cl
 
 // AddComment adds a comment by the scope's member to a request, for the
 // client to read (VisibilityClient) or for staff only.
-func (s *Service) AddComment(ctx context.Context, id uuid.UUID, body string, v Visibility) (Comment, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) AddComment(ctx context.Context, id uuid.UUID, body string, v Visibility) (_ Comment, err error) {
+	defer errs.Wrap(&err, "requests: add comment %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Comment{}, err
 	}
 	if err := validateComment(body, v); err != nil {
 		return Comment{}, err
 	}
 	var out Comment
-	err := s.store.InTenant(ctx, func(tx *store.Tx) (err error) {
+	err = s.store.InTenant(ctx, func(tx *store.Tx) (err error) {
 		out, err = s.addComment(ctx, tx, id, nil, body, v)
 		return err
 	})
@@ -120,8 +123,9 @@ func (s *Service) AddComment(ctx context.Context, id uuid.UUID, body string, v V
 
 // DeleteComment deletes a comment of a request. It needs an admin: it
 // rewrites the conversation of a client's request.
-func (s *Service) DeleteComment(ctx context.Context, id, commentID uuid.UUID) error {
-	if _, err := requireRole(ctx, tenant.RoleAdmin); err != nil {
+func (s *Service) DeleteComment(ctx context.Context, id, commentID uuid.UUID) (err error) {
+	defer errs.Wrap(&err, "requests: delete comment %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
 		return err
 	}
 	return s.store.InTenant(ctx, func(tx *store.Tx) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -63,7 +64,7 @@ var ClientCancellable = []Status{StatusSubmitted, StatusInReview, StatusApproved
 
 // client returns the member the portal acts for: the scope's.
 func client(ctx context.Context) (uuid.UUID, error) {
-	s, err := requireRole(ctx, tenant.RoleClient)
+	s, err := tenant.Require(ctx, tenant.RoleClient)
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -75,7 +76,8 @@ func client(ctx context.Context) (uuid.UUID, error) {
 
 // FindMyRequestByID returns one of the scope member's own requests.
 // CodeNotFound if it is missing, another client's or another tenant's.
-func (s *Service) FindMyRequestByID(ctx context.Context, id uuid.UUID) (ClientRequest, error) {
+func (s *Service) FindMyRequestByID(ctx context.Context, id uuid.UUID) (_ ClientRequest, err error) {
+	defer errs.Wrap(&err, "requests: find my request %s", id)
 	me, err := client(ctx)
 	if err != nil {
 		return ClientRequest{}, err
@@ -90,7 +92,8 @@ func (s *Service) FindMyRequestByID(ctx context.Context, id uuid.UUID) (ClientRe
 
 // FindMyRequests returns a page of the scope member's own requests, newest
 // first, optionally with one status.
-func (s *Service) FindMyRequests(ctx context.Context, status *Status, p Page) ([]ClientRequest, *Key, error) {
+func (s *Service) FindMyRequests(ctx context.Context, status *Status, p Page) (_ []ClientRequest, _ *Key, err error) {
+	defer errs.Wrap(&err, "requests: find my requests")
 	me, err := client(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -120,7 +123,8 @@ func activeService(ctx context.Context, tx *store.Tx, slug, field string) (*uuid
 }
 
 // CreateMyRequest files a request of the scope member for itself.
-func (s *Service) CreateMyRequest(ctx context.Context, in ClientInput) (ClientRequest, error) {
+func (s *Service) CreateMyRequest(ctx context.Context, in ClientInput) (_ ClientRequest, err error) {
+	defer errs.Wrap(&err, "requests: create my request")
 	me, err := client(ctx)
 	if err != nil {
 		return ClientRequest{}, err
@@ -146,7 +150,8 @@ func (s *Service) CreateMyRequest(ctx context.Context, in ClientInput) (ClientRe
 
 // CancelMyRequest cancels one of the scope member's own requests, if its
 // status is one of [ClientCancellable] (CodeConflict otherwise).
-func (s *Service) CancelMyRequest(ctx context.Context, id uuid.UUID, note string) (ClientRequest, error) {
+func (s *Service) CancelMyRequest(ctx context.Context, id uuid.UUID, note string) (_ ClientRequest, err error) {
+	defer errs.Wrap(&err, "requests: cancel my request %s", id)
 	me, err := client(ctx)
 	if err != nil {
 		return ClientRequest{}, err
@@ -174,7 +179,8 @@ func (s *Service) CancelMyRequest(ctx context.Context, id uuid.UUID, note string
 
 // FindMyComments returns a page of the client-visible comments of one of
 // the scope member's own requests, oldest first.
-func (s *Service) FindMyComments(ctx context.Context, id uuid.UUID, p Page) ([]ClientComment, *Key, error) {
+func (s *Service) FindMyComments(ctx context.Context, id uuid.UUID, p Page) (_ []ClientComment, _ *Key, err error) {
+	defer errs.Wrap(&err, "requests: find my comments %s", id)
 	me, err := client(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -193,7 +199,8 @@ func clientCommentOf(c Comment, me uuid.UUID) ClientComment {
 
 // AddMyComment adds a comment of the scope member to one of its own
 // requests; the comment is client-visible.
-func (s *Service) AddMyComment(ctx context.Context, id uuid.UUID, body string) (ClientComment, error) {
+func (s *Service) AddMyComment(ctx context.Context, id uuid.UUID, body string) (_ ClientComment, err error) {
+	defer errs.Wrap(&err, "requests: add my comment %s", id)
 	me, err := client(ctx)
 	if err != nil {
 		return ClientComment{}, err
@@ -211,7 +218,8 @@ func (s *Service) AddMyComment(ctx context.Context, id uuid.UUID, body string) (
 
 // FindMyEvents returns a page of the status history of one of the scope
 // member's own requests, oldest first, without actors or notes.
-func (s *Service) FindMyEvents(ctx context.Context, id uuid.UUID, p Page) ([]ClientEvent, *Key, error) {
+func (s *Service) FindMyEvents(ctx context.Context, id uuid.UUID, p Page) (_ []ClientEvent, _ *Key, err error) {
+	defer errs.Wrap(&err, "requests: find my events %s", id)
 	me, err := client(ctx)
 	if err != nil {
 		return nil, nil, err

@@ -2,9 +2,6 @@ package requests
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/url"
@@ -12,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
+	"github.com/tenantkit/tenantkit/internal/mailaddr"
+	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/store"
@@ -25,14 +25,6 @@ type PublicInput struct {
 	Title       string
 	Details     string
 	ServiceSlug string
-}
-
-// validEmail is a plain check of an address's shape; the account's own
-// constraint is the last word.
-func validEmail(e string) bool {
-	at := strings.LastIndexByte(e, '@')
-	return at > 0 && at < len(e)-1 && len(e) <= 254 && strings.Count(e, "@") == 1 &&
-		!strings.ContainsFunc(e, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune(`<>,;"()[]\`, r) })
 }
 
 func limited(l *ratelimit.Limiter, key string) error {
@@ -54,17 +46,18 @@ const PublicConfirmationTTL = 48 * time.Hour
 // the submitter's network address, for the rate limits. The answer is the
 // same whatever the address is; see the package documentation for what it
 // does against abuse.
-func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clientAddr string) error {
+func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clientAddr string) (err error) {
+	defer errs.Wrap(&err, "requests: submit public request")
 	scope, ok := tenant.ScopeFrom(ctx)
 	if !ok {
 		return tenant.Errorf(tenant.CodeInternal, "public form without a tenant scope")
 	}
 	tid := scope.TenantID
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Email = mailaddr.Normalize(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	in.Title = strings.TrimSpace(in.Title)
 	f := fields{}
-	if !validEmail(in.Email) {
+	if !mailaddr.Valid(in.Email) {
 		f["body.email"] = "an email address"
 	}
 	f.text("body.name", in.Name, 1, 200)
@@ -83,9 +76,9 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 	if err := limited(s.byTenant, tid.String()); err != nil {
 		return err
 	}
-	tok, hash := newToken()
+	tok, hash := onetime.New()
 	var tn store.GetTenantRow
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		sec, err := tx.GetSecuritySettings(ctx, tid)
 		if err != nil {
 			return err
@@ -139,7 +132,8 @@ var errConfirmation = &tenant.Error{Code: tenant.CodeInvalid, Message: "this con
 // filed under their membership. An existing membership keeps its role and
 // name. The answer tells the person nothing beyond that the request went
 // through.
-func (s *Service) ConfirmPublicRequest(ctx context.Context, token string) error {
+func (s *Service) ConfirmPublicRequest(ctx context.Context, token string) (err error) {
+	defer errs.Wrap(&err, "requests: confirm public request")
 	scope, ok := tenant.ScopeFrom(ctx)
 	if !ok {
 		return tenant.Errorf(tenant.CodeInternal, "public form without a tenant scope")
@@ -148,9 +142,9 @@ func (s *Service) ConfirmPublicRequest(ctx context.Context, token string) error 
 	if token == "" || len(token) > 100 {
 		return errConfirmation
 	}
-	hash := hashToken(token)
+	hash := onetime.Hash(token)
 	var sub store.PublicSubmission
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		var err error
 		sub, err = tx.LockOpenPublicSubmission(ctx, store.LockOpenPublicSubmissionParams{TenantID: tid, TokenHash: hash, Now: s.now()})
 		if store.IsNotFound(err) {
@@ -213,18 +207,4 @@ func (s *Service) ConfirmPublicRequest(ctx context.Context, token string) error 
 		}
 		return tx.ConfirmPublicSubmission(ctx, store.ConfirmPublicSubmissionParams{TenantID: tid, ID: sub.ID, Now: s.now(), ServiceRequestID: r.ID})
 	})
-}
-
-// newToken returns a random single-use token and its SHA-256 hash, which is
-// all the database keeps.
-func newToken() (string, []byte) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	return tok, hashToken(tok)
-}
-
-func hashToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
 }

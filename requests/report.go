@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -53,12 +54,13 @@ const MaxAnalyticsDays = 5 * 366
 // day from to the last moment of day to, both in the tenant's time zone, by
 // status, by service and by month. Without from it starts on the first day
 // of the month eleven months before to; without to it ends today.
-func (s *Service) RequestAnalytics(ctx context.Context, from, to *time.Time) (Analytics, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) RequestAnalytics(ctx context.Context, from, to *time.Time) (_ Analytics, err error) {
+	defer errs.Wrap(&err, "requests: request analytics")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Analytics{}, err
 	}
 	var out Analytics
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
@@ -245,20 +246,6 @@ var (
 	errMemberNotFound  = tenant.NotFound("member")
 )
 
-// requireRole returns the scope of ctx if its role is at least min: the
-// web layer checks the same before the call; this holds for every other
-// caller.
-func requireRole(ctx context.Context, min tenant.Role) (tenant.Scope, error) {
-	s, ok := tenant.ScopeFrom(ctx)
-	if !ok {
-		return tenant.Scope{}, tenant.Errorf(tenant.CodeInternal, "no tenant scope")
-	}
-	if !s.Role.AtLeast(min) {
-		return tenant.Scope{}, &tenant.Error{Code: tenant.CodeForbidden, Message: "your role does not allow this"}
-	}
-	return s, nil
-}
-
 func memberOf(s tenant.Scope) *uuid.UUID {
 	if s.MemberID == uuid.Nil {
 		return nil
@@ -312,12 +299,13 @@ func validateRequest(title, details string, priority Priority) error {
 
 // FindRequestByID returns one request. CodeNotFound if it is missing or
 // another tenant's.
-func (s *Service) FindRequestByID(ctx context.Context, id uuid.UUID) (Request, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) FindRequestByID(ctx context.Context, id uuid.UUID) (_ Request, err error) {
+	defer errs.Wrap(&err, "requests: find request %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Request{}, err
 	}
 	var out Request
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) (err error) {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) (err error) {
 		out, err = load(ctx, tx, id, nil)
 		return err
 	})
@@ -336,8 +324,9 @@ func load(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID) (R
 
 // FindRequests returns a page of requests, newest first, and the key after
 // which the next page starts (nil on the last page).
-func (s *Service) FindRequests(ctx context.Context, f RequestFilter) ([]Request, *Key, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) FindRequests(ctx context.Context, f RequestFilter) (_ []Request, _ *Key, err error) {
+	defer errs.Wrap(&err, "requests: find requests")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return nil, nil, err
 	}
 	return s.findRequests(ctx, store.ListServiceRequestsParams{
@@ -438,8 +427,9 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, p store.CreateServic
 // CreateRequest files a request for a client of the tenant, made by staff.
 // The client must be a live member with role client; the service and the
 // assignee, when given, must be the tenant's (CodeNotFound otherwise).
-func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (Request, error) {
-	scope, err := requireRole(ctx, tenant.RoleStaff)
+func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (_ Request, err error) {
+	defer errs.Wrap(&err, "requests: create request")
+	scope, err := tenant.Require(ctx, tenant.RoleStaff)
 	if err != nil {
 		return Request{}, err
 	}
@@ -489,8 +479,9 @@ func lock(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID) (s
 
 // UpdateRequest changes a request's title, details, priority, due date or
 // service.
-func (s *Service) UpdateRequest(ctx context.Context, id uuid.UUID, u RequestUpdate) (Request, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) UpdateRequest(ctx context.Context, id uuid.UUID, u RequestUpdate) (_ Request, err error) {
+	defer errs.Wrap(&err, "requests: update request %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Request{}, err
 	}
 	if (u.ClearDueOn && u.DueOn != nil) || (u.ClearService && u.ServiceID != nil) {
@@ -498,7 +489,7 @@ func (s *Service) UpdateRequest(ctx context.Context, id uuid.UUID, u RequestUpda
 			Fields: map[string]string{"body.clear": "names a field the body also sets"}}
 	}
 	var out Request
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		cur, err := lock(ctx, tx, id, nil)
 		if err != nil {
 			return err
@@ -544,12 +535,13 @@ func (s *Service) UpdateRequest(ctx context.Context, id uuid.UUID, u RequestUpda
 
 // AssignRequest assigns a request to a live member with role staff or
 // above; UnassignRequest (memberID nil) leaves it unassigned.
-func (s *Service) AssignRequest(ctx context.Context, id uuid.UUID, memberID *uuid.UUID) (Request, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) AssignRequest(ctx context.Context, id uuid.UUID, memberID *uuid.UUID) (_ Request, err error) {
+	defer errs.Wrap(&err, "requests: assign request %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Request{}, err
 	}
 	var out Request
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		if _, err := lock(ctx, tx, id, nil); err != nil {
 			return err
 		}
@@ -576,7 +568,8 @@ func (s *Service) AssignRequest(ctx context.Context, id uuid.UUID, memberID *uui
 }
 
 // UnassignRequest leaves a request unassigned.
-func (s *Service) UnassignRequest(ctx context.Context, id uuid.UUID) (Request, error) {
+func (s *Service) UnassignRequest(ctx context.Context, id uuid.UUID) (_ Request, err error) {
+	defer errs.Wrap(&err, "requests: unassign request %s", id)
 	return s.AssignRequest(ctx, id, nil)
 }
 
@@ -584,8 +577,9 @@ func (s *Service) UnassignRequest(ctx context.Context, id uuid.UUID) (Request, e
 // needs an admin: it erases a client's record and its history. A request
 // that bookings or expenses still reference cannot be deleted
 // (CodeConflict): cancel it instead.
-func (s *Service) DeleteRequest(ctx context.Context, id uuid.UUID) error {
-	if _, err := requireRole(ctx, tenant.RoleAdmin); err != nil {
+func (s *Service) DeleteRequest(ctx context.Context, id uuid.UUID) (err error) {
+	defer errs.Wrap(&err, "requests: delete request %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
 		return err
 	}
 	return s.store.InTenant(ctx, func(tx *store.Tx) error {

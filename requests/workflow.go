@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -77,15 +78,16 @@ func validateTransition(to Status, note string) error {
 // TransitionRequest moves a request to status to, if the workflow allows
 // the move from its current status (CodeConflict otherwise), and records
 // the change with the scope's member as actor and note.
-func (s *Service) TransitionRequest(ctx context.Context, id uuid.UUID, to Status, note string) (Request, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) TransitionRequest(ctx context.Context, id uuid.UUID, to Status, note string) (_ Request, err error) {
+	defer errs.Wrap(&err, "requests: transition request %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Request{}, err
 	}
 	if err := validateTransition(to, note); err != nil {
 		return Request{}, err
 	}
 	var out Request
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		cur, err := lock(ctx, tx, id, nil)
 		if err != nil {
 			return err
@@ -101,12 +103,13 @@ func (s *Service) TransitionRequest(ctx context.Context, id uuid.UUID, to Status
 
 // NextStatuses returns the statuses a request may move to now, in workflow
 // order; none once it is completed or cancelled.
-func (s *Service) NextStatuses(ctx context.Context, id uuid.UUID) ([]Status, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) NextStatuses(ctx context.Context, id uuid.UUID) (_ []Status, err error) {
+	defer errs.Wrap(&err, "requests: next statuses %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return nil, err
 	}
 	var out []Status
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		r, err := load(ctx, tx, id, nil)
 		if err != nil {
 			return err
@@ -123,8 +126,9 @@ func (s *Service) NextStatuses(ctx context.Context, id uuid.UUID) ([]Status, err
 }
 
 // FindEvents returns a page of a request's timeline, oldest first.
-func (s *Service) FindEvents(ctx context.Context, id uuid.UUID, p Page) ([]Event, *Key, error) {
-	if _, err := requireRole(ctx, tenant.RoleStaff); err != nil {
+func (s *Service) FindEvents(ctx context.Context, id uuid.UUID, p Page) (_ []Event, _ *Key, err error) {
+	defer errs.Wrap(&err, "requests: find events %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return nil, nil, err
 	}
 	return s.events(ctx, id, nil, p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -94,7 +95,8 @@ func ruleConflict(err error) error {
 // FindRules returns a page of weekly hours and the key after which the next
 // page starts (nil on the last page). A member filter naming no staff
 // member of the tenant is CodeNotFound.
-func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) ([]Rule, *RuleKey, error) {
+func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) (_ []Rule, _ *RuleKey, err error) {
+	defer errs.Wrap(&err, "scheduling: find rules")
 	if _, err := staffScope(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -103,7 +105,7 @@ func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) ([]Rule, *RuleK
 		p.HasAfter, p.AfterMemberID, p.AfterWeekday, p.AfterStartTime, p.AfterID = true, a.MemberID, int16(a.Weekday), pgClock(a.Start), a.ID
 	}
 	var out []Rule
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		if f.MemberID != nil {
 			if err := knownStaff(ctx, tx, *f.MemberID); err != nil {
 				return err
@@ -127,7 +129,8 @@ func (s *Scheduler) FindRules(ctx context.Context, f RuleFilter) ([]Rule, *RuleK
 
 // FindRuleByID returns one block of weekly hours. CodeNotFound if missing
 // or another tenant's.
-func (s *Scheduler) FindRuleByID(ctx context.Context, id uuid.UUID) (Rule, error) {
+func (s *Scheduler) FindRuleByID(ctx context.Context, id uuid.UUID) (_ Rule, err error) {
+	defer errs.Wrap(&err, "scheduling: find rule %s", id)
 	return readOne(ctx, s, errRuleNotFound, func(tx *store.Tx) (store.AvailabilityRule, error) {
 		return tx.GetAvailabilityRule(ctx, store.GetAvailabilityRuleParams{TenantID: tx.TenantID(), ID: id})
 	}, ruleOf)
@@ -189,7 +192,8 @@ func (s *Scheduler) removeHours(ctx context.Context, kind string, lock func(*sto
 // (CodeNotFound otherwise). Staff add their own; an admin anyone's
 // (CodeForbidden otherwise). Hours that overlap the member's other hours on
 // the weekday are CodeConflict.
-func (s *Scheduler) CreateRule(ctx context.Context, in RuleInput) (Rule, error) {
+func (s *Scheduler) CreateRule(ctx context.Context, in RuleInput) (_ Rule, err error) {
+	defer errs.Wrap(&err, "scheduling: create rule")
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Rule{}, err
@@ -235,7 +239,8 @@ func lockException(ctx context.Context, tx *store.Tx, id uuid.UUID) (store.Avail
 
 // UpdateRule changes a block of weekly hours, under the rules of
 // CreateRule.
-func (s *Scheduler) UpdateRule(ctx context.Context, id uuid.UUID, u RuleUpdate) (Rule, error) {
+func (s *Scheduler) UpdateRule(ctx context.Context, id uuid.UUID, u RuleUpdate) (_ Rule, err error) {
+	defer errs.Wrap(&err, "scheduling: update rule %s", id)
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Rule{}, err
@@ -277,7 +282,8 @@ func (s *Scheduler) UpdateRule(ctx context.Context, id uuid.UUID, u RuleUpdate) 
 
 // DeleteRule removes a block of weekly hours, under the rules of
 // CreateRule. Existing bookings stay.
-func (s *Scheduler) DeleteRule(ctx context.Context, id uuid.UUID) error {
+func (s *Scheduler) DeleteRule(ctx context.Context, id uuid.UUID) (err error) {
+	defer errs.Wrap(&err, "scheduling: delete rule %s", id)
 	return s.removeHours(ctx, "availability_rule", func(tx *store.Tx) (uuid.UUID, error) {
 		r, err := lockRule(ctx, tx, id)
 		return r.MemberID, err
@@ -390,7 +396,8 @@ func exceptionParams(in ExceptionInput) (available bool, start, end *Clock) {
 // FindExceptions returns a page of date exceptions and the key after which
 // the next page starts (nil on the last page). A member filter naming no
 // staff member of the tenant is CodeNotFound.
-func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Exception, *ExceptionKey, error) {
+func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) (_ []Exception, _ *ExceptionKey, err error) {
+	defer errs.Wrap(&err, "scheduling: find exceptions")
 	if _, err := staffScope(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -411,7 +418,7 @@ func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Ex
 		p.HasAfter, p.AfterDate, p.AfterID = true, d.wall(), a.ID
 	}
 	var out []Exception
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		if f.MemberID != nil {
 			if err := knownStaff(ctx, tx, *f.MemberID); err != nil {
 				return err
@@ -433,7 +440,8 @@ func (s *Scheduler) FindExceptions(ctx context.Context, f ExceptionFilter) ([]Ex
 
 // FindExceptionByID returns one date exception. CodeNotFound if missing or
 // another tenant's.
-func (s *Scheduler) FindExceptionByID(ctx context.Context, id uuid.UUID) (Exception, error) {
+func (s *Scheduler) FindExceptionByID(ctx context.Context, id uuid.UUID) (_ Exception, err error) {
+	defer errs.Wrap(&err, "scheduling: find exception %s", id)
 	return readOne(ctx, s, errExceptionNotFound, func(tx *store.Tx) (store.AvailabilityException, error) {
 		return tx.GetAvailabilityException(ctx, store.GetAvailabilityExceptionParams{TenantID: tx.TenantID(), ID: id})
 	}, exceptionOf)
@@ -441,7 +449,8 @@ func (s *Scheduler) FindExceptionByID(ctx context.Context, id uuid.UUID) (Except
 
 // CreateException adds a date exception to a live staff member, under the
 // rules of CreateRule.
-func (s *Scheduler) CreateException(ctx context.Context, in ExceptionInput) (Exception, error) {
+func (s *Scheduler) CreateException(ctx context.Context, in ExceptionInput) (_ Exception, err error) {
+	defer errs.Wrap(&err, "scheduling: create exception")
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Exception{}, err
@@ -470,7 +479,8 @@ func (s *Scheduler) CreateException(ctx context.Context, in ExceptionInput) (Exc
 }
 
 // UpdateException changes a date exception, under the rules of CreateRule.
-func (s *Scheduler) UpdateException(ctx context.Context, id uuid.UUID, u ExceptionUpdate) (Exception, error) {
+func (s *Scheduler) UpdateException(ctx context.Context, id uuid.UUID, u ExceptionUpdate) (_ Exception, err error) {
+	defer errs.Wrap(&err, "scheduling: update exception %s", id)
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Exception{}, err
@@ -527,7 +537,8 @@ func (s *Scheduler) UpdateException(ctx context.Context, id uuid.UUID, u Excepti
 
 // DeleteException removes a date exception, under the rules of
 // CreateRule.
-func (s *Scheduler) DeleteException(ctx context.Context, id uuid.UUID) error {
+func (s *Scheduler) DeleteException(ctx context.Context, id uuid.UUID) (err error) {
+	defer errs.Wrap(&err, "scheduling: delete exception %s", id)
 	return s.removeHours(ctx, "availability_exception", func(tx *store.Tx) (uuid.UUID, error) {
 		e, err := lockException(ctx, tx, id)
 		return e.MemberID, err

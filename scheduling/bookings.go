@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -154,7 +155,8 @@ func taken(err error) error {
 }
 
 // CreateBooking books a free slot for a client (staff).
-func (s *Scheduler) CreateBooking(ctx context.Context, in BookingInput) (Booking, error) {
+func (s *Scheduler) CreateBooking(ctx context.Context, in BookingInput) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: create booking")
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Booking{}, err
@@ -163,7 +165,8 @@ func (s *Scheduler) CreateBooking(ctx context.Context, in BookingInput) (Booking
 }
 
 // CreateMyBooking books a free slot for the client of the scope.
-func (s *Scheduler) CreateMyBooking(ctx context.Context, in BookingInput) (Booking, error) {
+func (s *Scheduler) CreateMyBooking(ctx context.Context, in BookingInput) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: create my booking")
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return Booking{}, err
@@ -319,7 +322,8 @@ func readBooking(ctx context.Context, tx *store.Tx, loc *time.Location, id uuid.
 
 // FindBookingByID returns a booking with its timeline (staff).
 // CodeNotFound if missing or another tenant's.
-func (s *Scheduler) FindBookingByID(ctx context.Context, id uuid.UUID) (BookingDetail, error) {
+func (s *Scheduler) FindBookingByID(ctx context.Context, id uuid.UUID) (_ BookingDetail, err error) {
+	defer errs.Wrap(&err, "scheduling: find booking %s", id)
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return BookingDetail{}, err
@@ -329,7 +333,8 @@ func (s *Scheduler) FindBookingByID(ctx context.Context, id uuid.UUID) (BookingD
 
 // FindMyBooking returns a booking of the scope's client with its timeline.
 // Another client's booking is CodeNotFound, like a missing one.
-func (s *Scheduler) FindMyBooking(ctx context.Context, id uuid.UUID) (BookingDetail, error) {
+func (s *Scheduler) FindMyBooking(ctx context.Context, id uuid.UUID) (_ BookingDetail, err error) {
+	defer errs.Wrap(&err, "scheduling: find my booking %s", id)
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return BookingDetail{}, err
@@ -372,7 +377,8 @@ func inLoc(t *time.Time, loc *time.Location) *time.Time {
 // FindBookings returns a page of bookings (staff) and the key after which
 // the next page starts (nil on the last page). A staff filter naming no
 // staff member of the tenant is CodeNotFound.
-func (s *Scheduler) FindBookings(ctx context.Context, f BookingFilter) ([]Booking, *BookingKey, error) {
+func (s *Scheduler) FindBookings(ctx context.Context, f BookingFilter) (_ []Booking, _ *BookingKey, err error) {
+	defer errs.Wrap(&err, "scheduling: find bookings")
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -381,7 +387,8 @@ func (s *Scheduler) FindBookings(ctx context.Context, f BookingFilter) ([]Bookin
 }
 
 // FindMyBookings returns a page of the scope's client's bookings.
-func (s *Scheduler) FindMyBookings(ctx context.Context, f BookingFilter) ([]Booking, *BookingKey, error) {
+func (s *Scheduler) FindMyBookings(ctx context.Context, f BookingFilter) (_ []Booking, _ *BookingKey, err error) {
+	defer errs.Wrap(&err, "scheduling: find my bookings")
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -485,7 +492,8 @@ func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now 
 
 // ConfirmBooking confirms a pending booking (staff); any other status is
 // CodeConflict.
-func (s *Scheduler) ConfirmBooking(ctx context.Context, id uuid.UUID) (Booking, error) {
+func (s *Scheduler) ConfirmBooking(ctx context.Context, id uuid.UUID) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: confirm booking %s", id)
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Booking{}, err
@@ -499,12 +507,14 @@ func (s *Scheduler) ConfirmBooking(ctx context.Context, id uuid.UUID) (Booking, 
 // CompleteBooking marks a confirmed booking that has started as completed
 // (staff); MarkNoShow marks it as a no-show. Any other booking is
 // CodeConflict.
-func (s *Scheduler) CompleteBooking(ctx context.Context, id uuid.UUID) (Booking, error) {
+func (s *Scheduler) CompleteBooking(ctx context.Context, id uuid.UUID) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: complete booking %s", id)
 	return s.finish(ctx, id, StatusCompleted)
 }
 
 // MarkNoShow: see CompleteBooking.
-func (s *Scheduler) MarkNoShow(ctx context.Context, id uuid.UUID) (Booking, error) {
+func (s *Scheduler) MarkNoShow(ctx context.Context, id uuid.UUID) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: mark no show %s", id)
 	return s.finish(ctx, id, StatusNoShow)
 }
 
@@ -523,7 +533,8 @@ func (s *Scheduler) finish(ctx context.Context, id uuid.UUID, to Status) (Bookin
 }
 
 // CancelBooking cancels an active booking (staff, at any time).
-func (s *Scheduler) CancelBooking(ctx context.Context, id uuid.UUID, reason string) (Booking, error) {
+func (s *Scheduler) CancelBooking(ctx context.Context, id uuid.UUID, reason string) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: cancel booking %s", id)
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Booking{}, err
@@ -534,7 +545,8 @@ func (s *Scheduler) CancelBooking(ctx context.Context, id uuid.UUID, reason stri
 // CancelMyBooking cancels an active booking of the scope's client, no
 // later than the booking's own cancellation notice before its start
 // (CodeConflict after).
-func (s *Scheduler) CancelMyBooking(ctx context.Context, id uuid.UUID, reason string) (Booking, error) {
+func (s *Scheduler) CancelMyBooking(ctx context.Context, id uuid.UUID, reason string) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: cancel my booking %s", id)
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return Booking{}, err
@@ -599,7 +611,8 @@ func releaseRequest(ctx context.Context, tx *store.Tx, a actor, now time.Time, b
 // RescheduleBooking moves an active booking to startsAt (staff, at any
 // time), which must be a free slot of the same staff member with the
 // booking's own duration and buffers (CodeConflict otherwise).
-func (s *Scheduler) RescheduleBooking(ctx context.Context, id uuid.UUID, startsAt time.Time, note string) (Booking, error) {
+func (s *Scheduler) RescheduleBooking(ctx context.Context, id uuid.UUID, startsAt time.Time, note string) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: reschedule booking %s", id)
 	scope, err := staffScope(ctx)
 	if err != nil {
 		return Booking{}, err
@@ -610,7 +623,8 @@ func (s *Scheduler) RescheduleBooking(ctx context.Context, id uuid.UUID, startsA
 // RescheduleMyBooking is RescheduleBooking for the scope's client, no
 // later than the booking's own reschedule notice before its current start
 // (CodeConflict after).
-func (s *Scheduler) RescheduleMyBooking(ctx context.Context, id uuid.UUID, startsAt time.Time, note string) (Booking, error) {
+func (s *Scheduler) RescheduleMyBooking(ctx context.Context, id uuid.UUID, startsAt time.Time, note string) (_ Booking, err error) {
+	defer errs.Wrap(&err, "scheduling: reschedule my booking %s", id)
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return Booking{}, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 )
 
@@ -32,7 +33,8 @@ var contactChannels = map[string]bool{"email": true, "phone": true, "none": true
 
 // MyPreferences returns the scope's client's preferences; a client that
 // never saved any gets the defaults.
-func (s *Scheduler) MyPreferences(ctx context.Context) (Preferences, error) {
+func (s *Scheduler) MyPreferences(ctx context.Context) (_ Preferences, err error) {
+	defer errs.Wrap(&err, "scheduling: my preferences")
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return Preferences{}, err
@@ -69,7 +71,8 @@ func preferencesOf(ctx context.Context, tx *store.Tx, p store.ClientPreference) 
 // SetMyPreferences replaces the scope's client's preferences. A preferred
 // staff member must be a live staff member of the tenant (CodeNotFound
 // otherwise); the phone channel needs a phone number.
-func (s *Scheduler) SetMyPreferences(ctx context.Context, in Preferences) (Preferences, error) {
+func (s *Scheduler) SetMyPreferences(ctx context.Context, in Preferences) (_ Preferences, err error) {
+	defer errs.Wrap(&err, "scheduling: set my preferences")
 	scope, err := clientScope(ctx)
 	if err != nil {
 		return Preferences{}, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
 	// The zone database travels in the binary: slots are computed right on
 	// a host without /usr/share/zoneinfo.
 	_ "time/tzdata"

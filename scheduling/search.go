@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -63,7 +64,8 @@ type SlotPage struct {
 // FindSlots returns the free slots of a service (staff view): the service
 // must exist (CodeNotFound) and be active (CodeConflict); a staff member
 // filter must name a live staff member (CodeNotFound).
-func (s *Scheduler) FindSlots(ctx context.Context, q SlotQuery) (SlotPage, error) {
+func (s *Scheduler) FindSlots(ctx context.Context, q SlotQuery) (_ SlotPage, err error) {
+	defer errs.Wrap(&err, "scheduling: find slots")
 	if _, err := staffScope(ctx); err != nil {
 		return SlotPage{}, err
 	}
@@ -72,7 +74,8 @@ func (s *Scheduler) FindSlots(ctx context.Context, q SlotQuery) (SlotPage, error
 
 // FindMySlots is FindSlots for a client: an inactive service reads as
 // missing.
-func (s *Scheduler) FindMySlots(ctx context.Context, q SlotQuery) (SlotPage, error) {
+func (s *Scheduler) FindMySlots(ctx context.Context, q SlotQuery) (_ SlotPage, err error) {
+	defer errs.Wrap(&err, "scheduling: find my slots")
 	if _, err := scopeOf(ctx); err != nil {
 		return SlotPage{}, err
 	}

@@ -7,16 +7,20 @@
 // Writes replace the tenant's overrides of one kind as a whole (a null
 // field goes back to the default), guarded by the kind's version: a writer
 // that read an older version is refused with CodePreconditionFailed.
+//
+// Each method checks the role it needs itself: staff read the settings, an
+// admin changes, exports or imports them.
 package settings
 
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/tenantkit/tenantkit/internal/errs"
+	"github.com/tenantkit/tenantkit/internal/mailaddr"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -146,11 +150,6 @@ func (f fields) err(what string) error {
 	return &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid " + what + " settings", Fields: f.m}
 }
 
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == ""
-}
-
 func (o OrganizationOverrides) validate(f fields) {
 	if o.DisplayName != nil && (strings.TrimSpace(*o.DisplayName) == "" || len(*o.DisplayName) > 200) {
 		f.add("display_name", "1 to 200 characters")
@@ -169,7 +168,7 @@ func (o OrganizationOverrides) validate(f fields) {
 	if o.WeekStartsOn != nil && (*o.WeekStartsOn < 1 || *o.WeekStartsOn > 7) {
 		f.add("week_starts_on", "1 (Monday) to 7 (Sunday)")
 	}
-	if o.ContactEmail != nil && *o.ContactEmail != "" && !validEmail(*o.ContactEmail) {
+	if o.ContactEmail != nil && *o.ContactEmail != "" && !mailaddr.Valid(*o.ContactEmail) {
 		f.add("contact_email", "an email address")
 	}
 	if o.ContactPhone != nil && len(*o.ContactPhone) > 40 {
@@ -212,7 +211,7 @@ func (o CommunicationOverrides) validate(f fields) {
 	if o.SenderName != nil && (strings.TrimSpace(*o.SenderName) == "" || len(*o.SenderName) > 200) {
 		f.add("sender_name", "1 to 200 characters")
 	}
-	if o.ReplyToEmail != nil && *o.ReplyToEmail != "" && !validEmail(*o.ReplyToEmail) {
+	if o.ReplyToEmail != nil && *o.ReplyToEmail != "" && !mailaddr.Valid(*o.ReplyToEmail) {
 		f.add("reply_to_email", "an email address")
 	}
 	if o.EmailFooter != nil && len(*o.EmailFooter) > 2000 {
@@ -237,9 +236,13 @@ func checkVersion(got int64, err error, ifVersion *int64) error {
 }
 
 // Organization returns the organization settings.
-func (s *Service) Organization(ctx context.Context) (Kind[Organization, OrganizationOverrides], error) {
+func (s *Service) Organization(ctx context.Context) (_ Kind[Organization, OrganizationOverrides], err error) {
+	defer errs.Wrap(&err, "settings: organization")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Kind[Organization, OrganizationOverrides]{}, err
+	}
 	var k Kind[Organization, OrganizationOverrides]
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		e, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
 		if err != nil {
 			return err
@@ -259,7 +262,11 @@ func (s *Service) Organization(ctx context.Context) (Kind[Organization, Organiza
 }
 
 // SetOrganization replaces the organization overrides.
-func (s *Service) SetOrganization(ctx context.Context, o OrganizationOverrides, ifVersion *int64) error {
+func (s *Service) SetOrganization(ctx context.Context, o OrganizationOverrides, ifVersion *int64) (err error) {
+	defer errs.Wrap(&err, "settings: set organization")
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
 	if err := validateOne("organization", o.validate); err != nil {
 		return err
 	}
@@ -278,9 +285,13 @@ func setOrganization(ctx context.Context, tx *store.Tx, o OrganizationOverrides,
 }
 
 // Booking returns the booking settings.
-func (s *Service) Booking(ctx context.Context) (Kind[Booking, BookingOverrides], error) {
+func (s *Service) Booking(ctx context.Context) (_ Kind[Booking, BookingOverrides], err error) {
+	defer errs.Wrap(&err, "settings: booking")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Kind[Booking, BookingOverrides]{}, err
+	}
 	var k Kind[Booking, BookingOverrides]
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		e, err := tx.GetBookingSettings(ctx, tx.TenantID())
 		if err != nil {
 			return err
@@ -303,7 +314,11 @@ func (s *Service) Booking(ctx context.Context) (Kind[Booking, BookingOverrides],
 
 // SetBooking replaces the booking overrides. Existing bookings keep the
 // notice terms they were made under.
-func (s *Service) SetBooking(ctx context.Context, o BookingOverrides, ifVersion *int64) error {
+func (s *Service) SetBooking(ctx context.Context, o BookingOverrides, ifVersion *int64) (err error) {
+	defer errs.Wrap(&err, "settings: set booking")
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
 	if err := validateOne("booking", o.validate); err != nil {
 		return err
 	}
@@ -323,9 +338,13 @@ func setBooking(ctx context.Context, tx *store.Tx, o BookingOverrides, ifVersion
 }
 
 // Security returns the security settings.
-func (s *Service) Security(ctx context.Context) (Kind[Security, SecurityOverrides], error) {
+func (s *Service) Security(ctx context.Context) (_ Kind[Security, SecurityOverrides], err error) {
+	defer errs.Wrap(&err, "settings: security")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Kind[Security, SecurityOverrides]{}, err
+	}
 	var k Kind[Security, SecurityOverrides]
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		e, err := tx.GetSecuritySettings(ctx, tx.TenantID())
 		if err != nil {
 			return err
@@ -356,7 +375,11 @@ func nonNil(s []string) []string {
 }
 
 // SetSecurity replaces the security overrides.
-func (s *Service) SetSecurity(ctx context.Context, o SecurityOverrides, ifVersion *int64) error {
+func (s *Service) SetSecurity(ctx context.Context, o SecurityOverrides, ifVersion *int64) (err error) {
+	defer errs.Wrap(&err, "settings: set security")
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
 	if err := validateOne("security", o.validate); err != nil {
 		return err
 	}
@@ -379,9 +402,13 @@ func setSecurity(ctx context.Context, tx *store.Tx, o SecurityOverrides, ifVersi
 }
 
 // Communication returns the communication settings.
-func (s *Service) Communication(ctx context.Context) (Kind[Communication, CommunicationOverrides], error) {
+func (s *Service) Communication(ctx context.Context) (_ Kind[Communication, CommunicationOverrides], err error) {
+	defer errs.Wrap(&err, "settings: communication")
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Kind[Communication, CommunicationOverrides]{}, err
+	}
 	var k Kind[Communication, CommunicationOverrides]
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		e, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
 		if err != nil {
 			return err
@@ -401,7 +428,11 @@ func (s *Service) Communication(ctx context.Context) (Kind[Communication, Commun
 }
 
 // SetCommunication replaces the communication overrides.
-func (s *Service) SetCommunication(ctx context.Context, o CommunicationOverrides, ifVersion *int64) error {
+func (s *Service) SetCommunication(ctx context.Context, o CommunicationOverrides, ifVersion *int64) (err error) {
+	defer errs.Wrap(&err, "settings: set communication")
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
 	if err := validateOne("communication", o.validate); err != nil {
 		return err
 	}
@@ -426,7 +457,11 @@ func validateOne(kind string, validate func(fields)) error {
 }
 
 // Export returns every kind's overrides.
-func (s *Service) Export(ctx context.Context) (Document, error) {
+func (s *Service) Export(ctx context.Context) (_ Document, err error) {
+	defer errs.Wrap(&err, "settings: export")
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return Document{}, err
+	}
 	var d Document
 	o, err := s.Organization(ctx)
 	if err != nil {
@@ -450,7 +485,11 @@ func (s *Service) Export(ctx context.Context) (Document, error) {
 // Import replaces every kind's overrides with d's: the whole document is
 // validated first, and written in one transaction, so a bad field anywhere
 // changes nothing.
-func (s *Service) Import(ctx context.Context, d Document) error {
+func (s *Service) Import(ctx context.Context, d Document) (err error) {
+	defer errs.Wrap(&err, "settings: import")
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); err != nil {
+		return err
+	}
 	f := fields{prefix: "body.organization.", m: map[string]string{}}
 	d.Organization.validate(f)
 	f.prefix = "body.booking."

@@ -1,5 +1,6 @@
-// Package tenant is the core of tenantkit: the scope a request or job runs
-// in, the roles a member can hold, and the error codes every layer speaks.
+// Package tenant is the core of tenantkit: the tenant record, the scope a
+// request or job runs in, the roles a member can hold, and the error codes
+// every layer speaks.
 //
 // # Scope
 //

@@ -86,3 +86,35 @@ func TestErrorCodes(t *testing.T) {
 		t.Fatal("nil has no code")
 	}
 }
+
+func TestRoleManages(t *testing.T) {
+	for _, tc := range []struct {
+		actor, target tenant.Role
+		want          bool
+	}{
+		{tenant.RoleOwner, tenant.RoleOwner, true}, {tenant.RoleOwner, tenant.RoleClient, true},
+		{tenant.RoleAdmin, tenant.RoleOwner, false}, {tenant.RoleAdmin, tenant.RoleAdmin, true}, {tenant.RoleAdmin, tenant.RoleStaff, true},
+		{tenant.RoleStaff, tenant.RoleClient, false}, {tenant.RoleClient, tenant.RoleClient, false},
+		{tenant.RoleOwner, tenant.Role("root"), false}, {tenant.Role("root"), tenant.RoleClient, false},
+	} {
+		if got := tc.actor.Manages(tc.target); got != tc.want {
+			t.Errorf("%s.Manages(%s) = %v, want %v", tc.actor, tc.target, got, tc.want)
+		}
+	}
+}
+
+func TestRequire(t *testing.T) {
+	if _, err := tenant.Require(context.Background(), tenant.RoleClient); tenant.ErrorCode(err) != tenant.CodeInternal {
+		t.Fatalf("no scope: %v", err)
+	}
+	ctx := tenant.WithScope(context.Background(), tenant.Scope{TenantID: uuid.New(), Role: tenant.RoleStaff})
+	if s, err := tenant.Require(ctx, tenant.RoleStaff); err != nil || s.Role != tenant.RoleStaff {
+		t.Fatalf("staff for staff: %v", err)
+	}
+	if _, err := tenant.Require(ctx, tenant.RoleAdmin); tenant.ErrorCode(err) != tenant.CodeForbidden {
+		t.Fatalf("staff for admin: %v", err)
+	}
+	if _, err := tenant.Require(tenant.WithScope(context.Background(), tenant.Scope{TenantID: uuid.New()}), tenant.RoleClient); tenant.ErrorCode(err) != tenant.CodeForbidden {
+		t.Fatalf("no role for client: %v", err)
+	}
+}

@@ -130,7 +130,7 @@ func (s *Server) refused(ctx context.Context, h route.Host, r *http.Request, err
 		return
 	}
 	detail := map[string]string{"reason": be.Reason, "ip": meta.IP, "method": r.Method, "path": r.URL.Path}
-	if err := s.auth.RecordSecurityEvent(context.WithoutCancel(ctx), h.Tenant.ID, "security.binding_refused", detail); err != nil {
+	if err := s.tenants.RecordSecurityEvent(context.WithoutCancel(ctx), h.Tenant.ID, "security.binding_refused", detail); err != nil {
 		s.logger.ErrorContext(ctx, "record security event", slog.Any("error", err))
 	}
 }

@@ -507,7 +507,7 @@ func TestSuccessfulSignInsAreNotLimited(t *testing.T) {
 func TestUnknownEmailTakesAsLongAsAWrongPassword(t *testing.T) {
 	e := newEnv(t, hashedWith(auth.DefaultPasswordParams))
 	ctx := context.Background()
-	acme := auth.Tenant{ID: e.seeded["acme"].TenantID}
+	acme := tenant.Tenant{ID: e.seeded["acme"].TenantID}
 	measure := func(i int, email string) time.Duration {
 		t0 := time.Now()
 		_, err := e.auth.LoginTenant(ctx, acme, email, "not the password", auth.ClientMeta{IP: "10.0.0." + strconv.Itoa(i)})

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
@@ -58,8 +57,8 @@ func tenantSlug(name, base string) string {
 
 // directory finds tenants by slug or custom domain.
 type directory interface {
-	FindTenant(ctx context.Context, slug string) (auth.Tenant, error)
-	FindTenantByDomain(ctx context.Context, domain string) (auth.Tenant, error)
+	Find(ctx context.Context, slug string) (tenant.Tenant, error)
+	FindByDomain(ctx context.Context, domain string) (tenant.Tenant, error)
 }
 
 // hostResolver maps host names to tenants, caching answers briefly so a
@@ -106,11 +105,11 @@ func (hr *hostResolver) resolve(ctx context.Context, hostport string) (route.Hos
 	if ok && now.Before(c.expires) {
 		return c.h, c.err
 	}
-	var t auth.Tenant
+	var t tenant.Tenant
 	if slug := tenantSlug(name, hr.base); slug != "" {
-		t, err = hr.dir.FindTenant(ctx, slug)
+		t, err = hr.dir.Find(ctx, slug)
 	} else {
-		t, err = hr.dir.FindTenantByDomain(ctx, name)
+		t, err = hr.dir.FindByDomain(ctx, name)
 	}
 	var h route.Host
 	switch {

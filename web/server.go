@@ -20,10 +20,12 @@ import (
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web/api"
 	"github.com/tenantkit/tenantkit/web/route"
 	"github.com/tenantkit/tenantkit/web/ui"
@@ -67,6 +69,8 @@ type Config struct {
 type Deps struct {
 	DB          Pinger
 	Auth        *auth.Service
+	Members     *members.Service
+	Tenants     *tenants.Directory
 	Catalog     *catalog.Catalog
 	Settings    *settings.Service
 	Idempotency *idempotency.Keys
@@ -80,7 +84,7 @@ type Deps struct {
 // check reports the first missing dependency.
 func (d Deps) check() error {
 	for name, missing := range map[string]bool{
-		"DB": d.DB == nil, "Auth": d.Auth == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
+		"DB": d.DB == nil, "Auth": d.Auth == nil, "Members": d.Members == nil, "Tenants": d.Tenants == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
 		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil,
 		"CursorKey": len(d.CursorKey) == 0, "Logger": d.Logger == nil,
 	} {
@@ -100,6 +104,7 @@ type Server struct {
 	cfg            Config
 	db             Pinger
 	auth           *auth.Service
+	tenants        *tenants.Directory
 	table          *route.Table
 	problems       route.Problems
 	logger         *slog.Logger
@@ -147,20 +152,20 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 		cfg.TenantInFlight = 32
 	}
 	s := &Server{
-		cfg: cfg, db: deps.DB, auth: deps.Auth, logger: deps.Logger, problems: route.Problems{Logger: deps.Logger},
+		cfg: cfg, db: deps.DB, auth: deps.Auth, tenants: deps.Tenants, logger: deps.Logger, problems: route.Problems{Logger: deps.Logger},
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
 		limits:         newTenantLimits(cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight),
 	}
-	s.hosts = newHostResolver(cfg.BaseDomain, deps.Auth)
+	s.hosts = newHostResolver(cfg.BaseDomain, deps.Tenants)
 	s.table = route.NewTable(route.TableConfig{
 		Binder: s, Version: cfg.Version, BaseDomain: cfg.BaseDomain, Cursors: route.NewCursors(deps.CursorKey),
 		Idempotency: deps.Idempotency, Logger: deps.Logger,
 	})
 	api.Register(s.table, api.Deps{
-		Auth: deps.Auth, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
+		Auth: deps.Auth, Members: deps.Members, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
 	})
-	ui.Register(s.table, ui.Deps{Auth: deps.Auth, Requests: deps.Requests, Outbox: cfg.Outbox, Refused: s.refused, Logger: deps.Logger})
+	ui.Register(s.table, ui.Deps{Auth: deps.Auth, Members: deps.Members, Requests: deps.Requests, Outbox: cfg.Outbox, Refused: s.refused, Logger: deps.Logger})
 	// Served ahead of host resolution, on any host.
 	s.table.Add(route.Route{Host: "any", Method: http.MethodGet, Path: "/healthz", Policy: route.Public})
 	s.table.Add(route.Route{Host: "any", Method: http.MethodGet, Path: "/readyz", Policy: route.Public})
@@ -217,7 +222,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.problems.Write(w, r, err)
 		return
 	}
-	if h.Kind == route.TenantHost && h.Tenant.Status != "active" {
+	if h.Kind == route.TenantHost && !h.Tenant.Active() {
 		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "this organization is suspended"})
 		return
 	}

@@ -170,6 +170,11 @@ var Mutants = []Mutant{
 		Packages: webPackages,
 	},
 	{
+		Name: "service-role-unchecked", Breaks: "a domain service trusts its caller with the role: Require admits everyone",
+		Edits: []Edit{{File: "tenant/tenant.go", Old: "	if !s.Role.AtLeast(min) {\n		return Scope{}, &Error{", New: "	if false && !s.Role.AtLeast(min) {\n		return Scope{}, &Error{"}},
+		Packages: []string{"./tenant", "./catalog", "./members", "./settings", "./requests"},
+	},
+	{
 		Name: "revocation-ignored", Breaks: "DESIGN step 4: a session ended by logout or member removal still authenticates",
 		Edits: []Edit{{File: "store/internal/db/identity.sql.go",
 			Old: "  AND s.revoked_at IS NULL AND s.expires_at > $4\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5",

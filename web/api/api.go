@@ -36,6 +36,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
@@ -45,6 +46,7 @@ import (
 // Deps are the services the operations call.
 type Deps struct {
 	Auth       *auth.Service
+	Members    *members.Service
 	Catalog    *catalog.Catalog
 	Settings   *settings.Service
 	Scheduling *scheduling.Scheduler
@@ -60,6 +62,7 @@ type API struct {
 	cursors    route.Cursors
 	urls       auth.URLs
 	auth       *auth.Service
+	members    *members.Service
 	catalog    *catalog.Catalog
 	settings   *settings.Service
 	scheduling *scheduling.Scheduler
@@ -70,7 +73,7 @@ type API struct {
 func Register(t *route.Table, d Deps) {
 	s := &API{
 		t: t, problems: t.Problems(), cursors: t.Cursors(), urls: d.URLs,
-		auth: d.Auth, catalog: d.Catalog, settings: d.Settings, scheduling: d.Scheduling, requests: d.Requests,
+		auth: d.Auth, members: d.Members, catalog: d.Catalog, settings: d.Settings, scheduling: d.Scheduling, requests: d.Requests,
 	}
 	s.registerAuth()
 	s.registerMembers()

@@ -180,7 +180,7 @@ func (s *API) sessionViewOf(is auth.Issued, h route.Host) sessionView {
 	return v
 }
 
-func (s *API) tenantViewOf(t auth.Tenant) *tenantView {
+func (s *API) tenantViewOf(t tenant.Tenant) *tenantView {
 	return &tenantView{ID: t.ID.String(), Slug: t.Slug, Name: t.Name, URL: s.urls.Tenant(t.Slug, "/")}
 }
 
@@ -289,7 +289,7 @@ func (s *API) handleChangePassword(ctx context.Context, in *passwordInput) (*ses
 
 func (s *API) handleResetRequest(ctx context.Context, in *resetRequestInput) (*messageOutput, error) {
 	h, _ := route.HostFrom(ctx)
-	var t *auth.Tenant
+	var t *tenant.Tenant
 	if h.Kind == route.TenantHost {
 		t = &h.Tenant
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/internal/keyset"
+	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
@@ -24,7 +25,7 @@ type memberView struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func memberViewOf(m auth.Member) memberView {
+func memberViewOf(m members.Member) memberView {
 	return memberView{ID: m.ID.String(), AccountID: m.AccountID.String(), Email: m.Email, Role: string(m.Role), DisplayName: m.DisplayName, CreatedAt: m.CreatedAt}
 }
 
@@ -37,7 +38,7 @@ type invitationView struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 }
 
-func invitationViewOf(i auth.Invitation) invitationView {
+func invitationViewOf(i members.Invitation) invitationView {
 	return invitationView{ID: i.ID.String(), Email: i.Email, Role: string(i.Role), DisplayName: i.DisplayName, CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt}
 }
 
@@ -102,7 +103,7 @@ func (s *API) registerMembers() {
 		Summary: "Remove a member", DefaultStatus: http.StatusNoContent,
 		Description: "Only owners remove owners; the last owner stays. The member's sessions end.",
 		Errors:      []int{403, 404, 409},
-	}, admin, deleteByID("member", s.auth.RemoveMember))
+	}, admin, deleteByID("member", s.members.Remove))
 	route.Operation(s.t, api, huma.Operation{
 		OperationID: "list-invitations", Method: http.MethodGet, Path: "/api/members/invitations", Tags: []string{"members"},
 		Summary: "List open invitations",
@@ -116,7 +117,7 @@ func (s *API) registerMembers() {
 	route.Operation(s.t, api, huma.Operation{
 		OperationID: "revoke-invitation", Method: http.MethodDelete, Path: "/api/members/invitations/{id}", Tags: []string{"members"},
 		Summary: "Withdraw an open invitation", DefaultStatus: http.StatusNoContent,
-	}, admin, deleteByID("invitation", s.auth.RevokeInvitation))
+	}, admin, deleteByID("invitation", s.members.RevokeInvitation))
 	route.Operation(s.t, api, huma.Operation{
 		OperationID: "accept-invitation", Method: http.MethodPost, Path: "/api/invitations/accept", Tags: []string{"members"},
 		Summary: "Accept an invitation and sign in",
@@ -133,32 +134,32 @@ type memberListInput struct {
 }
 
 func (s *API) handleListMembers(ctx context.Context, in *memberListInput) (*memberListOutput, error) {
-	var f auth.MemberFilter
+	var f members.Filter
 	if in.Role != "" {
 		r := tenant.Role(in.Role)
 		f.Role = &r
 	}
-	list, err := route.Keyset(ctx, in.PageQuery, func(p keyset.Page[auth.MemberKey]) ([]auth.Member, *auth.MemberKey, error) {
+	list, err := route.Keyset(ctx, in.PageQuery, func(p keyset.Page[members.Key]) ([]members.Member, *members.Key, error) {
 		f.Page = p
-		return s.auth.ListMembers(ctx, f)
+		return s.members.List(ctx, f)
 	}, memberViewOf)
 	return &memberListOutput{Body: list}, err
 }
 
 func (s *API) handleChangeRole(ctx context.Context, in *roleInput) (*memberOutput, error) {
 	return withID(in.ID, "member", func(id uuid.UUID) (*memberOutput, error) {
-		m, err := s.auth.ChangeRole(ctx, id, tenant.Role(in.Body.Role))
+		m, err := s.members.ChangeRole(ctx, id, tenant.Role(in.Body.Role))
 		return &memberOutput{Body: memberViewOf(m)}, err
 	})
 }
 
 func (s *API) handleListInvitations(ctx context.Context, _ *struct{}) (*invitationListOutput, error) {
-	is, err := s.auth.ListInvitations(ctx)
+	is, err := s.members.ListInvitations(ctx)
 	return &invitationListOutput{Body: listOf(is, invitationViewOf)}, err
 }
 
 func (s *API) handleInvite(ctx context.Context, in *inviteInput) (*invitationOutput, error) {
-	inv, err := s.auth.Invite(ctx, in.Body.Email, tenant.Role(in.Body.Role), in.Body.DisplayName)
+	inv, err := s.members.Invite(ctx, in.Body.Email, tenant.Role(in.Body.Role), in.Body.DisplayName)
 	if err != nil {
 		return nil, err
 	}

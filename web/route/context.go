@@ -15,7 +15,7 @@ type Host struct {
 	// Name is the canonical host name (lower case, no port, no trailing
 	// dot).
 	Name   string
-	Tenant auth.Tenant // on a tenant host
+	Tenant tenant.Tenant // on a tenant host
 }
 
 type hostKey struct{}

@@ -14,6 +14,7 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/internal/keyset"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
@@ -45,7 +46,7 @@ type pageData struct {
 	Site, Where, Title     string
 	Error, Notice, Message string
 	AutoSubmit             bool
-	Tenant                 *auth.Tenant
+	Tenant                 *tenant.Tenant
 	Principal              auth.Principal
 	Memberships            []auth.Membership
 	IsAdmin, IsOwner       bool
@@ -53,7 +54,7 @@ type pageData struct {
 	// Action is the address a form posts to, when it is not this page's
 	// own (the switch's handoff to the target host).
 	Action     string
-	Members    []auth.Member
+	Members    []members.Member
 	Messages   any
 	Invitation *auth.InvitationPreview
 }
@@ -100,6 +101,7 @@ func (s *UI) writePageError(w http.ResponseWriter, r *http.Request, err error) {
 // Deps are what the pages call.
 type Deps struct {
 	Auth     *auth.Service
+	Members  *members.Service
 	Requests *requests.Service
 	// Outbox, when set (in development), is shown at /dev/outbox on the
 	// apex host.
@@ -115,6 +117,7 @@ type UI struct {
 	t        *route.Table
 	problems route.Problems
 	auth     *auth.Service
+	members  *members.Service
 	requests *requests.Service
 	outbox   *mailer.Outbox
 	refused  func(ctx context.Context, h route.Host, r *http.Request, err error)
@@ -124,7 +127,7 @@ type UI struct {
 // Register registers every page in t, and makes t answer refused page
 // requests with the error page.
 func Register(t *route.Table, d Deps) {
-	s := &UI{t: t, problems: t.Problems(), auth: d.Auth, requests: d.Requests, outbox: d.Outbox, refused: d.Refused, logger: d.Logger}
+	s := &UI{t: t, problems: t.Problems(), auth: d.Auth, members: d.Members, requests: d.Requests, outbox: d.Outbox, refused: d.Refused, logger: d.Logger}
 	t.SetPageErrors(s.writePageError)
 	s.registerPages()
 }
@@ -291,7 +294,7 @@ func (s *UI) pageResetForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *UI) pageResetRequest(w http.ResponseWriter, r *http.Request) {
 	h, _ := route.HostFrom(r.Context())
-	var t *auth.Tenant
+	var t *tenant.Tenant
 	if h.Kind == route.TenantHost {
 		t = &h.Tenant
 	}
@@ -371,7 +374,7 @@ func (s *UI) pageMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
-	ms, _, err := s.auth.ListMembers(r.Context(), auth.MemberFilter{Page: keyset.Page[auth.MemberKey]{Limit: keyset.MaxLimit}})
+	ms, _, err := s.members.List(r.Context(), members.Filter{Page: keyset.Page[members.Key]{Limit: keyset.MaxLimit}})
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
@@ -383,7 +386,7 @@ func (s *UI) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMs
 }
 
 func (s *UI) pageInvite(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.auth.Invite(r.Context(), r.PostFormValue("email"), tenant.Role(r.PostFormValue("role")), r.PostFormValue("display_name"))
+	inv, err := s.members.Invite(r.Context(), r.PostFormValue("email"), tenant.Role(r.PostFormValue("role")), r.PostFormValue("display_name"))
 	if err != nil {
 		pr, _ := s.problems.Of(r.Context(), err)
 		s.renderMembers(w, r, "", pr.Detail)

@@ -2,293 +2,19 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"log/slog"
-	"net/url"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/tenantkit/tenantkit/internal/keyset"
-	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/internal/errs"
+	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
-// Member is a live member of the current tenant.
-type Member struct {
-	ID          uuid.UUID
-	AccountID   uuid.UUID
-	Email       string
-	Role        tenant.Role
-	DisplayName string
-	CreatedAt   time.Time
-}
-
-// MemberKey is the position of a member in the list order (name, id).
-type MemberKey struct {
-	Name string    `json:"n"`
-	ID   uuid.UUID `json:"i"`
-}
-
-// MemberFilter selects members. Nil fields do not filter.
-type MemberFilter struct {
-	Role *tenant.Role
-	Page keyset.Page[MemberKey]
-}
-
-// ListMembers returns a page of the live members of the scope's tenant and
-// the key the next page starts after (nil on the last page).
-func (s *Service) ListMembers(ctx context.Context, f MemberFilter) ([]Member, *MemberKey, error) {
-	p := store.ListMembersWithEmailParams{PageSize: f.Page.Fetch()}
-	if f.Role != nil {
-		r := string(*f.Role)
-		p.Role = &r
-	}
-	if a := f.Page.After; a != nil {
-		p.HasAfter, p.AfterName, p.AfterID = true, a.Name, a.ID
-	}
-	var out []Member
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		p.TenantID = tx.TenantID()
-		rows, err := tx.ListMembersWithEmail(ctx, p)
-		for _, r := range rows {
-			out = append(out, Member{ID: r.ID, AccountID: r.AccountID, Email: r.Email, Role: tenant.Role(r.Role), DisplayName: r.DisplayName, CreatedAt: r.CreatedAt})
-		}
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	out, next := keyset.Cut(out, f.Page, func(m Member) MemberKey { return MemberKey{Name: m.DisplayName, ID: m.ID} })
-	return out, next, nil
-}
-
-// canManage reports whether an actor with role actor may give or take role
-// target: owners manage everyone; admins manage everyone but owners, and
-// cannot make owners.
-func canManage(actor, target tenant.Role) bool {
-	if actor == tenant.RoleOwner {
-		return true
-	}
-	return actor == tenant.RoleAdmin && target != tenant.RoleOwner
-}
-
-var errMemberNotFound = tenant.NotFound("member")
-
-var errLastOwner = &tenant.Error{Code: tenant.CodeConflict, Message: "the last owner cannot be removed or demoted: make another member owner first"}
-
-// ChangeRole gives member id the role. Only owners touch owners; the last
-// owner keeps its role. The member's sessions in this tenant end in the same
-// transaction, so the old role dies at its next request; a demoted member's
-// open invitations are withdrawn with it.
-func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenant.Role) (Member, error) {
-	actor := tenant.MustScope(ctx)
-	if !role.Valid() {
-		return Member{}, &tenant.Error{Code: tenant.CodeInvalid, Message: "unknown role", Fields: map[string]string{"body.role": "one of owner, admin, staff, client"}}
-	}
-	var out Member
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
-		tid := tx.TenantID()
-		owners, err := tx.LockOwners(ctx, tid)
-		if err != nil {
-			return err
-		}
-		m, err := tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: tid, ID: id})
-		if store.IsNotFound(err) {
-			return errMemberNotFound
-		}
-		if err != nil {
-			return err
-		}
-		current := tenant.Role(m.Role)
-		if !canManage(actor.Role, current) || !canManage(actor.Role, role) {
-			return &tenant.Error{Code: tenant.CodeForbidden, Message: "only an owner can change an owner or make one"}
-		}
-		if current == tenant.RoleOwner && role != tenant.RoleOwner && len(owners) <= 1 {
-			return errLastOwner
-		}
-		if current == role {
-			out = memberOf(m, "")
-			return nil
-		}
-		updated, err := tx.SetMemberRole(ctx, store.SetMemberRoleParams{TenantID: tid, ID: id, Role: string(role)})
-		if err != nil {
-			return err
-		}
-		if _, err := tx.RevokeMemberSessions(ctx, store.RevokeMemberSessionsParams{TenantID: tid, MemberID: id}); err != nil {
-			return err
-		}
-		if !role.AtLeast(current) {
-			if _, err := tx.RevokeInvitationsOfInviter(ctx, store.RevokeInvitationsOfInviterParams{TenantID: tid, MemberID: id, Now: s.now()}); err != nil {
-				return err
-			}
-		}
-		detail, _ := json.Marshal(map[string]string{"from": string(current), "to": string(role)})
-		out = memberOf(updated, "")
-		return tx.Audit(ctx, "member.role_changed", "member", &id, detail)
-	})
-	return out, err
-}
-
-// RemoveMember ends member id's membership, its sessions and its open
-// invitations in this tenant. Only owners remove owners; the last owner
-// stays.
-func (s *Service) RemoveMember(ctx context.Context, id uuid.UUID) error {
-	actor := tenant.MustScope(ctx)
-	return s.store.InTenant(ctx, func(tx *store.Tx) error {
-		tid := tx.TenantID()
-		owners, err := tx.LockOwners(ctx, tid)
-		if err != nil {
-			return err
-		}
-		m, err := tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: tid, ID: id})
-		if store.IsNotFound(err) {
-			return errMemberNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if !canManage(actor.Role, tenant.Role(m.Role)) {
-			return &tenant.Error{Code: tenant.CodeForbidden, Message: "only an owner can remove an owner"}
-		}
-		if m.Role == string(tenant.RoleOwner) && len(owners) <= 1 {
-			return errLastOwner
-		}
-		if _, err := tx.RemoveMember(ctx, store.RemoveMemberParams{TenantID: tid, ID: id}); err != nil {
-			return err
-		}
-		if _, err := tx.RevokeMemberSessions(ctx, store.RevokeMemberSessionsParams{TenantID: tid, MemberID: id}); err != nil {
-			return err
-		}
-		if _, err := tx.RevokeInvitationsOfInviter(ctx, store.RevokeInvitationsOfInviterParams{TenantID: tid, MemberID: id, Now: s.now()}); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, "member.removed", "member", &id, nil)
-	})
-}
-
-func memberOf(m store.Member, email string) Member {
-	return Member{ID: m.ID, AccountID: m.AccountID, Email: email, Role: tenant.Role(m.Role), DisplayName: m.DisplayName, CreatedAt: m.CreatedAt}
-}
-
-// Invitation is an open invitation.
-type Invitation struct {
-	ID          uuid.UUID
-	Email       string
-	Role        tenant.Role
-	DisplayName string
-	ExpiresAt   time.Time
-	CreatedAt   time.Time
-}
-
 // MaxInvitationFailures is how many wrong passwords an invitation takes
 // before it is revoked: a token is not kept alive by guessing.
 const MaxInvitationFailures = 5
-
-// Invite invites email into the scope's tenant with role. The one-time link
-// is mailed to the address and to no one else: the inviter never sees it,
-// so whoever accepts has shown they read that address's mail. The email's
-// domain must be allowed by the tenant's security settings.
-func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, displayName string) (Invitation, error) {
-	actor := tenant.MustScope(ctx)
-	email = NormalizeEmail(email)
-	displayName = strings.TrimSpace(displayName)
-	fields := map[string]string{}
-	if !emailPattern(email) {
-		fields["body.email"] = "not an email address"
-	}
-	if !role.Valid() {
-		fields["body.role"] = "one of owner, admin, staff, client"
-	}
-	if displayName == "" || len(displayName) > 200 {
-		fields["body.display_name"] = "1 to 200 characters"
-	}
-	if len(fields) > 0 {
-		return Invitation{}, &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid invitation", Fields: fields}
-	}
-	if !canManage(actor.Role, role) {
-		return Invitation{}, &tenant.Error{Code: tenant.CodeForbidden, Message: "only an owner can invite an owner"}
-	}
-	tok, hash := newToken()
-	var inv store.Invitation
-	var tn store.GetTenantRow
-	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
-		tid := tx.TenantID()
-		sec, err := tx.GetSecuritySettings(ctx, tid)
-		if err != nil {
-			return err
-		}
-		domain := email[strings.LastIndexByte(email, '@')+1:]
-		if len(sec.AllowedEmailDomains) > 0 && !slices.Contains(sec.AllowedEmailDomains, domain) {
-			return &tenant.Error{Code: tenant.CodeInvalid, Message: "this organization only admits email addresses of its allowed domains",
-				Fields: map[string]string{"body.email": "domain not allowed"}}
-		}
-		if tn, err = tx.GetTenant(ctx, tid); err != nil {
-			return err
-		}
-		now := s.now()
-		inv, err = tx.CreateInvitation(ctx, store.CreateInvitationParams{
-			TenantID: tid, Email: email, Role: string(role), DisplayName: displayName, InvitedByMemberID: actor.MemberID,
-			TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(s.invitationTTL),
-		})
-		if err != nil {
-			return err
-		}
-		detail, _ := json.Marshal(map[string]string{"email": email, "role": string(role)})
-		return tx.Audit(ctx, "member.invited", "invitation", &inv.ID, detail)
-	})
-	if err != nil {
-		return Invitation{}, err
-	}
-	link := s.urls.Tenant(tn.Slug, "/invitations/accept?token="+url.QueryEscape(tok))
-	if err := s.mailer.Send(ctx, mailer.Message{
-		TenantID: actor.TenantID, To: email, Subject: "You are invited to " + tn.Name,
-		Text: "You are invited to join " + tn.Name + " as " + string(role) + ".\n\nTo accept, open:\n" + link +
-			"\n\nThe link works once and expires on " + inv.ExpiresAt.UTC().Format(time.RFC1123) + "." +
-			"\nIf this address already has an account, you accept by signing in with its password.",
-	}); err != nil {
-		s.logger.ErrorContext(ctx, "send invitation mail", slog.Any("error", err))
-	}
-	return invitationOf(inv), nil
-}
-
-func emailPattern(e string) bool {
-	at := strings.LastIndexByte(e, '@')
-	return at > 0 && at < len(e)-1 && len(e) <= 254 && !strings.ContainsAny(e, " \t\r\n<>,;\"") && strings.Count(e, "@") == 1
-}
-
-func invitationOf(i store.Invitation) Invitation {
-	return Invitation{ID: i.ID, Email: i.Email, Role: tenant.Role(i.Role), DisplayName: i.DisplayName, ExpiresAt: i.ExpiresAt, CreatedAt: i.CreatedAt}
-}
-
-// ListInvitations returns the scope's tenant's open invitations.
-func (s *Service) ListInvitations(ctx context.Context) ([]Invitation, error) {
-	var out []Invitation
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		rows, err := tx.ListInvitations(ctx, store.ListInvitationsParams{TenantID: tx.TenantID(), Now: s.now()})
-		for _, r := range rows {
-			out = append(out, invitationOf(r))
-		}
-		return err
-	})
-	return out, err
-}
-
-// RevokeInvitation withdraws an open invitation.
-func (s *Service) RevokeInvitation(ctx context.Context, id uuid.UUID) error {
-	return s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if _, err := tx.RevokeInvitation(ctx, store.RevokeInvitationParams{TenantID: tx.TenantID(), ID: id}); store.IsNotFound(err) {
-			return tenant.NotFound("invitation")
-		} else if err != nil {
-			return err
-		}
-		return tx.Audit(ctx, "member.invitation_revoked", "invitation", &id, nil)
-	})
-}
 
 // AccountState is what the address of an invitation already has.
 type AccountState string
@@ -325,7 +51,7 @@ var errInvalidInvitation = &tenant.Error{Code: tenant.CodeInvalid, Message: "thi
 // openInvitation reads the open invitation of token in tenant t, and
 // checks that its inviter may still grant its role: an invitation dies
 // with its inviter's power (errInvalidInvitation otherwise).
-func (s *Service) openInvitation(ctx context.Context, t Tenant, hash []byte) (store.Invitation, int, error) {
+func (s *Service) openInvitation(ctx context.Context, t tenant.Tenant, hash []byte) (store.Invitation, int, error) {
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
 	var inv store.Invitation
 	var min int
@@ -358,7 +84,7 @@ func inviterMayGrant(ctx context.Context, tx *store.Tx, inv store.Invitation) er
 	if err != nil {
 		return err
 	}
-	if !canManage(tenant.Role(inviter.Role), tenant.Role(inv.Role)) {
+	if !tenant.Role(inviter.Role).Manages(tenant.Role(inv.Role)) {
 		return errInvalidInvitation
 	}
 	return nil
@@ -381,11 +107,12 @@ func (s *Service) findAccount(ctx context.Context, email string, op store.Platfo
 
 // PreviewInvitation tells the holder of an invitation's token what
 // accepting it involves.
-func (s *Service) PreviewInvitation(ctx context.Context, t Tenant, token string) (InvitationPreview, error) {
+func (s *Service) PreviewInvitation(ctx context.Context, t tenant.Tenant, token string) (_ InvitationPreview, err error) {
+	defer errs.Wrap(&err, "auth: preview invitation")
 	if token == "" || len(token) > 100 {
 		return InvitationPreview{}, errInvalidInvitation
 	}
-	inv, min, err := s.openInvitation(ctx, t, hashToken(token))
+	inv, min, err := s.openInvitation(ctx, t, onetime.Hash(token))
 	if err != nil {
 		return InvitationPreview{}, err
 	}
@@ -425,7 +152,8 @@ var errSetPasswordFirst = &tenant.Error{Code: tenant.CodeConflict,
 //     (MaxInvitationFailures);
 //   - an existing account without a password is refused: a password is
 //     never set on an existing account here.
-func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, password string, meta ClientMeta) (Issued, error) {
+func (s *Service) AcceptInvitation(ctx context.Context, t tenant.Tenant, token, password string, meta ClientMeta) (_ Issued, err error) {
+	defer errs.Wrap(&err, "auth: accept invitation")
 	if err := s.guessAllowed(meta, ""); err != nil {
 		return Issued{}, err
 	}
@@ -433,7 +161,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 		s.guessFailed(meta, "")
 		return Issued{}, errInvalidInvitation
 	}
-	hash := hashToken(token)
+	hash := onetime.Hash(token)
 	inv, min, err := s.openInvitation(ctx, t, hash)
 	if errors.Is(err, errInvalidInvitation) {
 		s.guessFailed(meta, "")
@@ -547,7 +275,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, t Tenant, token, passwor
 var errAlreadyMember = &tenant.Error{Code: tenant.CodeConflict, Message: "you are already a member of this organization"}
 
 // checkNotMember refuses an account that is already a live member of t.
-func (s *Service) checkNotMember(ctx context.Context, t Tenant, accountID uuid.UUID) error {
+func (s *Service) checkNotMember(ctx context.Context, t tenant.Tenant, accountID uuid.UUID) error {
 	actx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)})
 	return s.store.ReadTenant(actx, func(tx *store.Tx) error {
 		existing, err := tx.FindMemberByAccount(actx, store.FindMemberByAccountParams{TenantID: t.ID, AccountID: accountID})
@@ -565,7 +293,7 @@ func (s *Service) checkNotMember(ctx context.Context, t Tenant, accountID uuid.U
 
 // countInvitationFailure records a wrong password given with inv, which
 // revokes it at MaxInvitationFailures.
-func (s *Service) countInvitationFailure(ctx context.Context, t Tenant, inv store.Invitation) error {
+func (s *Service) countInvitationFailure(ctx context.Context, t tenant.Tenant, inv store.Invitation) error {
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
 	return s.store.InTenant(tctx, func(tx *store.Tx) error {
 		n, err := tx.CountInvitationFailure(tctx, store.CountInvitationFailureParams{

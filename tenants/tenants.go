@@ -1,0 +1,66 @@
+// Package tenants is the directory of the platform's tenants: it resolves
+// the tenant a host names (by its subdomain's slug or a verified custom
+// domain) and appends security events to a tenant's audit log on behalf of
+// requests that never got a scope of their own, such as a refused binding.
+//
+// Lookups read the tenants table, which every role may read but only the
+// platform role may change; they run on the store's global read path, with
+// no tenant scope.
+package tenants
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/errs"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// Directory finds tenants.
+type Directory struct {
+	store *store.Store
+}
+
+// New returns a Directory over st.
+func New(st *store.Store) *Directory { return &Directory{store: st} }
+
+func tenantOf(r store.FindTenantBySlugRow) tenant.Tenant {
+	return tenant.Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, Status: tenant.Status(r.Status)}
+}
+
+// Find returns the tenant with slug (CodeNotFound if there is none).
+func (d *Directory) Find(ctx context.Context, slug string) (t tenant.Tenant, err error) {
+	defer errs.Wrap(&err, "tenants: find %q", slug)
+	err = d.store.ReadGlobal(ctx, func(tx *store.Tx) error {
+		row, err := tx.FindTenantBySlug(ctx, slug)
+		t = tenantOf(row)
+		return err
+	})
+	return t, err
+}
+
+// FindByDomain returns the tenant of a verified custom domain (CodeNotFound
+// if no tenant has verified it).
+func (d *Directory) FindByDomain(ctx context.Context, domain string) (t tenant.Tenant, err error) {
+	defer errs.Wrap(&err, "tenants: find domain %q", domain)
+	err = d.store.ReadGlobal(ctx, func(tx *store.Tx) error {
+		row, err := tx.FindDomainTenant(ctx, domain)
+		t = tenantOf(store.FindTenantBySlugRow(row))
+		return err
+	})
+	return t, err
+}
+
+// RecordSecurityEvent appends a security event (a refused binding, for
+// instance) to the audit log of the tenant whose host was addressed.
+func (d *Directory) RecordSecurityEvent(ctx context.Context, tenantID uuid.UUID, action string, detail map[string]string) (err error) {
+	defer errs.Wrap(&err, "tenants: record %s", action)
+	b, _ := json.Marshal(detail)
+	ctx = tenant.WithScope(ctx, tenant.Scope{TenantID: tenantID, RequestID: tenant.RequestIDFrom(ctx)})
+	return d.store.InTenant(ctx, func(tx *store.Tx) error {
+		return tx.Audit(ctx, action, "request", nil, b)
+	})
+}
