@@ -30,6 +30,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/members"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
@@ -99,7 +100,7 @@ type options struct {
 	now      func() time.Time
 	listener net.Listener
 	logger   *slog.Logger
-	params   auth.PasswordParams
+	params   password.Params
 	sender   mailer.Sender
 	tracer   trace.TracerProvider
 }
@@ -115,8 +116,8 @@ func WithListener(ln net.Listener) Option { return func(o *options) { o.listener
 func WithLogger(logger *slog.Logger) Option { return func(o *options) { o.logger = logger } }
 
 // WithPasswordParams hashes passwords with p. Defaults to
-// auth.DefaultPasswordParams.
-func WithPasswordParams(p auth.PasswordParams) Option { return func(o *options) { o.params = p } }
+// password.DefaultParams.
+func WithPasswordParams(p password.Params) Option { return func(o *options) { o.params = p } }
 
 // WithSender delivers mail through s (behind the mail queue) instead of
 // the outbox or SMTP.
@@ -166,7 +167,7 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), params: auth.DefaultPasswordParams}
+	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), params: password.DefaultParams}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -244,7 +245,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
 	a.Auth = auth.NewService(auth.Config{
 		Store:  a.Store,
-		Hasher: auth.NewHasher(o.params, cfg.PasswordHashConcurrency),
+		Hasher: password.NewHasher(o.params, cfg.PasswordHashConcurrency),
 		Tokens: auth.NewTokens(sessionKeys, urls.Apex(""), o.now),
 		Signer: auth.NewSigner(sigKeys, o.now),
 		Mailer: a.Mail,

@@ -16,6 +16,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/mailaddr"
 	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/tenants"
@@ -24,7 +25,7 @@ import (
 // Config configures the Service.
 type Config struct {
 	Store  *store.Store
-	Hasher *Hasher
+	Hasher *password.Hasher
 	Tokens *Tokens
 	Signer *Signer
 	Mailer mailer.Sender
@@ -45,7 +46,7 @@ type Config struct {
 // every request, the tenant switch, passwords and memberships.
 type Service struct {
 	store       *store.Store
-	hasher      *Hasher
+	hasher      *password.Hasher
 	tokens      *Tokens
 	signer      *Signer
 	mailer      mailer.Sender

@@ -19,7 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/tenantkit/tenantkit/auth"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -69,7 +69,7 @@ type Seeded struct {
 // members and data; now anchors bookings and dates. A tenant that exists
 // keeps its data, with what use and time wear out renewed: an open
 // invitation and AwaitingOutcome past appointments to mark.
-func Seed(ctx context.Context, st *store.Store, hasher *auth.Hasher, now time.Time) (map[string]Seeded, error) {
+func Seed(ctx context.Context, st *store.Store, hasher *password.Hasher, now time.Time) (map[string]Seeded, error) {
 	hash, err := hasher.Hash(ctx, Password)
 	if err != nil {
 		return nil, err

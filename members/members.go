@@ -144,14 +144,7 @@ func (s *Service) ChangeRole(ctx context.Context, id uuid.UUID, role tenant.Role
 	var out Member
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		tid := tx.TenantID()
-		owners, err := tx.LockOwners(ctx, tid)
-		if err != nil {
-			return err
-		}
-		m, err := tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: tid, ID: id})
-		if store.IsNotFound(err) {
-			return errMemberNotFound
-		}
+		owners, m, err := lockMember(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -196,14 +189,7 @@ func (s *Service) Remove(ctx context.Context, id uuid.UUID) (err error) {
 	}
 	return s.store.InTenant(ctx, func(tx *store.Tx) error {
 		tid := tx.TenantID()
-		owners, err := tx.LockOwners(ctx, tid)
-		if err != nil {
-			return err
-		}
-		m, err := tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: tid, ID: id})
-		if store.IsNotFound(err) {
-			return errMemberNotFound
-		}
+		owners, m, err := lockMember(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -224,6 +210,19 @@ func (s *Service) Remove(ctx context.Context, id uuid.UUID) (err error) {
 		}
 		return tx.Audit(ctx, "member.removed", "member", &id, nil)
 	})
+}
+
+// lockMember locks the tenant's owners (so two changes cannot both take
+// the last one) and reads live member id.
+func lockMember(ctx context.Context, tx *store.Tx, id uuid.UUID) (owners []uuid.UUID, m store.Member, err error) {
+	if owners, err = tx.LockOwners(ctx, tx.TenantID()); err != nil {
+		return nil, m, err
+	}
+	m, err = tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: tx.TenantID(), ID: id})
+	if store.IsNotFound(err) {
+		return nil, m, errMemberNotFound
+	}
+	return owners, m, err
 }
 
 func memberOf(m store.Member, email string) Member {

@@ -15,6 +15,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/probe"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
@@ -23,7 +24,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // testParams keep password hashing cheap: the probe signs in often.
-var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+var testParams = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // server is a running tenantkit on a random port of 127.0.0.1, over a
 // fresh database reached as the app role, seeded with the demo tenants.
@@ -36,7 +37,7 @@ type server struct {
 	web         *web.Server
 	outbox      *mailer.Outbox
 	mail        *mailer.Queue
-	hasher      *auth.Hasher
+	hasher      *password.Hasher
 	port        string
 	sessionKeys string
 }
@@ -66,7 +67,7 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		o(&sc)
 	}
 	clock := clocktest.New(sc.at)
-	s := &server{clock: clock, db: pgtest.New(tb), hasher: auth.NewHasher(testParams, 0), sessionKeys: auth.GenerateKeySpec("k1", 32)}
+	s := &server{clock: clock, db: pgtest.New(tb), hasher: password.NewHasher(testParams, 0), sessionKeys: auth.GenerateKeySpec("k1", 32)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -505,7 +506,7 @@ func TestSuccessfulSignInsAreNotLimited(t *testing.T) {
 // wide margin: a missing dummy hash would make unknown emails answer in a
 // fraction of the time.
 func TestUnknownEmailTakesAsLongAsAWrongPassword(t *testing.T) {
-	e := newEnv(t, hashedWith(auth.DefaultPasswordParams))
+	e := newEnv(t, hashedWith(password.DefaultParams))
 	ctx := context.Background()
 	acme := tenant.Tenant{ID: e.seeded["acme"].TenantID}
 	measure := func(i int, email string) time.Duration {

@@ -19,6 +19,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/web"
 )
@@ -31,7 +32,7 @@ const baseDomain = "tenantkit.test"
 const missingID = "9b7f3c1e-2d4a-4c5b-8e6f-0a1b2c3d4e5f"
 
 // testParams keep password hashing cheap in tests that do not measure it.
-var testParams = auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+var testParams = password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // env is a running tenantkit (package app) over real PostgreSQL, serving
 // on a random port of 127.0.0.1, seeded with the demo tenants, whose clock
@@ -51,13 +52,13 @@ type env struct {
 	seeded     map[string]demo.Seeded
 	sessionKey string
 	sigKey     string
-	hasher     *auth.Hasher
+	hasher     *password.Hasher
 }
 
 // envConfig is what the options of newEnv change.
 type envConfig struct {
 	base   string
-	params auth.PasswordParams
+	params password.Params
 	at     time.Time
 	app    func(*app.Config)
 	tracer trace.TracerProvider
@@ -72,7 +73,7 @@ type envOption func(*envConfig)
 func onBase(base string) envOption { return func(c *envConfig) { c.base = base } }
 
 // hashedWith hashes passwords with params. Defaults to testParams.
-func hashedWith(params auth.PasswordParams) envOption {
+func hashedWith(params password.Params) envOption {
 	return func(c *envConfig) { c.params = params }
 }
 
@@ -97,7 +98,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o(&c)
 	}
 	clock := clocktest.New(c.at)
-	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), hasher: auth.NewHasher(c.params, 0),
+	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), hasher: password.NewHasher(c.params, 0),
 		sessionKey: auth.GenerateKeySpec("k1", 32), sigKey: auth.GenerateKeySpec("s1", 32)}
 	// Listen on 127.0.0.1 only: browsers resolve *.localhost there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

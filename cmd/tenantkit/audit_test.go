@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/clocktest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/schemaaudit"
 	"github.com/tenantkit/tenantkit/store"
 )
@@ -33,7 +33,7 @@ func demoDatabase(t *testing.T) *pgtest.DB {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	fast := auth.NewHasher(auth.PasswordParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
+	fast := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
 	if _, err := demo.Seed(context.Background(), st, fast, clocktest.Default); err != nil {
 		t.Fatal(err)
 	}

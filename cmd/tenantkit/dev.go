@@ -16,6 +16,7 @@ import (
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/logging"
 	"github.com/tenantkit/tenantkit/internal/pgcluster"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/store/schema"
 )
 
@@ -87,7 +88,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer app.Close(context.WithoutCancel(ctx))
-	if _, err := demo.Seed(ctx, app.Store, auth.NewHasher(auth.DefaultPasswordParams, 0), app.Now()); err != nil {
+	if _, err := demo.Seed(ctx, app.Store, password.NewHasher(password.DefaultParams, 0), app.Now()); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	printBanner(stdout, app.Addr(), cfg)

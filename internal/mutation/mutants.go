@@ -171,7 +171,7 @@ var Mutants = []Mutant{
 	},
 	{
 		Name: "service-role-unchecked", Breaks: "a domain service trusts its caller with the role: Require admits everyone",
-		Edits: []Edit{{File: "tenant/tenant.go", Old: "	if !s.Role.AtLeast(min) {\n		return Scope{}, &Error{", New: "	if false && !s.Role.AtLeast(min) {\n		return Scope{}, &Error{"}},
+		Edits:    []Edit{{File: "tenant/tenant.go", Old: "	if !s.Role.AtLeast(min) {\n		return Scope{}, &Error{", New: "	if false && !s.Role.AtLeast(min) {\n		return Scope{}, &Error{"}},
 		Packages: []string{"./tenant", "./catalog", "./members", "./settings", "./requests"},
 	},
 	{

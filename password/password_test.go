@@ -1,4 +1,4 @@
-package auth
+package password
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
-var testParams = PasswordParams{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+var testParams = Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 func TestHashAndVerify(t *testing.T) {
 	h := NewHasher(testParams, 2)

@@ -1,4 +1,7 @@
-package auth
+// Package password hashes and verifies passwords with argon2id, a bounded
+// number at a time. It knows nothing of accounts or tenants: package auth
+// decides whose password is checked, and what a new one must be.
+package password
 
 import (
 	"context"
@@ -15,10 +18,10 @@ import (
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
-// PasswordParams are the argon2id parameters of new hashes. Stored hashes
+// Params are the argon2id parameters of new hashes. Stored hashes
 // carry their own parameters, so these can be raised without invalidating
 // existing passwords.
-type PasswordParams struct {
+type Params struct {
 	MemoryKiB   uint32
 	Iterations  uint32
 	Parallelism uint8
@@ -26,16 +29,16 @@ type PasswordParams struct {
 	KeyLen      uint32
 }
 
-// DefaultPasswordParams follow the OWASP password storage recommendation for
+// DefaultParams follow the OWASP password storage recommendation for
 // argon2id: 46 MiB of memory, one iteration, one lane.
-var DefaultPasswordParams = PasswordParams{MemoryKiB: 46 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+var DefaultParams = Params{MemoryKiB: 46 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // Hasher hashes and verifies passwords with argon2id, running at most a
 // fixed number of hashes at once: each takes tens of megabytes and most of a
 // core, so an unbounded login flood would starve every other request. A
 // caller that cannot get a slot before its context ends gets CodeUnavailable.
 type Hasher struct {
-	params PasswordParams
+	params Params
 	slots  chan struct{}
 	// dummy is verified against when an account has no hash, so an
 	// unknown email costs the same as a wrong password.
@@ -44,7 +47,7 @@ type Hasher struct {
 
 // NewHasher returns a Hasher running at most concurrency hashes at once
 // (0 means the number of CPUs).
-func NewHasher(params PasswordParams, concurrency int) *Hasher {
+func NewHasher(params Params, concurrency int) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.NumCPU()
 	}
