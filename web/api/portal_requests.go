@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -11,6 +12,105 @@ import (
 
 // The portal's side of service requests (a client's own), and the public
 // form.
+
+// clientRequestView is a request as its client sees it in the portal.
+type clientRequestView struct {
+	ID          string    `json:"id" format:"uuid"`
+	Title       string    `json:"title"`
+	Details     string    `json:"details"`
+	Status      string    `json:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+	ServiceSlug string    `json:"service_slug,omitempty"`
+	ServiceName string    `json:"service_name,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func clientRequestViewOf(r requests.ClientRequest) clientRequestView {
+	return clientRequestView{ID: r.ID.String(), Title: r.Title, Details: r.Details, Status: string(r.Status),
+		ServiceSlug: r.ServiceSlug, ServiceName: r.ServiceName, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+type clientEventView struct {
+	ID         string    `json:"id" format:"uuid"`
+	FromStatus string    `json:"from_status,omitempty"`
+	ToStatus   string    `json:"to_status"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func clientEventViewOf(e requests.ClientEvent) clientEventView {
+	return clientEventView{ID: e.ID.String(), FromStatus: statusString(e.From), ToStatus: string(e.To), CreatedAt: e.CreatedAt}
+}
+
+type clientCommentView struct {
+	ID         string    `json:"id" format:"uuid"`
+	AuthorName string    `json:"author_name"`
+	Mine       bool      `json:"mine" doc:"True for your own comments."`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func clientCommentViewOf(c requests.ClientComment) clientCommentView {
+	return clientCommentView{ID: c.ID.String(), AuthorName: c.AuthorName, Mine: c.Mine, Body: c.Body, CreatedAt: c.CreatedAt}
+}
+
+type clientRequestListInput struct {
+	route.PageQuery
+	Status string `query:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
+}
+
+type clientRequestListOutput struct {
+	Body route.List[clientRequestView]
+}
+
+type clientRequestOutput struct {
+	Body clientRequestView
+}
+
+type createClientRequestInput struct {
+	route.IdempotencyKey
+	Body struct {
+		Title       string `json:"title" minLength:"1" maxLength:"200"`
+		Details     string `json:"details,omitempty" maxLength:"20000"`
+		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services on offer (GET /api/public/services)."`
+	}
+}
+
+type cancelInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The service request's id."`
+	Body *struct {
+		Note string `json:"note,omitempty" maxLength:"2000" doc:"Why, for the organization."`
+	}
+}
+
+type clientEventListOutput struct {
+	Body route.List[clientEventView]
+}
+
+type clientCommentListOutput struct {
+	Body route.List[clientCommentView]
+}
+
+type createClientCommentInput struct {
+	ID string `path:"id" format:"uuid" doc:"The service request's id."`
+	route.IdempotencyKey
+	Body struct {
+		Body string `json:"body" minLength:"1" maxLength:"10000"`
+	}
+}
+
+type clientCommentOutput struct {
+	Body clientCommentView
+}
+
+type publicRequestInput struct {
+	Body struct {
+		Email       string `json:"email" minLength:"3" maxLength:"254"`
+		Name        string `json:"name" minLength:"1" maxLength:"200"`
+		Title       string `json:"title" minLength:"1" maxLength:"200"`
+		Details     string `json:"details,omitempty" maxLength:"20000"`
+		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services (GET /api/public/services)."`
+	}
+}
 
 func (s *API) handleListMyRequests(ctx context.Context, in *clientRequestListInput) (*clientRequestListOutput, error) {
 	var status *requests.Status

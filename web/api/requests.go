@@ -60,23 +60,6 @@ func serviceRequestViewOf(r requests.Request) serviceRequestView {
 	}
 }
 
-// clientRequestView is a request as its client sees it in the portal.
-type clientRequestView struct {
-	ID          string    `json:"id" format:"uuid"`
-	Title       string    `json:"title"`
-	Details     string    `json:"details"`
-	Status      string    `json:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
-	ServiceSlug string    `json:"service_slug,omitempty"`
-	ServiceName string    `json:"service_name,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-func clientRequestViewOf(r requests.ClientRequest) clientRequestView {
-	return clientRequestView{ID: r.ID.String(), Title: r.Title, Details: r.Details, Status: string(r.Status),
-		ServiceSlug: r.ServiceSlug, ServiceName: r.ServiceName, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-}
-
 type eventView struct {
 	ID            string    `json:"id" format:"uuid"`
 	FromStatus    string    `json:"from_status,omitempty" doc:"Absent on the event of the submission."`
@@ -97,43 +80,6 @@ func statusString(s *requests.Status) string {
 func eventViewOf(e requests.Event) eventView {
 	return eventView{ID: e.ID.String(), FromStatus: statusString(e.From), ToStatus: string(e.To), ActorMemberID: idString(e.ActorMemberID),
 		ActorName: e.ActorName, Note: e.Note, CreatedAt: e.CreatedAt}
-}
-
-type clientEventView struct {
-	ID         string    `json:"id" format:"uuid"`
-	FromStatus string    `json:"from_status,omitempty"`
-	ToStatus   string    `json:"to_status"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-func clientEventViewOf(e requests.ClientEvent) clientEventView {
-	return clientEventView{ID: e.ID.String(), FromStatus: statusString(e.From), ToStatus: string(e.To), CreatedAt: e.CreatedAt}
-}
-
-type commentView struct {
-	ID             string    `json:"id" format:"uuid"`
-	AuthorMemberID string    `json:"author_member_id" format:"uuid"`
-	AuthorName     string    `json:"author_name"`
-	Body           string    `json:"body"`
-	Visibility     string    `json:"visibility" enum:"client,internal"`
-	CreatedAt      time.Time `json:"created_at"`
-}
-
-func commentViewOf(c requests.Comment) commentView {
-	return commentView{ID: c.ID.String(), AuthorMemberID: c.AuthorMemberID.String(), AuthorName: c.AuthorName, Body: c.Body,
-		Visibility: string(c.Visibility), CreatedAt: c.CreatedAt}
-}
-
-type clientCommentView struct {
-	ID         string    `json:"id" format:"uuid"`
-	AuthorName string    `json:"author_name"`
-	Mine       bool      `json:"mine" doc:"True for your own comments."`
-	Body       string    `json:"body"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-func clientCommentViewOf(c requests.ClientComment) clientCommentView {
-	return clientCommentView{ID: c.ID.String(), AuthorName: c.AuthorName, Mine: c.Mine, Body: c.Body, CreatedAt: c.CreatedAt}
 }
 
 // ServiceRequestQuery holds the filters of the staff list and export of
@@ -200,10 +146,6 @@ func optionalDate(s string) *time.Time {
 type requestListInput struct {
 	ServiceRequestQuery
 	route.PageQuery
-}
-
-type requestExportInput struct {
-	ServiceRequestQuery
 }
 
 type requestListOutput struct {
@@ -273,120 +215,6 @@ type nextStatusOutput struct {
 
 type eventListOutput struct {
 	Body route.List[eventView]
-}
-
-type commentListOutput struct {
-	Body route.List[commentView]
-}
-
-type createCommentInput struct {
-	ID string `path:"id" format:"uuid" doc:"The service request's id."`
-	route.IdempotencyKey
-	Body struct {
-		Body       string `json:"body" minLength:"1" maxLength:"10000"`
-		Visibility string `json:"visibility" enum:"client,internal" doc:"client: the request's client reads it too; internal: staff only."`
-	}
-}
-
-type commentOutput struct {
-	Body commentView
-}
-
-type commentIDInput struct {
-	ID        string `path:"id" format:"uuid" doc:"The service request's id."`
-	CommentID string `path:"comment_id" format:"uuid" doc:"The comment's id."`
-}
-
-type analyticsInput struct {
-	From string `query:"from" format:"date" doc:"First day counted, in the organization's time zone. Defaults to the first day of the month eleven months before to."`
-	To   string `query:"to" format:"date" doc:"Last day counted, in the organization's time zone. Defaults to today."`
-}
-
-type statusCountView struct {
-	Status string `json:"status"`
-	Count  int64  `json:"count"`
-}
-
-type serviceCountView struct {
-	ServiceID   string `json:"service_id,omitempty" format:"uuid" doc:"Absent for requests without a service."`
-	ServiceName string `json:"service_name,omitempty"`
-	Count       int64  `json:"count"`
-}
-
-type monthCountView struct {
-	Month string `json:"month" doc:"YYYY-MM, in the organization's time zone."`
-	Count int64  `json:"count"`
-}
-
-type analyticsOutput struct {
-	Body struct {
-		TimeZone  string             `json:"time_zone"`
-		From      string             `json:"from" format:"date"`
-		To        string             `json:"to" format:"date"`
-		Total     int64              `json:"total"`
-		ByStatus  []statusCountView  `json:"by_status" doc:"Every status, in workflow order."`
-		ByService []serviceCountView `json:"by_service" doc:"Most requested first."`
-		ByMonth   []monthCountView   `json:"by_month" doc:"Every month of the range, in order."`
-	}
-}
-
-type clientRequestListInput struct {
-	route.PageQuery
-	Status string `query:"status" enum:"submitted,in_review,approved,scheduled,in_progress,completed,cancelled"`
-}
-
-type clientRequestListOutput struct {
-	Body route.List[clientRequestView]
-}
-
-type clientRequestOutput struct {
-	Body clientRequestView
-}
-
-type createClientRequestInput struct {
-	route.IdempotencyKey
-	Body struct {
-		Title       string `json:"title" minLength:"1" maxLength:"200"`
-		Details     string `json:"details,omitempty" maxLength:"20000"`
-		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services on offer (GET /api/public/services)."`
-	}
-}
-
-type cancelInput struct {
-	ID   string `path:"id" format:"uuid" doc:"The service request's id."`
-	Body *struct {
-		Note string `json:"note,omitempty" maxLength:"2000" doc:"Why, for the organization."`
-	}
-}
-
-type clientEventListOutput struct {
-	Body route.List[clientEventView]
-}
-
-type clientCommentListOutput struct {
-	Body route.List[clientCommentView]
-}
-
-type createClientCommentInput struct {
-	ID string `path:"id" format:"uuid" doc:"The service request's id."`
-	route.IdempotencyKey
-	Body struct {
-		Body string `json:"body" minLength:"1" maxLength:"10000"`
-	}
-}
-
-type clientCommentOutput struct {
-	Body clientCommentView
-}
-
-type publicRequestInput struct {
-	Body struct {
-		Email       string `json:"email" minLength:"3" maxLength:"254"`
-		Name        string `json:"name" minLength:"1" maxLength:"200"`
-		Title       string `json:"title" minLength:"1" maxLength:"200"`
-		Details     string `json:"details,omitempty" maxLength:"20000"`
-		ServiceSlug string `json:"service_slug,omitempty" maxLength:"80" doc:"One of the organization's services (GET /api/public/services)."`
-	}
 }
 
 const (
@@ -573,60 +401,4 @@ func (s *API) handleTransition(ctx context.Context, in *transitionInput) (*reque
 func (s *API) handleListEvents(ctx context.Context, in *subListInput) (*eventListOutput, error) {
 	list, err := subList(ctx, in, s.requests.FindEvents, eventViewOf)
 	return &eventListOutput{Body: list}, err
-}
-
-func (s *API) handleListComments(ctx context.Context, in *subListInput) (*commentListOutput, error) {
-	list, err := subList(ctx, in, s.requests.FindComments, commentViewOf)
-	return &commentListOutput{Body: list}, err
-}
-
-func (s *API) handleCreateComment(ctx context.Context, in *createCommentInput) (*commentOutput, error) {
-	return withRequest(in.ID, func(id uuid.UUID) (*commentOutput, error) {
-		c, err := s.requests.AddComment(ctx, id, in.Body.Body, requests.Visibility(in.Body.Visibility))
-		return &commentOutput{Body: commentViewOf(c)}, err
-	})
-}
-
-func (s *API) handleDeleteComment(ctx context.Context, in *commentIDInput) (*noContent, error) {
-	return withRequest(in.ID, func(id uuid.UUID) (*noContent, error) {
-		return withID(in.CommentID, "comment", func(comment uuid.UUID) (*noContent, error) {
-			return &noContent{}, s.requests.DeleteComment(ctx, id, comment)
-		})
-	})
-}
-
-// requestColumns are the columns of the requests export.
-var requestColumns = []string{"id", "title", "details", "status", "priority", "due_on", "client_member_id", "client_name",
-	"service_id", "service_name", "assigned_member_id", "assigned_name", "source", "created_at", "updated_at"}
-
-func (s *API) handleExportRequests(ctx context.Context, in *requestExportInput) (*huma.StreamResponse, error) {
-	f := in.filter()
-	return route.CSV(s.t, ctx, "service-requests.csv", requestColumns, func(p requests.Page) ([]requests.Request, *requests.Key, error) {
-		f.Page = p
-		return s.requests.FindRequests(ctx, f)
-	}, func(r requests.Request) []string {
-		return []string{
-			r.ID.String(), route.Cell(r.Title), route.Cell(r.Details), string(r.Status), string(r.Priority), dateString(r.DueOn),
-			r.ClientMemberID.String(), route.Cell(r.ClientName), idString(r.ServiceID), route.Cell(r.ServiceName),
-			idString(r.AssignedMemberID), route.Cell(r.AssignedName), string(r.Source), route.Time(&r.CreatedAt), route.Time(&r.UpdatedAt),
-		}
-	}), nil
-}
-
-func (s *API) handleRequestAnalytics(ctx context.Context, in *analyticsInput) (*analyticsOutput, error) {
-	a, err := s.requests.RequestAnalytics(ctx, optionalDate(in.From), optionalDate(in.To))
-	if err != nil {
-		return nil, err
-	}
-	out := &analyticsOutput{}
-	b := &out.Body
-	b.TimeZone, b.From, b.To, b.Total = a.TimeZone, a.From.Format(time.DateOnly), a.To.Format(time.DateOnly), a.Total
-	b.ByStatus = listOf(a.ByStatus, func(c requests.StatusCount) statusCountView {
-		return statusCountView{Status: string(c.Status), Count: c.Count}
-	}).Items
-	b.ByService = listOf(a.ByService, func(c requests.ServiceCount) serviceCountView {
-		return serviceCountView{ServiceID: idString(c.ServiceID), ServiceName: c.ServiceName, Count: c.Count}
-	}).Items
-	b.ByMonth = listOf(a.ByMonth, func(c requests.MonthCount) monthCountView { return monthCountView{Month: c.Month, Count: c.Count} }).Items
-	return out, nil
 }
