@@ -26,6 +26,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
@@ -269,6 +270,8 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Idempotency: idempotency.New(a.Store, o.now),
 		Scheduling:  scheduling.New(a.Store, o.now),
 		Requests:    requests.New(a.Store, requests.Config{Now: o.now, Mailer: a.Mail, Link: urls.Tenant, Logger: o.logger}),
+		Dashboard:   dashboard.New(a.Store, o.now),
+		Now:         o.now,
 		CursorKey:   sigKeys.Derive("cursor"),
 		Logger:      o.logger,
 	}); err != nil {

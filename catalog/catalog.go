@@ -188,11 +188,6 @@ func (c *Catalog) FindServiceByID(ctx context.Context, id uuid.UUID) (_ Service,
 	return out, err
 }
 
-// escapeLike escapes the wildcards of a user's search text for ILIKE.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // FindServices returns a page of services and the key after which the next
 // page starts (nil on the last page). Staff see every service the filter
 // selects; a client sees the active ones only.
@@ -209,7 +204,7 @@ func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) (_ []Servic
 	}
 	p := store.ListServicesParams{Active: f.Active, IncludeArchived: f.IncludeArchived, PageSize: f.Page.Fetch()}
 	if f.Query != nil && strings.TrimSpace(*f.Query) != "" {
-		like := "%" + escapeLike(strings.TrimSpace(*f.Query)) + "%"
+		like := store.Contains(strings.TrimSpace(*f.Query))
 		p.NameLike = &like
 	}
 	if a := f.Page.After; a != nil {

@@ -136,6 +136,9 @@ type RequestFilter struct {
 	DueBefore, DueAfter *time.Time
 	// CreatedAfter is inclusive, CreatedBefore exclusive.
 	CreatedAfter, CreatedBefore *time.Time
+	// Query matches titles and client names containing it,
+	// case-insensitively.
+	Query *string
 	Page
 }
 
@@ -332,8 +335,17 @@ func (s *Service) FindRequests(ctx context.Context, f RequestFilter) (_ []Reques
 	return s.findRequests(ctx, store.ListServiceRequestsParams{
 		Status: (*string)(f.Status), ClientMemberID: f.ClientMemberID, AssignedMemberID: f.AssignedMemberID,
 		Unassigned: f.Unassigned, ServiceID: f.ServiceID, Priority: (*string)(f.Priority), DueBefore: f.DueBefore,
-		DueAfter: f.DueAfter, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore,
+		DueAfter: f.DueAfter, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore, TitleLike: contains(f.Query),
 	}, f.Page)
+}
+
+// contains is the search pattern of q; nil for no search.
+func contains(q *string) *string {
+	if q == nil || strings.TrimSpace(*q) == "" {
+		return nil
+	}
+	p := store.Contains(strings.TrimSpace(*q))
+	return &p
 }
 
 func (s *Service) findRequests(ctx context.Context, q store.ListServiceRequestsParams, p Page) ([]Request, *Key, error) {

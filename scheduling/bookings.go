@@ -64,6 +64,22 @@ func (b Booking) ReschedulableUntil() time.Time {
 	return b.StartsAt.Add(-time.Duration(b.RescheduleNoticeMinutes) * time.Minute)
 }
 
+// StaffActions are the changes staff may make to a booking at an instant:
+// the same rules the changes themselves enforce.
+type StaffActions struct {
+	Confirm, Complete, NoShow, Cancel, Reschedule bool
+}
+
+// StaffActions returns what staff may do with b at now: confirm a pending
+// booking; mark a confirmed one that has started completed or a no-show;
+// cancel or reschedule an active one.
+func (b Booking) StaffActions(now time.Time) StaffActions {
+	active := b.Status.active()
+	started := !b.StartsAt.After(now)
+	finish := b.Status == StatusConfirmed && started
+	return StaffActions{Confirm: b.Status == StatusPending, Complete: finish, NoShow: finish, Cancel: active, Reschedule: active}
+}
+
 func bookingOf(b store.Booking, service, staff, client string, loc *time.Location) Booking {
 	return Booking{
 		ID: b.ID, ServiceID: b.ServiceID, ServiceName: service, StaffMemberID: b.StaffMemberID, StaffName: staff,

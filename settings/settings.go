@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/mailaddr"
 	"github.com/tenantkit/tenantkit/store"
@@ -514,4 +516,48 @@ func (s *Service) Import(ctx context.Context, d Document) (err error) {
 		}
 		return tx.Audit(ctx, "settings.imported", "settings", nil, nil)
 	})
+}
+
+// Workspace is what every page of a tenant shows: the organization's name,
+// its zone, week start and currency, and the zone its viewer reads times in.
+type Workspace struct {
+	Name         string
+	Zone         *time.Location
+	WeekStartsOn int // ISO: 1 Monday … 7 Sunday
+	Currency     string
+	// Viewer is the member's own zone when set and known, else Zone.
+	Viewer *time.Location
+}
+
+// Workspace returns the scope's workspace, in one statement. Any member
+// may read it.
+func (s *Service) Workspace(ctx context.Context) (_ Workspace, err error) {
+	defer errs.Wrap(&err, "settings: workspace")
+	sc, err := tenant.Require(ctx, tenant.RoleClient)
+	if err != nil {
+		return Workspace{}, err
+	}
+	var row store.GetWorkspaceRow
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) (err error) {
+		p := store.GetWorkspaceParams{TenantID: tx.TenantID()}
+		if sc.MemberID != uuid.Nil {
+			p.MemberID = &sc.MemberID
+		}
+		row, err = tx.GetWorkspace(ctx, p)
+		return err
+	})
+	if err != nil {
+		return Workspace{}, err
+	}
+	w := Workspace{Name: row.DisplayName, WeekStartsOn: int(row.WeekStartsOn), Currency: row.Currency, Zone: time.UTC}
+	if loc, err := time.LoadLocation(row.TimeZone); err == nil {
+		w.Zone = loc
+	}
+	w.Viewer = w.Zone
+	if row.MemberTimeZone != nil && *row.MemberTimeZone != "" {
+		if loc, err := time.LoadLocation(*row.MemberTimeZone); err == nil {
+			w.Viewer = loc
+		}
+	}
+	return w, nil
 }

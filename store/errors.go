@@ -88,3 +88,9 @@ func IsNotFound(err error) bool { return tenant.IsCode(translate(err), tenant.Co
 // Translate returns err as a tenant error. InTenant and InPlatform translate
 // what their function returns; use Translate to branch on a code inside it.
 func Translate(err error) error { return translate(err) }
+
+// Contains returns the ILIKE pattern that matches text containing q, with
+// the wildcards of q escaped: a user's search text is matched literally.
+func Contains(q string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+}

@@ -62,6 +62,8 @@ type (
 	GetBookingSettingsRow                 = db.GetBookingSettingsRow
 	GetClientPreferencesParams            = db.GetClientPreferencesParams
 	GetCommunicationSettingsRow           = db.GetCommunicationSettingsRow
+	GetDashboardParams                    = db.GetDashboardParams
+	GetDashboardRow                       = db.GetDashboardRow
 	GetIdempotencyKeyParams               = db.GetIdempotencyKeyParams
 	GetLiveMemberParams                   = db.GetLiveMemberParams
 	GetMemberParams                       = db.GetMemberParams
@@ -73,6 +75,8 @@ type (
 	GetServiceRequestParams               = db.GetServiceRequestParams
 	GetServiceRequestRow                  = db.GetServiceRequestRow
 	GetTenantRow                          = db.GetTenantRow
+	GetWorkspaceParams                    = db.GetWorkspaceParams
+	GetWorkspaceRow                       = db.GetWorkspaceRow
 	IdempotencyKey                        = db.IdempotencyKey
 	InsertAuditLogParams                  = db.InsertAuditLogParams
 	InsertBookingEventParams              = db.InsertBookingEventParams

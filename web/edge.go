@@ -98,7 +98,7 @@ func withStrippedHeaders(next http.Handler) http.Handler {
 // run only their own scripts. Forms may post to the platform's own hosts
 // (the tenant switch leaves one tenant's host for another's).
 func withSecurityHeaders(baseDomain string, next http.Handler) http.Handler {
-	csp := "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 		"frame-ancestors 'none'; base-uri 'none'; form-action 'self' " + baseDomain + ":* *." + baseDomain + ":*"
 	// The API reference page renders with the vendored Redoc, which injects
 	// styles and runs its search in a blob worker.

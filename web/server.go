@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
+	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
@@ -76,6 +77,9 @@ type Deps struct {
 	Idempotency *idempotency.Keys
 	Scheduling  *scheduling.Scheduler
 	Requests    *requests.Service
+	Dashboard   *dashboard.Service
+	// Now is the clock of the pages (which week a calendar opens on).
+	Now func() time.Time
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
 	CursorKey []byte
 	Logger    *slog.Logger
@@ -85,7 +89,7 @@ type Deps struct {
 func (d Deps) check() error {
 	for name, missing := range map[string]bool{
 		"DB": d.DB == nil, "Auth": d.Auth == nil, "Members": d.Members == nil, "Tenants": d.Tenants == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
-		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil,
+		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil, "Dashboard": d.Dashboard == nil, "Now": d.Now == nil,
 		"CursorKey": len(d.CursorKey) == 0, "Logger": d.Logger == nil,
 	} {
 		if missing {
@@ -165,7 +169,11 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	api.Register(s.table, api.Deps{
 		Auth: deps.Auth, Members: deps.Members, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
 	})
-	ui.Register(s.table, ui.Deps{Auth: deps.Auth, Members: deps.Members, Requests: deps.Requests, Outbox: cfg.Outbox, Refused: s.refused, Logger: deps.Logger})
+	ui.Register(s.table, ui.Deps{
+		Auth: deps.Auth, Members: deps.Members, Requests: deps.Requests, Catalog: deps.Catalog, Settings: deps.Settings,
+		Scheduling: deps.Scheduling, Dashboard: deps.Dashboard, Now: deps.Now,
+		Outbox: cfg.Outbox, Refused: s.refused, Logger: deps.Logger,
+	})
 	// Served ahead of host resolution, on any host.
 	s.table.Add(route.Route{Host: "any", Method: http.MethodGet, Path: "/healthz", Policy: route.Public})
 	s.table.Add(route.Route{Host: "any", Method: http.MethodGet, Path: "/readyz", Policy: route.Public})

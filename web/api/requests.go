@@ -96,6 +96,7 @@ type ServiceRequestQuery struct {
 	DueAfter         string    `query:"due_after" format:"date" doc:"Due strictly after this date."`
 	CreatedAfter     time.Time `query:"created_after" doc:"Created at or after this instant (RFC 3339)."`
 	CreatedBefore    time.Time `query:"created_before" doc:"Created before this instant (RFC 3339)."`
+	Q                string    `query:"q" maxLength:"200" doc:"Only requests whose title or client name contains this text."`
 }
 
 // filter converts the query. A malformed id cannot get past the format
@@ -117,6 +118,9 @@ func (q ServiceRequestQuery) filter() requests.RequestFilter {
 	}
 	if !q.CreatedBefore.IsZero() {
 		f.CreatedBefore = &q.CreatedBefore
+	}
+	if q.Q != "" {
+		f.Query = &q.Q
 	}
 	return f
 }

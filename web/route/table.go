@@ -222,6 +222,9 @@ func (t *Table) authorizePage(p Policy, h http.HandlerFunc) http.Handler {
 			t.pageError(w, r, err)
 			return
 		}
+		// A page's lists page with cursors bound to the page, as an
+		// operation's are bound to the operation.
+		ctx = context.WithValue(ctx, operationKey{}, operation{id: "page " + r.Pattern, cursors: t.cursors})
 		h(w, r.WithContext(ctx))
 	})
 }

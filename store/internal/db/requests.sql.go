@@ -572,9 +572,10 @@ WHERE r.tenant_id = $1
   AND ($9::date IS NULL OR r.due_on > $9::date)
   AND ($10::timestamptz IS NULL OR r.created_at >= $10::timestamptz)
   AND ($11::timestamptz IS NULL OR r.created_at < $11::timestamptz)
-  AND (NOT $12::bool OR (r.created_at, r.id) < ($13::timestamptz, $14::uuid))
+  AND ($12::text IS NULL OR r.title ILIKE $12::text OR c.display_name ILIKE $12::text)
+  AND (NOT $13::bool OR (r.created_at, r.id) < ($14::timestamptz, $15::uuid))
 ORDER BY r.created_at DESC, r.id DESC
-LIMIT $15
+LIMIT $16
 `
 
 type ListServiceRequestsParams struct {
@@ -589,6 +590,7 @@ type ListServiceRequestsParams struct {
 	DueAfter         *time.Time
 	CreatedAfter     *time.Time
 	CreatedBefore    *time.Time
+	TitleLike        *string
 	HasAfter         bool
 	AfterCreatedAt   time.Time
 	AfterID          uuid.UUID
@@ -619,6 +621,7 @@ func (q *Queries) ListServiceRequests(ctx context.Context, arg ListServiceReques
 		arg.DueAfter,
 		arg.CreatedAfter,
 		arg.CreatedBefore,
+		arg.TitleLike,
 		arg.HasAfter,
 		arg.AfterCreatedAt,
 		arg.AfterID,

@@ -241,6 +241,47 @@ func (q *Queries) GetSecuritySettings(ctx context.Context, tenantID uuid.UUID) (
 	return i, err
 }
 
+const getWorkspace = `-- name: GetWorkspace :one
+SELECT coalesce(s.display_name, t.name)::text            AS display_name,
+       coalesce(s.time_zone, d.time_zone)::text          AS time_zone,
+       coalesce(s.week_starts_on, d.week_starts_on)::int AS week_starts_on,
+       coalesce(s.currency, d.currency)::text            AS currency,
+       m.time_zone                                       AS member_time_zone
+FROM organization_defaults d
+JOIN tenants t ON t.id = $1
+LEFT JOIN organization_settings s ON s.tenant_id = t.id
+LEFT JOIN members m ON m.tenant_id = t.id AND m.id = $2::uuid
+`
+
+type GetWorkspaceParams struct {
+	TenantID uuid.UUID
+	MemberID *uuid.UUID
+}
+
+type GetWorkspaceRow struct {
+	DisplayName    string
+	TimeZone       string
+	WeekStartsOn   int32
+	Currency       string
+	MemberTimeZone *string
+}
+
+// What every page of a tenant shows: the organization's name, zone, week
+// start and currency, and the zone of the member viewing it (NULL: the
+// organization's). One statement.
+func (q *Queries) GetWorkspace(ctx context.Context, arg GetWorkspaceParams) (GetWorkspaceRow, error) {
+	row := q.db.QueryRow(ctx, getWorkspace, arg.TenantID, arg.MemberID)
+	var i GetWorkspaceRow
+	err := row.Scan(
+		&i.DisplayName,
+		&i.TimeZone,
+		&i.WeekStartsOn,
+		&i.Currency,
+		&i.MemberTimeZone,
+	)
+	return i, err
+}
+
 const upsertBookingSettings = `-- name: UpsertBookingSettings :one
 INSERT INTO booking_settings AS s (tenant_id, lead_time_minutes, buffer_minutes, cancellation_notice_minutes,
                                    reschedule_notice_minutes, max_advance_days, slot_interval_minutes)

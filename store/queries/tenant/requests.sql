@@ -62,6 +62,7 @@ WHERE r.tenant_id = @tenant_id
   AND (sqlc.narg(due_after)::date IS NULL OR r.due_on > sqlc.narg(due_after)::date)
   AND (sqlc.narg(created_after)::timestamptz IS NULL OR r.created_at >= sqlc.narg(created_after)::timestamptz)
   AND (sqlc.narg(created_before)::timestamptz IS NULL OR r.created_at < sqlc.narg(created_before)::timestamptz)
+  AND (sqlc.narg(title_like)::text IS NULL OR r.title ILIKE sqlc.narg(title_like)::text OR c.display_name ILIKE sqlc.narg(title_like)::text)
   AND (NOT @has_after::bool OR (r.created_at, r.id) < (@after_created_at::timestamptz, @after_id::uuid))
 ORDER BY r.created_at DESC, r.id DESC
 LIMIT @page_size;

@@ -110,3 +110,17 @@ SELECT * FROM security_settings WHERE tenant_id = @tenant_id;
 
 -- name: GetCommunicationOverrides :one
 SELECT * FROM communication_settings WHERE tenant_id = @tenant_id;
+
+-- name: GetWorkspace :one
+-- What every page of a tenant shows: the organization's name, zone, week
+-- start and currency, and the zone of the member viewing it (NULL: the
+-- organization's). One statement.
+SELECT coalesce(s.display_name, t.name)::text            AS display_name,
+       coalesce(s.time_zone, d.time_zone)::text          AS time_zone,
+       coalesce(s.week_starts_on, d.week_starts_on)::int AS week_starts_on,
+       coalesce(s.currency, d.currency)::text            AS currency,
+       m.time_zone                                       AS member_time_zone
+FROM organization_defaults d
+JOIN tenants t ON t.id = @tenant_id
+LEFT JOIN organization_settings s ON s.tenant_id = t.id
+LEFT JOIN members m ON m.tenant_id = t.id AND m.id = sqlc.narg(member_id)::uuid;

@@ -1,138 +1,20 @@
 package ui
 
 import (
-	"bytes"
-	"context"
-	"embed"
-	"html/template"
 	"io/fs"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/tenantkit/tenantkit/auth"
-	"github.com/tenantkit/tenantkit/internal/keyset"
-	"github.com/tenantkit/tenantkit/mailer"
-	"github.com/tenantkit/tenantkit/members"
-	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
+// The pages every host has: signing in and out, the switch and its
+// handoff, passwords, invitations, the public form's confirmation, the
+// API reference, the development outbox.
 
-//go:embed static
-var staticFS embed.FS
-
-// pages holds one parsed template per page, each with the layout.
-var pages = func() map[string]*template.Template {
-	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
-	out := map[string]*template.Template{}
-	files, _ := fs.Glob(templateFS, "templates/*.html")
-	for _, f := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
-			continue
-		}
-		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, f))
-	}
-	return out
-}()
-
-// pageData is what every page template receives.
-type pageData struct {
-	Site, Where, Title     string
-	Error, Notice, Message string
-	AutoSubmit             bool
-	Tenant                 *tenant.Tenant
-	Principal              auth.Principal
-	Memberships            []auth.Membership
-	IsAdmin, IsOwner       bool
-	Next, Email, Token     string
-	// Action is the address a form posts to, when it is not this page's
-	// own (the switch's handoff to the target host).
-	Action     string
-	Members    []members.Member
-	Messages   any
-	Invitation *auth.InvitationPreview
-}
-
-func (s *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
-	d.Site = "tenantkit"
-	if h, ok := route.HostFrom(r.Context()); ok {
-		d.Where = h.Name
-		if h.Kind == route.TenantHost {
-			t := h.Tenant
-			d.Tenant = &t
-			d.Site = t.Name
-		}
-	}
-	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
-		s.logger.ErrorContext(r.Context(), "render page", slog.String("page", name), slog.Any("error", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-}
-
-// writePageError answers a page or form request that failed: an HTML page
-// for a browser, a problem document for anything else.
-func (s *UI) writePageError(w http.ResponseWriter, r *http.Request, err error) {
-	if !route.WantsHTML(r) {
-		s.problems.Write(w, r, err)
-		return
-	}
-	p, h := s.problems.Of(r.Context(), err)
-	for k, v := range h {
-		w.Header()[k] = v
-	}
-	if p.Status == http.StatusUnauthorized {
-		http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, p.Status, "error", pageData{Title: p.Title, Message: p.Detail})
-}
-
-// Deps are what the pages call.
-type Deps struct {
-	Auth     *auth.Service
-	Members  *members.Service
-	Requests *requests.Service
-	// Outbox, when set (in development), is shown at /dev/outbox on the
-	// apex host.
-	Outbox *mailer.Outbox
-	// Refused records a refused binding met while rendering a page that
-	// authenticates by itself (the home page).
-	Refused func(ctx context.Context, h route.Host, r *http.Request, err error)
-	Logger  *slog.Logger
-}
-
-// UI holds the pages' dependencies.
-type UI struct {
-	t        *route.Table
-	problems route.Problems
-	auth     *auth.Service
-	members  *members.Service
-	requests *requests.Service
-	outbox   *mailer.Outbox
-	refused  func(ctx context.Context, h route.Host, r *http.Request, err error)
-	logger   *slog.Logger
-}
-
-// Register registers every page in t, and makes t answer refused page
-// requests with the error page.
-func Register(t *route.Table, d Deps) {
-	s := &UI{t: t, problems: t.Problems(), auth: d.Auth, members: d.Members, requests: d.Requests, outbox: d.Outbox, refused: d.Refused, logger: d.Logger}
-	t.SetPageErrors(s.writePageError)
-	s.registerPages()
-}
-
-func (s *UI) registerPages() {
+func (s *UI) registerAccount() {
 	static, _ := fs.Sub(staticFS, "static")
 	for _, kind := range []route.Kind{route.TenantHost, route.ApexHost} {
 		authenticated := route.Platform
@@ -145,6 +27,7 @@ func (s *UI) registerPages() {
 		s.t.Handle(kind, http.MethodPost, "/login", route.Public, s.pageLogin)
 		s.t.Handle(kind, http.MethodPost, "/logout", authenticated, s.pageLogout)
 		s.t.Handle(kind, http.MethodPost, "/switch", authenticated, s.pageSwitch)
+		s.t.Handle(kind, http.MethodGet, "/switcher", authenticated, s.pageSwitcher)
 		s.t.Handle(kind, http.MethodGet, "/account/password", authenticated, s.pagePasswordForm)
 		s.t.Handle(kind, http.MethodPost, "/account/password", authenticated, s.pagePassword)
 		s.t.Handle(kind, http.MethodGet, "/password-reset", route.Public, s.pageResetForm)
@@ -157,8 +40,6 @@ func (s *UI) registerPages() {
 	s.t.Handle(route.TenantHost, http.MethodPost, "/invitations/accept", route.Public, s.pageAccept)
 	s.t.Handle(route.TenantHost, http.MethodGet, "/requests/confirm", route.Public, s.pageConfirmForm)
 	s.t.Handle(route.TenantHost, http.MethodPost, "/requests/confirm", route.Public, s.pageConfirm)
-	s.t.Handle(route.TenantHost, http.MethodGet, "/members", route.Member(tenant.RoleAdmin), s.pageMembers)
-	s.t.Handle(route.TenantHost, http.MethodPost, "/members/invite", route.Member(tenant.RoleAdmin), s.pageInvite)
 	if s.outbox != nil {
 		s.t.Handle(route.ApexHost, http.MethodGet, "/dev/outbox", route.Public, s.pageOutbox)
 	}
@@ -166,7 +47,7 @@ func (s *UI) registerPages() {
 
 // pageAPIDocs renders the host's OpenAPI document as a readable reference.
 func (s *UI) pageAPIDocs(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "apidocs", pageData{Title: "API reference"})
+	s.render(w, r, http.StatusOK, "apidocs", view{Title: "API reference"})
 }
 
 func (s *UI) pageNotFound(w http.ResponseWriter, r *http.Request) {
@@ -185,7 +66,7 @@ func (s *UI) pageHome(w http.ResponseWriter, r *http.Request) {
 		p, err = s.auth.AuthenticatePlatform(r.Context(), route.Credentials(r))
 	}
 	if err != nil {
-		d := pageData{Title: "Sign in", Next: auth.SafeRedirect(r.URL.Query().Get("next"))}
+		d := view{Title: "Sign in", Next: auth.SafeRedirect(r.URL.Query().Get("next"))}
 		if tenant.IsCode(err, tenant.CodeForbidden) {
 			s.refused(r.Context(), h, r, err)
 			d.Error = tenant.ErrorMessage(err)
@@ -198,9 +79,11 @@ func (s *UI) pageHome(w http.ResponseWriter, r *http.Request) {
 		s.writePageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", pageData{
-		Title: "Home", Principal: p, Memberships: ms,
+	s.render(w, r, http.StatusOK, "home", view{
+		Title: "Home", Principal: p, Signed: true, Memberships: ms,
 		IsAdmin: p.Scope.Role.AtLeast(tenant.RoleAdmin),
+		// Staff and above have a workspace on a tenant host.
+		Page: h.Kind == route.TenantHost && p.Scope.Role.AtLeast(tenant.RoleStaff),
 	})
 }
 
@@ -220,7 +103,7 @@ func (s *UI) pageLogin(w http.ResponseWriter, r *http.Request) {
 		for k, v := range hdr {
 			w.Header()[k] = v
 		}
-		s.render(w, r, p.Status, "login", pageData{Title: "Sign in", Error: p.Detail, Email: email, Next: next})
+		s.render(w, r, p.Status, "login", view{Title: "Sign in", Error: p.Detail, Email: email, Next: next})
 		return
 	}
 	route.SetCookies(w, route.SessionCookies(is))
@@ -255,7 +138,7 @@ func (s *UI) pageSwitch(w http.ResponseWriter, r *http.Request) {
 	// null". "origin" sends the origin and no path; the token is in the
 	// body, never in a URL.
 	w.Header().Set("Referrer-Policy", "origin")
-	s.render(w, r, http.StatusOK, "handoff", pageData{Title: "Opening " + ho.Tenant.Name, Token: ho.Token, Action: ho.PageURL, AutoSubmit: true})
+	s.render(w, r, http.StatusOK, "handoff", view{Title: "Opening " + ho.Tenant.Name, Token: ho.Token, Action: ho.PageURL, AutoSubmit: true})
 }
 
 // pageHandoff redeems a handoff posted by the switch page of the host that
@@ -272,7 +155,7 @@ func (s *UI) pageHandoff(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pagePasswordForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "password", pageData{Title: "Change password"})
+	s.render(w, r, http.StatusOK, "password", view{Title: "Change password"})
 }
 
 func (s *UI) pagePassword(w http.ResponseWriter, r *http.Request) {
@@ -280,16 +163,16 @@ func (s *UI) pagePassword(w http.ResponseWriter, r *http.Request) {
 	is, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), route.ClientFrom(r.Context()))
 	if err != nil {
 		pr, _ := s.problems.Of(r.Context(), err)
-		s.render(w, r, pr.Status, "password", pageData{Title: "Change password", Error: pr.Detail})
+		s.render(w, r, pr.Status, "password", view{Title: "Change password", Error: pr.Detail})
 		return
 	}
 	route.SetCookies(w, route.SessionCookies(is))
-	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password changed", Message: "Your other sessions have ended."})
+	s.render(w, r, http.StatusOK, "message", view{Title: "Password changed", Message: "Your other sessions have ended."})
 }
 
 func (s *UI) pageResetForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.render(w, r, http.StatusOK, "reset", pageData{Title: "Reset password", Token: r.URL.Query().Get("token")})
+	s.render(w, r, http.StatusOK, "reset", view{Title: "Reset password", Token: r.URL.Query().Get("token")})
 }
 
 func (s *UI) pageResetRequest(w http.ResponseWriter, r *http.Request) {
@@ -302,17 +185,17 @@ func (s *UI) pageResetRequest(w http.ResponseWriter, r *http.Request) {
 		s.writePageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "message", pageData{Title: "Check your mail", Message: "If the address belongs to an account, a reset link is on its way."})
+	s.render(w, r, http.StatusOK, "message", view{Title: "Check your mail", Message: "If the address belongs to an account, a reset link is on its way."})
 }
 
 func (s *UI) pageReset(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
 	if err := s.auth.ResetPassword(r.Context(), token, r.PostFormValue("password")); err != nil {
 		pr, _ := s.problems.Of(r.Context(), err)
-		s.render(w, r, pr.Status, "reset", pageData{Title: "Reset password", Error: pr.Detail, Token: token})
+		s.render(w, r, pr.Status, "reset", view{Title: "Reset password", Error: pr.Detail, Token: token})
 		return
 	}
-	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password set", Message: "Sign in with your new password."})
+	s.render(w, r, http.StatusOK, "message", view{Title: "Password set", Message: "Sign in with your new password."})
 }
 
 // pageAcceptForm shows what accepting the invitation of the mailed link
@@ -330,7 +213,7 @@ func (s *UI) renderAccept(w http.ResponseWriter, r *http.Request, token string, 
 		s.writePageError(w, r, err)
 		return
 	}
-	s.render(w, r, status, "accept", pageData{Title: "Accept invitation", Token: token, Invitation: &preview, Error: errMsg})
+	s.render(w, r, status, "accept", view{Title: "Accept invitation", Token: token, Invitation: &preview, Error: errMsg})
 }
 
 func (s *UI) pageAccept(w http.ResponseWriter, r *http.Request) {
@@ -354,7 +237,7 @@ func (s *UI) pageAccept(w http.ResponseWriter, r *http.Request) {
 // links).
 func (s *UI) pageConfirmForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	s.render(w, r, http.StatusOK, "confirm", pageData{Title: "Confirm your request", Token: r.URL.Query().Get("token")})
+	s.render(w, r, http.StatusOK, "confirm", view{Title: "Confirm your request", Token: r.URL.Query().Get("token")})
 }
 
 func (s *UI) pageConfirm(w http.ResponseWriter, r *http.Request) {
@@ -366,33 +249,7 @@ func (s *UI) pageConfirm(w http.ResponseWriter, r *http.Request) {
 		s.writePageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "message", pageData{Title: "Request sent", Message: "Thank you: your request was sent. The organization will reply by email."})
-}
-
-func (s *UI) pageMembers(w http.ResponseWriter, r *http.Request) {
-	s.renderMembers(w, r, "", "")
-}
-
-func (s *UI) renderMembers(w http.ResponseWriter, r *http.Request, notice, errMsg string) {
-	ms, _, err := s.members.List(r.Context(), members.Filter{Page: keyset.Page[members.Key]{Limit: keyset.MaxLimit}})
-	if err != nil {
-		s.writePageError(w, r, err)
-		return
-	}
-	scope := tenant.MustScope(r.Context())
-	s.render(w, r, http.StatusOK, "members", pageData{
-		Title: "Members", Members: ms, Notice: notice, Error: errMsg, IsOwner: scope.Role == tenant.RoleOwner,
-	})
-}
-
-func (s *UI) pageInvite(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.members.Invite(r.Context(), r.PostFormValue("email"), tenant.Role(r.PostFormValue("role")), r.PostFormValue("display_name"))
-	if err != nil {
-		pr, _ := s.problems.Of(r.Context(), err)
-		s.renderMembers(w, r, "", pr.Detail)
-		return
-	}
-	s.renderMembers(w, r, "Invitation mailed to "+inv.Email+".", "")
+	s.render(w, r, http.StatusOK, "message", view{Title: "Request sent", Message: "Thank you: your request was sent. The organization will reply by email."})
 }
 
 // filesOnly serves the files of fsys and answers 404 for a directory, so
@@ -410,5 +267,27 @@ func filesOnly(fsys fs.FS) http.Handler {
 }
 
 func (s *UI) pageOutbox(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Messages: s.outbox.Messages()})
+	s.render(w, r, http.StatusOK, "outbox", view{Title: "Outbox", Messages: s.outbox.Messages()})
+}
+
+// pageSwitcher lists the signed-in account's organizations, each with the
+// switch form: the header's switcher loads it when opened.
+func (s *UI) pageSwitcher(w http.ResponseWriter, r *http.Request) {
+	p, _ := route.PrincipalFrom(r.Context())
+	ms, err := s.auth.Memberships(r.Context(), p)
+	if err != nil {
+		s.writePageError(w, r, err)
+		return
+	}
+	current := ""
+	if h, ok := route.HostFrom(r.Context()); ok && h.Kind == route.TenantHost {
+		current = h.Tenant.Slug
+	}
+	s.renderPart(w, r, "home", "switcher", switcherData{Memberships: ms, Current: current})
+}
+
+// switcherData is the switcher's list.
+type switcherData struct {
+	Memberships []auth.Membership
+	Current     string
 }
