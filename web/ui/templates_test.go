@@ -119,14 +119,18 @@ func samplePages() map[string][]view {
 			v.Invitation = &auth.InvitationPreview{Email: "x@y.test", Role: tenant.RoleClient, TenantName: "Acme", Account: auth.AccountNew, MinPasswordLength: 12}
 			return v
 		}()},
-		"apidocs":  {empty("API", nil)},
-		"confirm":  {empty("Confirm", nil)},
-		"error":    {base("Not found", nil), empty("Signed in elsewhere", errorPage{SignIn: true})},
-		"handoff":  {empty("Opening", nil)},
-		"home":     {base("Home", true), empty("Home", false)},
-		"login":    {empty("Sign in", nil)},
-		"message":  {empty("Done", nil)},
-		"outbox":   {func() view { v := empty("Outbox", nil); v.Messages = []mailer.Message{{To: "a@b.test", Subject: "Hi", Text: "Hello"}}; return v }()},
+		"apidocs": {empty("API", nil)},
+		"confirm": {empty("Confirm", nil)},
+		"error":   {base("Not found", nil), empty("Signed in elsewhere", errorPage{SignIn: true})},
+		"handoff": {empty("Opening", nil)},
+		"home":    {base("Home", true), empty("Home", false)},
+		"login":   {empty("Sign in", nil)},
+		"message": {empty("Done", nil)},
+		"outbox": {func() view {
+			v := empty("Outbox", nil)
+			v.Messages = []mailer.Message{{To: "a@b.test", Subject: "Hi", Text: "Hello"}}
+			return v
+		}()},
 		"password": {base("Password", nil)},
 		"reset":    {empty("Reset", nil)},
 		"confirm_action": {base("Delete", confirmation{Question: "Delete?", Detail: "For good.", Action: "/app/x/delete",
