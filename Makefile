@@ -26,6 +26,12 @@ test: ## Run every test against real PostgreSQL (as the app role), with the race
 	$(GO) test -race -count=1 ./...
 	TZ=Pacific/Auckland $(GO) test -race -count=1 -run 'DateMatrix' ./...
 
+.PHONY: screenshots
+screenshots: ## Write PNGs of the main pages to docs/screenshots (headless Chromium, the demo data).
+	@scripts/ensure-postgres.sh
+	@mkdir -p docs/screenshots
+	TENANTKIT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./web/
+
 .PHONY: bench
 bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline.
 	@scripts/ensure-postgres.sh
