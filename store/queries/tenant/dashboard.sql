@@ -4,15 +4,18 @@
 -- client-visible comment is the client's, or a submitted request has none).
 
 -- name: GetDashboard :one
-WITH waiting AS (
+WITH last_client_visible AS (
+    -- The newest client-visible comment of each request: the tenant's
+    -- comments are few next to its requests, so one pass over them beats
+    -- a lookup per request.
+    SELECT DISTINCT ON (c.service_request_id) c.service_request_id, c.author_member_id, c.created_at
+    FROM service_request_comments c
+    WHERE c.tenant_id = @tenant_id AND c.visibility = 'client'
+    ORDER BY c.service_request_id, c.created_at DESC, c.id DESC
+), waiting AS (
     SELECT r.id, r.title, r.status, r.client_member_id, coalesce(lc.created_at, r.created_at) AS since
     FROM service_requests r
-    LEFT JOIN LATERAL (
-        SELECT c.author_member_id, c.created_at
-        FROM service_request_comments c
-        WHERE c.tenant_id = r.tenant_id AND c.service_request_id = r.id AND c.visibility = 'client'
-        ORDER BY c.created_at DESC, c.id DESC
-        LIMIT 1) lc ON true
+    LEFT JOIN last_client_visible lc ON lc.service_request_id = r.id
     WHERE r.tenant_id = @tenant_id AND r.status NOT IN ('completed', 'cancelled')
       AND (lc.author_member_id = r.client_member_id OR (lc.author_member_id IS NULL AND r.status = 'submitted'))
 ), shown AS (
