@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -76,6 +75,6 @@ func (e *env) seedVolume(tb testing.TB, slug string, bookings, requests int) {
 		tb.Fatal(err)
 	}
 	if nb < bookings || nr < requests {
-		tb.Fatal(fmt.Sprintf("seeded %d bookings and %d requests", nb, nr))
+		tb.Fatalf("seeded %d bookings and %d requests", nb, nr)
 	}
 }
