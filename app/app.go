@@ -77,6 +77,12 @@ type Config struct {
 	// DBCheckConnections verifies on every acquire that a pooled
 	// connection carries no tenant setting.
 	DBCheckConnections bool
+	// StatementTimeout bounds each statement of a request's transactions,
+	// LockTimeout each of their waits for a lock; past either the request
+	// fails with 503 and Retry-After and its connection is free again (see
+	// store.Config). Defaults to 10s and 5s; negative: the app role's own
+	// settings.
+	StatementTimeout, LockTimeout time.Duration
 	// PasswordHashConcurrency bounds the password hashes run at once (0:
 	// the number of CPUs).
 	PasswordHashConcurrency int
@@ -174,6 +180,12 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 25 * time.Second
 	}
+	if cfg.StatementTimeout == 0 {
+		cfg.StatementTimeout = 10 * time.Second
+	}
+	if cfg.LockTimeout == 0 {
+		cfg.LockTimeout = 5 * time.Second
+	}
 	ln := o.listener
 	if ln == nil {
 		var err error
@@ -223,6 +235,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	if a.Store, err = store.Open(ctx, store.Config{
 		TracerProvider: tp, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
 		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
+		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 	}); err != nil {
 		return nil, err
 	}

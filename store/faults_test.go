@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,85 @@ func TestKilledConnectionsRecover(t *testing.T) {
 	}
 	if failures > 2 {
 		t.Fatalf("%d of 6 requests failed after the kill: the pool did not recover", failures)
+	}
+}
+
+// A slow statement is ended at the configured statement timeout, in
+// ReadTenant's one-batch path as in InTenant's, as unavailable (503 at the
+// edge); the connection is free again at once and the next transaction
+// on it runs with its own limit (F-07, SURF-11).
+func TestStatementTimeoutEndsASlowQuery(t *testing.T) {
+	const limit = 300 * time.Millisecond
+	f := setup(t, withMaxConns(1), func(c *store.Config) { c.StatementTimeout = limit })
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	for name, path := range map[string]func(context.Context, func(*store.Tx) error) error{
+		"InTenant": f.Store.InTenant, "ReadTenant": f.Store.ReadTenant,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t0 := time.Now()
+			err := path(ctx, func(tx *store.Tx) error { return tx.ExecRaw(ctx, "SELECT pg_sleep(5)") })
+			took := time.Since(t0)
+			if !tenant.IsCode(err, tenant.CodeUnavailable) || !strings.Contains(tenant.ErrorMessage(err), "longer than the database allows") {
+				t.Fatalf("a 5 s statement under a %v limit: want unavailable (statement timeout), got %v", limit, err)
+			}
+			if took < limit || took > limit+2*time.Second {
+				t.Fatalf("the statement ended after %v; the limit is %v", took, limit)
+			}
+			if st := f.Store.Stats(); st.AcquiredConns != 0 {
+				t.Fatalf("the connection is still held: %+v", st)
+			}
+			var setting string
+			err = f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
+				return tx.QueryRowRaw(ctx, "SELECT current_setting('statement_timeout')").Scan(&setting)
+			})
+			if err != nil || setting != "300ms" {
+				t.Fatalf("the next transaction runs with statement_timeout %q (%v), want 300ms", setting, err)
+			}
+		})
+	}
+}
+
+// A write that waits on a lock held elsewhere (a migration, an operator's
+// LOCK TABLE) gives up at the lock timeout, as unavailable, and changes
+// nothing (F-07, F-12).
+//
+// The statement is prepared on the connection before the lock is taken,
+// as the store's statements are after their first use: preparing one
+// (pgx does it ahead of the batch that sets the limits) waits for a lock
+// under the role's own lock_timeout.
+func TestLockTimeoutEndsAWait(t *testing.T) {
+	const limit = 300 * time.Millisecond
+	f := setup(t, withMaxConns(1), func(c *store.Config) { c.LockTimeout = limit })
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	const update = "UPDATE services SET name = name || $2 WHERE tenant_id = $1"
+	if err := f.Store.InTenant(ctx, func(tx *store.Tx) error { return tx.ExecRaw(ctx, update, tx.TenantID(), "") }); err != nil {
+		t.Fatal(err)
+	}
+	admin := pgtest.Connect(t, f.DB.AdminURL)
+	lock, err := admin.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback(ctx)
+	if _, err := lock.Exec(ctx, "LOCK TABLE services IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	err = f.Store.InTenant(ctx, func(tx *store.Tx) error {
+		return tx.ExecRaw(ctx, update, tx.TenantID(), " (changed)")
+	})
+	took := time.Since(t0)
+	if !tenant.IsCode(err, tenant.CodeUnavailable) || !strings.Contains(tenant.ErrorMessage(err), "locked") {
+		t.Fatalf("a write behind a held lock: want unavailable (lock timeout), got %v", err)
+	}
+	if took < limit || took > limit+2*time.Second {
+		t.Fatalf("the wait ended after %v; the limit is %v", took, limit)
+	}
+	if err := lock.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var changed int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM services WHERE name LIKE '% (changed)'").Scan(&changed); err != nil || changed != 0 {
+		t.Fatalf("%d services changed by the refused write (%v)", changed, err)
 	}
 }

@@ -38,6 +38,12 @@ type Config struct {
 	// DBCheckConnections verifies on every pool acquire that a connection
 	// carries no tenant setting (one extra round trip). Defaults to false.
 	DBCheckConnections bool `env:"DB_CHECK_CONNECTIONS" envDefault:"false"`
+	// StatementTimeout bounds each statement of a request's transactions,
+	// LockTimeout each wait for a lock; a request past either gets 503
+	// with Retry-After. Defaults to 10s and 5s; negative: the app role's
+	// own settings (bootstrap: 15s and 5s).
+	StatementTimeout time.Duration `env:"STATEMENT_TIMEOUT" envDefault:"10s"`
+	LockTimeout      time.Duration `env:"LOCK_TIMEOUT" envDefault:"5s"`
 	// ShutdownTimeout bounds the graceful drain on SIGTERM. Defaults to 25s.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
 	// MaxBodyBytes bounds request bodies. Defaults to 1048576 (1 MiB).
@@ -202,6 +208,8 @@ func envUsage() string {
   LOG_FORMAT             text|json (default text)
   DB_MAX_CONNS           app pool size (default: pgx's)
   DB_CHECK_CONNECTIONS   verify pooled connections carry no tenant (default false)
+  STATEMENT_TIMEOUT      longest statement of a request (default 10s; negative: the role's)
+  LOCK_TIMEOUT           longest wait of a request for a lock (default 5s; negative: the role's)
   SHUTDOWN_TIMEOUT       graceful drain (default 25s)
   MAX_BODY_BYTES         request body limit (default 1048576)
   PUBLIC_URL             the apex as users reach it (default https://{BASE_DOMAIN})
