@@ -67,9 +67,14 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies. Defaults to 1 MiB.
 	MaxBodyBytes int64
 	// TenantRate, TenantBurst and TenantInFlight are the per-tenant limits
-	// of each instance (see web.Config). Defaults to 50/s, 100 and 32;
-	// negative disables.
+	// of each instance on the requests of signed-in members (see
+	// web.Config). Defaults to 50/s, 100 and 32; negative disables.
 	TenantRate, TenantBurst, TenantInFlight int
+	// AnonymousRate, AnonymousBurst and AnonymousInFlight are the
+	// per-tenant limits on every other request of a tenant host, a budget
+	// apart from the members'. Defaults to 20/s, 40 and 16; negative
+	// disables.
+	AnonymousRate, AnonymousBurst, AnonymousInFlight int
 	// TrustedProxies are the proxies in front of the server.
 	TrustedProxies []netip.Prefix
 	// DBMaxConns sizes the app pool (0: pgx's default).
@@ -269,7 +274,8 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	if a.Web, err = web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
-		TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
+		TenantInFlight: cfg.TenantInFlight, AnonymousRate: cfg.AnonymousRate, AnonymousBurst: cfg.AnonymousBurst,
+		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp,
 	}, web.Deps{
 		DB:   a.Store,
 		Auth: a.Auth,
