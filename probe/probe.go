@@ -52,6 +52,14 @@ type Config struct {
 	Mailbox Mailbox
 	// SkipInjection skips the SQL-injection pass.
 	SkipInjection bool
+	// SkipEdges skips the input-edge pass (see [EdgeResult]).
+	SkipEdges bool
+	// Fingerprint, when set, returns a digest of the whole database; the
+	// input-edge pass takes one before its requests and one after, and
+	// they must be equal (every request is refused). Without it, tenant B
+	// is read back as after every variant. A test sets it; a deployment's
+	// operator may, from a read-only connection.
+	Fingerprint func(ctx context.Context) (string, error)
 	// Soak, when Probes > 0, runs a randomized soak after the matrix.
 	Soak SoakConfig
 	// RequestTimeout bounds each request. Defaults to 30s.
@@ -157,6 +165,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	p.flows(ctx)
 	if !cfg.SkipInjection {
 		p.inject(ctx)
+	}
+	if !cfg.SkipEdges {
+		p.edges(ctx)
 	}
 	rep.MatrixSeconds = time.Since(start).Seconds()
 	if cfg.Soak.Probes > 0 {
