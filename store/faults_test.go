@@ -3,9 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/store"
@@ -166,5 +170,96 @@ func TestLockTimeoutEndsAWait(t *testing.T) {
 	var changed int
 	if err := admin.QueryRow(ctx, "SELECT count(*) FROM services WHERE name LIKE '% (changed)'").Scan(&changed); err != nil || changed != 0 {
 		t.Fatalf("%d services changed by the refused write (%v)", changed, err)
+	}
+}
+
+// A savepoint rolled back after a statement that named another tenant
+// leaves the transaction on its own tenant: the setting reverts with the
+// savepoint, and the other tenant's rows stay out of reach (POOL-06).
+func TestSavepointCannotKeepAnotherTenant(t *testing.T) {
+	f := setup(t)
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	globex := f.Seeded["globex"].TenantID
+	err := f.Store.InTenant(ctx, func(tx *store.Tx) error {
+		for _, sql := range []string{"SAVEPOINT s", "SELECT set_config('app.current_tenant_id', $1, true)", "ROLLBACK TO SAVEPOINT s"} {
+			var args []any
+			if strings.Contains(sql, "$1") {
+				args = append(args, globex.String())
+			}
+			if err := tx.ExecRaw(ctx, sql, args...); err != nil {
+				return err
+			}
+		}
+		var setting string
+		var foreign int
+		if err := tx.QueryRowRaw(ctx, "SELECT current_setting('app.current_tenant_id'), (SELECT count(*) FROM services WHERE tenant_id = $1)", globex).Scan(&setting, &foreign); err != nil {
+			return err
+		}
+		if setting != tx.TenantID().String() || foreign != 0 {
+			return fmt.Errorf("after the savepoint: setting %s, %d of globex's services visible", setting, foreign)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two transactions that lock the same rows in opposite orders deadlock;
+// PostgreSQL ends one (40P01), InTenant runs it again from the start — the
+// tenant set anew in the new transaction — and both succeed (F-11).
+func TestDeadlockIsRetriedWithItsTenant(t *testing.T) {
+	f := setup(t)
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	var ids []uuid.UUID
+	err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
+		page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 2})
+		for _, s := range page {
+			ids = append(ids, s.ID)
+		}
+		return err
+	})
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("two services of acme: %v %v", ids, err)
+	}
+	locked := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	var attempts [2]atomic.Int32
+	update := func(i int) error {
+		first, second := ids[i], ids[1-i]
+		return f.Store.InTenant(ctx, func(tx *store.Tx) error {
+			n := attempts[i].Add(1)
+			const sql = "UPDATE services SET description = description WHERE tenant_id = $1 AND id = $2"
+			if err := tx.ExecRaw(ctx, sql, tx.TenantID(), first); err != nil {
+				return err
+			}
+			if n == 1 {
+				// Both hold their first row before either asks for its second.
+				close(locked[i])
+				<-locked[1-i]
+			}
+			if err := tx.ExecRaw(ctx, sql, tx.TenantID(), second); err != nil {
+				return err
+			}
+			var setting string
+			if err := tx.QueryRowRaw(ctx, "SELECT current_setting('app.current_tenant_id')").Scan(&setting); err != nil {
+				return err
+			}
+			if setting != tx.TenantID().String() {
+				return fmt.Errorf("attempt %d runs with tenant setting %q", n, setting)
+			}
+			return nil
+		})
+	}
+	errs := make(chan error, 2)
+	for i := range 2 {
+		go func() { errs <- update(i) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := attempts[0].Load() + attempts[1].Load(); n != 3 {
+		t.Fatalf("%d attempts, want 3: one transaction ended by the deadlock and run again", n)
 	}
 }
