@@ -114,6 +114,7 @@ func TestStatementTimeoutEndsASlowQuery(t *testing.T) {
 			if took < limit || took > limit+2*time.Second {
 				t.Fatalf("the statement ended after %v; the limit is %v", took, limit)
 			}
+			t.Logf("a 5 s statement ended after %v under a limit of %v", took.Round(time.Millisecond), limit)
 			if st := f.Store.Stats(); st.AcquiredConns != 0 {
 				t.Fatalf("the connection is still held: %+v", st)
 			}
@@ -164,6 +165,7 @@ func TestLockTimeoutEndsAWait(t *testing.T) {
 	if took < limit || took > limit+2*time.Second {
 		t.Fatalf("the wait ended after %v; the limit is %v", took, limit)
 	}
+	t.Logf("the wait ended after %v under a lock timeout of %v", took.Round(time.Millisecond), limit)
 	if err := lock.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}

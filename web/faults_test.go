@@ -66,6 +66,7 @@ func TestLockWaitAnswers503AtTheLockTimeout(t *testing.T) {
 	if took < limit || took > limit+2*time.Second {
 		t.Fatalf("answered after %v; the lock timeout is %v", took, limit)
 	}
+	t.Logf("503 after %v under a lock timeout of %v", took.Round(time.Millisecond), limit)
 	// The connection is free: a request that needs no lock on services is
 	// served while the lock is still held.
 	expectStatus(t, e.sessionOf("acme", owner), 200)
