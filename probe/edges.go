@@ -351,10 +351,7 @@ func (e *EdgeResult) WriteText(w io.Writer) error {
 
 // Edges runs only the input-edge pass against the deployment (no matrix).
 func Edges(ctx context.Context, cfg Config) (*Report, error) {
-	if err := cfg.defaults(); err != nil {
-		return nil, err
-	}
-	p, err := newProber(ctx, &cfg)
+	p, err := prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -146,16 +146,9 @@ func TestLockTimeoutEndsAWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := pgtest.Connect(t, f.DB.AdminURL)
-	lock, err := admin.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Rollback(ctx)
-	if _, err := lock.Exec(ctx, "LOCK TABLE services IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	lock := pgtest.LockTable(t, admin, "services")
 	t0 := time.Now()
-	err = f.Store.InTenant(ctx, func(tx *store.Tx) error {
+	err := f.Store.InTenant(ctx, func(tx *store.Tx) error {
 		return tx.ExecRaw(ctx, update, tx.TenantID(), " (changed)")
 	})
 	took := time.Since(t0)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/app"
+	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
 
 // driverWords are words of the driver's and the server's own messages: a
@@ -49,16 +50,8 @@ func TestLockWaitAnswers503AtTheLockTimeout(t *testing.T) {
 	e := newEnv(t, withApp(func(c *app.Config) { c.LockTimeout, c.DBMaxConns = limit, 1 }))
 	owner := e.login("acme", "owner@acme.test")
 	e.services("acme", owner, "")
-	admin := e.admin()
 	ctx := context.Background()
-	lock, err := admin.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Rollback(ctx)
-	if _, err := lock.Exec(ctx, "LOCK TABLE services IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	lock := pgtest.LockTable(t, e.admin(), "services")
 	t0 := time.Now()
 	r := e.do(req{method: "GET", host: "acme", path: "/api/services", sess: owner})
 	took := time.Since(t0)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/app"
+	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
 
 // trickle opens n connections that each send a POST to the public form of
@@ -109,21 +110,10 @@ func TestAnonymousTrafficHasItsOwnBudget(t *testing.T) {
 		owner := e.login("acme", "owner@acme.test")
 		admin := e.admin()
 		ctx := context.Background()
-		lock, err := admin.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lock.Rollback(ctx)
-		if _, err := lock.Exec(ctx, "LOCK TABLE services IN ACCESS EXCLUSIVE MODE"); err != nil {
-			t.Fatal(err)
-		}
+		lock := pgtest.LockTable(t, admin, "services")
 		held := make(chan response)
 		go func() { held <- e.do(req{method: "GET", host: "acme", path: "/api/public/services"}) }()
-		for deadline := time.Now().Add(5 * time.Second); count(t, admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0; time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("the anonymous request never reached the lock")
-			}
-		}
+		pgtest.WaitForLockWaiters(t, admin, 1, 5*time.Second)
 		// Neither request touches the locked table: only the caps decide.
 		expectStatus(t, e.do(req{method: "POST", host: "acme", path: "/api/auth/password-reset", body: map[string]string{"email": "nobody@example.test"}}), 429)
 		expectStatus(t, e.sessionOf("acme", owner), 200)

@@ -174,26 +174,8 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 
 	time.Sleep(time.Second)
 	admin := pgtest.Connect(t, db.AdminURL)
-	lock, err := admin.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Rollback(ctx)
-	if _, err := lock.Exec(ctx, "LOCK TABLE services IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	var waiting int
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d requests waiting on the lock", waiting)
-		}
-	}
+	lock := pgtest.LockTable(t, admin, "services")
+	waiting := pgtest.WaitForLockWaiters(t, admin, 4, 10*time.Second)
 	signalled := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
