@@ -33,9 +33,10 @@ screenshots: ## Write PNGs of the main pages to docs/screenshots (headless Chrom
 	TENANTKIT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./web/
 
 .PHONY: bench
-bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline.
+bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline; a noisy tenant's cost to another.
 	@scripts/ensure-postgres.sh
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./store/
+	$(GO) test -run '^$$' -bench NoisyNeighbour -benchtime 1x -count 1 ./web/
 
 .PHONY: soak
 soak: ## Soak isolation: SOAK_PROBES (default 10^6) random requests over 20 tenants, pool of 2; prints probes, probes/s, leaks.

@@ -68,9 +68,14 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies. Defaults to 1 MiB.
 	MaxBodyBytes int64
 	// TenantRate, TenantBurst and TenantInFlight are the per-tenant limits
-	// of each instance (see web.Config). Defaults to 50/s, 100 and 32;
-	// negative disables.
+	// of each instance on the requests of signed-in members (see
+	// web.Config). Defaults to 50/s, 100 and 32; negative disables.
 	TenantRate, TenantBurst, TenantInFlight int
+	// AnonymousRate, AnonymousBurst and AnonymousInFlight are the
+	// per-tenant limits on every other request of a tenant host, a budget
+	// apart from the members'. Defaults to 20/s, 40 and 16; negative
+	// disables.
+	AnonymousRate, AnonymousBurst, AnonymousInFlight int
 	// TrustedProxies are the proxies in front of the server.
 	TrustedProxies []netip.Prefix
 	// DBMaxConns sizes the app pool (0: pgx's default).
@@ -78,6 +83,12 @@ type Config struct {
 	// DBCheckConnections verifies on every acquire that a pooled
 	// connection carries no tenant setting.
 	DBCheckConnections bool
+	// StatementTimeout bounds each statement of a request's transactions,
+	// LockTimeout each of their waits for a lock; past either the request
+	// fails with 503 and Retry-After and its connection is free again (see
+	// store.Config). Defaults to 10s and 5s; negative: the app role's own
+	// settings.
+	StatementTimeout, LockTimeout time.Duration
 	// PasswordHashConcurrency bounds the password hashes run at once (0:
 	// the number of CPUs).
 	PasswordHashConcurrency int
@@ -175,6 +186,12 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 25 * time.Second
 	}
+	if cfg.StatementTimeout == 0 {
+		cfg.StatementTimeout = 10 * time.Second
+	}
+	if cfg.LockTimeout == 0 {
+		cfg.LockTimeout = 5 * time.Second
+	}
 	ln := o.listener
 	if ln == nil {
 		var err error
@@ -224,6 +241,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	if a.Store, err = store.Open(ctx, store.Config{
 		TracerProvider: tp, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
 		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
+		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 	}); err != nil {
 		return nil, err
 	}
@@ -257,7 +275,8 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	if a.Web, err = web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
-		TenantInFlight: cfg.TenantInFlight, TracerProvider: tp,
+		TenantInFlight: cfg.TenantInFlight, AnonymousRate: cfg.AnonymousRate, AnonymousBurst: cfg.AnonymousBurst,
+		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp,
 	}, web.Deps{
 		DB:   a.Store,
 		Auth: a.Auth,

@@ -339,41 +339,18 @@ func (s *Service) memberships(ctx context.Context, tx *store.PlatformTx, account
 // (with a *BindError cause for the security log).
 func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Credentials) (_ Principal, err error) {
 	defer errs.Wrap(&err, "auth: authenticate tenant")
-	if c.Token == "" {
-		return Principal{}, unauthorized(errors.New("no session token"))
-	}
-	sess, err := s.tokens.Verify(c.Token)
+	sess, err := s.verifyTenant(t, c)
 	if err != nil {
-		return Principal{}, unauthorized(err)
+		return Principal{}, err
 	}
-	if sess.TenantID != t.ID {
-		if sess.TenantID == uuid.Nil {
-			return Principal{}, forbidden("platform session on a tenant host")
-		}
-		return Principal{}, forbidden("token names another tenant")
-	}
-	if c.TenantSig == "" {
-		return Principal{}, forbidden("no tenant signature")
-	}
-	sig, err := s.signer.Verify(c.TenantSig)
-	if err != nil {
-		return Principal{}, forbidden("tenant signature does not verify")
-	}
-	switch {
-	case sig.TenantID != t.ID:
-		return Principal{}, forbidden("tenant signature names another tenant")
-	case sig.AccountID != sess.AccountID:
-		return Principal{}, forbidden("tenant signature names another account")
-	case sig.SessionID != sess.ID:
-		return Principal{}, forbidden("tenant signature names another session")
-	}
-	scope := tenant.Scope{TenantID: t.ID, AccountID: sess.AccountID, RequestID: tenant.RequestIDFrom(ctx)}
+	// sess.TenantID is t.ID: verifyTenant refuses any other.
+	scope := tenant.Scope{TenantID: sess.TenantID, AccountID: sess.AccountID, RequestID: tenant.RequestIDFrom(ctx)}
 	sctx := tenant.WithScope(ctx, scope)
 	var row store.CheckSessionRow
 	err = s.store.ReadTenant(sctx, func(tx *store.Tx) error {
 		var err error
 		row, err = tx.CheckSession(sctx, store.CheckSessionParams{
-			TenantID: t.ID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
+			TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
 		})
 		return err
 	})
@@ -385,6 +362,51 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Cre
 	}
 	scope.MemberID, scope.Role = row.MemberID, tenant.Role(row.Role)
 	return Principal{Scope: scope, Session: sess, Email: row.Email}, nil
+}
+
+// SignedForTenant reports whether c holds a session token and a signed
+// tenant cookie that verify, have not expired and name tenant t and the
+// same account and session: what [Service.AuthenticateTenant] checks
+// before it asks the database. It costs no I/O. A session ended since is
+// still reported signed; the request's binding refuses it. The HTTP layer
+// uses it to count a request against the tenant's members' capacity
+// rather than the anonymous one: only a member of t holds such a pair.
+func (s *Service) SignedForTenant(t tenant.Tenant, c Credentials) bool {
+	_, err := s.verifyTenant(t, c)
+	return err == nil
+}
+
+// verifyTenant checks the signatures and bindings of c for tenant t.
+func (s *Service) verifyTenant(t tenant.Tenant, c Credentials) (Session, error) {
+	if c.Token == "" {
+		return Session{}, unauthorized(errors.New("no session token"))
+	}
+	sess, err := s.tokens.Verify(c.Token)
+	if err != nil {
+		return Session{}, unauthorized(err)
+	}
+	if sess.TenantID != t.ID {
+		if sess.TenantID == uuid.Nil {
+			return Session{}, forbidden("platform session on a tenant host")
+		}
+		return Session{}, forbidden("token names another tenant")
+	}
+	if c.TenantSig == "" {
+		return Session{}, forbidden("no tenant signature")
+	}
+	sig, err := s.signer.Verify(c.TenantSig)
+	if err != nil {
+		return Session{}, forbidden("tenant signature does not verify")
+	}
+	switch {
+	case sig.TenantID != t.ID:
+		return Session{}, forbidden("tenant signature names another tenant")
+	case sig.AccountID != sess.AccountID:
+		return Session{}, forbidden("tenant signature names another account")
+	case sig.SessionID != sess.ID:
+		return Session{}, forbidden("tenant signature names another session")
+	}
+	return sess, nil
 }
 
 // AuthenticatePlatform binds a request on the apex host: the token must

@@ -93,6 +93,10 @@ type request struct {
 	// limited: the server limits the operation per client address (sign-in,
 	// password reset): sent from Config.SignInAddrs.
 	limited bool
+	// raw, when not nil, is sent as the body instead of body, as
+	// contentType.
+	raw         []byte
+	contentType string
 }
 
 // response is what came back.
@@ -176,11 +180,17 @@ func (c *client) once(ctx context.Context, r request) (response, error) {
 		}
 		body = bytes.NewReader(b)
 	}
+	if r.raw != nil {
+		body = bytes.NewReader(r.raw)
+	}
 	hr, err := http.NewRequestWithContext(ctx, r.method, c.url(r.host, r.path), body)
 	if err != nil {
 		return response{}, err
 	}
-	if r.body != nil {
+	switch {
+	case r.raw != nil:
+		hr.Header.Set("Content-Type", r.contentType)
+	case r.body != nil:
 		hr.Header.Set("Content-Type", "application/json")
 	}
 	hr.Header.Set("Accept", "application/json")

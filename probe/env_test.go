@@ -79,7 +79,7 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		SessionKeys: s.sessionKeys, TenantSigKeys: auth.GenerateKeySpec("s1", 32), Dev: true,
 		// The probe hammers the server: the per-tenant limits would only
 		// slow it.
-		TenantRate: -1, TenantInFlight: -1,
+		TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1,
 		DBMaxConns: sc.maxConns, DBCheckConnections: true,
 	}, app.WithClock(clock.Now), app.WithListener(ln), app.WithPasswordParams(testParams))
 	if err != nil {

@@ -6,10 +6,7 @@ import "context"
 // tenants) and returns the function that reads tenant B's data back, as
 // the matrix does after every variant.
 func ReadBackB(ctx context.Context, cfg Config) (func() (string, error), error) {
-	if err := cfg.defaults(); err != nil {
-		return nil, err
-	}
-	p, err := newProber(ctx, &cfg)
+	p, err := prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -18,10 +15,7 @@ func ReadBackB(ctx context.Context, cfg Config) (func() (string, error), error) 
 
 // RunFlows prepares a run as cfg describes and runs the flows alone.
 func RunFlows(ctx context.Context, cfg Config) (*Report, error) {
-	if err := cfg.defaults(); err != nil {
-		return nil, err
-	}
-	p, err := newProber(ctx, &cfg)
+	p, err := prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

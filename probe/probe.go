@@ -52,6 +52,14 @@ type Config struct {
 	Mailbox Mailbox
 	// SkipInjection skips the SQL-injection pass.
 	SkipInjection bool
+	// SkipEdges skips the input-edge pass (see [EdgeResult]).
+	SkipEdges bool
+	// Fingerprint, when set, returns a digest of the whole database; the
+	// input-edge pass takes one before its requests and one after, and
+	// they must be equal (every request is refused). Without it, tenant B
+	// is read back as after every variant. A test sets it; a deployment's
+	// operator may, from a read-only connection.
+	Fingerprint func(ctx context.Context) (string, error)
 	// Soak, when Probes > 0, runs a randomized soak after the matrix.
 	Soak SoakConfig
 	// RequestTimeout bounds each request. Defaults to 30s.
@@ -144,10 +152,7 @@ func parseBaseURL(raw, tenantA string) (target, error) {
 // the soak. An error means the probe could not set itself up; failures of
 // the system under test are in the report (see [Report.Failed]).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	if err := cfg.defaults(); err != nil {
-		return nil, err
-	}
-	p, err := newProber(ctx, &cfg)
+	p, err := prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -155,12 +160,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	p.matrix(ctx)
 	p.flows(ctx)
-	if !cfg.SkipInjection {
+	if !p.cfg.SkipInjection {
 		p.inject(ctx)
 	}
+	if !p.cfg.SkipEdges {
+		p.edges(ctx)
+	}
 	rep.MatrixSeconds = time.Since(start).Seconds()
-	if cfg.Soak.Probes > 0 {
-		s, err := p.soak(ctx, cfg.Soak)
+	if p.cfg.Soak.Probes > 0 {
+		s, err := p.soak(ctx, p.cfg.Soak)
 		if err != nil {
 			return rep, err
 		}
@@ -182,15 +190,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // it learns the operations and the tenants, then sends cfg.Soak.Probes
 // random requests.
 func Soak(ctx context.Context, cfg Config) (*SoakResult, error) {
-	if err := cfg.defaults(); err != nil {
-		return nil, err
-	}
 	if cfg.Soak.Probes <= 0 {
 		return nil, errors.New("probe: a soak needs a number of probes")
 	}
-	p, err := newProber(ctx, &cfg)
+	p, err := prepare(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return p.soak(ctx, cfg.Soak)
+}
+
+// prepare completes cfg with its defaults and sets a run up: it learns the
+// operations and the tenants and signs in.
+func prepare(ctx context.Context, cfg Config) (*prober, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	return newProber(ctx, &cfg)
 }

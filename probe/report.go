@@ -23,6 +23,8 @@ type Report struct {
 	Flows []*FlowResult `json:"flows"`
 	// Injection sums up the SQL-injection pass.
 	Injection *InjectionResult `json:"injection,omitempty"`
+	// Edges sums up the input-edge pass.
+	Edges *EdgeResult `json:"edges,omitempty"`
 	// Soak is the soak's outcome, when one ran.
 	Soak *SoakResult `json:"soak,omitempty"`
 	// Failures lists every failed check, one line each.
@@ -151,6 +153,18 @@ func (r *Report) Summary() string {
 		fmt.Fprintf(&b, "injection: %d payloads x %d string inputs = %d requests, %d rate-limited, %d server errors, %d leaks, %d not exercised\n",
 			i.Payloads, i.Inputs, i.Requests, i.RateLimited, i.ServerErrors, i.Leaks, len(i.NotExercised))
 	}
+	if e := r.Edges; e != nil {
+		failed := 0
+		for _, row := range e.Rows {
+			failed += row.Failed
+		}
+		checked := "tenant B read back unchanged"
+		if e.DatabaseChecked {
+			checked = "the database compared whole"
+		}
+		fmt.Fprintf(&b, "input edges: %d cases over the parsers of every operation, %d requests, %d not refused as wanted, %d not exercised; %s\n",
+			len(e.Rows), e.Requests, failed, len(e.NotExercised), checked)
+	}
 	if s := r.Soak; s != nil {
 		fmt.Fprintf(&b, "soak: %d probes over %d tenants in %.1fs (%.0f probes/s), %d cancelled, %d leaks, %d server errors\n",
 			s.Probes, s.Tenants, s.Seconds, s.PerSecond, s.Cancelled, s.Leaks, s.ServerErrors)
@@ -222,6 +236,12 @@ func (r *Report) WriteText(w io.Writer) error {
 				status = strconv.Itoa(f.Results[i].Status)
 			}
 			fmt.Fprintf(w, "  %d. %-8s %-5s %-32s want %-4s got %-4s %s\n", i+1, st.As, st.On, st.Op, st.Want, status, mark)
+		}
+	}
+	if r.Edges != nil {
+		fmt.Fprintln(w, "\ninput edges (what was tried, per parser):")
+		if err := r.Edges.WriteText(w); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Summary())

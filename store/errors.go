@@ -65,9 +65,17 @@ func translatePg(pgErr *pgconn.PgError, err error) error {
 		e.Code, e.Message = tenant.CodeNotFound, "not found"
 	case code == "40001", code == "40P01": // serialization_failure, deadlock_detected (after retries)
 		e.Code, e.Message = tenant.CodeConflict, "conflicting concurrent change, retry"
-	case code == "55P03", code == "57014": // lock_not_available, query_canceled (statement_timeout)
-		e.Code, e.Message = tenant.CodeUnavailable, "the database is busy, retry later"
-	case strings.HasPrefix(code, "08"), strings.HasPrefix(code, "57P"), code == "53300": // connection, shutdown, too many connections
+	case code == "55P03": // lock_not_available (lock_timeout)
+		e.Code, e.Message = tenant.CodeUnavailable, "the data is locked by another change that takes too long; retry later"
+	case code == "57014" && strings.Contains(pgErr.Message, "statement timeout"): // query_canceled by statement_timeout
+		e.Code, e.Message = tenant.CodeUnavailable, "the request took longer than the database allows; retry later"
+	case code == "57014": // query_canceled: the request's context ended
+		e.Code, e.Message = tenant.CodeUnavailable, "the request took too long, retry later"
+	case code == "25006": // read_only_sql_transaction: a read-only database or a standby
+		e.Code, e.Message = tenant.CodeUnavailable, "the database accepts no changes at the moment; reading still works, retry the change later"
+	case strings.HasPrefix(code, "53"): // insufficient resources: disk full, out of memory, too many connections
+		e.Code, e.Message = tenant.CodeUnavailable, "the database is out of resources; retry later"
+	case strings.HasPrefix(code, "08"), strings.HasPrefix(code, "57P"): // connection, shutdown, starting up
 		e.Code, e.Message = tenant.CodeUnavailable, "the database is unavailable, retry later"
 	default:
 		e.Code, e.Message = tenant.CodeInternal, "database error"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,14 @@ type Config struct {
 	// AcquireTimeout bounds how long a transaction waits for a pooled
 	// connection before failing as unavailable. Defaults to 2s.
 	AcquireTimeout time.Duration
+	// StatementTimeout bounds each statement of the app pool's
+	// transactions, and LockTimeout each wait for a lock: set with
+	// set_config(…, true) in every transaction, beside the tenant, so they
+	// hold per request and behind PgBouncer in transaction mode. A
+	// statement past either fails as unavailable (503 at the edge) and the
+	// connection is free again. Defaults to 0: the app role's own settings
+	// (tenantkit bootstrap sets 15s and 5s).
+	StatementTimeout, LockTimeout time.Duration
 	// CheckConnections makes the pool verify, on every acquire, that the
 	// connection carries no tenant or account setting, and destroy it
 	// otherwise. Costs one round trip per transaction; on in tests.
@@ -53,6 +62,10 @@ type Store struct {
 	logger         *slog.Logger
 	acquireTimeout time.Duration
 	dirtyConns     atomic.Int64
+	// limits is appended to the scope preamble of every app-pool
+	// transaction: the statement and lock timeouts, with limitArgs.
+	limits    string
+	limitArgs []any
 }
 
 // Open connects the pools and checks that the app role is what row
@@ -68,6 +81,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if s.acquireTimeout == 0 {
 		s.acquireTimeout = 2 * time.Second
 	}
+	s.limits, s.limitArgs = timeoutSettings(cfg.StatementTimeout, cfg.LockTimeout)
 	appCfg, err := pgxpool.ParseConfig(cfg.AppURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse app database url: %w", err)
@@ -113,6 +127,26 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// timeoutSettings returns the set_config calls that bound statements and
+// lock waits for the rest of a transaction (parameters $3 and on, after
+// the scope's), and their values in milliseconds. A zero duration leaves
+// the role's setting alone.
+func timeoutSettings(statement, lock time.Duration) (string, []any) {
+	var sql string
+	var args []any
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"statement_timeout", statement}, {"lock_timeout", lock}} {
+		if t.d <= 0 {
+			continue
+		}
+		args = append(args, strconv.FormatInt(max(t.d.Milliseconds(), 1), 10))
+		sql += fmt.Sprintf(", set_config('%s', $%d, true)", t.name, 2+len(args))
+	}
+	return sql, args
 }
 
 // checkRole refuses a pool whose role would make row security inert.

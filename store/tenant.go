@@ -164,7 +164,7 @@ func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) e
 	}
 	defer conn.Release()
 	t, a := scopeArgs(scope)
-	lt := &lazyTx{conn: conn, preamble: setScopeSQL, preambleArgs: []any{t, a}}
+	lt := &lazyTx{conn: conn, preamble: setScopeSQL + s.limits, preambleArgs: append([]any{t, a}, s.limitArgs...)}
 	committed := false
 	defer func() {
 		// Also on a panic in fn: the connection goes back to the pool idle,
@@ -203,7 +203,7 @@ func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error
 	}
 	defer conn.Release()
 	t, a := scopeArgs(scope)
-	rc := &readConn{conn: conn, args: []any{t, a}}
+	rc := &readConn{conn: conn, preamble: setScopeReadOnlySQL + s.limits, args: append([]any{t, a}, s.limitArgs...)}
 	return translate(fn(&Tx{Queries: db.New(rc), scope: scope, conn: rc}))
 }
 
@@ -269,13 +269,14 @@ func (l *lazyTx) rollback(ctx context.Context) {
 // readConn is the DBTX of ReadTenant: every statement is sent in one batch
 // after the scope setting, in an implicit transaction.
 type readConn struct {
-	conn *pgxpool.Conn
-	args []any
+	conn     *pgxpool.Conn
+	preamble string
+	args     []any
 }
 
 func (r *readConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	b.Queue(setScopeReadOnlySQL, r.args...)
+	b.Queue(r.preamble, r.args...)
 	return sendLast(ctx, r.conn, b, sql, args)
 }
 

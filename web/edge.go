@@ -48,7 +48,7 @@ func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
 				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
 			route.WriteProblem(w, route.Problem{
 				Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
-				Status: http.StatusInternalServerError, Detail: "internal error", Instance: tenant.RequestIDFrom(r.Context()),
+				Status: http.StatusInternalServerError, Detail: "internal error", Instance: route.InstanceOf(r.Context()),
 			})
 		}()
 		next.ServeHTTP(w, r)
@@ -63,7 +63,7 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 			route.WriteProblem(w, route.Problem{
 				Type: "about:blank", Title: http.StatusText(http.StatusRequestEntityTooLarge),
 				Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("request body larger than %d bytes", limit),
-				Instance: tenant.RequestIDFrom(r.Context()),
+				Instance: route.InstanceOf(r.Context()),
 			})
 			return
 		}

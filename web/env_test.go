@@ -110,7 +110,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	cfg := app.Config{
 		DatabaseURL: e.db.AppURL, PlatformDatabaseURL: e.db.PlatformURL, BaseDomain: c.base,
 		PublicURL: "http://" + c.base + ":" + e.port, SessionKeys: e.sessionKey, TenantSigKeys: e.sigKey,
-		Dev: true, TenantRate: -1, TenantInFlight: -1, DBCheckConnections: true,
+		Dev: true, TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1, DBCheckConnections: true,
 	}
 	if c.app != nil {
 		c.app(&cfg)

@@ -50,13 +50,20 @@ type Config struct {
 	// Outbox, when set (in development), is shown at /dev/outbox on the
 	// apex host.
 	Outbox *mailer.Outbox
-	// TenantRate is the requests per second one tenant may send (per
-	// instance), with bursts of TenantBurst. Defaults to 50 and 100; a
-	// negative rate disables the limit.
+	// TenantRate is the requests per second one tenant's signed-in members
+	// may send (per instance), with bursts of TenantBurst. Defaults to 50
+	// and 100; a negative rate disables the limit.
 	TenantRate, TenantBurst int
-	// TenantInFlight is how many requests of one tenant may be in progress
-	// at once (per instance). Defaults to 32; negative disables it.
+	// TenantInFlight is how many requests of one tenant's members may be
+	// in progress at once (per instance); a request takes its slot once
+	// its body has arrived. Defaults to 32; negative disables it.
 	TenantInFlight int
+	// AnonymousRate, AnonymousBurst and AnonymousInFlight are the same
+	// limits for a tenant host's other requests (public pages and forms,
+	// sign-in, credentials that do not verify for the tenant): a budget of
+	// their own, so anonymous traffic cannot use up the members'.
+	// Defaults to 20/s, 40 and 16; negative disables.
+	AnonymousRate, AnonymousBurst, AnonymousInFlight int
 	// TrustedProxies are the load balancers and proxies in front of the
 	// server: a request from one of them is from the address it names in
 	// X-Forwarded-For. Empty: the connection's peer is the client.
@@ -155,11 +162,18 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	if cfg.TenantInFlight == 0 {
 		cfg.TenantInFlight = 32
 	}
+	if cfg.AnonymousRate == 0 {
+		cfg.AnonymousRate, cfg.AnonymousBurst = 20, 40
+	}
+	if cfg.AnonymousInFlight == 0 {
+		cfg.AnonymousInFlight = 16
+	}
 	s := &Server{
 		cfg: cfg, db: deps.DB, auth: deps.Auth, tenants: deps.Tenants, logger: deps.Logger, problems: route.Problems{Logger: deps.Logger},
 		metrics:        newMetrics(),
 		securityEvents: ratelimit.New(time.Second, 5, 10_000),
-		limits:         newTenantLimits(cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight),
+		limits: newTenantLimits(limits{cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight},
+			limits{cfg.AnonymousRate, cfg.AnonymousBurst, cfg.AnonymousInFlight}),
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Tenants)
 	s.table = route.NewTable(route.TableConfig{

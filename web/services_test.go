@@ -411,7 +411,7 @@ func TestServicesExportAndPublicView(t *testing.T) {
 // One tenant's flood is refused with 429 and Retry-After while another
 // tenant is served as usual.
 func TestTenantRateLimitIsPerTenant(t *testing.T) {
-	e := newEnv(t, withApp(func(c *app.Config) { c.TenantRate, c.TenantBurst = 1, 5 }))
+	e := newEnv(t, withApp(func(c *app.Config) { c.AnonymousRate, c.AnonymousBurst = 1, 5 }))
 	var last response
 	for range 10 {
 		if last = e.do(req{method: "GET", host: "acme", path: "/api/public/services"}); last.Status == 429 {

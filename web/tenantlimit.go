@@ -1,6 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -9,47 +13,54 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/web/route"
 )
 
-// tenantLimits keep one tenant from taking the capacity every tenant
-// shares: a request rate and a number of requests in flight per tenant,
-// checked as soon as the host names the tenant. Limits are per instance.
-type tenantLimits struct {
-	rate     *ratelimit.Limiter
-	inFlight int
+// A budget is one class of a tenant's requests with limits of its own: a
+// request rate and a number of requests in progress.
+type budget struct {
+	rate     *ratelimit.Limiter // nil: no rate limit
+	inFlight int                // <= 0: no cap
 
 	mu    sync.Mutex
 	gates map[uuid.UUID]chan struct{}
 }
 
-func newTenantLimits(perSecond, burst, inFlight int) *tenantLimits {
-	l := &tenantLimits{inFlight: inFlight, gates: map[uuid.UUID]chan struct{}{}}
+func newBudget(perSecond, burst, inFlight int) *budget {
+	b := &budget{inFlight: inFlight, gates: map[uuid.UUID]chan struct{}{}}
 	if perSecond > 0 {
-		l.rate = ratelimit.New(time.Second/time.Duration(perSecond), burst, 100_000)
+		b.rate = ratelimit.New(time.Second/time.Duration(perSecond), burst, 100_000)
 	}
-	return l
+	return b
+}
+
+// admit counts a request of tenant id against the rate, or returns a
+// rate-limited error.
+func (b *budget) admit(id uuid.UUID) error {
+	if b.rate == nil {
+		return nil
+	}
+	if ok, wait := b.rate.Allow(id.String()); !ok {
+		return &tenant.Error{Code: tenant.CodeRateLimited, Message: "this organization is sending too many requests; retry later", RetryAfter: wait}
+	}
+	return nil
 }
 
 var errTenantBusy = &tenant.Error{Code: tenant.CodeRateLimited, Message: "this organization has too many requests in progress; retry shortly", RetryAfter: time.Second}
 
-// enter admits a request for tenant id, or returns a rate-limited error.
-// The returned func must be called when the request ends.
-func (l *tenantLimits) enter(id uuid.UUID) (func(), error) {
-	if l.rate != nil {
-		if ok, wait := l.rate.Allow(id.String()); !ok {
-			return nil, &tenant.Error{Code: tenant.CodeRateLimited, Message: "this organization is sending too many requests; retry later", RetryAfter: wait}
-		}
-	}
-	if l.inFlight <= 0 {
+// enter takes one of tenant id's slots, or returns a rate-limited error.
+// The returned func gives it back.
+func (b *budget) enter(id uuid.UUID) (func(), error) {
+	if b.inFlight <= 0 {
 		return func() {}, nil
 	}
-	l.mu.Lock()
-	gate, ok := l.gates[id]
+	b.mu.Lock()
+	gate, ok := b.gates[id]
 	if !ok {
-		gate = make(chan struct{}, l.inFlight)
-		l.gates[id] = gate
+		gate = make(chan struct{}, b.inFlight)
+		b.gates[id] = gate
 	}
-	l.mu.Unlock()
+	b.mu.Unlock()
 	select {
 	case gate <- struct{}{}:
 		return func() { <-gate }, nil
@@ -58,13 +69,78 @@ func (l *tenantLimits) enter(id uuid.UUID) (func(), error) {
 	}
 }
 
-// limited wraps a tenant host's handler with the tenant's limits.
+// tenantLimits keep one tenant from taking the capacity every tenant
+// shares, checked as soon as the host names the tenant: a request rate and
+// a number of requests in progress, in two budgets per tenant — its
+// members' requests (those carrying a session token and tenant cookie
+// signed for this tenant) and everything else (public pages and forms,
+// sign-in) — so that anonymous traffic, however much of it, cannot use up
+// what the tenant's signed-in members need. Limits are per instance.
+type tenantLimits struct {
+	members, anonymous *budget
+}
+
+// limits configure the budgets: a negative rate or cap disables it.
+type limits struct {
+	rate, burst, inFlight int
+}
+
+func newTenantLimits(members, anonymous limits) *tenantLimits {
+	return &tenantLimits{
+		members:   newBudget(members.rate, members.burst, members.inFlight),
+		anonymous: newBudget(anonymous.rate, anonymous.burst, anonymous.inFlight),
+	}
+}
+
+// limited serves a tenant host's request within the tenant's limits. The
+// rate is counted first; then the body is read in full, holding no slot,
+// so a client that trickles its body (or never finishes it) holds only its
+// own connection, until the server's read timeout; only then does the
+// request take an in-flight slot, for the time the handler works.
 func (s *Server) limited(w http.ResponseWriter, r *http.Request, id uuid.UUID, next http.Handler) {
-	done, err := s.limits.enter(id)
+	b := s.limits.anonymous
+	if h, _ := route.HostFrom(r.Context()); s.auth.SignedForTenant(h.Tenant, route.Credentials(r)) {
+		b = s.limits.members
+	}
+	if err := b.admit(id); err != nil {
+		s.problems.Write(w, r, err)
+		return
+	}
+	if status, err := readBody(r); err != nil {
+		route.WriteProblem(w, route.Problem{
+			Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: err.Error(), Instance: route.InstanceOf(r.Context()),
+		})
+		return
+	}
+	done, err := b.enter(id)
 	if err != nil {
 		s.problems.Write(w, r, err)
 		return
 	}
 	defer done()
 	next.ServeHTTP(w, r)
+}
+
+// readBody reads r's body into memory and puts the bytes in its place. The
+// body is already bounded (withBodyLimit): a longer one is refused with
+// 413, and one that does not arrive whole within the server's read timeout
+// with 400; the error then says so to the client.
+func readBody(r *http.Request) (int, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return 0, nil
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, 1<<20)))
+	}
+	_, err := buf.ReadFrom(r.Body)
+	r.Body.Close()
+	if err != nil {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", mbe.Limit)
+		}
+		return http.StatusBadRequest, errors.New("the request body did not arrive whole")
+	}
+	r.Body = io.NopCloser(&buf)
+	return 0, nil
 }

@@ -38,6 +38,12 @@ type Config struct {
 	// DBCheckConnections verifies on every pool acquire that a connection
 	// carries no tenant setting (one extra round trip). Defaults to false.
 	DBCheckConnections bool `env:"DB_CHECK_CONNECTIONS" envDefault:"false"`
+	// StatementTimeout bounds each statement of a request's transactions,
+	// LockTimeout each wait for a lock; a request past either gets 503
+	// with Retry-After. Defaults to 10s and 5s; negative: the app role's
+	// own settings (bootstrap: 15s and 5s).
+	StatementTimeout time.Duration `env:"STATEMENT_TIMEOUT" envDefault:"10s"`
+	LockTimeout      time.Duration `env:"LOCK_TIMEOUT" envDefault:"5s"`
 	// ShutdownTimeout bounds the graceful drain on SIGTERM. Defaults to 25s.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"25s"`
 	// MaxBodyBytes bounds request bodies. Defaults to 1048576 (1 MiB).
@@ -70,8 +76,16 @@ type Config struct {
 	TenantRate  int `env:"TENANT_RATE" envDefault:"50"`
 	TenantBurst int `env:"TENANT_BURST" envDefault:"100"`
 	// TenantInFlight caps one tenant's requests in progress on this
-	// instance. Defaults to 32; negative disables.
+	// instance. Defaults to 32; negative disables. These three limit the
+	// requests of the tenant's signed-in members.
 	TenantInFlight int `env:"TENANT_IN_FLIGHT" envDefault:"32"`
+	// TenantAnonRate, TenantAnonBurst and TenantAnonInFlight are the same
+	// limits on a tenant host's other requests (public pages and forms,
+	// sign-in), a budget apart from the members'. Defaults to 20, 40 and
+	// 16; negative disables.
+	TenantAnonRate     int `env:"TENANT_ANON_RATE" envDefault:"20"`
+	TenantAnonBurst    int `env:"TENANT_ANON_BURST" envDefault:"40"`
+	TenantAnonInFlight int `env:"TENANT_ANON_IN_FLIGHT" envDefault:"16"`
 	// OTLPEndpoint turns tracing on: spans go over OTLP/HTTP to it (the
 	// exporter reads the other standard OTEL_* variables). Defaults to
 	// empty: no tracing.
@@ -202,6 +216,8 @@ func envUsage() string {
   LOG_FORMAT             text|json (default text)
   DB_MAX_CONNS           app pool size (default: pgx's)
   DB_CHECK_CONNECTIONS   verify pooled connections carry no tenant (default false)
+  STATEMENT_TIMEOUT      longest statement of a request (default 10s; negative: the role's)
+  LOCK_TIMEOUT           longest wait of a request for a lock (default 5s; negative: the role's)
   SHUTDOWN_TIMEOUT       graceful drain (default 25s)
   MAX_BODY_BYTES         request body limit (default 1048576)
   PUBLIC_URL             the apex as users reach it (default https://{BASE_DOMAIN})
@@ -209,8 +225,10 @@ func envUsage() string {
   TENANT_SIG_KEYS        kid:base64 HMAC secrets, first signs (required by serve)
   PASSWORD_HASH_CONCURRENCY  argon2id hashes at once (default: CPUs)
   SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM  mail delivery
-  TENANT_RATE, TENANT_BURST  requests per second per tenant (default 50, burst 100)
-  TENANT_IN_FLIGHT       requests in progress per tenant (default 32)
+  TENANT_RATE, TENANT_BURST  signed-in members' requests per second per tenant (default 50, burst 100)
+  TENANT_IN_FLIGHT       signed-in members' requests in progress per tenant (default 32)
+  TENANT_ANON_RATE, TENANT_ANON_BURST  other requests per second per tenant (default 20, burst 40)
+  TENANT_ANON_IN_FLIGHT  other requests in progress per tenant (default 16)
   TRUSTED_PROXIES        comma-separated proxy addresses or prefixes whose X-Forwarded-For is believed (default none)
   METRICS_ADDR           Prometheus metrics listener (default off)
   OTEL_EXPORTER_OTLP_ENDPOINT  trace to this OTLP/HTTP endpoint (default off)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,14 @@ import (
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(execAsBinary) != "" {
+		// A test's child process: the binary itself (TestServeDrainsOnSIGTERM).
+		main()
+		os.Exit(0)
+	}
+	pgtest.Main(m)
+}
 
 var (
 	testSessionKeys = auth.GenerateKeySpec("t1", 32)

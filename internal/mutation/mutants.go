@@ -131,8 +131,8 @@ var Mutants = []Mutant{
 	{
 		Name: "binding-skipped", Breaks: "DESIGN step 5: the binding check the middleware runs (auth.AuthenticateTenant) no longer compares the host's tenant with the token's and the cookie's: a session is served on any tenant's host, in its own tenant",
 		Edits: []Edit{
-			{File: "auth/service.go", Old: "	if sess.TenantID != t.ID {\n		if sess.TenantID == uuid.Nil {\n			return Principal{}, forbidden(\"platform session on a tenant host\")\n		}\n		return Principal{}, forbidden(\"token names another tenant\")\n	}",
-				New: "	if sess.TenantID == uuid.Nil {\n		return Principal{}, forbidden(\"platform session on a tenant host\")\n	}\n	t.ID = sess.TenantID"},
+			{File: "auth/service.go", Old: "	if sess.TenantID != t.ID {\n		if sess.TenantID == uuid.Nil {\n			return Session{}, forbidden(\"platform session on a tenant host\")\n		}\n		return Session{}, forbidden(\"token names another tenant\")\n	}",
+				New: "	if sess.TenantID == uuid.Nil {\n		return Session{}, forbidden(\"platform session on a tenant host\")\n	}"},
 			{File: "auth/service.go", Old: "	case sig.TenantID != t.ID:", New: "	case false && sig.TenantID != t.ID:"},
 		},
 		Packages: webPackages,

@@ -59,6 +59,10 @@ type Options struct {
 	// StartTimeout bounds how long Start waits for the server to accept
 	// connections. Defaults to 60s.
 	StartTimeout time.Duration
+	// Port is the TCP port on 127.0.0.1, which also names the Unix socket.
+	// Defaults to a free port; a restart that clients must find again at
+	// the same address passes the port of the cluster it replaces.
+	Port int
 }
 
 // Cluster is a running PostgreSQL server started by Start.
@@ -234,9 +238,12 @@ func freePort() (int, error) {
 }
 
 func (c *Cluster) start(bin string, cred *syscall.Credential, opts Options) error {
-	port, err := freePort()
-	if err != nil {
-		return fmt.Errorf("find a free port: %w", err)
+	port := opts.Port
+	if port == 0 {
+		var err error
+		if port, err = freePort(); err != nil {
+			return fmt.Errorf("find a free port: %w", err)
+		}
 	}
 	c.port = port
 	settings := map[string]string{

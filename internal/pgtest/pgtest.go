@@ -280,3 +280,33 @@ func Connect(tb testing.TB, url string) *pgx.Conn {
 	tb.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+// Fingerprint digests every row of every table of conn's database, for a
+// test that compares the whole database before and after requests that
+// must change nothing. conn should be a superuser's (AdminURL), which row
+// security does not filter.
+func Fingerprint(ctx context.Context, conn *pgx.Conn) (string, error) {
+	rows, err := conn.Query(ctx, "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2")
+	if err != nil {
+		return "", err
+	}
+	tables, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pgx.Identifier, error) {
+		var schema, table string
+		err := r.Scan(&schema, &table)
+		return pgx.Identifier{schema, table}, err
+	})
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, t := range tables {
+		var n int64
+		var digest string
+		err := conn.QueryRow(ctx, "SELECT count(*), coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '') FROM "+t.Sanitize()+" r").Scan(&n, &digest)
+		if err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", t.Sanitize(), err)
+		}
+		fmt.Fprintf(h, "%s %d %s\n", t.Sanitize(), n, digest)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

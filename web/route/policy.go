@@ -104,4 +104,7 @@ type Route struct {
 	Path    string
 	Policy  Policy
 	OpenAPI bool // documented in the OpenAPI document
+	// Query and Form are the query parameters and form fields the route
+	// reads; it refuses any other (see [InputError]).
+	Query, Form []string
 }

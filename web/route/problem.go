@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -37,8 +38,12 @@ var statusOf = map[tenant.Code]int{
 	tenant.CodeInternal:           http.StatusInternalServerError,
 }
 
-// StatusOf returns the HTTP status for err's code.
+// StatusOf returns the HTTP status for err's code, or an [InputError]'s
+// own.
 func StatusOf(err error) int {
+	if ie, ok := errors.AsType[*InputError](err); ok {
+		return ie.Status
+	}
 	if s, ok := statusOf[tenant.ErrorCode(err)]; ok {
 		return s
 	}
@@ -150,7 +155,7 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 func InstallHumaProblems() {
 	huma.ValidateStrictCasing = true
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		model := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: msg}
+		model := &huma.ErrorModel{Type: "about:blank", Status: status, Title: http.StatusText(status), Detail: msg}
 		if ctx != nil {
 			model.Instance = InstanceOf(ctx.Context())
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -138,7 +139,8 @@ func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h fun
 	}
 	op.Extensions["x-tenancy"] = string(p.Tenancy)
 	op.Extensions["x-min-role"] = p.MinRoleLabel()
-	op.Middlewares = append(huma.Middlewares{t.authorizeOperation(p)}, op.Middlewares...)
+	spec := specOfInput(reflect.TypeFor[I]())
+	op.Middlewares = append(huma.Middlewares{t.authorizeOperation(p, spec)}, op.Middlewares...)
 	if op.Tags == nil {
 		op.Tags = []string{string(p.Tenancy)}
 	}
@@ -146,7 +148,7 @@ func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h fun
 		h = idempotent(t, op.OperationID, h)
 	}
 	this := operation{id: op.OperationID, cursors: t.cursors}
-	t.routes = append(t.routes, Route{Host: kind.String(), Method: op.Method, Path: op.Path, Policy: p, OpenAPI: true})
+	t.routes = append(t.routes, Route{Host: kind.String(), Method: op.Method, Path: op.Path, Policy: p, OpenAPI: true, Query: spec.queryNames()})
 	huma.Register(t.api[kind], op, func(ctx context.Context, in *I) (*O, error) {
 		ctx = context.WithValue(ctx, operationKey{}, this)
 		out, err := h(ctx, in)
@@ -185,26 +187,37 @@ func operationFrom(ctx context.Context) operation {
 func OperationID(ctx context.Context) string { return operationFrom(ctx).id }
 
 // Handle registers a plain HTTP handler (pages, form posts) on the mux of
-// kind under policy p. An empty method matches every method.
+// kind under policy p. An empty method matches every method. in declares
+// the query parameters and form fields the handler reads: anything else,
+// a form of another media type, a repeated field or an overlong value is
+// refused with a problem before the handler runs (see [InputError]).
 //
 //tenantkit:registrar
-func (t *Table) Handle(kind Kind, method, path string, p Policy, h http.HandlerFunc) {
+func (t *Table) Handle(kind Kind, method, path string, p Policy, h http.HandlerFunc, in ...Inputs) {
 	if err := p.Validate(kind); err != nil {
 		panic(fmt.Sprintf("route: %s %s: %v", method, path, err))
 	}
-	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p})
+	spec := specOfPage(in)
+	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p, Query: spec.queryNames(), Form: spec.formNames()})
 	pattern := path
 	if method != "" {
 		pattern = method + " " + path
 	}
-	t.mux[kind].Handle(pattern, t.authorizePage(p, h))
+	t.mux[kind].Handle(pattern, t.authorizePage(p, spec, method == "", h))
 }
 
-// authorizeOperation enforces p for a JSON operation.
-func (t *Table) authorizeOperation(p Policy) func(huma.Context, func(huma.Context)) {
+// authorizeOperation enforces p for a JSON operation, then refuses a query
+// the operation does not declare and a JSON body that repeats a key.
+func (t *Table) authorizeOperation(p Policy, spec inputSpec) func(huma.Context, func(huma.Context)) {
 	return func(hctx huma.Context, next func(huma.Context)) {
 		r, _ := humago.Unwrap(hctx)
 		ctx, err := t.binder.Bind(r.WithContext(hctx.Context()), p)
+		if err == nil {
+			err = spec.checkQuery(r)
+		}
+		if err == nil {
+			err = checkJSON(r)
+		}
 		if err != nil {
 			t.problems.WriteHuma(hctx, err)
 			return
@@ -214,10 +227,18 @@ func (t *Table) authorizeOperation(p Policy) func(huma.Context, func(huma.Contex
 	}
 }
 
-// authorizePage enforces p for a page or form handler.
-func (t *Table) authorizePage(p Policy, h http.HandlerFunc) http.Handler {
+// authorizePage enforces p for a page or form handler, then its declared
+// inputs (except on a catch-all route, which reads none and answers
+// whatever comes).
+func (t *Table) authorizePage(p Policy, spec inputSpec, catchAll bool, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, err := t.binder.Bind(r, p)
+		if err == nil && !catchAll {
+			err = spec.checkQuery(r)
+			if err == nil {
+				err = spec.checkForm(r)
+			}
+		}
 		if err != nil {
 			t.pageError(w, r, err)
 			return
