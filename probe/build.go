@@ -101,6 +101,8 @@ func (p *prober) buildWith(ctx context.Context, op *Operation, t *tenantState, a
 	}
 	fresh = fresh && !op.safe()
 	h := hints{emailDomain: t.slug + ".test", password: fixturePassword}
+	// chosen holds the id picked for each list so far.
+	chosen := map[string]string{}
 	segs := segments(op.Path)
 	for i, seg := range segs {
 		name, ok := paramName(seg)
@@ -121,20 +123,36 @@ func (p *prober) buildWith(ctx context.Context, op *Operation, t *tenantState, a
 			continue
 		}
 		tmpl := "/" + strings.Join(segs[:i], "/")
+		concrete := ""
 		if p.collections[tmpl] == nil {
-			return nil, fmt.Errorf("path parameter {%s}: no list operation GET %s to learn its ids from (path convention)", name, tmpl)
+			// A parameter its path's prefix does not list names its list
+			// as a body field does: {service_id} is an item of GET
+			// /api/services. A list under an item (…/{id}/comments) is
+			// the one under the item already chosen for the parameter
+			// before it.
+			named, err := p.collectionFor(op, name)
+			if name == "id" || err != nil {
+				return nil, fmt.Errorf("path parameter {%s}: no list operation GET %s to learn its ids from (path convention), nor one its name names", name, tmpl)
+			}
+			tmpl = named
+			if concrete, err = renderUnder(tmpl, chosen); err != nil {
+				return nil, fmt.Errorf("path parameter {%s}: %w", name, err)
+			}
+		} else {
+			concrete = renderPath(tmpl, c.path)
 		}
 		var id string
 		var err error
 		if item := specials[op.ID].item; item != nil && (fresh || op.safe()) && name == "id" {
 			id, err = item(ctx, p, t)
 		} else {
-			id, err = p.idFor(ctx, t, tmpl, renderPath(tmpl, c.path), fresh, op)
+			id, err = p.idFor(ctx, t, tmpl, concrete, fresh, op)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("path parameter {%s}: %w", name, err)
 		}
 		c.path[name] = id
+		chosen[tmpl] = id
 		c.slots = append(c.slots, &slot{loc: "path {" + name + "}", coll: tmpl, set: func(c *call, id string) { c.path[name] = id }})
 	}
 	for _, prm := range op.params {
@@ -196,6 +214,24 @@ func (p *prober) buildWith(ctx context.Context, op *Operation, t *tenantState, a
 		}
 	}
 	return c, nil
+}
+
+// renderUnder fills the parameters of list template tmpl with the ids
+// chosen for the lists above each of them.
+func renderUnder(tmpl string, chosen map[string]string) (string, error) {
+	segs := segments(tmpl)
+	for i, seg := range segs {
+		if _, ok := paramName(seg); !ok {
+			continue
+		}
+		parent := "/" + strings.Join(segs[:i], "/")
+		id, ok := chosen[parent]
+		if !ok {
+			return "", fmt.Errorf("list %s lies under an item of %s, and no parameter before it names one", tmpl, parent)
+		}
+		segs[i] = id
+	}
+	return "/" + strings.Join(segs, "/"), nil
 }
 
 // field derives the value of a body field; obj finds, in a clone of the

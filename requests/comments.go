@@ -66,6 +66,25 @@ func (s *Service) FindComments(ctx context.Context, id uuid.UUID, p Page) (_ []C
 	return s.comments(ctx, id, nil, p)
 }
 
+// FindComment returns comment commentID of request id (CodeNotFound if
+// either is missing or another tenant's). Staff and above.
+func (s *Service) FindComment(ctx context.Context, id, commentID uuid.UUID) (_ Comment, err error) {
+	defer errs.Wrap(&err, "requests: find comment %s of %s", commentID, id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Comment{}, err
+	}
+	var c Comment
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		row, err := tx.GetServiceRequestComment(ctx, store.GetServiceRequestCommentParams{TenantID: tx.TenantID(), ServiceRequestID: id, ID: commentID})
+		if store.IsNotFound(err) {
+			return tenant.NotFound("comment")
+		}
+		c = commentOf(store.ListServiceRequestCommentsRow(row))
+		return err
+	})
+	return c, err
+}
+
 // comments reads a page of request id's comments; with client, only if it
 // is that client's request, and only the client-visible comments.
 func (s *Service) comments(ctx context.Context, id uuid.UUID, client *uuid.UUID, p Page) ([]Comment, *Key, error) {

@@ -71,6 +71,8 @@ type (
 	GetSecuritySettingsRow                = db.GetSecuritySettingsRow
 	GetServiceForUpdateParams             = db.GetServiceForUpdateParams
 	GetServiceParams                      = db.GetServiceParams
+	GetServiceRequestCommentParams        = db.GetServiceRequestCommentParams
+	GetServiceRequestCommentRow           = db.GetServiceRequestCommentRow
 	GetServiceRequestForUpdateParams      = db.GetServiceRequestForUpdateParams
 	GetServiceRequestParams               = db.GetServiceRequestParams
 	GetServiceRequestRow                  = db.GetServiceRequestRow

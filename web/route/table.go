@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -198,12 +199,41 @@ func (t *Table) Handle(kind Kind, method, path string, p Policy, h http.HandlerF
 		panic(fmt.Sprintf("route: %s %s: %v", method, path, err))
 	}
 	spec := specOfPage(in)
-	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p, Query: spec.queryNames(), Form: spec.formNames()})
+	documented := method == http.MethodGet && p.Tenancy == TenancyTenant
+	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p, OpenAPI: documented, Query: spec.queryNames(), Form: spec.formNames()})
+	if documented {
+		t.documentPage(kind, path, p)
+	}
 	pattern := path
 	if method != "" {
 		pattern = method + " " + path
 	}
 	t.mux[kind].Handle(pattern, t.authorizePage(p, spec, method == "", h))
+}
+
+// documentPage lists a member's page in the OpenAPI document of its host,
+// like an operation: its tenancy, its minimum role and the ids in its
+// path, named for the list they come from (a {service_id} is an item of
+// GET /api/services). So whatever learns the API from the document — the
+// attack matrix, `tenantkit probe` — finds the pages and attacks them as
+// it attacks operations. A page answers HTML; it is not part of the API.
+func (t *Table) documentPage(kind Kind, path string, p Policy) {
+	op := &huma.Operation{
+		OperationID: "page" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(strings.TrimSuffix(path, "/")),
+		Method:      http.MethodGet, Path: path, Tags: []string{"pages"},
+		Summary:     "Page " + path,
+		Description: "An HTML page of the staff workspace or the account; not part of the API.",
+		Extensions:  map[string]any{"x-tenancy": string(p.Tenancy), "x-min-role": p.MinRoleLabel(), "x-page": true},
+		Responses: map[string]*huma.Response{"200": {Description: "The page",
+			Content: map[string]*huma.MediaType{"text/html": {Schema: &huma.Schema{Type: huma.TypeString}}}}},
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			op.Parameters = append(op.Parameters, &huma.Param{Name: strings.TrimSuffix(name, "}"), In: "path", Required: true,
+				Schema: &huma.Schema{Type: huma.TypeString, Format: "uuid"}})
+		}
+	}
+	t.api[kind].OpenAPI().AddOperation(op)
 }
 
 // authorizeOperation enforces p for a JSON operation, then refuses a query

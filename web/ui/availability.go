@@ -21,11 +21,11 @@ import (
 func (s *UI) registerAvailabilityPages(page registrar, staff route.Policy) {
 	page(http.MethodGet, "/app/availability", staff, s.pageAvailability)
 	page(http.MethodPost, "/app/availability/hours", staff, s.pageAddHours)
-	page(http.MethodGet, "/app/availability/hours/{id}/delete", staff, s.pageConfirmDeleteHours)
-	page(http.MethodPost, "/app/availability/hours/{id}/delete", staff, s.pageDeleteHours)
+	page(http.MethodGet, "/app/availability/hours/{rule_id}/delete", staff, s.pageConfirmDeleteHours)
+	page(http.MethodPost, "/app/availability/hours/{rule_id}/delete", staff, s.pageDeleteHours)
 	page(http.MethodPost, "/app/availability/exceptions", staff, s.pageAddException)
-	page(http.MethodGet, "/app/availability/exceptions/{id}/delete", staff, s.pageConfirmDeleteException)
-	page(http.MethodPost, "/app/availability/exceptions/{id}/delete", staff, s.pageDeleteException)
+	page(http.MethodGet, "/app/availability/exceptions/{exception_id}/delete", staff, s.pageConfirmDeleteException)
+	page(http.MethodPost, "/app/availability/exceptions/{exception_id}/delete", staff, s.pageDeleteException)
 }
 
 // availabilityPage is one staff member's hours.
@@ -153,7 +153,7 @@ func weekdayName(d int) string {
 }
 
 func (s *UI) pageConfirmDeleteHours(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "availability rule", func(id uuid.UUID) {
+	s.withID(w, r, "rule_id", "availability rule", func(id uuid.UUID) {
 		rl, err := s.scheduling.FindRuleByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -173,7 +173,7 @@ func (s *UI) pageConfirmDeleteHours(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageDeleteHours(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "availability rule", func(id uuid.UUID) {
+	s.withID(w, r, "rule_id", "availability rule", func(id uuid.UUID) {
 		rl, err := s.scheduling.FindRuleByID(r.Context(), id)
 		if err == nil {
 			err = s.scheduling.DeleteRule(r.Context(), id)
@@ -225,7 +225,7 @@ func (s *UI) pageAddException(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageConfirmDeleteException(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "availability exception", func(id uuid.UUID) {
+	s.withID(w, r, "exception_id", "availability exception", func(id uuid.UUID) {
 		ex, err := s.scheduling.FindExceptionByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -245,7 +245,7 @@ func (s *UI) pageConfirmDeleteException(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *UI) pageDeleteException(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "availability exception", func(id uuid.UUID) {
+	s.withID(w, r, "exception_id", "availability exception", func(id uuid.UUID) {
 		ex, err := s.scheduling.FindExceptionByID(r.Context(), id)
 		if err == nil {
 			err = s.scheduling.DeleteException(r.Context(), id)

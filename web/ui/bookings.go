@@ -22,14 +22,14 @@ func (s *UI) registerBookingPages(page registrar, staff route.Policy) {
 	page(http.MethodGet, "/app/bookings", staff, s.pageCalendar)
 	page(http.MethodGet, "/app/bookings/new", staff, s.pageNewBooking)
 	page(http.MethodPost, "/app/bookings", staff, s.pageCreateBooking)
-	page(http.MethodGet, "/app/bookings/{id}", staff, s.pageBooking)
-	page(http.MethodPost, "/app/bookings/{id}/confirm", staff, s.pageBookingChange("confirm"))
-	page(http.MethodPost, "/app/bookings/{id}/complete", staff, s.pageBookingChange("complete"))
-	page(http.MethodPost, "/app/bookings/{id}/no-show", staff, s.pageBookingChange("no-show"))
-	page(http.MethodGet, "/app/bookings/{id}/cancel", staff, s.pageConfirmCancelBooking)
-	page(http.MethodPost, "/app/bookings/{id}/cancel", staff, s.pageBookingChange("cancel"))
-	page(http.MethodGet, "/app/bookings/{id}/reschedule", staff, s.pageRescheduleForm)
-	page(http.MethodPost, "/app/bookings/{id}/reschedule", staff, s.pageReschedule)
+	page(http.MethodGet, "/app/bookings/{booking_id}", staff, s.pageBooking)
+	page(http.MethodPost, "/app/bookings/{booking_id}/confirm", staff, s.pageBookingChange("confirm"))
+	page(http.MethodPost, "/app/bookings/{booking_id}/complete", staff, s.pageBookingChange("complete"))
+	page(http.MethodPost, "/app/bookings/{booking_id}/no-show", staff, s.pageBookingChange("no-show"))
+	page(http.MethodGet, "/app/bookings/{booking_id}/cancel", staff, s.pageConfirmCancelBooking)
+	page(http.MethodPost, "/app/bookings/{booking_id}/cancel", staff, s.pageBookingChange("cancel"))
+	page(http.MethodGet, "/app/bookings/{booking_id}/reschedule", staff, s.pageRescheduleForm)
+	page(http.MethodPost, "/app/bookings/{booking_id}/reschedule", staff, s.pageReschedule)
 }
 
 // maxCalendarBookings bounds the bookings one calendar page shows.
@@ -248,7 +248,7 @@ type bookingPage struct {
 }
 
 func (s *UI) pageBooking(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "booking", func(id uuid.UUID) {
+	s.withID(w, r, "booking_id", "booking", func(id uuid.UUID) {
 		b, err := s.scheduling.FindBookingByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -267,7 +267,7 @@ func (s *UI) pageBooking(w http.ResponseWriter, r *http.Request) {
 // pageBookingChange runs one change of a booking's state.
 func (s *UI) pageBookingChange(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.withID(w, r, "booking", func(id uuid.UUID) {
+		s.withID(w, r, "booking_id", "booking", func(id uuid.UUID) {
 			var err error
 			var msg string
 			switch action {
@@ -298,7 +298,7 @@ func (s *UI) pageBookingChange(action string) http.HandlerFunc {
 }
 
 func (s *UI) pageConfirmCancelBooking(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "booking", func(id uuid.UUID) {
+	s.withID(w, r, "booking_id", "booking", func(id uuid.UUID) {
 		b, err := s.scheduling.FindBookingByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -333,7 +333,7 @@ func (s *UI) pageRescheduleForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) renderReschedule(w http.ResponseWriter, r *http.Request, f *form, failure error) {
-	s.withID(w, r, "booking", func(id uuid.UUID) {
+	s.withID(w, r, "booking_id", "booking", func(id uuid.UUID) {
 		b, err := s.scheduling.FindBookingByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -375,7 +375,7 @@ func (s *UI) pageReschedule(w http.ResponseWriter, r *http.Request) {
 		s.renderReschedule(w, r, f, nil)
 		return
 	}
-	s.withID(w, r, "booking", func(id uuid.UUID) {
+	s.withID(w, r, "booking_id", "booking", func(id uuid.UUID) {
 		b, err := s.scheduling.RescheduleBooking(r.Context(), id, start, f.Get("note"))
 		if err != nil {
 			s.renderReschedule(w, r, f, err)

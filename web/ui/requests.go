@@ -25,15 +25,15 @@ func (s *UI) registerRequestPages(page registrar, staff, admin route.Policy) {
 	page(http.MethodGet, "/app/requests/new", staff, s.pageNewRequest)
 	page(http.MethodPost, "/app/requests", staff, s.pageCreateRequest)
 	page(http.MethodGet, "/app/requests/analytics", staff, s.pageRequestAnalytics)
-	page(http.MethodGet, "/app/requests/{id}", staff, s.pageRequest)
-	page(http.MethodPost, "/app/requests/{id}", staff, s.pageUpdateRequest)
-	page(http.MethodPost, "/app/requests/{id}/transition", staff, s.pageTransitionRequest)
-	page(http.MethodPost, "/app/requests/{id}/assign", staff, s.pageAssignRequest)
-	page(http.MethodPost, "/app/requests/{id}/comments", staff, s.pageAddComment)
-	page(http.MethodGet, "/app/requests/{id}/delete", admin, s.pageConfirmDeleteRequest)
-	page(http.MethodPost, "/app/requests/{id}/delete", admin, s.pageDeleteRequest)
-	page(http.MethodGet, "/app/requests/{id}/comments/{comment}/delete", admin, s.pageConfirmDeleteComment)
-	page(http.MethodPost, "/app/requests/{id}/comments/{comment}/delete", admin, s.pageDeleteComment)
+	page(http.MethodGet, "/app/requests/{service_request_id}", staff, s.pageRequest)
+	page(http.MethodPost, "/app/requests/{service_request_id}", staff, s.pageUpdateRequest)
+	page(http.MethodPost, "/app/requests/{service_request_id}/transition", staff, s.pageTransitionRequest)
+	page(http.MethodPost, "/app/requests/{service_request_id}/assign", staff, s.pageAssignRequest)
+	page(http.MethodPost, "/app/requests/{service_request_id}/comments", staff, s.pageAddComment)
+	page(http.MethodGet, "/app/requests/{service_request_id}/delete", admin, s.pageConfirmDeleteRequest)
+	page(http.MethodPost, "/app/requests/{service_request_id}/delete", admin, s.pageDeleteRequest)
+	page(http.MethodGet, "/app/requests/{service_request_id}/comments/{comment_id}/delete", admin, s.pageConfirmDeleteComment)
+	page(http.MethodPost, "/app/requests/{service_request_id}/comments/{comment_id}/delete", admin, s.pageDeleteComment)
 }
 
 // choices are the members and services a request form offers.
@@ -246,7 +246,7 @@ func (s *UI) pageCreateRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageRequest(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service request", func(id uuid.UUID) {
+	s.withID(w, r, "service_request_id", "service request", func(id uuid.UUID) {
 		req, err := s.requests.FindRequestByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -313,7 +313,7 @@ func (s *UI) renderRequest(w http.ResponseWriter, r *http.Request, req requests.
 // changeRequest runs change on the request of r's path; on failure the
 // request's page is shown again with the form and the error.
 func (s *UI) changeRequest(w http.ResponseWriter, r *http.Request, change func(uuid.UUID, *form) (string, error)) {
-	s.withID(w, r, "service request", func(id uuid.UUID) {
+	s.withID(w, r, "service_request_id", "service request", func(id uuid.UUID) {
 		f := newForm(r)
 		msg, err := change(id, f)
 		if err == nil {
@@ -382,7 +382,7 @@ func (s *UI) pageAddComment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageConfirmDeleteRequest(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service request", func(id uuid.UUID) {
+	s.withID(w, r, "service_request_id", "service request", func(id uuid.UUID) {
 		req, err := s.requests.FindRequestByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -401,7 +401,7 @@ func (s *UI) pageConfirmDeleteRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageDeleteRequest(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service request", func(id uuid.UUID) {
+	s.withID(w, r, "service_request_id", "service request", func(id uuid.UUID) {
 		if err := s.requests.DeleteRequest(r.Context(), id); err != nil {
 			s.writePageError(w, r, err)
 			return
@@ -411,8 +411,11 @@ func (s *UI) pageDeleteRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageConfirmDeleteComment(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service request", func(id uuid.UUID) {
-		comment, err := route.ParseID(r.PathValue("comment"), "comment")
+	s.withID(w, r, "service_request_id", "service request", func(id uuid.UUID) {
+		comment, err := route.ParseID(r.PathValue("comment_id"), "comment")
+		if err == nil {
+			_, err = s.requests.FindComment(r.Context(), id, comment)
+		}
 		if err != nil {
 			s.writePageError(w, r, err)
 			return
@@ -430,8 +433,8 @@ func (s *UI) pageConfirmDeleteComment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageDeleteComment(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service request", func(id uuid.UUID) {
-		comment, err := route.ParseID(r.PathValue("comment"), "comment")
+	s.withID(w, r, "service_request_id", "service request", func(id uuid.UUID) {
+		comment, err := route.ParseID(r.PathValue("comment_id"), "comment")
 		if err == nil {
 			err = s.requests.DeleteComment(r.Context(), id, comment)
 		}

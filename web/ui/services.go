@@ -23,13 +23,13 @@ func (s *UI) registerServicePages(page registrar, staff, admin route.Policy) {
 	page(http.MethodGet, "/app/services/slug-check", staff, s.pageSlugCheck)
 	page(http.MethodPost, "/app/services/bulk", staff, s.pageBulkServices)
 	page(http.MethodPost, "/app/services/bulk/delete", admin, s.pageBulkDeleteServices)
-	page(http.MethodGet, "/app/services/{id}", staff, s.pageService)
-	page(http.MethodPost, "/app/services/{id}", staff, s.pageUpdateService)
-	page(http.MethodPost, "/app/services/{id}/clone", staff, s.pageCloneService)
-	page(http.MethodPost, "/app/services/{id}/archive", staff, s.pageArchiveService(true))
-	page(http.MethodPost, "/app/services/{id}/unarchive", staff, s.pageArchiveService(false))
-	page(http.MethodGet, "/app/services/{id}/delete", admin, s.pageConfirmDeleteService)
-	page(http.MethodPost, "/app/services/{id}/delete", admin, s.pageDeleteService)
+	page(http.MethodGet, "/app/services/{service_id}", staff, s.pageService)
+	page(http.MethodPost, "/app/services/{service_id}", staff, s.pageUpdateService)
+	page(http.MethodPost, "/app/services/{service_id}/clone", staff, s.pageCloneService)
+	page(http.MethodPost, "/app/services/{service_id}/archive", staff, s.pageArchiveService(true))
+	page(http.MethodPost, "/app/services/{service_id}/unarchive", staff, s.pageArchiveService(false))
+	page(http.MethodGet, "/app/services/{service_id}/delete", admin, s.pageConfirmDeleteService)
+	page(http.MethodPost, "/app/services/{service_id}/delete", admin, s.pageDeleteService)
 }
 
 // servicesPage is the catalogue page.
@@ -226,10 +226,12 @@ func (s *UI) pageSlugCheck(w http.ResponseWriter, r *http.Request) {
 	s.renderPart(w, r, "app_service", "slug-check", c)
 }
 
-// withID runs fn with the path id of r; a malformed id reads like a
-// missing one.
-func (s *UI) withID(w http.ResponseWriter, r *http.Request, kind string, fn func(uuid.UUID)) {
-	id, err := route.ParseID(r.PathValue("id"), kind)
+// withID runs fn with the id in r's path parameter param, a kind's; a
+// malformed id reads like a missing one. Page parameters are named for
+// the list their ids come from (service_id: GET /api/services), as the
+// OpenAPI document lists them.
+func (s *UI) withID(w http.ResponseWriter, r *http.Request, param, kind string, fn func(uuid.UUID)) {
+	id, err := route.ParseID(r.PathValue(param), kind)
 	if err != nil {
 		s.writePageError(w, r, err)
 		return
@@ -238,7 +240,7 @@ func (s *UI) withID(w http.ResponseWriter, r *http.Request, kind string, fn func
 }
 
 func (s *UI) pageService(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service", func(id uuid.UUID) {
+	s.withID(w, r, "service_id", "service", func(id uuid.UUID) {
 		sv, err := s.catalog.FindServiceByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -284,7 +286,7 @@ func formVersion(f *form) *int32 {
 }
 
 func (s *UI) pageUpdateService(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service", func(id uuid.UUID) {
+	s.withID(w, r, "service_id", "service", func(id uuid.UUID) {
 		sv, err := s.catalog.FindServiceByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -308,7 +310,7 @@ func (s *UI) pageUpdateService(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageCloneService(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service", func(id uuid.UUID) {
+	s.withID(w, r, "service_id", "service", func(id uuid.UUID) {
 		f := newForm(r)
 		c, err := s.catalog.CloneService(r.Context(), id, strings.TrimSpace(f.Get("clone_slug")), f.Get("clone_name"))
 		if err != nil {
@@ -321,7 +323,7 @@ func (s *UI) pageCloneService(w http.ResponseWriter, r *http.Request) {
 
 func (s *UI) pageArchiveService(archive bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.withID(w, r, "service", func(id uuid.UUID) {
+		s.withID(w, r, "service_id", "service", func(id uuid.UUID) {
 			change, msg := s.catalog.UnarchiveService, "Restored (inactive): activate it to offer it again."
 			if archive {
 				change, msg = s.catalog.ArchiveService, "Archived."
@@ -336,7 +338,7 @@ func (s *UI) pageArchiveService(archive bool) http.HandlerFunc {
 }
 
 func (s *UI) pageConfirmDeleteService(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service", func(id uuid.UUID) {
+	s.withID(w, r, "service_id", "service", func(id uuid.UUID) {
 		sv, err := s.catalog.FindServiceByID(r.Context(), id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -355,7 +357,7 @@ func (s *UI) pageConfirmDeleteService(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageDeleteService(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "service", func(id uuid.UUID) {
+	s.withID(w, r, "service_id", "service", func(id uuid.UUID) {
 		if err := s.catalog.DeleteService(r.Context(), id); err != nil {
 			if route.StatusOf(err) == http.StatusConflict {
 				s.done(w, r, "/app/services/"+id.String(), "Not deleted: "+tenantMessage(err)+".")

@@ -18,11 +18,11 @@ import (
 func (s *UI) registerTeamPages(page registrar, staff, admin route.Policy) {
 	page(http.MethodGet, "/app/team", staff, s.pageTeam)
 	page(http.MethodPost, "/app/team/invite", admin, s.pageInvite)
-	page(http.MethodPost, "/app/team/{id}/role", admin, s.pageChangeRole)
-	page(http.MethodGet, "/app/team/{id}/remove", admin, s.pageConfirmRemoveMember)
-	page(http.MethodPost, "/app/team/{id}/remove", admin, s.pageRemoveMember)
-	page(http.MethodGet, "/app/team/invitations/{id}/revoke", admin, s.pageConfirmRevoke)
-	page(http.MethodPost, "/app/team/invitations/{id}/revoke", admin, s.pageRevoke)
+	page(http.MethodPost, "/app/team/{member_id}/role", admin, s.pageChangeRole)
+	page(http.MethodGet, "/app/team/{member_id}/remove", admin, s.pageConfirmRemoveMember)
+	page(http.MethodPost, "/app/team/{member_id}/remove", admin, s.pageRemoveMember)
+	page(http.MethodGet, "/app/team/invitations/{invitation_id}/revoke", admin, s.pageConfirmRevoke)
+	page(http.MethodPost, "/app/team/invitations/{invitation_id}/revoke", admin, s.pageRevoke)
 }
 
 // teamPage is the members and, for an admin, the open invitations.
@@ -89,7 +89,7 @@ func (s *UI) pageInvite(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageChangeRole(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "member", func(id uuid.UUID) {
+	s.withID(w, r, "member_id", "member", func(id uuid.UUID) {
 		m, err := s.members.ChangeRole(r.Context(), id, tenant.Role(newForm(r).Get("role")))
 		if err != nil {
 			if st := route.StatusOf(err); st == http.StatusConflict || st == http.StatusForbidden || st == http.StatusUnprocessableEntity {
@@ -119,7 +119,7 @@ func (s *UI) memberByID(r *http.Request, id uuid.UUID) (members.Member, error) {
 }
 
 func (s *UI) pageConfirmRemoveMember(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "member", func(id uuid.UUID) {
+	s.withID(w, r, "member_id", "member", func(id uuid.UUID) {
 		m, err := s.memberByID(r, id)
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -138,7 +138,7 @@ func (s *UI) pageConfirmRemoveMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageRemoveMember(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "member", func(id uuid.UUID) {
+	s.withID(w, r, "member_id", "member", func(id uuid.UUID) {
 		if err := s.members.Remove(r.Context(), id); err != nil {
 			if st := route.StatusOf(err); st == http.StatusConflict || st == http.StatusForbidden {
 				s.done(w, r, "/app/team", "Not removed: "+tenantMessage(err)+".")
@@ -152,7 +152,7 @@ func (s *UI) pageRemoveMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageConfirmRevoke(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "invitation", func(id uuid.UUID) {
+	s.withID(w, r, "invitation_id", "invitation", func(id uuid.UUID) {
 		invs, err := s.members.ListInvitations(r.Context())
 		if err != nil {
 			s.writePageError(w, r, err)
@@ -178,7 +178,7 @@ func (s *UI) pageConfirmRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageRevoke(w http.ResponseWriter, r *http.Request) {
-	s.withID(w, r, "invitation", func(id uuid.UUID) {
+	s.withID(w, r, "invitation_id", "invitation", func(id uuid.UUID) {
 		if err := s.members.RevokeInvitation(r.Context(), id); err != nil {
 			s.writePageError(w, r, err)
 			return

@@ -339,6 +339,40 @@ func (q *Queries) GetServiceRequest(ctx context.Context, arg GetServiceRequestPa
 	return i, err
 }
 
+const getServiceRequestComment = `-- name: GetServiceRequestComment :one
+SELECT c.tenant_id, c.id, c.service_request_id, c.author_member_id, c.body, c.visibility, c.created_at, m.display_name AS author_name
+FROM service_request_comments c
+JOIN members m ON m.tenant_id = c.tenant_id AND m.id = c.author_member_id
+WHERE c.tenant_id = $1 AND c.service_request_id = $2 AND c.id = $3
+`
+
+type GetServiceRequestCommentParams struct {
+	TenantID         uuid.UUID
+	ServiceRequestID uuid.UUID
+	ID               uuid.UUID
+}
+
+type GetServiceRequestCommentRow struct {
+	ServiceRequestComment ServiceRequestComment
+	AuthorName            string
+}
+
+func (q *Queries) GetServiceRequestComment(ctx context.Context, arg GetServiceRequestCommentParams) (GetServiceRequestCommentRow, error) {
+	row := q.db.QueryRow(ctx, getServiceRequestComment, arg.TenantID, arg.ServiceRequestID, arg.ID)
+	var i GetServiceRequestCommentRow
+	err := row.Scan(
+		&i.ServiceRequestComment.TenantID,
+		&i.ServiceRequestComment.ID,
+		&i.ServiceRequestComment.ServiceRequestID,
+		&i.ServiceRequestComment.AuthorMemberID,
+		&i.ServiceRequestComment.Body,
+		&i.ServiceRequestComment.Visibility,
+		&i.ServiceRequestComment.CreatedAt,
+		&i.AuthorName,
+	)
+	return i, err
+}
+
 const getServiceRequestForUpdate = `-- name: GetServiceRequestForUpdate :one
 SELECT tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at FROM service_requests
 WHERE tenant_id = $1 AND id = $2

@@ -117,6 +117,12 @@ WHERE c.tenant_id = @tenant_id AND c.service_request_id = @service_request_id
 ORDER BY c.created_at, c.id
 LIMIT @page_size;
 
+-- name: GetServiceRequestComment :one
+SELECT sqlc.embed(c), m.display_name AS author_name
+FROM service_request_comments c
+JOIN members m ON m.tenant_id = c.tenant_id AND m.id = c.author_member_id
+WHERE c.tenant_id = @tenant_id AND c.service_request_id = @service_request_id AND c.id = @id;
+
 -- name: DeleteServiceRequestComment :execrows
 DELETE FROM service_request_comments
 WHERE tenant_id = @tenant_id AND service_request_id = @service_request_id AND id = @id;
