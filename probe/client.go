@@ -74,9 +74,10 @@ func transport(cfg *Config, local func() string, keepAlive bool) *http.Transport
 			}
 			return d.DialContext(ctx, network, addr)
 		},
-		MaxIdleConnsPerHost: 16,
-		DisableKeepAlives:   !keepAlive,
-		IdleConnTimeout:     30 * time.Second,
+		MaxIdleConnsPerHost:   16,
+		DisableKeepAlives:     !keepAlive,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       30 * time.Second,
 	}
 }
 

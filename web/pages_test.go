@@ -125,8 +125,11 @@ func TestWorkspacePagesIsolation(t *testing.T) {
 	foreign := e.page("GET", "acme", theirs, acme, nil)
 	expectPage(t, missing, 404, "Not found")
 	expectPage(t, foreign, 404, "Not found")
-	for _, path := range []string{theirs, theirs + "/delete"} {
-		if r := e.page("POST", "acme", path, acme, url.Values{"name": {"Taken"}, "slug": {"taken"}, "duration_minutes": {"30"}, "price": {"1"}, "currency": {"USD"}}); r.Status != 404 {
+	for path, form := range map[string]url.Values{
+		theirs:             {"name": {"Taken"}, "slug": {"taken"}, "duration_minutes": {"30"}, "price": {"1"}, "currency": {"USD"}},
+		theirs + "/delete": {},
+	} {
+		if r := e.page("POST", "acme", path, acme, form); r.Status != 404 {
 			t.Fatalf("POST %s with acme's session: %d", path, r.Status)
 		}
 	}

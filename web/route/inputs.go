@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,7 +27,17 @@ const MaxInputLength = 4096
 type Inputs struct {
 	Query []string
 	Form  []string
+	// Repeat names the query parameters and form fields of Query and
+	// Form that may be given more than once (a list of ticked ids).
+	Repeat []string
+	// Multipart accepts the form as multipart/form-data too (a file
+	// upload); its files are fields of Form like its values.
+	Multipart bool
 }
+
+// maxMultipartMemory is how much of a multipart form is held in memory;
+// the rest goes to temporary files. The body limit bounds the whole.
+const maxMultipartMemory = 1 << 20
 
 // InputError is a request a parser refuses before any handler runs: a
 // malformed query, form or JSON body (400), a body of the wrong media type
@@ -51,12 +62,27 @@ func inputError(status int, location, message, what string) error {
 // inputSpec is what a route accepts: query parameter names (multi: may be
 // given more than once) and, for a page's form post, form field names.
 type inputSpec struct {
-	query map[string]bool // name → may repeat
-	form  map[string]bool // nil: the route reads no form
+	query     map[string]bool // name → may repeat
+	form      map[string]bool // nil: the route reads no form
+	multipart bool
 }
 
 func (s inputSpec) queryNames() []string { return sortedNames(s.query) }
 func (s inputSpec) formNames() []string  { return sortedNames(s.form) }
+
+// repeatNames lists the query parameters and form fields that may repeat.
+func (s inputSpec) repeatNames() []string {
+	var out []string
+	for _, m := range []map[string]bool{s.query, s.form} {
+		for k, multi := range m {
+			if multi && !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 func sortedNames(m map[string]bool) []string {
 	if m == nil {
@@ -105,15 +131,20 @@ func specOfInput(t reflect.Type) inputSpec {
 func specOfPage(in []Inputs) inputSpec {
 	s := inputSpec{query: map[string]bool{}}
 	for _, i := range in {
+		repeat := map[string]bool{}
+		for _, n := range i.Repeat {
+			repeat[n] = true
+		}
 		for _, q := range i.Query {
-			s.query[q] = false
+			s.query[q] = repeat[q]
 		}
 		if i.Form != nil && s.form == nil {
 			s.form = map[string]bool{}
 		}
 		for _, f := range i.Form {
-			s.form[f] = false
+			s.form[f] = repeat[f]
 		}
+		s.multipart = s.multipart || i.Multipart
 	}
 	return s
 }
@@ -163,7 +194,11 @@ func (s inputSpec) checkForm(r *http.Request) error {
 	if ct == "" && (r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody) {
 		return nil
 	}
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "multipart/form-data" && s.multipart {
+		return s.checkMultipart(r)
+	}
+	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return inputError(http.StatusUnsupportedMediaType, "body", "unsupported media type", "a form post is application/x-www-form-urlencoded")
 	}
 	if err := r.ParseForm(); err != nil {
@@ -173,6 +208,27 @@ func (s inputSpec) checkForm(r *http.Request) error {
 		return inputError(http.StatusBadRequest, "body", "malformed form", "does not parse as application/x-www-form-urlencoded")
 	}
 	return checkValues("form", r.PostForm, s.form)
+}
+
+// checkMultipart reads a multipart form post: it must parse within the
+// body limit and hold only the declared fields and files, each once.
+func (s inputSpec) checkMultipart(r *http.Request) error {
+	if err := r.ParseMultipartForm(maxMultipartMemory); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return inputError(http.StatusRequestEntityTooLarge, "body", "request body too large", "larger than the limit")
+		}
+		return inputError(http.StatusBadRequest, "body", "malformed form", "does not parse as multipart/form-data")
+	}
+	if err := checkValues("form", r.MultipartForm.Value, s.form); err != nil {
+		return err
+	}
+	files := url.Values{}
+	for k, fs := range r.MultipartForm.File {
+		for range fs {
+			files.Add(k, "")
+		}
+	}
+	return checkValues("form", files, s.form)
 }
 
 // checkJSON refuses a JSON body in which an object repeats a key: parsers

@@ -104,7 +104,9 @@ type Route struct {
 	Path    string
 	Policy  Policy
 	OpenAPI bool // documented in the OpenAPI document
+	Page    bool // a plain handler (a page, a form post), not a JSON operation
 	// Query and Form are the query parameters and form fields the route
-	// reads; it refuses any other (see [InputError]).
-	Query, Form []string
+	// reads; it refuses any other (see [InputError]). Repeat are those of
+	// them that may be given more than once.
+	Query, Form, Repeat []string
 }

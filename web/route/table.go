@@ -200,7 +200,8 @@ func (t *Table) Handle(kind Kind, method, path string, p Policy, h http.HandlerF
 	}
 	spec := specOfPage(in)
 	documented := method == http.MethodGet && p.Tenancy == TenancyTenant
-	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p, OpenAPI: documented, Query: spec.queryNames(), Form: spec.formNames()})
+	t.routes = append(t.routes, Route{Host: kind.String(), Method: method, Path: path, Policy: p, OpenAPI: documented, Page: true,
+		Query: spec.queryNames(), Form: spec.formNames(), Repeat: spec.repeatNames()})
 	if documented {
 		t.documentPage(kind, path, p)
 	}

@@ -19,13 +19,13 @@ import (
 // an admin manages anyone's (the scheduler checks it).
 
 func (s *UI) registerAvailabilityPages(page registrar, staff route.Policy) {
-	page(http.MethodGet, "/app/availability", staff, s.pageAvailability)
-	page(http.MethodPost, "/app/availability/hours", staff, s.pageAddHours)
+	page(http.MethodGet, "/app/availability", staff, s.pageAvailability, query("member"))
+	page(http.MethodPost, "/app/availability/hours", staff, s.pageAddHours, fields("member_id", "weekday", "start_time", "end_time"))
 	page(http.MethodGet, "/app/availability/hours/{rule_id}/delete", staff, s.pageConfirmDeleteHours)
-	page(http.MethodPost, "/app/availability/hours/{rule_id}/delete", staff, s.pageDeleteHours)
-	page(http.MethodPost, "/app/availability/exceptions", staff, s.pageAddException)
+	page(http.MethodPost, "/app/availability/hours/{rule_id}/delete", staff, s.pageDeleteHours, fields())
+	page(http.MethodPost, "/app/availability/exceptions", staff, s.pageAddException, fields("member_id", "kind", "date", "ex_start_time", "ex_end_time", "note"))
 	page(http.MethodGet, "/app/availability/exceptions/{exception_id}/delete", staff, s.pageConfirmDeleteException)
-	page(http.MethodPost, "/app/availability/exceptions/{exception_id}/delete", staff, s.pageDeleteException)
+	page(http.MethodPost, "/app/availability/exceptions/{exception_id}/delete", staff, s.pageDeleteException, fields())
 }
 
 // availabilityPage is one staff member's hours.

@@ -19,17 +19,17 @@ import (
 // the changes its state allows.
 
 func (s *UI) registerBookingPages(page registrar, staff route.Policy) {
-	page(http.MethodGet, "/app/bookings", staff, s.pageCalendar)
-	page(http.MethodGet, "/app/bookings/new", staff, s.pageNewBooking)
-	page(http.MethodPost, "/app/bookings", staff, s.pageCreateBooking)
+	page(http.MethodGet, "/app/bookings", staff, s.pageCalendar, query("day", "week", "staff", "status"))
+	page(http.MethodGet, "/app/bookings/new", staff, s.pageNewBooking, query("service_id", "staff_member_id", "from"))
+	page(http.MethodPost, "/app/bookings", staff, s.pageCreateBooking, fields("service_id", "staff_member_id", "from", "slot", "client_member_id", "notes"))
 	page(http.MethodGet, "/app/bookings/{booking_id}", staff, s.pageBooking)
-	page(http.MethodPost, "/app/bookings/{booking_id}/confirm", staff, s.pageBookingChange("confirm"))
-	page(http.MethodPost, "/app/bookings/{booking_id}/complete", staff, s.pageBookingChange("complete"))
-	page(http.MethodPost, "/app/bookings/{booking_id}/no-show", staff, s.pageBookingChange("no-show"))
+	page(http.MethodPost, "/app/bookings/{booking_id}/confirm", staff, s.pageBookingChange("confirm"), fields())
+	page(http.MethodPost, "/app/bookings/{booking_id}/complete", staff, s.pageBookingChange("complete"), fields())
+	page(http.MethodPost, "/app/bookings/{booking_id}/no-show", staff, s.pageBookingChange("no-show"), fields())
 	page(http.MethodGet, "/app/bookings/{booking_id}/cancel", staff, s.pageConfirmCancelBooking)
-	page(http.MethodPost, "/app/bookings/{booking_id}/cancel", staff, s.pageBookingChange("cancel"))
-	page(http.MethodGet, "/app/bookings/{booking_id}/reschedule", staff, s.pageRescheduleForm)
-	page(http.MethodPost, "/app/bookings/{booking_id}/reschedule", staff, s.pageReschedule)
+	page(http.MethodPost, "/app/bookings/{booking_id}/cancel", staff, s.pageBookingChange("cancel"), fields("reason"))
+	page(http.MethodGet, "/app/bookings/{booking_id}/reschedule", staff, s.pageRescheduleForm, query("from"))
+	page(http.MethodPost, "/app/bookings/{booking_id}/reschedule", staff, s.pageReschedule, fields("from", "slot", "note"))
 }
 
 // maxCalendarBookings bounds the bookings one calendar page shows.

@@ -376,7 +376,7 @@ type confirmation struct {
 	Detail string
 	// Action is where the form posts; Fields its hidden fields.
 	Action string
-	Fields map[string]string
+	Fields url.Values
 	Button string
 	// Back is where "Cancel" goes.
 	Back string

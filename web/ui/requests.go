@@ -21,19 +21,19 @@ import (
 // a request for a client, and the analytics.
 
 func (s *UI) registerRequestPages(page registrar, staff, admin route.Policy) {
-	page(http.MethodGet, "/app/requests", staff, s.pageRequests)
+	page(http.MethodGet, "/app/requests", staff, s.pageRequests, query(append([]string{"view", "q", "status", "assignee", "service"}, paged...)...))
 	page(http.MethodGet, "/app/requests/new", staff, s.pageNewRequest)
-	page(http.MethodPost, "/app/requests", staff, s.pageCreateRequest)
-	page(http.MethodGet, "/app/requests/analytics", staff, s.pageRequestAnalytics)
+	page(http.MethodPost, "/app/requests", staff, s.pageCreateRequest, fields("client_member_id", "service_id", "title", "details", "priority", "due_on", "assigned_member_id"))
+	page(http.MethodGet, "/app/requests/analytics", staff, s.pageRequestAnalytics, query("from", "to"))
 	page(http.MethodGet, "/app/requests/{service_request_id}", staff, s.pageRequest)
-	page(http.MethodPost, "/app/requests/{service_request_id}", staff, s.pageUpdateRequest)
-	page(http.MethodPost, "/app/requests/{service_request_id}/transition", staff, s.pageTransitionRequest)
-	page(http.MethodPost, "/app/requests/{service_request_id}/assign", staff, s.pageAssignRequest)
-	page(http.MethodPost, "/app/requests/{service_request_id}/comments", staff, s.pageAddComment)
+	page(http.MethodPost, "/app/requests/{service_request_id}", staff, s.pageUpdateRequest, fields("title", "details", "priority", "due_on", "service_id"))
+	page(http.MethodPost, "/app/requests/{service_request_id}/transition", staff, s.pageTransitionRequest, fields("to", "note"))
+	page(http.MethodPost, "/app/requests/{service_request_id}/assign", staff, s.pageAssignRequest, fields("assigned_member_id"))
+	page(http.MethodPost, "/app/requests/{service_request_id}/comments", staff, s.pageAddComment, fields("body", "visibility"))
 	page(http.MethodGet, "/app/requests/{service_request_id}/delete", admin, s.pageConfirmDeleteRequest)
-	page(http.MethodPost, "/app/requests/{service_request_id}/delete", admin, s.pageDeleteRequest)
+	page(http.MethodPost, "/app/requests/{service_request_id}/delete", admin, s.pageDeleteRequest, fields())
 	page(http.MethodGet, "/app/requests/{service_request_id}/comments/{comment_id}/delete", admin, s.pageConfirmDeleteComment)
-	page(http.MethodPost, "/app/requests/{service_request_id}/comments/{comment_id}/delete", admin, s.pageDeleteComment)
+	page(http.MethodPost, "/app/requests/{service_request_id}/comments/{comment_id}/delete", admin, s.pageDeleteComment, fields())
 }
 
 // choices are the members and services a request form offers.

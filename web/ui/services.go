@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,20 +17,23 @@ import (
 // with the version history, clone, archive and restore, delete, bulk
 // changes, the CSV export and the slug check.
 
+// serviceFields are the fields of the service form.
+var serviceFields = []string{"name", "slug", "description", "duration_minutes", "price", "currency", "active", "requires_confirmation"}
+
 func (s *UI) registerServicePages(page registrar, staff, admin route.Policy) {
-	page(http.MethodGet, "/app/services", staff, s.pageServices)
+	page(http.MethodGet, "/app/services", staff, s.pageServices, query(append([]string{"q", "show"}, paged...)...))
 	page(http.MethodGet, "/app/services/new", staff, s.pageNewService)
-	page(http.MethodPost, "/app/services", staff, s.pageCreateService)
-	page(http.MethodGet, "/app/services/slug-check", staff, s.pageSlugCheck)
-	page(http.MethodPost, "/app/services/bulk", staff, s.pageBulkServices)
-	page(http.MethodPost, "/app/services/bulk/delete", admin, s.pageBulkDeleteServices)
+	page(http.MethodPost, "/app/services", staff, s.pageCreateService, fields(serviceFields...))
+	page(http.MethodGet, "/app/services/slug-check", staff, s.pageSlugCheck, query("slug", "current"))
+	page(http.MethodPost, "/app/services/bulk", staff, s.pageBulkServices, route.Inputs{Form: []string{"action", "id"}, Repeat: []string{"id"}})
+	page(http.MethodPost, "/app/services/bulk/delete", admin, s.pageBulkDeleteServices, route.Inputs{Form: []string{"id"}, Repeat: []string{"id"}})
 	page(http.MethodGet, "/app/services/{service_id}", staff, s.pageService)
-	page(http.MethodPost, "/app/services/{service_id}", staff, s.pageUpdateService)
-	page(http.MethodPost, "/app/services/{service_id}/clone", staff, s.pageCloneService)
-	page(http.MethodPost, "/app/services/{service_id}/archive", staff, s.pageArchiveService(true))
-	page(http.MethodPost, "/app/services/{service_id}/unarchive", staff, s.pageArchiveService(false))
+	page(http.MethodPost, "/app/services/{service_id}", staff, s.pageUpdateService, fields(append([]string{"version"}, serviceFields...)...))
+	page(http.MethodPost, "/app/services/{service_id}/clone", staff, s.pageCloneService, fields("clone_name", "clone_slug"))
+	page(http.MethodPost, "/app/services/{service_id}/archive", staff, s.pageArchiveService(true), fields("version"))
+	page(http.MethodPost, "/app/services/{service_id}/unarchive", staff, s.pageArchiveService(false), fields("version"))
 	page(http.MethodGet, "/app/services/{service_id}/delete", admin, s.pageConfirmDeleteService)
-	page(http.MethodPost, "/app/services/{service_id}/delete", admin, s.pageDeleteService)
+	page(http.MethodPost, "/app/services/{service_id}/delete", admin, s.pageDeleteService, fields())
 }
 
 // servicesPage is the catalogue page.
@@ -397,14 +401,14 @@ func (s *UI) pageBulkServices(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		fields := map[string]string{}
-		for i, id := range ids {
-			fields["id."+strconv.Itoa(i)] = id.String()
+		hidden := url.Values{}
+		for _, id := range ids {
+			hidden.Add("id", id.String())
 		}
 		s.confirm(w, r, v, confirmation{
 			Question: "Delete " + strconv.Itoa(len(ids)) + " service(s)?",
 			Detail:   "They are deleted with their history, all of them or none: if one has bookings, nothing is deleted.",
-			Action:   "/app/services/bulk/delete", Fields: fields, Button: "Delete them", Back: back,
+			Action:   "/app/services/bulk/delete", Fields: hidden, Button: "Delete them", Back: back,
 		})
 	default:
 		s.done(w, r, back, "Choose an action.")
@@ -413,13 +417,7 @@ func (s *UI) pageBulkServices(w http.ResponseWriter, r *http.Request) {
 
 func (s *UI) pageBulkDeleteServices(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
-	var raw []string
-	for k, vs := range f.Values {
-		if strings.HasPrefix(k, "id.") {
-			raw = append(raw, vs...)
-		}
-	}
-	ids, err := route.ParseIDs(raw, "service")
+	ids, err := route.ParseIDs(f.Values["id"], "service")
 	if err != nil {
 		s.writePageError(w, r, err)
 		return

@@ -21,8 +21,22 @@ import (
 
 func (s *UI) registerSettingsPages(page registrar, staff, admin route.Policy) {
 	page(http.MethodGet, "/app/settings", staff, s.pageSettings)
-	page(http.MethodPost, "/app/settings/import", admin, s.pageImportSettings)
-	page(http.MethodPost, "/app/settings/{kind}", admin, s.pageSaveSettings)
+	page(http.MethodPost, "/app/settings/import", admin, s.pageImportSettings, route.Inputs{Form: []string{"document"}, Multipart: true})
+	for _, k := range []struct {
+		name      string
+		overrides any
+	}{
+		{"organization", settings.OrganizationOverrides{}},
+		{"booking", settings.BookingOverrides{}},
+		{"security", settings.SecurityOverrides{}},
+		{"communication", settings.CommunicationOverrides{}},
+	} {
+		names := []string{"version"}
+		for _, f := range fieldsOf(k.overrides, struct{}{}) {
+			names = append(names, f.Name)
+		}
+		page(http.MethodPost, "/app/settings/"+k.name, admin, s.pageSaveSettings(k.name), fields(names...))
+	}
 }
 
 // settingsKind is one section of the settings page.
@@ -196,9 +210,15 @@ func (s *UI) renderSettings(w http.ResponseWriter, r *http.Request, failed strin
 	s.render(w, r, statusOf(failure, http.StatusOK), "app_settings", v)
 }
 
-func (s *UI) pageSaveSettings(w http.ResponseWriter, r *http.Request) {
+// pageSaveSettings saves the settings of kind from its form.
+func (s *UI) pageSaveSettings(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.saveSettings(w, r, kind)
+	}
+}
+
+func (s *UI) saveSettings(w http.ResponseWriter, r *http.Request, kind string) {
 	f := newForm(r)
-	kind := r.PathValue("kind")
 	var version *int64
 	if n, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil {
 		version = &n

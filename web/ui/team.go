@@ -16,13 +16,13 @@ import (
 // only an owner touches owners).
 
 func (s *UI) registerTeamPages(page registrar, staff, admin route.Policy) {
-	page(http.MethodGet, "/app/team", staff, s.pageTeam)
-	page(http.MethodPost, "/app/team/invite", admin, s.pageInvite)
-	page(http.MethodPost, "/app/team/{member_id}/role", admin, s.pageChangeRole)
+	page(http.MethodGet, "/app/team", staff, s.pageTeam, query(paged...))
+	page(http.MethodPost, "/app/team/invite", admin, s.pageInvite, fields("email", "display_name", "role"))
+	page(http.MethodPost, "/app/team/{member_id}/role", admin, s.pageChangeRole, fields("role"))
 	page(http.MethodGet, "/app/team/{member_id}/remove", admin, s.pageConfirmRemoveMember)
-	page(http.MethodPost, "/app/team/{member_id}/remove", admin, s.pageRemoveMember)
+	page(http.MethodPost, "/app/team/{member_id}/remove", admin, s.pageRemoveMember, fields())
 	page(http.MethodGet, "/app/team/invitations/{invitation_id}/revoke", admin, s.pageConfirmRevoke)
-	page(http.MethodPost, "/app/team/invitations/{invitation_id}/revoke", admin, s.pageRevoke)
+	page(http.MethodPost, "/app/team/invitations/{invitation_id}/revoke", admin, s.pageRevoke, fields())
 }
 
 // teamPage is the members and, for an admin, the open invitations.

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -110,8 +111,9 @@ func samplePages() map[string][]view {
 	settingsPage := []settingsKind{{Name: "organization", Title: "Organization", Version: 3, Fields: []settingField{
 		{Name: "display_name", Label: "Display name", Type: "text", Value: "Acme", Effective: "Acme"},
 		{Name: "week_starts_on", Label: "Week starts on", Type: "number", Effective: "1", Error: "1 to 7"},
-		{Name: "notify", Label: "Notify", Type: "bool", Value: "yes", Effective: "yes"},
-		{Name: "allowed_email_domains", Label: "Allowed email domains", Type: "list", Value: "acme.test, acme.org"}}}}
+	}}, {Name: "security", Title: "Security", Version: 1, Fields: []settingField{
+		{Name: "allowed_email_domains", Label: "Allowed email domains", Type: "list", Value: "acme.test, acme.org"}}}, {Name: "communication", Title: "Communication", Fields: []settingField{
+		{Name: "notify_staff_on_request", Label: "Notify", Type: "bool", Value: "yes", Effective: "yes"}}}}
 	inv := members.Invitation{ID: uuid.New(), Email: "new@acme.test", Role: tenant.RoleStaff, DisplayName: "New", ExpiresAt: now}
 	return map[string][]view{
 		"accept": {base("Accept", nil), func() view {
@@ -133,8 +135,8 @@ func samplePages() map[string][]view {
 		}()},
 		"password": {base("Password", nil)},
 		"reset":    {empty("Reset", nil)},
-		"confirm_action": {base("Delete", confirmation{Question: "Delete?", Detail: "For good.", Action: "/app/x/delete",
-			Fields: map[string]string{"id.0": uuid.NewString()}, Button: "Delete", Back: "/app/x"})},
+		"confirm_action": {base("Delete", confirmation{Question: "Delete?", Detail: "For good.", Action: "/app/services/bulk/delete",
+			Fields: url.Values{"id": {uuid.NewString(), uuid.NewString()}}, Button: "Delete", Back: "/app/x"})},
 		"app_dashboard": {base("Dashboard", overview), empty("Dashboard", dashboardPage{Overview: dashboard.Overview{Day: now}})},
 		"app_services": {base("Services", servicesPage{Items: []catalog.Service{svc, archived}, Pager: pager{Next: "/app/services?cursor=x", First: "/app/services"}, Q: "m", Show: "all"}),
 			empty("Services", servicesPage{}), empty("Services", servicesPage{Q: "none"})},

@@ -15,8 +15,8 @@ import (
 
 func (s *UI) registerWorkspace() {
 	staff, admin := route.Member(tenant.RoleStaff), route.Member(tenant.RoleAdmin)
-	page := func(method, path string, p route.Policy, h http.HandlerFunc) {
-		s.t.Handle(route.TenantHost, method, path, p, h)
+	page := func(method, path string, p route.Policy, h http.HandlerFunc, in ...route.Inputs) {
+		s.t.Handle(route.TenantHost, method, path, p, h, in...)
 	}
 	page(http.MethodGet, "/app", staff, s.pageDashboard)
 	s.registerServicePages(page, staff, admin)
@@ -27,8 +27,25 @@ func (s *UI) registerWorkspace() {
 	s.registerSettingsPages(page, staff, admin)
 }
 
-// registrar registers one page of the workspace.
-type registrar func(method, path string, p route.Policy, h http.HandlerFunc)
+// registrar registers one page of the workspace with the query parameters
+// and form fields it reads: the route table refuses any other.
+type registrar func(method, path string, p route.Policy, h http.HandlerFunc, in ...route.Inputs)
+
+// query declares the query parameters of a page, a list's paging among
+// them where it has one.
+func query(names ...string) route.Inputs { return route.Inputs{Query: names} }
+
+// paged is the paging of a list page (see [pageQuery]).
+var paged = []string{"cursor", "limit"}
+
+// fields declares the form fields of a post; a post without fields
+// declares none.
+func fields(names ...string) route.Inputs {
+	if names == nil {
+		names = []string{}
+	}
+	return route.Inputs{Form: names}
+}
 
 func (s *UI) pageDashboard(w http.ResponseWriter, r *http.Request) {
 	v, ws, ok := s.workspace(w, r, "/app", "Dashboard")
