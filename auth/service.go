@@ -694,7 +694,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 // RequestPasswordReset mails a one-time reset link to email if it names an
 // account. It reports the same to the caller either way, and takes the
 // same time: the mail goes out through the mailer's queue, off the
-// request's path. On a tenant host (t non-nil) the link points there.
+// request's path. On a tenant host (t non-nil) the link points there, and
+// works there only; asked on the apex (t nil), only on the apex.
 func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, email string, meta ClientMeta) (err error) {
 	defer errs.Wrap(&err, "auth: request password reset")
 	email = mailaddr.Normalize(email)
@@ -718,7 +719,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, em
 		}
 		found = true
 		_, err = tx.CreatePasswordReset(ctx, store.PlatformCreatePasswordResetParams{
-			AccountID: acct.ID, TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(time.Hour),
+			AccountID: acct.ID, TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(time.Hour), AskedOnTenantID: hostTenantID(t),
 		})
 		return err
 	})
@@ -740,10 +741,22 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, em
 	return nil
 }
 
+// hostTenantID is the tenant a host serves (t), or nil for the apex.
+func hostTenantID(t *tenant.Tenant) *uuid.UUID {
+	if t == nil {
+		return nil
+	}
+	return &t.ID
+}
+
 // ResetPassword sets a new password with a reset token, voids every other
 // reset link of the account and ends every session of the account. The
 // password meets the strictest minimum of the account's organizations.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) (err error) {
+//
+// The token works only on the host it was asked on: t is the tenant whose
+// host the link was opened on, nil for the apex. Anywhere else it reads as
+// invalid and stays unused.
+func (s *Service) ResetPassword(ctx context.Context, t *tenant.Tenant, token, password string) (err error) {
 	defer errs.Wrap(&err, "auth: reset password")
 	invalid := &tenant.Error{Code: tenant.CodeInvalid, Message: "this reset link is invalid, used or expired"}
 	if token == "" || len(token) > 100 {
@@ -754,7 +767,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (er
 		Actor: "anonymous", Action: "auth.password_reset_opened", Reason: "a reset link is checked before its new password is",
 	}, func(tx *store.PlatformTx) error {
 		var err error
-		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now()})
+		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now(), AskedOnTenantID: hostTenantID(t)})
 		if store.IsNotFound(err) {
 			return invalid
 		}
@@ -777,7 +790,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (er
 	return s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.password_reset", Reason: "password reset with an emailed one-time link",
 	}, func(tx *store.PlatformTx) error {
-		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now()})
+		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now(), AskedOnTenantID: hostTenantID(t)})
 		if store.IsNotFound(err) {
 			return invalid
 		}

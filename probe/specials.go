@@ -60,7 +60,7 @@ func init() {
 		"accept-invitation":              {signIn: true, hostBound: true, limited: true, fill: fillAccept, after: keepIssued},
 		"request-password-reset":         {limited: true},
 		"confirm-public-service-request": {hostBound: true, limited: true, fill: fillConfirmPublic},
-		"confirm-password-reset":         {limited: true, fill: fillResetConfirm},
+		"confirm-password-reset":         {limited: true, hostBound: true, fill: fillResetConfirm},
 		"change-member-role":             {revokes: true},
 		"remove-member":                  {revokes: true},
 

@@ -44,12 +44,13 @@ type Member struct {
 }
 
 type PasswordReset struct {
-	ID        uuid.UUID
-	AccountID uuid.UUID
-	TokenHash []byte
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	UsedAt    *time.Time
+	ID              uuid.UUID
+	AccountID       uuid.UUID
+	TokenHash       []byte
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	UsedAt          *time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
 type PlatformAuditLog struct {

@@ -146,15 +146,17 @@ func (q *Queries) CreateMemberInTenant(ctx context.Context, arg CreateMemberInTe
 }
 
 const createPasswordReset = `-- name: CreatePasswordReset :one
-INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)
-RETURNING id, account_id, token_hash, created_at, expires_at, used_at
+INSERT INTO password_resets (account_id, token_hash, created_at, expires_at, asked_on_tenant_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, account_id, token_hash, created_at, expires_at, used_at, asked_on_tenant_id
 `
 
 type CreatePasswordResetParams struct {
-	AccountID uuid.UUID
-	TokenHash []byte
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	AccountID       uuid.UUID
+	TokenHash       []byte
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
 func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordResetParams) (PasswordReset, error) {
@@ -163,6 +165,7 @@ func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordRes
 		arg.TokenHash,
 		arg.CreatedAt,
 		arg.ExpiresAt,
+		arg.AskedOnTenantID,
 	)
 	var i PasswordReset
 	err := row.Scan(
@@ -172,6 +175,7 @@ func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordRes
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.AskedOnTenantID,
 	)
 	return i, err
 }
@@ -397,17 +401,20 @@ func (q *Queries) ListTenants(ctx context.Context) ([]Tenant, error) {
 
 const peekPasswordReset = `-- name: PeekPasswordReset :one
 
-SELECT id, account_id, token_hash, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+SELECT id, account_id, token_hash, created_at, expires_at, used_at, asked_on_tenant_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+  AND asked_on_tenant_id IS NOT DISTINCT FROM $3::uuid
 `
 
 type PeekPasswordResetParams struct {
-	TokenHash []byte
-	Now       time.Time
+	TokenHash       []byte
+	Now             time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
-// PeekPasswordReset reads an open reset link without using it.
+// PeekPasswordReset reads an open reset link, on the host it was asked
+// on, without using it.
 func (q *Queries) PeekPasswordReset(ctx context.Context, arg PeekPasswordResetParams) (PasswordReset, error) {
-	row := q.db.QueryRow(ctx, peekPasswordReset, arg.TokenHash, arg.Now)
+	row := q.db.QueryRow(ctx, peekPasswordReset, arg.TokenHash, arg.Now, arg.AskedOnTenantID)
 	var i PasswordReset
 	err := row.Scan(
 		&i.ID,
@@ -416,23 +423,29 @@ func (q *Queries) PeekPasswordReset(ctx context.Context, arg PeekPasswordResetPa
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.AskedOnTenantID,
 	)
 	return i, err
 }
 
 const redeemPasswordReset = `-- name: RedeemPasswordReset :one
+
 UPDATE password_resets SET used_at = now()
 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-RETURNING id, account_id, token_hash, created_at, expires_at, used_at
+  AND asked_on_tenant_id IS NOT DISTINCT FROM $3::uuid
+RETURNING id, account_id, token_hash, created_at, expires_at, used_at, asked_on_tenant_id
 `
 
 type RedeemPasswordResetParams struct {
-	TokenHash []byte
-	Now       time.Time
+	TokenHash       []byte
+	Now             time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
+// RedeemPasswordReset uses up an open reset link on the host it was asked
+// on (asked_on_tenant_id NULL: the apex).
 func (q *Queries) RedeemPasswordReset(ctx context.Context, arg RedeemPasswordResetParams) (PasswordReset, error) {
-	row := q.db.QueryRow(ctx, redeemPasswordReset, arg.TokenHash, arg.Now)
+	row := q.db.QueryRow(ctx, redeemPasswordReset, arg.TokenHash, arg.Now, arg.AskedOnTenantID)
 	var i PasswordReset
 	err := row.Scan(
 		&i.ID,
@@ -441,6 +454,7 @@ func (q *Queries) RedeemPasswordReset(ctx context.Context, arg RedeemPasswordRes
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.AskedOnTenantID,
 	)
 	return i, err
 }

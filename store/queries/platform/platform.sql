@@ -48,12 +48,17 @@ RETURNING *;
 SELECT * FROM accounts WHERE id = @id;
 
 -- name: CreatePasswordReset :one
-INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES (@account_id, @token_hash, @created_at, @expires_at)
+INSERT INTO password_resets (account_id, token_hash, created_at, expires_at, asked_on_tenant_id)
+VALUES (@account_id, @token_hash, @created_at, @expires_at, sqlc.narg(asked_on_tenant_id))
 RETURNING *;
+
+-- RedeemPasswordReset uses up an open reset link on the host it was asked
+-- on (asked_on_tenant_id NULL: the apex).
 
 -- name: RedeemPasswordReset :one
 UPDATE password_resets SET used_at = now()
 WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+  AND asked_on_tenant_id IS NOT DISTINCT FROM sqlc.narg(asked_on_tenant_id)::uuid
 RETURNING *;
 
 -- name: ResetPassword :one
@@ -85,10 +90,12 @@ INSERT INTO accounts (email) VALUES (@email) ON CONFLICT (email) DO NOTHING RETU
 -- name: VoidPasswordResets :exec
 UPDATE password_resets SET used_at = sqlc.arg(now)::timestamptz WHERE account_id = @account_id AND used_at IS NULL;
 
--- PeekPasswordReset reads an open reset link without using it.
+-- PeekPasswordReset reads an open reset link, on the host it was asked
+-- on, without using it.
 
 -- name: PeekPasswordReset :one
-SELECT * FROM password_resets WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now;
+SELECT * FROM password_resets WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+  AND asked_on_tenant_id IS NOT DISTINCT FROM sqlc.narg(asked_on_tenant_id)::uuid;
 
 -- AccountPasswordMinimum is the strictest minimum password length among
 -- the tenants where the account is a live member (0 with none): the
