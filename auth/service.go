@@ -483,11 +483,26 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 	if err != nil {
 		return Handoff{}, err
 	}
+	out, err := s.handoff(ctx, target, p.Session.AccountID, next, originHost, "auth.switch_requested")
+	if err != nil {
+		return Handoff{}, err
+	}
+	// The session being left ends now: its token cannot be replayed.
+	if err := s.Logout(ctx, p); err != nil {
+		return Handoff{}, err
+	}
+	return out, nil
+}
+
+// handoff records a one-time handoff into target for the account's live
+// membership there (errNotMember without one), bound to originHost, and
+// audits it as action in target's audit log.
+func (s *Service) handoff(ctx context.Context, target tenant.Tenant, accountID uuid.UUID, next, originHost, action string) (Handoff, error) {
 	out := Handoff{Tenant: target, PageURL: s.urls.Tenant(target.Slug, "/auth/handoff"), APIURL: s.urls.Tenant(target.Slug, "/api/auth/handoff")}
 	tok, hash := onetime.New()
-	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: p.Session.AccountID, RequestID: tenant.RequestIDFrom(ctx)})
-	err = s.store.InTenant(tctx, func(tx *store.Tx) error {
-		m, err := tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: target.ID, AccountID: p.Session.AccountID})
+	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)})
+	err := s.store.InTenant(tctx, func(tx *store.Tx) error {
+		m, err := tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: target.ID, AccountID: accountID})
 		if store.IsNotFound(err) {
 			return errNotMember
 		}
@@ -503,13 +518,9 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 			return err
 		}
 		out.ExpiresAt = h.ExpiresAt
-		return tx.Audit(tctx, "auth.switch_requested", "handoff", &h.ID, nil)
+		return tx.Audit(tctx, action, "handoff", &h.ID, nil)
 	})
 	if err != nil {
-		return Handoff{}, err
-	}
-	// The session being left ends now: its token cannot be replayed.
-	if err := s.Logout(ctx, p); err != nil {
 		return Handoff{}, err
 	}
 	out.Token = tok

@@ -61,6 +61,8 @@ func init() {
 		"request-password-reset":         {limited: true},
 		"confirm-public-service-request": {hostBound: true, limited: true, fill: fillConfirmPublic},
 		"confirm-password-reset":         {limited: true, hostBound: true, fill: fillResetConfirm},
+		"signup":                         {limited: true, fill: fillSignup},
+		"confirm-signup":                 {limited: true, fill: fillSignupConfirm},
 		"change-member-role":             {revokes: true},
 		"remove-member":                  {revokes: true},
 
@@ -271,6 +273,37 @@ func fillResetConfirm(ctx context.Context, p *prober, c *call) error {
 	tok, err := p.cfg.Mailbox.Token(ctx, p.resetAccount)
 	if err != nil {
 		return fmt.Errorf("read the reset mail of %s: %w", p.resetAccount, err)
+	}
+	c.body["token"], c.body["password"] = tok, fixturePassword
+	return nil
+}
+
+// fillSignup names a new organization with a slug nobody holds, and leaves
+// the trap field people never see empty.
+func fillSignup(_ context.Context, p *prober, c *call) error {
+	c.body["slug"], c.body["name"], c.body["website"] = "probe-"+p.v.word(10), p.a.marker+" Probe Firm", ""
+	return nil
+}
+
+// fillSignupConfirm asks for a new organization for a new address and
+// reads the link's token from the mail.
+func fillSignupConfirm(ctx context.Context, p *prober, c *call) error {
+	op, err := p.op("apex", "signup")
+	if err != nil {
+		return err
+	}
+	email := "probe-founder-" + p.v.word(10) + "@" + p.a.slug + ".test"
+	body := map[string]string{"name": p.a.marker + " Probe Firm", "slug": "probe-" + p.v.word(10), "email": email}
+	r, err := p.c.do(ctx, request{method: op.Method, host: p.apex, path: op.Path, body: body, limited: true})
+	if err != nil {
+		return err
+	}
+	if r.status/100 != 2 {
+		return errStatus("ask for a new organization", r)
+	}
+	tok, err := p.cfg.Mailbox.Token(ctx, email)
+	if err != nil {
+		return fmt.Errorf("read the sign-up mail of %s: %w", email, err)
 	}
 	c.body["token"], c.body["password"] = tok, fixturePassword
 	return nil

@@ -7,22 +7,27 @@ import "github.com/tenantkit/tenantkit/store/internal/platformdb"
 type (
 	PlatformAccount                       = platformdb.Account
 	PlatformAccountSession                = platformdb.AccountSession
+	PlatformConfirmSignupParams           = platformdb.ConfirmSignupParams
 	PlatformCreateAccountParams           = platformdb.CreateAccountParams
 	PlatformCreateAccountSessionParams    = platformdb.CreateAccountSessionParams
 	PlatformCreateMemberInTenantParams    = platformdb.CreateMemberInTenantParams
 	PlatformCreatePasswordResetParams     = platformdb.CreatePasswordResetParams
+	PlatformCreateSignupParams            = platformdb.CreateSignupParams
 	PlatformCreateTenantParams            = platformdb.CreateTenantParams
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
 	PlatformMember                        = platformdb.Member
 	PlatformPasswordReset                 = platformdb.PasswordReset
 	PlatformPeekPasswordResetParams       = platformdb.PeekPasswordResetParams
+	PlatformPeekSignupParams              = platformdb.PeekSignupParams
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
 	PlatformRedeemPasswordResetParams     = platformdb.RedeemPasswordResetParams
 	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
 	PlatformSetAccountDefaultTenantParams = platformdb.SetAccountDefaultTenantParams
 	PlatformSetInitialPasswordParams      = platformdb.SetInitialPasswordParams
+	PlatformSetSignupTenantParams         = platformdb.SetSignupTenantParams
 	PlatformSetTenantStatusParams         = platformdb.SetTenantStatusParams
+	PlatformSignup                        = platformdb.Signup
 	PlatformTenant                        = platformdb.Tenant
 	PlatformVoidPasswordResetsParams      = platformdb.VoidPasswordResetsParams
 )

@@ -63,13 +63,16 @@ type directory interface {
 
 // hostResolver maps host names to tenants, caching answers briefly so a
 // request does not pay a database round trip for its host. A tenant
-// suspended or a domain removed takes effect within the cache lifetime.
+// suspended or a domain removed takes effect within the cache lifetime; a
+// tenant just created (a sign-up) or a domain just verified, within the
+// shorter lifetime of an unknown host's answer.
 type hostResolver struct {
-	base string
-	dir  directory
-	ttl  time.Duration
-	max  int
-	now  func() time.Time
+	base   string
+	dir    directory
+	ttl    time.Duration
+	negTTL time.Duration
+	max    int
+	now    func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]cachedHost
@@ -82,7 +85,7 @@ type cachedHost struct {
 }
 
 func newHostResolver(base string, dir directory) *hostResolver {
-	return &hostResolver{base: base, dir: dir, ttl: 10 * time.Second, max: 10_000, now: time.Now, cache: map[string]cachedHost{}}
+	return &hostResolver{base: base, dir: dir, ttl: 10 * time.Second, negTTL: 2 * time.Second, max: 10_000, now: time.Now, cache: map[string]cachedHost{}}
 }
 
 // errUnknownHost is a well-formed host that names no tenant.
@@ -124,7 +127,11 @@ func (hr *hostResolver) resolve(ctx context.Context, hostport string) (route.Hos
 	if len(hr.cache) >= hr.max {
 		clear(hr.cache)
 	}
-	hr.cache[name] = cachedHost{h: h, err: err, expires: now.Add(hr.ttl)}
+	ttl := hr.ttl
+	if err != nil {
+		ttl = hr.negTTL
+	}
+	hr.cache[name] = cachedHost{h: h, err: err, expires: now.Add(ttl)}
 	hr.mu.Unlock()
 	return h, err
 }

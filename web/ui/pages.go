@@ -57,6 +57,9 @@ type pageData struct {
 	Members    []members.Member
 	Messages   any
 	Invitation *auth.InvitationPreview
+	Signup     *auth.SignupPreview
+	// Form holds the values a refused form is shown again with.
+	Form map[string]string
 }
 
 func (s *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
@@ -130,6 +133,7 @@ func Register(t *route.Table, d Deps) {
 	s := &UI{t: t, problems: t.Problems(), auth: d.Auth, members: d.Members, requests: d.Requests, outbox: d.Outbox, refused: d.Refused, logger: d.Logger}
 	t.SetPageErrors(s.writePageError)
 	s.registerPages()
+	s.registerSignup()
 }
 
 func (s *UI) registerPages() {

@@ -64,6 +64,19 @@ type PlatformAuditLog struct {
 	Detail         json.RawMessage
 }
 
+type Signup struct {
+	ID              uuid.UUID
+	Email           string
+	Slug            string
+	Name            string
+	TokenHash       []byte
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	ConfirmedAt     *time.Time
+	FailedAttempts  int32
+	CreatedTenantID *uuid.UUID
+}
+
 type Tenant struct {
 	ID        uuid.UUID
 	Slug      string

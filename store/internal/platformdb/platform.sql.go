@@ -32,6 +32,51 @@ func (q *Queries) AccountPasswordMinimum(ctx context.Context, accountID uuid.UUI
 	return min_length, err
 }
 
+const confirmSignup = `-- name: ConfirmSignup :one
+
+UPDATE signups SET confirmed_at = $1::timestamptz
+WHERE token_hash = $2 AND confirmed_at IS NULL AND expires_at > $1::timestamptz AND failed_attempts < $3
+RETURNING id, email, slug, name, token_hash, created_at, expires_at, confirmed_at, failed_attempts, created_tenant_id
+`
+
+type ConfirmSignupParams struct {
+	Now         time.Time
+	TokenHash   []byte
+	MaxFailures int32
+}
+
+// ConfirmSignup uses an open sign-up up: it succeeds once, in its lifetime.
+func (q *Queries) ConfirmSignup(ctx context.Context, arg ConfirmSignupParams) (Signup, error) {
+	row := q.db.QueryRow(ctx, confirmSignup, arg.Now, arg.TokenHash, arg.MaxFailures)
+	var i Signup
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Slug,
+		&i.Name,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.FailedAttempts,
+		&i.CreatedTenantID,
+	)
+	return i, err
+}
+
+const countSignupFailure = `-- name: CountSignupFailure :one
+UPDATE signups SET failed_attempts = failed_attempts + 1
+WHERE id = $1 AND confirmed_at IS NULL
+RETURNING failed_attempts
+`
+
+func (q *Queries) CountSignupFailure(ctx context.Context, id uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countSignupFailure, id)
+	var failed_attempts int32
+	err := row.Scan(&failed_attempts)
+	return failed_attempts, err
+}
+
 const createAccount = `-- name: CreateAccount :one
 INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at
 `
@@ -176,6 +221,61 @@ func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordRes
 		&i.ExpiresAt,
 		&i.UsedAt,
 		&i.AskedOnTenantID,
+	)
+	return i, err
+}
+
+const createSettingsSingletons = `-- name: CreateSettingsSingletons :exec
+
+WITH o AS (INSERT INTO organization_settings (tenant_id) VALUES ($1)),
+     b AS (INSERT INTO booking_settings (tenant_id) VALUES ($1)),
+     s AS (INSERT INTO security_settings (tenant_id) VALUES ($1))
+INSERT INTO communication_settings (tenant_id) VALUES ($1)
+`
+
+// CreateSettingsSingletons gives a new tenant one row of each settings
+// kind, every value NULL: the platform defaults apply until it changes one.
+func (q *Queries) CreateSettingsSingletons(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, createSettingsSingletons, tenantID)
+	return err
+}
+
+const createSignup = `-- name: CreateSignup :one
+INSERT INTO signups (email, slug, name, token_hash, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, email, slug, name, token_hash, created_at, expires_at, confirmed_at, failed_attempts, created_tenant_id
+`
+
+type CreateSignupParams struct {
+	Email     string
+	Slug      string
+	Name      string
+	TokenHash []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+func (q *Queries) CreateSignup(ctx context.Context, arg CreateSignupParams) (Signup, error) {
+	row := q.db.QueryRow(ctx, createSignup,
+		arg.Email,
+		arg.Slug,
+		arg.Name,
+		arg.TokenHash,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+	)
+	var i Signup
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Slug,
+		&i.Name,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.FailedAttempts,
+		&i.CreatedTenantID,
 	)
 	return i, err
 }
@@ -428,6 +528,37 @@ func (q *Queries) PeekPasswordReset(ctx context.Context, arg PeekPasswordResetPa
 	return i, err
 }
 
+const peekSignup = `-- name: PeekSignup :one
+
+SELECT id, email, slug, name, token_hash, created_at, expires_at, confirmed_at, failed_attempts, created_tenant_id FROM signups
+WHERE token_hash = $1 AND confirmed_at IS NULL AND expires_at > $2 AND failed_attempts < $3
+`
+
+type PeekSignupParams struct {
+	TokenHash   []byte
+	Now         time.Time
+	MaxFailures int32
+}
+
+// PeekSignup reads an open sign-up without using it.
+func (q *Queries) PeekSignup(ctx context.Context, arg PeekSignupParams) (Signup, error) {
+	row := q.db.QueryRow(ctx, peekSignup, arg.TokenHash, arg.Now, arg.MaxFailures)
+	var i Signup
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Slug,
+		&i.Name,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.FailedAttempts,
+		&i.CreatedTenantID,
+	)
+	return i, err
+}
+
 const redeemPasswordReset = `-- name: RedeemPasswordReset :one
 
 UPDATE password_resets SET used_at = now()
@@ -545,6 +676,20 @@ func (q *Queries) SetInitialPassword(ctx context.Context, arg SetInitialPassword
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const setSignupTenant = `-- name: SetSignupTenant :exec
+UPDATE signups SET created_tenant_id = $1 WHERE id = $2
+`
+
+type SetSignupTenantParams struct {
+	TenantID *uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) SetSignupTenant(ctx context.Context, arg SetSignupTenantParams) error {
+	_, err := q.db.Exec(ctx, setSignupTenant, arg.TenantID, arg.ID)
+	return err
 }
 
 const setTenantStatus = `-- name: SetTenantStatus :one

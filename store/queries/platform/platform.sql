@@ -107,3 +107,38 @@ FROM members m
 CROSS JOIN security_defaults d
 LEFT JOIN security_settings s ON s.tenant_id = m.tenant_id
 WHERE m.account_id = @account_id AND m.removed_at IS NULL;
+
+-- CreateSettingsSingletons gives a new tenant one row of each settings
+-- kind, every value NULL: the platform defaults apply until it changes one.
+
+-- name: CreateSettingsSingletons :exec
+WITH o AS (INSERT INTO organization_settings (tenant_id) VALUES (@tenant_id)),
+     b AS (INSERT INTO booking_settings (tenant_id) VALUES (@tenant_id)),
+     s AS (INSERT INTO security_settings (tenant_id) VALUES (@tenant_id))
+INSERT INTO communication_settings (tenant_id) VALUES (@tenant_id);
+
+-- name: CreateSignup :one
+INSERT INTO signups (email, slug, name, token_hash, created_at, expires_at)
+VALUES (@email, @slug, @name, @token_hash, @created_at, @expires_at)
+RETURNING *;
+
+-- PeekSignup reads an open sign-up without using it.
+
+-- name: PeekSignup :one
+SELECT * FROM signups
+WHERE token_hash = @token_hash AND confirmed_at IS NULL AND expires_at > @now AND failed_attempts < @max_failures;
+
+-- ConfirmSignup uses an open sign-up up: it succeeds once, in its lifetime.
+
+-- name: ConfirmSignup :one
+UPDATE signups SET confirmed_at = sqlc.arg(now)::timestamptz
+WHERE token_hash = @token_hash AND confirmed_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz AND failed_attempts < @max_failures
+RETURNING *;
+
+-- name: SetSignupTenant :exec
+UPDATE signups SET created_tenant_id = @tenant_id WHERE id = @id;
+
+-- name: CountSignupFailure :one
+UPDATE signups SET failed_attempts = failed_attempts + 1
+WHERE id = @id AND confirmed_at IS NULL
+RETURNING failed_attempts;
