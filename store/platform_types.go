@@ -15,7 +15,9 @@ type (
 	PlatformCreateSignupParams            = platformdb.CreateSignupParams
 	PlatformCreateTenantParams            = platformdb.CreateTenantParams
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
+	PlatformInsertTenantAuditParams       = platformdb.InsertTenantAuditParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
+	PlatformListTenantSummariesRow        = platformdb.ListTenantSummariesRow
 	PlatformMember                        = platformdb.Member
 	PlatformPasswordReset                 = platformdb.PasswordReset
 	PlatformPeekPasswordResetParams       = platformdb.PeekPasswordResetParams

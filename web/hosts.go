@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
@@ -86,6 +88,18 @@ type cachedHost struct {
 
 func newHostResolver(base string, dir directory) *hostResolver {
 	return &hostResolver{base: base, dir: dir, ttl: 10 * time.Second, negTTL: 2 * time.Second, max: 10_000, now: time.Now, cache: map[string]cachedHost{}}
+}
+
+// forget drops every cached answer that names tenant id: its status or
+// its domains changed.
+func (hr *hostResolver) forget(id uuid.UUID) {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	for name, c := range hr.cache {
+		if c.h.Tenant.ID == id {
+			delete(hr.cache, name)
+		}
+	}
 }
 
 // errUnknownHost is a well-formed host that names no tenant.

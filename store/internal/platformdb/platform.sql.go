@@ -390,6 +390,31 @@ func (q *Queries) InsertPlatformAudit(ctx context.Context, arg InsertPlatformAud
 	return err
 }
 
+const insertTenantAudit = `-- name: InsertTenantAudit :exec
+
+INSERT INTO audit_log (tenant_id, action, target_type, target_id, request_id, detail)
+VALUES ($1, $2, 'tenant', $1, $3, $4)
+`
+
+type InsertTenantAuditParams struct {
+	TenantID  uuid.UUID
+	Action    string
+	RequestID string
+	Detail    json.RawMessage
+}
+
+// InsertTenantAudit appends a platform operation to the tenant's own audit
+// log, where its owners read it.
+func (q *Queries) InsertTenantAudit(ctx context.Context, arg InsertTenantAuditParams) error {
+	_, err := q.db.Exec(ctx, insertTenantAudit,
+		arg.TenantID,
+		arg.Action,
+		arg.RequestID,
+		arg.Detail,
+	)
+	return err
+}
+
 const listAccountMemberships = `-- name: ListAccountMemberships :many
 SELECT m.tenant_id, m.id AS member_id, m.role, m.display_name, t.slug, t.name AS tenant_name, t.status AS tenant_status
 FROM members m JOIN tenants t ON t.id = m.tenant_id
@@ -457,6 +482,53 @@ func (q *Queries) ListPlatformAudit(ctx context.Context, maxRows int32) ([]Platf
 			&i.TargetTenantID,
 			&i.RequestID,
 			&i.Detail,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listTenantSummaries = `-- name: ListTenantSummaries :many
+
+SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at,
+       (SELECT count(*) FROM members m WHERE m.tenant_id = t.id AND m.removed_at IS NULL)::bigint AS members
+FROM tenants t
+ORDER BY t.slug
+`
+
+type ListTenantSummariesRow struct {
+	ID        uuid.UUID
+	Slug      string
+	Name      string
+	Status    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Members   int64
+}
+
+// ListTenantSummaries lists every tenant with its live members' count.
+func (q *Queries) ListTenantSummaries(ctx context.Context) ([]ListTenantSummariesRow, error) {
+	rows, err := q.db.Query(ctx, listTenantSummaries)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListTenantSummariesRow{}
+	for rows.Next() {
+		var i ListTenantSummariesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Status,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Members,
 		); err != nil {
 			return nil, err
 		}

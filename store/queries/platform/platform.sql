@@ -142,3 +142,18 @@ UPDATE signups SET created_tenant_id = @tenant_id WHERE id = @id;
 UPDATE signups SET failed_attempts = failed_attempts + 1
 WHERE id = @id AND confirmed_at IS NULL
 RETURNING failed_attempts;
+
+-- ListTenantSummaries lists every tenant with its live members' count.
+
+-- name: ListTenantSummaries :many
+SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at,
+       (SELECT count(*) FROM members m WHERE m.tenant_id = t.id AND m.removed_at IS NULL)::bigint AS members
+FROM tenants t
+ORDER BY t.slug;
+
+-- InsertTenantAudit appends a platform operation to the tenant's own audit
+-- log, where its owners read it.
+
+-- name: InsertTenantAudit :exec
+INSERT INTO audit_log (tenant_id, action, target_type, target_id, request_id, detail)
+VALUES (@tenant_id, @action, 'tenant', @tenant_id, @request_id, @detail);
