@@ -228,7 +228,7 @@ func (s *Service) createTenantSession(ctx context.Context, version int64, email 
 		row, err = tx.CreateSession(ctx, store.CreateSessionParams{
 			TenantID: scope.TenantID, MemberID: scope.MemberID, AccountID: scope.AccountID,
 			CreatedAt: now, ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute),
-			UserAgent: truncate(meta.UserAgent, 500),
+			UserAgent: truncate(meta.UserAgent, 500), ClientAddress: truncate(meta.IP, 64),
 		})
 		if err != nil {
 			return err
@@ -370,7 +370,7 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Cre
 	scope := tenant.Scope{TenantID: t.ID, AccountID: sess.AccountID, RequestID: tenant.RequestIDFrom(ctx)}
 	sctx := tenant.WithScope(ctx, scope)
 	var row store.CheckSessionRow
-	err = s.store.ReadTenant(sctx, func(tx *store.Tx) error {
+	err = s.store.WriteTenant(sctx, func(tx *store.Tx) error {
 		var err error
 		row, err = tx.CheckSession(sctx, store.CheckSessionParams{
 			TenantID: t.ID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
@@ -568,6 +568,7 @@ func (s *Service) RedeemHandoff(ctx context.Context, t tenant.Tenant, token stri
 		if row, err = tx.CreateSession(tctx, store.CreateSessionParams{
 			TenantID: t.ID, MemberID: m.ID, AccountID: m.AccountID, CreatedAt: now,
 			ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute), UserAgent: truncate(meta.UserAgent, 500),
+			ClientAddress: truncate(meta.IP, 64),
 		}); err != nil {
 			return err
 		}

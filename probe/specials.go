@@ -63,6 +63,8 @@ func init() {
 		"confirm-password-reset":         {limited: true, hostBound: true, fill: fillResetConfirm},
 		"signup":                         {limited: true, fill: fillSignup},
 		"confirm-signup":                 {limited: true, fill: fillSignupConfirm},
+		"end-session":                    {item: spareSession},
+		"end-member-sessions":            {revokes: true},
 		"change-member-role":             {revokes: true},
 		"remove-member":                  {revokes: true},
 
@@ -307,4 +309,42 @@ func fillSignupConfirm(ctx context.Context, p *prober, c *call) error {
 	}
 	c.body["token"], c.body["password"] = tok, fixturePassword
 	return nil
+}
+
+// spareSession signs the caller of end-session in once more and returns
+// the new session's id: the control ends that one, not a session the run
+// goes on using.
+func spareSession(ctx context.Context, p *prober, t *tenantState) (string, error) {
+	op, err := p.op("tenant", "end-session")
+	if err != nil {
+		return "", err
+	}
+	caller := t.caller(op)
+	s, err := p.signIn(ctx, t.host, caller.email, caller.password, t)
+	if err != nil {
+		return "", err
+	}
+	list, err := p.op("tenant", "list-sessions")
+	if err != nil {
+		return "", err
+	}
+	r, err := p.c.do(ctx, request{method: list.Method, host: t.host, path: list.Path, token: s.token, sig: s.sig})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Current bool   `json:"current"`
+		} `json:"items"`
+	}
+	if r.status != 200 || r.json(&out) != nil {
+		return "", errStatus("list the spare session's sessions", r)
+	}
+	for _, it := range out.Items {
+		if it.Current {
+			return it.ID, nil
+		}
+	}
+	return "", fmt.Errorf("the session list of %s marks no current session", caller.email)
 }

@@ -116,6 +116,21 @@ func (s *Store) ReadTenant(ctx context.Context, fn func(*Tx) error) error {
 	return s.read(ctx, scope, fn)
 }
 
+// WriteTenant runs fn, whose statements each stand alone, in the tenant
+// named by the scope in ctx: as with ReadTenant, each statement travels
+// in one batch with the tenant setting and runs in its own implicit
+// transaction — one round trip, no BEGIN or COMMIT — but that transaction
+// may write. For a statement that reads and records at once (the session
+// check records the session's use); work of several statements that must
+// commit together belongs in InTenant.
+func (s *Store) WriteTenant(ctx context.Context, fn func(*Tx) error) error {
+	scope, err := scopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.oneShot(ctx, scope, setScopeSQL, fn)
+}
+
 // InAccount runs fn in a read-write transaction bound to one account and no
 // tenant: the account's own row and apex sessions are visible, no tenant's
 // rows are. For work on the apex host after the account is authenticated
@@ -197,13 +212,19 @@ func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) e
 }
 
 func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
+	return s.oneShot(ctx, scope, setScopeReadOnlySQL, fn)
+}
+
+// oneShot runs fn with every statement sent in one batch after preamble,
+// which sets the scope, in an implicit transaction of its own.
+func (s *Store) oneShot(ctx context.Context, scope tenant.Scope, preamble string, fn func(*Tx) error) error {
 	conn, err := s.acquire(ctx, s.app)
 	if err != nil {
 		return translate(err)
 	}
 	defer conn.Release()
 	t, a := scopeArgs(scope)
-	rc := &readConn{conn: conn, args: []any{t, a}}
+	rc := &readConn{conn: conn, preamble: preamble, args: []any{t, a}}
 	return translate(fn(&Tx{Queries: db.New(rc), scope: scope, conn: rc}))
 }
 
@@ -266,16 +287,17 @@ func (l *lazyTx) rollback(ctx context.Context) {
 	_ = l.tx.Rollback(rctx)
 }
 
-// readConn is the DBTX of ReadTenant: every statement is sent in one batch
-// after the scope setting, in an implicit transaction.
+// readConn is the DBTX of ReadTenant and WriteTenant: every statement is
+// sent in one batch after the scope setting, in an implicit transaction.
 type readConn struct {
-	conn *pgxpool.Conn
-	args []any
+	conn     *pgxpool.Conn
+	preamble string
+	args     []any
 }
 
 func (r *readConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	b.Queue(setScopeReadOnlySQL, r.args...)
+	b.Queue(r.preamble, r.args...)
 	return sendLast(ctx, r.conn, b, sql, args)
 }
 

@@ -77,6 +77,7 @@ func Register(t *route.Table, d Deps) {
 	}
 	s.registerAuth()
 	s.registerSignup()
+	s.registerSessions()
 	s.registerMembers()
 	s.registerServices()
 	s.registerSettings()

@@ -58,6 +58,7 @@ type pageData struct {
 	Messages   any
 	Invitation *auth.InvitationPreview
 	Signup     *auth.SignupPreview
+	Sessions   []auth.SessionInfo
 	// Form holds the values a refused form is shown again with.
 	Form map[string]string
 }
@@ -134,6 +135,7 @@ func Register(t *route.Table, d Deps) {
 	t.SetPageErrors(s.writePageError)
 	s.registerPages()
 	s.registerSignup()
+	s.registerSessions()
 }
 
 func (s *UI) registerPages() {
