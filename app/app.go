@@ -257,7 +257,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Now:    o.now,
 	})
 	directory := tenants.New(a.Store)
-	a.Tenants = tenants.NewAdmin(a.Store, directory)
+	a.Tenants = tenants.NewAdmin(a.Store, directory, o.now)
 	if a.Web, err = web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,

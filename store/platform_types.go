@@ -10,10 +10,12 @@ type (
 	PlatformConfirmSignupParams           = platformdb.ConfirmSignupParams
 	PlatformCreateAccountParams           = platformdb.CreateAccountParams
 	PlatformCreateAccountSessionParams    = platformdb.CreateAccountSessionParams
+	PlatformCreateGrantParams             = platformdb.CreateGrantParams
 	PlatformCreateMemberInTenantParams    = platformdb.CreateMemberInTenantParams
 	PlatformCreatePasswordResetParams     = platformdb.CreatePasswordResetParams
 	PlatformCreateSignupParams            = platformdb.CreateSignupParams
 	PlatformCreateTenantParams            = platformdb.CreateTenantParams
+	PlatformEndGrantParams                = platformdb.EndGrantParams
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
 	PlatformInsertTenantAuditParams       = platformdb.InsertTenantAuditParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
@@ -23,6 +25,7 @@ type (
 	PlatformPeekPasswordResetParams       = platformdb.PeekPasswordResetParams
 	PlatformPeekSignupParams              = platformdb.PeekSignupParams
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
+	PlatformGrant                         = platformdb.PlatformGrant
 	PlatformRedeemPasswordResetParams     = platformdb.RedeemPasswordResetParams
 	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
 	PlatformSetAccountDefaultTenantParams = platformdb.SetAccountDefaultTenantParams
@@ -31,5 +34,6 @@ type (
 	PlatformSetTenantStatusParams         = platformdb.SetTenantStatusParams
 	PlatformSignup                        = platformdb.Signup
 	PlatformTenant                        = platformdb.Tenant
+	PlatformTenantTableReferencesRow      = platformdb.TenantTableReferencesRow
 	PlatformVoidPasswordResetsParams      = platformdb.VoidPasswordResetsParams
 )

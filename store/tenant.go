@@ -232,6 +232,7 @@ func (s *Store) oneShot(ctx context.Context, scope tenant.Scope, preamble string
 // BEGIN, the preamble and that statement go to the server in one batch.
 type lazyTx struct {
 	conn         *pgxpool.Conn
+	options      pgx.TxOptions
 	preamble     string
 	preambleArgs []any
 	tx           pgx.Tx
@@ -241,7 +242,7 @@ type lazyTx struct {
 // results positioned at the first statement's.
 func (l *lazyTx) begin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{})
+	b.BeginTx(l.options)
 	if l.preamble != "" {
 		b.Queue(l.preamble, l.preambleArgs...)
 	}

@@ -37,11 +37,14 @@ func (o Operator) check() error {
 type Admin struct {
 	store *store.Store
 	dir   *Directory
+	now   func() time.Time
 }
 
 // NewAdmin returns the lifecycle operations over st; changes are told to
-// dir's watchers.
-func NewAdmin(st *store.Store, dir *Directory) *Admin { return &Admin{store: st, dir: dir} }
+// dir's watchers, and now dates exports.
+func NewAdmin(st *store.Store, dir *Directory, now func() time.Time) *Admin {
+	return &Admin{store: st, dir: dir, now: now}
+}
 
 // Summary is one tenant as the operator's list shows it.
 type Summary struct {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,6 +28,12 @@ Commands:
   create  --slug S --name N         a new, active tenant with its settings and no members
   suspend SLUG                      its hosts answer 403; the database refuses its rows to the app role
   resume  SLUG                      serve it again
+  export  SLUG --out FILE           every row it owns, one NDJSON file per table, in a zip with a manifest
+                                    of counts and checksums (--out - writes to stdout)
+  delete  SLUG --dry-run            count, per tenant-owned table, the rows that would go
+  delete  SLUG --confirm SLUG       delete a suspended tenant in batches (--batch, default 1000), then
+                                    verify that no table holds a row of it; the result goes to the
+                                    platform audit log
 
 Flags of every command: --reason (required for changes), --json.
 `
@@ -63,6 +70,16 @@ var tenantCommands = map[string]tenantCommand{
 	}},
 	"suspend": {change: true, flags: func(*flag.FlagSet) func(context.Context, *tenantTool) error { return tenantStatus(true) }},
 	"resume":  {change: true, flags: func(*flag.FlagSet) func(context.Context, *tenantTool) error { return tenantStatus(false) }},
+	"export": {change: true, flags: func(fs *flag.FlagSet) func(context.Context, *tenantTool) error {
+		out := fs.String("out", "", "the archive to write (a zip); - for stdout")
+		return func(ctx context.Context, t *tenantTool) error { return tenantExport(ctx, t, *out) }
+	}},
+	"delete": {change: true, flags: func(fs *flag.FlagSet) func(context.Context, *tenantTool) error {
+		dry := fs.Bool("dry-run", false, "count what would go; change nothing")
+		confirm := fs.String("confirm", "", "the tenant's slug again: required to delete")
+		batch := fs.Int("batch", 1000, "rows per transaction")
+		return func(ctx context.Context, t *tenantTool) error { return tenantDelete(ctx, t, *dry, *confirm, *batch) }
+	}},
 }
 
 // runTenant runs `tenantkit tenant <command>`.
@@ -114,7 +131,7 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 		actor = "unknown"
 	}
 	t := &tenantTool{
-		admin: tenants.NewAdmin(st, tenants.New(st)), op: tenants.Operator{Actor: "cli:" + actor, Reason: *reason},
+		admin: tenants.NewAdmin(st, tenants.New(st), time.Now), op: tenants.Operator{Actor: "cli:" + actor, Reason: *reason},
 		args: positional, json: *asJSON, stdout: stdout, stderr: stderr,
 	}
 	if err := work(ctx, t); err != nil {
@@ -206,5 +223,121 @@ func tenantStatus(suspend bool) func(context.Context, *tenantTool) error {
 			return err
 		}
 		return t.print(tenantJSON(tn), "%s is %s\n", tn.Slug, tn.Status)
+	}
+}
+
+func tenantExport(ctx context.Context, t *tenantTool, out string) (err error) {
+	slug, err := t.slugArg()
+	if err != nil {
+		return err
+	}
+	var w io.Writer
+	switch out {
+	case "":
+		return errors.New("--out FILE is required (- for stdout)")
+	case "-":
+		if t.json {
+			return errors.New("--json prints the manifest on stdout: write the archive to a file")
+		}
+		w = t.stdout
+	default:
+		f, err := os.OpenFile(out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				os.Remove(out)
+			}
+		}()
+		w = f
+	}
+	m, err := t.admin.Export(ctx, t.op, slug, w, progressBar(t.stderr))
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, tm := range m.Tables {
+		rows += tm.Rows
+	}
+	if out == "-" {
+		fmt.Fprintf(t.stderr, "exported %s: %d rows in %d tables\n", m.Tenant.Slug, rows, len(m.Tables))
+		return nil
+	}
+	return t.print(m, "exported %s to %s: %d rows in %d tables\n", m.Tenant.Slug, out, rows, len(m.Tables))
+}
+
+func tenantDelete(ctx context.Context, t *tenantTool, dry bool, confirm string, batch int) error {
+	slug, err := t.slugArg()
+	if err != nil {
+		return err
+	}
+	if !dry && confirm != slug {
+		return fmt.Errorf("deleting %s cannot be undone: run --dry-run first, then again with --confirm %s", slug, slug)
+	}
+	rep, err := t.admin.Delete(ctx, t.op, slug, tenants.DeleteOptions{DryRun: dry, BatchSize: batch, Progress: progressBar(t.stderr)})
+	if err != nil && rep.Tenant.Slug == "" {
+		return err
+	}
+	if t.json {
+		if perr := t.print(rep, ""); perr != nil {
+			return perr
+		}
+		return err
+	}
+	w := tabwriter.NewWriter(t.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	if dry {
+		fmt.Fprintf(t.stdout, "dry run: deleting %s (%s) would remove:\n", rep.Tenant.Slug, rep.Tenant.ID)
+		fmt.Fprintln(w, "TABLE\tROWS\t")
+		var total int64
+		for _, tc := range rep.Tables {
+			fmt.Fprintf(w, "%s\t%d\t\n", tc.Table, tc.Rows)
+			total += tc.Rows
+		}
+		fmt.Fprintf(w, "total\t%d\t\n", total)
+		return w.Flush()
+	}
+	fmt.Fprintln(w, "TABLE\tROWS\tDELETED\tREMAINING\tOTHERS BEFORE\tOTHERS AFTER\t")
+	for _, tc := range rep.Tables {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t\n", tc.Table, tc.Rows, tc.Deleted, tc.Remaining, tc.OthersBefore, tc.OthersAfter)
+	}
+	if ferr := w.Flush(); ferr != nil {
+		return ferr
+	}
+	fmt.Fprintf(t.stdout, "%d batches; verified: %v (no row of %s left in %d tables); other tenants' counts unchanged: %v\n",
+		rep.Batches, rep.Verified, rep.Tenant.ID, len(rep.Tables), rep.OthersUnchanged)
+	if !rep.OthersUnchanged {
+		fmt.Fprintf(t.stdout, "tenants whose counts moved during the deletion (their own work, or look closer): %v\n", rep.ChangedTenants)
+	}
+	return err
+}
+
+// progressBar draws long work's progress on w when w is a terminal, and
+// a line per finished table otherwise.
+func progressBar(w io.Writer) tenants.Progress {
+	f, ok := w.(*os.File)
+	tty := false
+	if ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return func(table string, done, total int64) {
+		switch {
+		case tty && total > 0:
+			const width = 30
+			n := int(done * width / max(total, 1))
+			fmt.Fprintf(w, "\r[%s%s] %-28s %d/%d", strings.Repeat("#", n), strings.Repeat(".", width-n), table, done, total)
+			if done >= total {
+				fmt.Fprintln(w)
+			}
+		case tty:
+			fmt.Fprintf(w, "\r%-28s %d rows", table, done)
+		case total > 0 && done >= total:
+			fmt.Fprintf(w, "%s: %d rows\n", table, done)
+		}
 	}
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tenantkit/tenantkit/internal/demotest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 )
 
@@ -78,5 +82,50 @@ func TestTenantCommands(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Fatalf("platform audit log lacks %q:\n%s", want, joined)
 		}
+	}
+}
+
+// Export and delete from the command line, on the demo tenants: the
+// archive holds a manifest; delete refuses without --confirm, counts with
+// --dry-run, and deletes a suspended tenant with a verification.
+func TestTenantExportAndDeleteCommands(t *testing.T) {
+	f := demotest.New(t, demotest.At(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)))
+	out := filepath.Join(t.TempDir(), "globex.zip")
+	mustTenantCLI(t, f.DB, "export", "globex", "--reason", "customer asked for their data", "--out", out)
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, file := range zr.File {
+		names[file.Name] = true
+	}
+	zr.Close()
+	if !names["manifest.json"] || !names["services.ndjson"] || !names["tenant.json"] {
+		t.Fatalf("archive files: %v", names)
+	}
+	if _, err := tenantCLI(t, f.DB, "export", "globex", "--reason", "again", "--out", out); err == nil {
+		t.Fatal("export overwrote an existing file")
+	}
+	if _, err := tenantCLI(t, f.DB, "delete", "globex", "--reason", "contract ended"); err == nil || !strings.Contains(err.Error(), "--confirm globex") {
+		t.Fatalf("delete without --confirm: %v", err)
+	}
+	dry := mustTenantCLI(t, f.DB, "delete", "globex", "--reason", "contract ended", "--dry-run")
+	if !strings.Contains(dry, "dry run") || !strings.Contains(dry, "services") {
+		t.Fatalf("dry run:\n%s", dry)
+	}
+	if _, err := tenantCLI(t, f.DB, "delete", "globex", "--reason", "contract ended", "--confirm", "globex"); err == nil || !strings.Contains(err.Error(), "suspend it first") {
+		t.Fatalf("delete of an active tenant: %v", err)
+	}
+	mustTenantCLI(t, f.DB, "suspend", "globex", "--reason", "contract ended")
+	var rep struct {
+		Verified        bool `json:"verified"`
+		OthersUnchanged bool `json:"others_unchanged"`
+	}
+	if err := json.Unmarshal([]byte(mustTenantCLI(t, f.DB, "delete", "globex", "--reason", "contract ended", "--confirm", "globex", "--json")), &rep); err != nil || !rep.Verified || !rep.OthersUnchanged {
+		t.Fatalf("delete: %+v %v", rep, err)
+	}
+	if list := mustTenantCLI(t, f.DB, "list"); strings.Contains(list, "globex") || !strings.Contains(list, "acme") {
+		t.Fatalf("list after the deletion:\n%s", list)
 	}
 }

@@ -64,6 +64,18 @@ type PlatformAuditLog struct {
 	Detail         json.RawMessage
 }
 
+type PlatformGrant struct {
+	ID             uuid.UUID
+	TargetTenantID *uuid.UUID
+	Purpose        string
+	Actor          string
+	Reason         string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	EndedAt        *time.Time
+	EndedBy        *string
+}
+
 type Signup struct {
 	ID              uuid.UUID
 	Email           string

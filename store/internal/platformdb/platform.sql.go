@@ -155,6 +155,47 @@ func (q *Queries) CreateAccountSession(ctx context.Context, arg CreateAccountSes
 	return i, err
 }
 
+const createGrant = `-- name: CreateGrant :one
+
+INSERT INTO platform_grants (target_tenant_id, purpose, actor, reason, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5::int))
+RETURNING id, target_tenant_id, purpose, actor, reason, created_at, expires_at, ended_at, ended_by
+`
+
+type CreateGrantParams struct {
+	TargetTenantID *uuid.UUID
+	Purpose        string
+	Actor          string
+	Reason         string
+	Minutes        int32
+}
+
+// Grants: the platform role's access to a tenant's rows (migration 00013).
+// Their expiry is the database's clock's: the policies compare it with
+// now(), which no parameter can replace.
+func (q *Queries) CreateGrant(ctx context.Context, arg CreateGrantParams) (PlatformGrant, error) {
+	row := q.db.QueryRow(ctx, createGrant,
+		arg.TargetTenantID,
+		arg.Purpose,
+		arg.Actor,
+		arg.Reason,
+		arg.Minutes,
+	)
+	var i PlatformGrant
+	err := row.Scan(
+		&i.ID,
+		&i.TargetTenantID,
+		&i.Purpose,
+		&i.Actor,
+		&i.Reason,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.EndedAt,
+		&i.EndedBy,
+	)
+	return i, err
+}
+
 const createMemberInTenant = `-- name: CreateMemberInTenant :one
 INSERT INTO members (tenant_id, account_id, role, display_name)
 VALUES ($1, $2, $3, $4)
@@ -301,6 +342,36 @@ func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) (Ten
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const deleteTenant = `-- name: DeleteTenant :execrows
+DELETE FROM tenants WHERE id = $1
+`
+
+func (q *Queries) DeleteTenant(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTenant, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const endGrant = `-- name: EndGrant :execrows
+UPDATE platform_grants SET ended_at = now(), ended_by = $1
+WHERE id = $2 AND ended_at IS NULL
+`
+
+type EndGrantParams struct {
+	Actor *string
+	ID    uuid.UUID
+}
+
+func (q *Queries) EndGrant(ctx context.Context, arg EndGrantParams) (int64, error) {
+	result, err := q.db.Exec(ctx, endGrant, arg.Actor, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const findAccountByEmail = `-- name: FindAccountByEmail :one
@@ -785,6 +856,90 @@ func (q *Queries) SetTenantStatus(ctx context.Context, arg SetTenantStatusParams
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const tenantExists = `-- name: TenantExists :one
+SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1)
+`
+
+func (q *Queries) TenantExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, tenantExists, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const tenantTableCatalog = `-- name: TenantTableCatalog :many
+
+SELECT c.relname::text AS name
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname
+`
+
+// TenantTableCatalog lists the tables with a tenant_id column: every
+// tenant-owned table, found from the catalog, so a new one is exported,
+// deleted and verified without a code change.
+func (q *Queries) TenantTableCatalog(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, tenantTableCatalog)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tenantTableReferences = `-- name: TenantTableReferences :many
+
+SELECT DISTINCT child.relname::text AS child, parent.relname::text AS parent
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class child ON child.oid = k.conrelid
+JOIN pg_catalog.pg_class parent ON parent.oid = k.confrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = child.relnamespace
+WHERE k.contype = 'f' AND n.nspname = 'public' AND child.oid <> parent.oid
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = child.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = parent.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+ORDER BY 1, 2
+`
+
+type TenantTableReferencesRow struct {
+	Child  string
+	Parent string
+}
+
+// TenantTableReferences lists the foreign keys between tables with a
+// tenant_id column: a referencing table's rows go before the referenced.
+func (q *Queries) TenantTableReferences(ctx context.Context) ([]TenantTableReferencesRow, error) {
+	rows, err := q.db.Query(ctx, tenantTableReferences)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TenantTableReferencesRow{}
+	for rows.Next() {
+		var i TenantTableReferencesRow
+		if err := rows.Scan(&i.Child, &i.Parent); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const voidPasswordResets = `-- name: VoidPasswordResets :exec

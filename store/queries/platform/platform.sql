@@ -157,3 +157,48 @@ ORDER BY t.slug;
 -- name: InsertTenantAudit :exec
 INSERT INTO audit_log (tenant_id, action, target_type, target_id, request_id, detail)
 VALUES (@tenant_id, @action, 'tenant', @tenant_id, @request_id, @detail);
+
+-- Grants: the platform role's access to a tenant's rows (migration 00013).
+-- Their expiry is the database's clock's: the policies compare it with
+-- now(), which no parameter can replace.
+
+-- name: CreateGrant :one
+INSERT INTO platform_grants (target_tenant_id, purpose, actor, reason, expires_at)
+VALUES (sqlc.narg(target_tenant_id), @purpose, @actor, @reason, now() + make_interval(mins => sqlc.arg(minutes)::int))
+RETURNING *;
+
+-- name: EndGrant :execrows
+UPDATE platform_grants SET ended_at = now(), ended_by = @actor
+WHERE id = @id AND ended_at IS NULL;
+
+-- name: DeleteTenant :execrows
+DELETE FROM tenants WHERE id = @id;
+
+-- TenantTableCatalog lists the tables with a tenant_id column: every
+-- tenant-owned table, found from the catalog, so a new one is exported,
+-- deleted and verified without a code change.
+
+-- name: TenantTableCatalog :many
+SELECT c.relname::text AS name
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname;
+
+-- TenantTableReferences lists the foreign keys between tables with a
+-- tenant_id column: a referencing table's rows go before the referenced.
+
+-- name: TenantTableReferences :many
+SELECT DISTINCT child.relname::text AS child, parent.relname::text AS parent
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class child ON child.oid = k.conrelid
+JOIN pg_catalog.pg_class parent ON parent.oid = k.confrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = child.relnamespace
+WHERE k.contype = 'f' AND n.nspname = 'public' AND child.oid <> parent.oid
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = child.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = parent.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+ORDER BY 1, 2;
+
+-- name: TenantExists :one
+SELECT EXISTS (SELECT 1 FROM tenants WHERE id = @id);
