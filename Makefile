@@ -66,5 +66,6 @@ verify: generate ## Check that generated code is up to date.
 		(echo "generated code is stale: run make generate and commit" && exit 1)
 
 .PHONY: clean
-clean: ## Remove build output and the demo's PostgreSQL cluster.
+clean: ## Remove build output and the demo's PostgreSQL cluster (also where .tenantkit/cluster links to).
+	@if [ -L .tenantkit/cluster ]; then echo "rm -rf $$(readlink .tenantkit/cluster)"; rm -rf "$$(readlink .tenantkit/cluster)"; fi
 	rm -rf bin .tenantkit

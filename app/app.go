@@ -151,6 +151,9 @@ type App struct {
 	Outbox *mailer.Outbox
 	// Mail is the queue every message leaves through.
 	Mail *mailer.Queue
+	// Tenants runs the tenant lifecycle on the platform path; its changes
+	// reach the server's host cache at once.
+	Tenants *tenants.Admin
 
 	cfg      Config
 	logger   *slog.Logger
@@ -272,6 +275,8 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Logger: o.logger,
 		Now:    o.now,
 	})
+	directory := tenants.New(a.Store)
+	a.Tenants = tenants.NewAdmin(a.Store, directory, o.now)
 	if a.Web, err = web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
@@ -283,7 +288,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Members: members.New(members.Config{
 			Store: a.Store, Mailer: a.Mail, Link: urls.Tenant, Now: o.now, Logger: o.logger,
 		}),
-		Tenants:     tenants.New(a.Store),
+		Tenants:     directory,
 		Catalog:     catalog.New(a.Store, o.now),
 		Settings:    settings.New(a.Store),
 		Idempotency: idempotency.New(a.Store, o.now),

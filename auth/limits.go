@@ -53,19 +53,22 @@ const (
 type limits struct {
 	failAddress, failPair, failEmail, failDevice     *ratelimit.Limiter
 	resetAddress, resetPair, resetEmail, resetDevice *ratelimit.Limiter
+	signupAddress, signupEmail                       *ratelimit.Limiter
 }
 
 func newLimits() limits {
 	const keys = 100_000
 	return limits{
-		failAddress:  ratelimit.New(AddressRefill, FailuresPerAddress, keys),
-		failPair:     ratelimit.New(PairRefill, FailuresPerPair, keys),
-		failEmail:    ratelimit.New(EmailRefill, FailuresPerEmail, keys),
-		failDevice:   ratelimit.New(DeviceRefill, FailuresPerDevice, keys),
-		resetAddress: ratelimit.New(6*time.Second, ResetsPerAddress, keys),
-		resetPair:    ratelimit.New(10*time.Minute/ResetsPerPair, ResetsPerPair, keys),
-		resetEmail:   ratelimit.New(time.Hour/ResetsPerEmail, ResetsPerEmail, keys),
-		resetDevice:  ratelimit.New(10*time.Minute/ResetsPerDevice, ResetsPerDevice, keys),
+		failAddress:   ratelimit.New(AddressRefill, FailuresPerAddress, keys),
+		failPair:      ratelimit.New(PairRefill, FailuresPerPair, keys),
+		failEmail:     ratelimit.New(EmailRefill, FailuresPerEmail, keys),
+		failDevice:    ratelimit.New(DeviceRefill, FailuresPerDevice, keys),
+		resetAddress:  ratelimit.New(6*time.Second, ResetsPerAddress, keys),
+		resetPair:     ratelimit.New(10*time.Minute/ResetsPerPair, ResetsPerPair, keys),
+		resetEmail:    ratelimit.New(time.Hour/ResetsPerEmail, ResetsPerEmail, keys),
+		resetDevice:   ratelimit.New(10*time.Minute/ResetsPerDevice, ResetsPerDevice, keys),
+		signupAddress: ratelimit.New(SignupAddressRefill, SignupsPerAddress, keys),
+		signupEmail:   ratelimit.New(SignupEmailRefill, SignupsPerEmail, keys),
 	}
 }
 

@@ -228,7 +228,7 @@ func (s *Service) createTenantSession(ctx context.Context, version int64, email 
 		row, err = tx.CreateSession(ctx, store.CreateSessionParams{
 			TenantID: scope.TenantID, MemberID: scope.MemberID, AccountID: scope.AccountID,
 			CreatedAt: now, ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute),
-			UserAgent: truncate(meta.UserAgent, 500),
+			UserAgent: truncate(meta.UserAgent, 500), ClientAddress: truncate(meta.IP, 64),
 		})
 		if err != nil {
 			return err
@@ -347,7 +347,7 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Cre
 	scope := tenant.Scope{TenantID: sess.TenantID, AccountID: sess.AccountID, RequestID: tenant.RequestIDFrom(ctx)}
 	sctx := tenant.WithScope(ctx, scope)
 	var row store.CheckSessionRow
-	err = s.store.ReadTenant(sctx, func(tx *store.Tx) error {
+	err = s.store.WriteTenant(sctx, func(tx *store.Tx) error {
 		var err error
 		row, err = tx.CheckSession(sctx, store.CheckSessionParams{
 			TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
@@ -505,11 +505,26 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 	if err != nil {
 		return Handoff{}, err
 	}
+	out, err := s.handoff(ctx, target, p.Session.AccountID, next, originHost, "auth.switch_requested")
+	if err != nil {
+		return Handoff{}, err
+	}
+	// The session being left ends now: its token cannot be replayed.
+	if err := s.Logout(ctx, p); err != nil {
+		return Handoff{}, err
+	}
+	return out, nil
+}
+
+// handoff records a one-time handoff into target for the account's live
+// membership there (errNotMember without one), bound to originHost, and
+// audits it as action in target's audit log.
+func (s *Service) handoff(ctx context.Context, target tenant.Tenant, accountID uuid.UUID, next, originHost, action string) (Handoff, error) {
 	out := Handoff{Tenant: target, PageURL: s.urls.Tenant(target.Slug, "/auth/handoff"), APIURL: s.urls.Tenant(target.Slug, "/api/auth/handoff")}
 	tok, hash := onetime.New()
-	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: p.Session.AccountID, RequestID: tenant.RequestIDFrom(ctx)})
-	err = s.store.InTenant(tctx, func(tx *store.Tx) error {
-		m, err := tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: target.ID, AccountID: p.Session.AccountID})
+	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)})
+	err := s.store.InTenant(tctx, func(tx *store.Tx) error {
+		m, err := tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: target.ID, AccountID: accountID})
 		if store.IsNotFound(err) {
 			return errNotMember
 		}
@@ -525,13 +540,9 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 			return err
 		}
 		out.ExpiresAt = h.ExpiresAt
-		return tx.Audit(tctx, "auth.switch_requested", "handoff", &h.ID, nil)
+		return tx.Audit(tctx, action, "handoff", &h.ID, nil)
 	})
 	if err != nil {
-		return Handoff{}, err
-	}
-	// The session being left ends now: its token cannot be replayed.
-	if err := s.Logout(ctx, p); err != nil {
 		return Handoff{}, err
 	}
 	out.Token = tok
@@ -579,6 +590,7 @@ func (s *Service) RedeemHandoff(ctx context.Context, t tenant.Tenant, token stri
 		if row, err = tx.CreateSession(tctx, store.CreateSessionParams{
 			TenantID: t.ID, MemberID: m.ID, AccountID: m.AccountID, CreatedAt: now,
 			ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute), UserAgent: truncate(meta.UserAgent, 500),
+			ClientAddress: truncate(meta.IP, 64),
 		}); err != nil {
 			return err
 		}
@@ -716,7 +728,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 // RequestPasswordReset mails a one-time reset link to email if it names an
 // account. It reports the same to the caller either way, and takes the
 // same time: the mail goes out through the mailer's queue, off the
-// request's path. On a tenant host (t non-nil) the link points there.
+// request's path. On a tenant host (t non-nil) the link points there, and
+// works there only; asked on the apex (t nil), only on the apex.
 func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, email string, meta ClientMeta) (err error) {
 	defer errs.Wrap(&err, "auth: request password reset")
 	email = mailaddr.Normalize(email)
@@ -740,7 +753,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, em
 		}
 		found = true
 		_, err = tx.CreatePasswordReset(ctx, store.PlatformCreatePasswordResetParams{
-			AccountID: acct.ID, TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(time.Hour),
+			AccountID: acct.ID, TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(time.Hour), AskedOnTenantID: hostTenantID(t),
 		})
 		return err
 	})
@@ -762,10 +775,22 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, em
 	return nil
 }
 
+// hostTenantID is the tenant a host serves (t), or nil for the apex.
+func hostTenantID(t *tenant.Tenant) *uuid.UUID {
+	if t == nil {
+		return nil
+	}
+	return &t.ID
+}
+
 // ResetPassword sets a new password with a reset token, voids every other
 // reset link of the account and ends every session of the account. The
 // password meets the strictest minimum of the account's organizations.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) (err error) {
+//
+// The token works only on the host it was asked on: t is the tenant whose
+// host the link was opened on, nil for the apex. Anywhere else it reads as
+// invalid and stays unused.
+func (s *Service) ResetPassword(ctx context.Context, t *tenant.Tenant, token, password string) (err error) {
 	defer errs.Wrap(&err, "auth: reset password")
 	invalid := &tenant.Error{Code: tenant.CodeInvalid, Message: "this reset link is invalid, used or expired"}
 	if token == "" || len(token) > 100 {
@@ -776,7 +801,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (er
 		Actor: "anonymous", Action: "auth.password_reset_opened", Reason: "a reset link is checked before its new password is",
 	}, func(tx *store.PlatformTx) error {
 		var err error
-		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now()})
+		reset, err = tx.PeekPasswordReset(ctx, store.PlatformPeekPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now(), AskedOnTenantID: hostTenantID(t)})
 		if store.IsNotFound(err) {
 			return invalid
 		}
@@ -799,7 +824,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (er
 	return s.store.InPlatform(ctx, store.PlatformOp{
 		Actor: "anonymous", Action: "auth.password_reset", Reason: "password reset with an emailed one-time link",
 	}, func(tx *store.PlatformTx) error {
-		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now()})
+		r, err := tx.RedeemPasswordReset(ctx, store.PlatformRedeemPasswordResetParams{TokenHash: onetime.Hash(token), Now: s.now(), AskedOnTenantID: hostTenantID(t)})
 		if store.IsNotFound(err) {
 			return invalid
 		}

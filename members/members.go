@@ -212,6 +212,35 @@ func (s *Service) Remove(ctx context.Context, id uuid.UUID) (err error) {
 	})
 }
 
+// EndSessions ends every session of member id in the tenant: each of its
+// tokens is refused at its next request. It takes an admin, who may end
+// the sessions of the members whose role they manage (an owner's only an
+// owner); it returns how many sessions ended.
+func (s *Service) EndSessions(ctx context.Context, id uuid.UUID) (n int64, err error) {
+	defer errs.Wrap(&err, "members: end sessions of %s", id)
+	actor, err := tenant.Require(ctx, tenant.RoleAdmin)
+	if err != nil {
+		return 0, err
+	}
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
+		m, err := tx.GetLiveMember(ctx, store.GetLiveMemberParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errMemberNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !actor.Role.Manages(tenant.Role(m.Role)) {
+			return &tenant.Error{Code: tenant.CodeForbidden, Message: "only an owner can end an owner's sessions"}
+		}
+		if n, err = tx.RevokeMemberSessions(ctx, store.RevokeMemberSessionsParams{TenantID: tx.TenantID(), MemberID: id}); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "member.sessions_ended", "member", &id, nil)
+	})
+	return n, err
+}
+
 // lockMember locks the tenant's owners (so two changes cannot both take
 // the last one) and reads live member id.
 func lockMember(ctx context.Context, tx *store.Tx, id uuid.UUID) (owners []uuid.UUID, m store.Member, err error) {

@@ -35,9 +35,11 @@ type Flow struct {
 // for every flow), {victim_password} (the person's own password),
 // {password} (the attacker's chosen password), {marker_a} (A's marker
 // word), {slug_a} and {slug_b}, {mail} (the token of the newest message
-// to the person: only the person's own steps may read their mail), and
-// {token} (a token taken from an earlier answer, or a made-up one when no
-// answer handed the actor any).
+// to the person: only the person's own steps may read their mail),
+// {mailed} (the token the last {mail} read, to use again), {fresh_slug}
+// (a slug no tenant holds), and {token} (a
+// token taken from an earlier answer, or a made-up one when no answer
+// handed the actor any).
 type Step struct {
 	// As is who acts: Attacker (an owner of tenant B), Stranger (no
 	// session), Person (the victim, in their own browser and mailbox),
@@ -113,6 +115,34 @@ var Flows = []Flow{
 		},
 	},
 	{
+		Name: "reset-link-on-another-host", Threat: "SURF-08",
+		Does: "The person, a member of A, asks for a password reset on A's host; the link, forwarded to or phished through B's host or the apex, must set no password there; B's owner then tries the password chosen there on A.",
+		Steps: []Step{
+			{As: OwnerA, On: "A", Op: "invite-member", Want: "2xx", NoToken: true,
+				Body: map[string]string{"email": "{victim}", "role": "client", "display_name": "{marker_a} Member"}},
+			{As: Person, On: "A", Op: "accept-invitation", Want: "2xx", Body: map[string]string{"token": "{mail}", "password": "{victim_password}"}},
+			{As: Person, On: "A", Op: "request-password-reset", Want: "2xx", NoToken: true, Body: map[string]string{"email": "{victim}"}},
+			{As: Person, On: "B", Op: "confirm-password-reset", Want: "4xx", Body: map[string]string{"token": "{mail}", "password": "{password}"}},
+			{As: Person, On: "apex", Op: "confirm-password-reset", Want: "4xx", Body: map[string]string{"token": "{mailed}", "password": "{password}"}},
+			{As: Attacker, On: "A", Op: "login", Want: "401", Body: map[string]string{"email": "{victim}", "password": "{password}"}},
+			{As: Person, On: "A", Op: "confirm-password-reset", Want: "2xx", Body: map[string]string{"token": "{mailed}", "password": "{victim_password}"}},
+		},
+	},
+	{
+		Name: "signup-in-someone-elses-name", Threat: "AUTH-14",
+		Does: "The person is a member of A with a password; B's owner signs up a new organization with the person's address and tries to confirm it with a password of their choosing, then to sign in as the person on A and on the apex.",
+		Steps: []Step{
+			{As: OwnerA, On: "A", Op: "invite-member", Want: "2xx", NoToken: true,
+				Body: map[string]string{"email": "{victim}", "role": "client", "display_name": "{marker_a} Member"}},
+			{As: Person, On: "A", Op: "accept-invitation", Want: "2xx", Body: map[string]string{"token": "{mail}", "password": "{victim_password}"}},
+			{As: Attacker, On: "apex", Op: "signup", Want: "2xx", NoToken: true,
+				Body: map[string]string{"email": "{victim}", "slug": "{fresh_slug}", "name": "Probe Takeover Firm"}},
+			{As: Attacker, On: "apex", Op: "confirm-signup", Want: "4xx", Body: map[string]string{"token": "{token}", "password": "{password}"}},
+			{As: Attacker, On: "A", Op: "login", Want: "401", Body: map[string]string{"email": "{victim}", "password": "{password}"}},
+			{As: Attacker, On: "apex", Op: "login", Want: "401", Body: map[string]string{"email": "{victim}", "password": "{password}"}},
+		},
+	},
+	{
 		Name: "handoff-sent-as-a-link", Threat: "AUTH-16",
 		Does: "A member of A asks for a switch and sends its one-time handoff to the person; the person's browser posts it from another site and from B's host.",
 		Steps: []Step{
@@ -184,7 +214,7 @@ func (p *prober) flow(ctx context.Context, f Flow) *FlowResult {
 		"victim_password": "probe-person-" + p.v.word(16),
 		"password":        "probe-attacker-" + p.v.word(16),
 		"marker_a":        p.a.marker, "slug_a": p.a.slug, "slug_b": p.b.slug,
-		"token": p.v.word(43),
+		"token": p.v.word(43), "fresh_slug": "probe-" + p.v.word(10),
 	}
 	var attacked []response
 	var spare *session
@@ -233,6 +263,7 @@ func (p *prober) flow(ctx context.Context, f Flow) *FlowResult {
 					return res
 				}
 				v = strings.ReplaceAll(v, "{mail}", tok)
+				vars["mailed"] = tok
 			}
 			for name, val := range vars {
 				v = strings.ReplaceAll(v, "{"+name+"}", val)

@@ -60,7 +60,11 @@ func init() {
 		"accept-invitation":              {signIn: true, hostBound: true, limited: true, fill: fillAccept, after: keepIssued},
 		"request-password-reset":         {limited: true},
 		"confirm-public-service-request": {hostBound: true, limited: true, fill: fillConfirmPublic},
-		"confirm-password-reset":         {limited: true, fill: fillResetConfirm},
+		"confirm-password-reset":         {limited: true, hostBound: true, fill: fillResetConfirm},
+		"signup":                         {limited: true, fill: fillSignup},
+		"confirm-signup":                 {limited: true, fill: fillSignupConfirm},
+		"end-session":                    {item: spareSession},
+		"end-member-sessions":            {revokes: true},
 		"change-member-role":             {revokes: true},
 		"remove-member":                  {revokes: true},
 
@@ -274,4 +278,73 @@ func fillResetConfirm(ctx context.Context, p *prober, c *call) error {
 	}
 	c.body["token"], c.body["password"] = tok, fixturePassword
 	return nil
+}
+
+// fillSignup names a new organization with a slug nobody holds, and leaves
+// the trap field people never see empty.
+func fillSignup(_ context.Context, p *prober, c *call) error {
+	c.body["slug"], c.body["name"], c.body["website"] = "probe-"+p.v.word(10), p.a.marker+" Probe Firm", ""
+	return nil
+}
+
+// fillSignupConfirm asks for a new organization for a new address and
+// reads the link's token from the mail.
+func fillSignupConfirm(ctx context.Context, p *prober, c *call) error {
+	op, err := p.op("apex", "signup")
+	if err != nil {
+		return err
+	}
+	email := "probe-founder-" + p.v.word(10) + "@" + p.a.slug + ".test"
+	body := map[string]string{"name": p.a.marker + " Probe Firm", "slug": "probe-" + p.v.word(10), "email": email}
+	r, err := p.c.do(ctx, request{method: op.Method, host: p.apex, path: op.Path, body: body, limited: true})
+	if err != nil {
+		return err
+	}
+	if r.status/100 != 2 {
+		return errStatus("ask for a new organization", r)
+	}
+	tok, err := p.cfg.Mailbox.Token(ctx, email)
+	if err != nil {
+		return fmt.Errorf("read the sign-up mail of %s: %w", email, err)
+	}
+	c.body["token"], c.body["password"] = tok, fixturePassword
+	return nil
+}
+
+// spareSession signs the caller of end-session in once more and returns
+// the new session's id: the control ends that one, not a session the run
+// goes on using.
+func spareSession(ctx context.Context, p *prober, t *tenantState) (string, error) {
+	op, err := p.op("tenant", "end-session")
+	if err != nil {
+		return "", err
+	}
+	caller := t.caller(op)
+	s, err := p.signIn(ctx, t.host, caller.email, caller.password, t)
+	if err != nil {
+		return "", err
+	}
+	list, err := p.op("tenant", "list-sessions")
+	if err != nil {
+		return "", err
+	}
+	r, err := p.c.do(ctx, request{method: list.Method, host: t.host, path: list.Path, token: s.token, sig: s.sig})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Current bool   `json:"current"`
+		} `json:"items"`
+	}
+	if r.status != 200 || r.json(&out) != nil {
+		return "", errStatus("list the spare session's sessions", r)
+	}
+	for _, it := range out.Items {
+		if it.Current {
+			return it.ID, nil
+		}
+	}
+	return "", fmt.Errorf("the session list of %s marks no current session", caller.email)
 }

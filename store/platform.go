@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/store/internal/platformdb"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -15,7 +16,8 @@ import (
 // queries, bound to one audited operation.
 type PlatformTx struct {
 	*platformdb.Queries
-	op PlatformOp
+	op   PlatformOp
+	conn platformdb.DBTX
 }
 
 // Op returns the operation the transaction was opened for.
@@ -33,6 +35,10 @@ type PlatformOp struct {
 	TargetTenant *uuid.UUID
 	// Detail is recorded with the audit row; it must hold no secrets.
 	Detail map[string]any
+	// Snapshot runs the transaction at REPEATABLE READ: every statement
+	// reads the database as it was at the first (an export's tables agree
+	// with each other).
+	Snapshot bool
 }
 
 func (op PlatformOp) validate() error {
@@ -70,13 +76,16 @@ func (s *Store) InPlatform(ctx context.Context, op PlatformOp, fn func(*Platform
 	}
 	defer conn.Release()
 	lt := &lazyTx{conn: conn}
+	if op.Snapshot {
+		lt.options.IsoLevel = pgx.RepeatableRead
+	}
 	committed := false
 	defer func() {
 		if !committed {
 			lt.rollback(ctx)
 		}
 	}()
-	tx := &PlatformTx{Queries: platformdb.New(lt), op: op}
+	tx := &PlatformTx{Queries: platformdb.New(lt), op: op, conn: lt}
 	err = tx.InsertPlatformAudit(ctx, platformdb.InsertPlatformAuditParams{
 		Actor:          op.Actor,
 		Action:         op.Action,

@@ -7,22 +7,33 @@ import "github.com/tenantkit/tenantkit/store/internal/platformdb"
 type (
 	PlatformAccount                       = platformdb.Account
 	PlatformAccountSession                = platformdb.AccountSession
+	PlatformConfirmSignupParams           = platformdb.ConfirmSignupParams
 	PlatformCreateAccountParams           = platformdb.CreateAccountParams
 	PlatformCreateAccountSessionParams    = platformdb.CreateAccountSessionParams
+	PlatformCreateGrantParams             = platformdb.CreateGrantParams
 	PlatformCreateMemberInTenantParams    = platformdb.CreateMemberInTenantParams
 	PlatformCreatePasswordResetParams     = platformdb.CreatePasswordResetParams
+	PlatformCreateSignupParams            = platformdb.CreateSignupParams
 	PlatformCreateTenantParams            = platformdb.CreateTenantParams
+	PlatformEndGrantParams                = platformdb.EndGrantParams
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
+	PlatformInsertTenantAuditParams       = platformdb.InsertTenantAuditParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
+	PlatformListTenantSummariesRow        = platformdb.ListTenantSummariesRow
 	PlatformMember                        = platformdb.Member
 	PlatformPasswordReset                 = platformdb.PasswordReset
 	PlatformPeekPasswordResetParams       = platformdb.PeekPasswordResetParams
+	PlatformPeekSignupParams              = platformdb.PeekSignupParams
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
+	PlatformGrant                         = platformdb.PlatformGrant
 	PlatformRedeemPasswordResetParams     = platformdb.RedeemPasswordResetParams
 	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
 	PlatformSetAccountDefaultTenantParams = platformdb.SetAccountDefaultTenantParams
 	PlatformSetInitialPasswordParams      = platformdb.SetInitialPasswordParams
+	PlatformSetSignupTenantParams         = platformdb.SetSignupTenantParams
 	PlatformSetTenantStatusParams         = platformdb.SetTenantStatusParams
+	PlatformSignup                        = platformdb.Signup
 	PlatformTenant                        = platformdb.Tenant
+	PlatformTenantTableReferencesRow      = platformdb.TenantTableReferencesRow
 	PlatformVoidPasswordResetsParams      = platformdb.VoidPasswordResetsParams
 )

@@ -15,12 +15,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantkit/tenantkit/store/schema"
+	"github.com/tenantkit/tenantkit/tenant"
 )
 
 // Config configures a Store.
 type Config struct {
 	// AppURL connects as the app role (schema.AppRole): every request and
-	// job. Required.
+	// job. Required, unless PlatformURL is set for an operator's tool that
+	// uses the platform path only: the tenant paths then fail.
 	AppURL string
 	// PlatformURL connects as the platform role (schema.PlatformRole), for
 	// InPlatform. Empty disables the platform path.
@@ -71,7 +73,7 @@ type Store struct {
 // Open connects the pools and checks that the app role is what row
 // security needs: not a superuser and without BYPASSRLS.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	if cfg.AppURL == "" {
+	if cfg.AppURL == "" && cfg.PlatformURL == "" {
 		return nil, errors.New("store: app database url required")
 	}
 	s := &Store{logger: cfg.Logger, acquireTimeout: cfg.AcquireTimeout}
@@ -82,6 +84,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.acquireTimeout = 2 * time.Second
 	}
 	s.limits, s.limitArgs = timeoutSettings(cfg.StatementTimeout, cfg.LockTimeout)
+	if cfg.AppURL == "" {
+		if err := s.openPlatform(ctx, cfg); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	appCfg, err := pgxpool.ParseConfig(cfg.AppURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse app database url: %w", err)
@@ -107,22 +115,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	if cfg.PlatformURL != "" {
-		pcfg, err := pgxpool.ParseConfig(cfg.PlatformURL)
-		if err != nil {
+		if err := s.openPlatform(ctx, cfg); err != nil {
 			s.app.Close()
-			return nil, fmt.Errorf("parse platform database url: %w", err)
-		}
-		pcfg.MaxConns = 4
-		if cfg.PlatformMaxConns > 0 {
-			pcfg.MaxConns = cfg.PlatformMaxConns
-		}
-		s.platform, err = pgxpool.NewWithConfig(ctx, pcfg)
-		if err != nil {
-			s.app.Close()
-			return nil, fmt.Errorf("platform pool: %w", err)
-		}
-		if err := checkRole(ctx, s.platform, schema.PlatformRole); err != nil {
-			s.Close()
 			return nil, err
 		}
 	}
@@ -149,6 +143,26 @@ func timeoutSettings(statement, lock time.Duration) (string, []any) {
 	return sql, args
 }
 
+// openPlatform connects the platform pool.
+func (s *Store) openPlatform(ctx context.Context, cfg Config) error {
+	pcfg, err := pgxpool.ParseConfig(cfg.PlatformURL)
+	if err != nil {
+		return fmt.Errorf("parse platform database url: %w", err)
+	}
+	pcfg.MaxConns = 4
+	if cfg.PlatformMaxConns > 0 {
+		pcfg.MaxConns = cfg.PlatformMaxConns
+	}
+	if s.platform, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+		return fmt.Errorf("platform pool: %w", err)
+	}
+	if err := checkRole(ctx, s.platform, schema.PlatformRole); err != nil {
+		s.platform.Close()
+		return err
+	}
+	return nil
+}
+
 // checkRole refuses a pool whose role would make row security inert.
 func checkRole(ctx context.Context, pool *pgxpool.Pool, want string) error {
 	var user string
@@ -166,7 +180,9 @@ func checkRole(ctx context.Context, pool *pgxpool.Pool, want string) error {
 
 // Close closes the pools.
 func (s *Store) Close() {
-	s.app.Close()
+	if s.app != nil {
+		s.app.Close()
+	}
 	if s.platform != nil {
 		s.platform.Close()
 	}
@@ -192,6 +208,9 @@ type Stats struct {
 
 // Stats returns the current figures of the app pool.
 func (s *Store) Stats() Stats {
+	if s.app == nil {
+		return Stats{}
+	}
 	st := s.app.Stat()
 	return Stats{
 		AcquiredConns:    st.AcquiredConns(),
@@ -202,6 +221,9 @@ func (s *Store) Stats() Stats {
 }
 
 func (s *Store) acquire(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+	if pool == nil {
+		return nil, tenant.Errorf(tenant.CodeInternal, "this store has no connection for that path")
+	}
 	actx := ctx
 	// A context that ends sooner bounds the wait already; otherwise add the
 	// acquire timeout (a timer per transaction, so only when needed).

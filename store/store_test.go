@@ -467,13 +467,13 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Warm the statement caches, then count.
-	for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.InTenant} {
+	for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.WriteTenant, f.Store.InTenant} {
 		if err := run(ctx, get); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for name, want := range map[string]int64{"ReadTenant": 1, "InTenant": 2} {
-		run := map[string]func(context.Context, func(*store.Tx) error) error{"ReadTenant": f.Store.ReadTenant, "InTenant": f.Store.InTenant}[name]
+	for name, want := range map[string]int64{"ReadTenant": 1, "WriteTenant": 1, "InTenant": 2} {
+		run := map[string]func(context.Context, func(*store.Tx) error) error{"ReadTenant": f.Store.ReadTenant, "WriteTenant": f.Store.WriteTenant, "InTenant": f.Store.InTenant}[name]
 		before := writes.Load()
 		if err := run(ctx, get); err != nil {
 			t.Fatal(err)
@@ -666,7 +666,7 @@ func TestExecModes(t *testing.T) {
 				c.MaxConns = 1
 			})
 			ctx := scopeOf(context.Background(), f, "globex", "owner")
-			for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.InTenant} {
+			for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.WriteTenant, f.Store.InTenant} {
 				err := run(ctx, func(tx *store.Tx) error {
 					page, err := tx.ListServicesPage(ctx, store.ListServicesPageParams{TenantID: tx.TenantID(), PageSize: 20})
 					if err != nil {

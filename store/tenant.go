@@ -116,6 +116,21 @@ func (s *Store) ReadTenant(ctx context.Context, fn func(*Tx) error) error {
 	return s.read(ctx, scope, fn)
 }
 
+// WriteTenant runs fn, whose statements each stand alone, in the tenant
+// named by the scope in ctx: as with ReadTenant, each statement travels
+// in one batch with the tenant setting and runs in its own implicit
+// transaction — one round trip, no BEGIN or COMMIT — but that transaction
+// may write. For a statement that reads and records at once (the session
+// check records the session's use); work of several statements that must
+// commit together belongs in InTenant.
+func (s *Store) WriteTenant(ctx context.Context, fn func(*Tx) error) error {
+	scope, err := scopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.oneShot(ctx, scope, setScopeSQL, fn)
+}
+
 // InAccount runs fn in a read-write transaction bound to one account and no
 // tenant: the account's own row and apex sessions are visible, no tenant's
 // rows are. For work on the apex host after the account is authenticated
@@ -197,13 +212,19 @@ func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) e
 }
 
 func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
+	return s.oneShot(ctx, scope, setScopeReadOnlySQL, fn)
+}
+
+// oneShot runs fn with every statement sent in one batch after preamble,
+// which sets the scope, in an implicit transaction of its own.
+func (s *Store) oneShot(ctx context.Context, scope tenant.Scope, preamble string, fn func(*Tx) error) error {
 	conn, err := s.acquire(ctx, s.app)
 	if err != nil {
 		return translate(err)
 	}
 	defer conn.Release()
 	t, a := scopeArgs(scope)
-	rc := &readConn{conn: conn, preamble: setScopeReadOnlySQL + s.limits, args: append([]any{t, a}, s.limitArgs...)}
+	rc := &readConn{conn: conn, preamble: preamble + s.limits, args: append([]any{t, a}, s.limitArgs...)}
 	return translate(fn(&Tx{Queries: db.New(rc), scope: scope, conn: rc}))
 }
 
@@ -211,6 +232,7 @@ func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error
 // BEGIN, the preamble and that statement go to the server in one batch.
 type lazyTx struct {
 	conn         *pgxpool.Conn
+	options      pgx.TxOptions
 	preamble     string
 	preambleArgs []any
 	tx           pgx.Tx
@@ -220,7 +242,7 @@ type lazyTx struct {
 // results positioned at the first statement's.
 func (l *lazyTx) begin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{})
+	b.BeginTx(l.options)
 	if l.preamble != "" {
 		b.Queue(l.preamble, l.preambleArgs...)
 	}
@@ -266,8 +288,8 @@ func (l *lazyTx) rollback(ctx context.Context) {
 	_ = l.tx.Rollback(rctx)
 }
 
-// readConn is the DBTX of ReadTenant: every statement is sent in one batch
-// after the scope setting, in an implicit transaction.
+// readConn is the DBTX of ReadTenant and WriteTenant: every statement is
+// sent in one batch after the scope setting, in an implicit transaction.
 type readConn struct {
 	conn     *pgxpool.Conn
 	preamble string

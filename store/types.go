@@ -96,6 +96,8 @@ type (
 	ListBusyOfMembersRow                  = db.ListBusyOfMembersRow
 	ListExceptionsOfMembersParams         = db.ListExceptionsOfMembersParams
 	ListInvitationsParams                 = db.ListInvitationsParams
+	ListMemberSessionsParams              = db.ListMemberSessionsParams
+	ListMemberSessionsRow                 = db.ListMemberSessionsRow
 	ListMembersWithEmailParams            = db.ListMembersWithEmailParams
 	ListMembersWithEmailRow               = db.ListMembersWithEmailRow
 	ListRulesOfMembersParams              = db.ListRulesOfMembersParams
@@ -132,6 +134,7 @@ type (
 	RevokeInvitationParams                = db.RevokeInvitationParams
 	RevokeInvitationsOfInviterParams      = db.RevokeInvitationsOfInviterParams
 	RevokeMemberSessionsParams            = db.RevokeMemberSessionsParams
+	RevokeOwnSessionParams                = db.RevokeOwnSessionParams
 	RevokeSessionParams                   = db.RevokeSessionParams
 	SecuritySetting                       = db.SecuritySetting
 	Service                               = db.Service

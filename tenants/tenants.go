@@ -11,6 +11,8 @@ package tenants
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -22,6 +24,9 @@ import (
 // Directory finds tenants.
 type Directory struct {
 	store *store.Store
+
+	mu       sync.Mutex
+	watchers []func(uuid.UUID)
 }
 
 // New returns a Directory over st.
@@ -52,6 +57,26 @@ func (d *Directory) FindByDomain(ctx context.Context, domain string) (t tenant.T
 		return err
 	})
 	return t, err
+}
+
+// Watch makes the directory call fn with the id of every tenant whose
+// status, domains or existence a change made through this process alters
+// (package tenants' Admin), so a cache of what hosts name can drop it at
+// once. Other processes' changes are not seen: caches expire on their own.
+func (d *Directory) Watch(fn func(uuid.UUID)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.watchers = append(d.watchers, fn)
+}
+
+// changed tells the watchers that tenant id changed.
+func (d *Directory) changed(id uuid.UUID) {
+	d.mu.Lock()
+	ws := slices.Clone(d.watchers)
+	d.mu.Unlock()
+	for _, fn := range ws {
+		fn(id)
+	}
 }
 
 // RecordSecurityEvent appends a security event (a refused binding, for

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
 )
@@ -63,13 +65,16 @@ type directory interface {
 
 // hostResolver maps host names to tenants, caching answers briefly so a
 // request does not pay a database round trip for its host. A tenant
-// suspended or a domain removed takes effect within the cache lifetime.
+// suspended or a domain removed takes effect within the cache lifetime; a
+// tenant just created (a sign-up) or a domain just verified, within the
+// shorter lifetime of an unknown host's answer.
 type hostResolver struct {
-	base string
-	dir  directory
-	ttl  time.Duration
-	max  int
-	now  func() time.Time
+	base   string
+	dir    directory
+	ttl    time.Duration
+	negTTL time.Duration
+	max    int
+	now    func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]cachedHost
@@ -82,7 +87,19 @@ type cachedHost struct {
 }
 
 func newHostResolver(base string, dir directory) *hostResolver {
-	return &hostResolver{base: base, dir: dir, ttl: 10 * time.Second, max: 10_000, now: time.Now, cache: map[string]cachedHost{}}
+	return &hostResolver{base: base, dir: dir, ttl: 10 * time.Second, negTTL: 2 * time.Second, max: 10_000, now: time.Now, cache: map[string]cachedHost{}}
+}
+
+// forget drops every cached answer that names tenant id: its status or
+// its domains changed.
+func (hr *hostResolver) forget(id uuid.UUID) {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	for name, c := range hr.cache {
+		if c.h.Tenant.ID == id {
+			delete(hr.cache, name)
+		}
+	}
 }
 
 // errUnknownHost is a well-formed host that names no tenant.
@@ -124,7 +141,11 @@ func (hr *hostResolver) resolve(ctx context.Context, hostport string) (route.Hos
 	if len(hr.cache) >= hr.max {
 		clear(hr.cache)
 	}
-	hr.cache[name] = cachedHost{h: h, err: err, expires: now.Add(hr.ttl)}
+	ttl := hr.ttl
+	if err != nil {
+		ttl = hr.negTTL
+	}
+	hr.cache[name] = cachedHost{h: h, err: err, expires: now.Add(ttl)}
 	hr.mu.Unlock()
 	return h, err
 }

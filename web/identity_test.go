@@ -304,6 +304,46 @@ func TestResetLinksDieWithTheNextChange(t *testing.T) {
 	expectStatus(t, confirm(third, "an attacker's password"), 422)
 }
 
+// SURF-08: a reset link works only on the host that asked for it. One
+// asked for on acme's host opens nothing on globex's or on the apex — not
+// as an operation, not as the page — and stays good on acme's; one asked
+// for on the apex opens nothing on a tenant's host.
+func TestResetLinkIsBoundToItsHost(t *testing.T) {
+	e := newEnv(t)
+	ask := func(host string) string {
+		expectStatus(t, e.do(req{method: "POST", host: host, path: "/api/auth/password-reset", body: map[string]string{"email": "staff@acme.test"}}), 202)
+		return e.linkToken("staff@acme.test")
+	}
+	confirm := func(host, tok, pw string) response {
+		return e.do(req{method: "POST", host: host, path: "/api/auth/password-reset/confirm", body: map[string]string{"token": tok, "password": pw}})
+	}
+	login := func(pw string) int {
+		return e.do(req{method: "POST", host: "acme", path: "/api/auth/login", body: map[string]string{"email": "staff@acme.test", "password": pw}}).Status
+	}
+	fromAcme := ask("acme")
+	if m := e.mailTo("staff@acme.test"); !strings.Contains(m.Text, "http://acme."+baseDomain) {
+		t.Fatalf("the link does not point to the host that asked: %s", m.Text)
+	}
+	expectStatus(t, confirm("globex", fromAcme, "globex chose this one"), 422)
+	expectStatus(t, confirm("", fromAcme, "the apex chose this one"), 422)
+	page := e.do(req{method: "POST", host: "globex", path: "/password-reset", header: map[string]string{"Accept": "text/html"},
+		body: url.Values{"token": {fromAcme}, "password": {"globex chose this one"}}})
+	expectStatus(t, page, 422)
+	for _, pw := range []string{"globex chose this one", "the apex chose this one"} {
+		if got := login(pw); got != 401 {
+			t.Fatalf("a password set through another host signs in: %d", got)
+		}
+	}
+	expectStatus(t, confirm("acme", fromAcme, "acme's own new one"), 204)
+	if got := login("acme's own new one"); got != 200 {
+		t.Fatalf("the link on its own host did not set the password: %d", got)
+	}
+
+	fromApex := ask("")
+	expectStatus(t, confirm("acme", fromApex, "acme chose this one"), 422)
+	expectStatus(t, confirm("", fromApex, "the apex's own new one"), 204)
+}
+
 // blockingSender holds every message until released.
 type blockingSender struct {
 	release chan struct{}

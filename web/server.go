@@ -176,6 +176,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 			limits{cfg.AnonymousRate, cfg.AnonymousBurst, cfg.AnonymousInFlight}),
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Tenants)
+	deps.Tenants.Watch(s.hosts.forget)
 	s.table = route.NewTable(route.TableConfig{
 		Binder: s, Version: cfg.Version, BaseDomain: cfg.BaseDomain, Cursors: route.NewCursors(deps.CursorKey),
 		Idempotency: deps.Idempotency, Logger: deps.Logger,
@@ -245,7 +246,14 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.Kind == route.TenantHost && !h.Tenant.Active() {
-		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeForbidden, Message: "this organization is suspended"})
+		// The database refuses the tenant's rows on its own (the
+		// tenant_active policies); this is the answer its visitors read.
+		err := &tenant.Error{Code: tenant.CodeForbidden, Message: "this workspace is suspended"}
+		if route.WantsHTML(r) {
+			s.table.PageError(w, r.WithContext(route.WithHost(r.Context(), h)), err)
+			return
+		}
+		s.problems.Write(w, r, err)
 		return
 	}
 	if h.Kind == route.TenantHost {

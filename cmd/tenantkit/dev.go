@@ -50,6 +50,10 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err != nil {
 			return err
 		}
+		if abs, _ := filepath.Abs(*dir); cluster.Dir() != abs {
+			logger.Info("the postgres user cannot reach this directory: the cluster lives where the link points",
+				"link", filepath.Join(*dir, pgcluster.ClusterLink), "cluster", cluster.Dir())
+		}
 		defer func() {
 			logger.Info("stopping the managed PostgreSQL cluster")
 			if err := cluster.Stop(); err != nil {
@@ -110,6 +114,7 @@ func printBanner(w io.Writer, addr string, cfg Config) {
 		fmt.Fprintf(&b, "  %-26s %s\n", l.Email, l.Tenants)
 	}
 	fmt.Fprintf(&b, "\nDatabase (app role): %s\n", maskURL(cfg.DatabaseURL))
+	fmt.Fprintf(&b, "Tenant lifecycle:    PLATFORM_DATABASE_URL='%s' tenantkit tenant list\n", maskURL(cfg.PlatformDatabaseURL))
 	fmt.Fprintf(&b, "\nBrowsers resolve *.localhost to this machine; for curl use --resolve:\n")
 	fmt.Fprintf(&b, "  curl --resolve acme.%s:%s:127.0.0.1 http://acme.%s:%s/healthz\n", cfg.BaseDomain, port, cfg.BaseDomain, port)
 	fmt.Fprintf(&b, "\nCtrl-C stops the server and the database.\n\n")

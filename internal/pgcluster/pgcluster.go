@@ -6,7 +6,12 @@
 //
 // PostgreSQL refuses to run as root. When the calling process is root, the
 // server runs as the "postgres" system user and the cluster directory is
-// handed to that user.
+// handed to that user. When that user cannot reach the directory (a
+// checkout in a mode-700 home or a `mktemp -d` folder), the cluster lives
+// under [Options.FallbackRoot] instead, in a directory named after the one
+// asked for, and a symbolic link Dir/cluster points to it: the same
+// checkout finds the same cluster again, and removing the directory the
+// link names removes the cluster.
 //
 // The package never installs anything: when the binaries are missing it
 // returns [ErrNoBinaries] naming the command that would install them.
@@ -19,6 +24,8 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -63,7 +70,14 @@ type Options struct {
 	// Defaults to a free port; a restart that clients must find again at
 	// the same address passes the port of the cluster it replaces.
 	Port int
+	// FallbackRoot holds the cluster when the process is root and the
+	// server's user cannot reach Dir. Defaults to /var/lib/tenantkit.
+	FallbackRoot string
 }
+
+// ClusterLink is the name of the symbolic link, in Options.Dir, to a
+// cluster placed under Options.FallbackRoot.
+const ClusterLink = "cluster"
 
 // Cluster is a running PostgreSQL server started by Start.
 type Cluster struct {
@@ -133,6 +147,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cred != nil {
+		if dir, err = reachableDir(dir, opts.FallbackRoot, cred); err != nil {
+			return nil, err
+		}
+	}
 	c := &Cluster{
 		dir:       dir,
 		dataDir:   filepath.Join(dir, "data"),
@@ -193,16 +212,83 @@ func (c *Cluster) prepareDirs(cred *syscall.Credential) error {
 			return fmt.Errorf("chown %s: %w", d, err)
 		}
 	}
-	for p := filepath.Dir(c.dir); p != "/"; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		if fi.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("the postgres user cannot enter %s (mode %v): choose a cluster directory it can reach", p, fi.Mode().Perm())
-		}
+	if p, ok := blocked(filepath.Dir(c.dir), cred); !ok {
+		return fmt.Errorf("the postgres user cannot enter %s: choose a cluster directory it can reach", p)
 	}
 	return nil
+}
+
+// blocked returns the first directory on the way from / to dir that the
+// user of cred may not enter (by its mode bits), and false; or "", true.
+func blocked(dir string, cred *syscall.Credential) (string, bool) {
+	var path []string
+	for p := dir; ; p = filepath.Dir(p) {
+		path = append([]string{p}, path...)
+		if p == "/" || p == "." {
+			break
+		}
+	}
+	for _, p := range path {
+		fi, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return "", true // created by root with mode 0700 and handed over below
+			}
+			return p, false
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		perm := fi.Mode().Perm()
+		switch {
+		case ok && st.Uid == cred.Uid:
+			perm &= 0o100
+		case ok && st.Gid == cred.Gid:
+			perm &= 0o010
+		default:
+			perm &= 0o001
+		}
+		if perm == 0 {
+			return p, false
+		}
+	}
+	return "", true
+}
+
+// reachableDir returns dir if the server's user can reach it, and
+// otherwise a directory under fallbackRoot named after dir, to which
+// dir/ClusterLink then points.
+func reachableDir(dir, fallbackRoot string, cred *syscall.Credential) (string, error) {
+	// Parents made here are made as mkdir -p would: 0755, enterable.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	}
+	if _, ok := blocked(filepath.Dir(dir), cred); ok {
+		return dir, nil
+	}
+	if fallbackRoot == "" {
+		fallbackRoot = "/var/lib/tenantkit"
+	}
+	if p, ok := blocked(fallbackRoot, cred); !ok {
+		return "", fmt.Errorf("the postgres user can reach neither %s nor the fallback %s (blocked at %s)", dir, fallbackRoot, p)
+	}
+	if err := os.MkdirAll(fallbackRoot, 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", fallbackRoot, err)
+	}
+	sum := sha256.Sum256([]byte(dir))
+	alt := filepath.Join(fallbackRoot, filepath.Base(filepath.Dir(dir))+"-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	link := filepath.Join(dir, ClusterLink)
+	switch target, err := os.Readlink(link); {
+	case err == nil && target == alt:
+	case err == nil || !errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("%s exists and does not point to %s: remove it", link, alt)
+	default:
+		if err := os.Symlink(alt, link); err != nil {
+			return "", fmt.Errorf("link the cluster: %w", err)
+		}
+	}
+	return alt, nil
 }
 
 func (c *Cluster) initdb(ctx context.Context, bin string, cred *syscall.Credential, ephemeral bool) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,5 +68,66 @@ func TestStartRestartStop(t *testing.T) {
 	// TCP requires a password: the trust rule covers the private socket only.
 	if _, err := pgx.Connect(ctx, c2.TCPURL("postgres", "wrong", "postgres")); err == nil {
 		t.Fatal("TCP connection without the right password was accepted")
+	}
+}
+
+// As root, a cluster asked for in a directory the postgres user cannot
+// reach (a checkout in a mode-700 `mktemp -d` folder) starts all the same:
+// it is placed under the fallback root, linked from the directory asked
+// for, found again by the next start, and removed with the link's target.
+func TestStartWhereThePostgresUserCannotReach(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to the postgres user")
+	}
+	private, err := os.MkdirTemp("", "tenantkit-private-") // mode 0700, root's
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(private) })
+	fallback, err := os.MkdirTemp("", "tenantkit-fallback-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(fallback) })
+	if err := os.Chmod(fallback, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(private, "checkout", ".tenantkit")
+	opts := Options{Dir: dir, Ephemeral: true, FallbackRoot: filepath.Join(fallback, "clusters")}
+	ctx := context.Background()
+	c, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := os.Readlink(filepath.Join(dir, ClusterLink))
+	if err != nil || target != c.Dir() || !strings.HasPrefix(target, opts.FallbackRoot) {
+		t.Fatalf("link %q (%v), cluster in %s", target, err, c.Dir())
+	}
+	conn, err := pgx.Connect(ctx, c.AdminURL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Stop()
+	if c2.Dir() != c.Dir() {
+		t.Fatalf("the second start chose %s, the first %s", c2.Dir(), c.Dir())
+	}
+	conn, err = pgx.Connect(ctx, c2.AdminURL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SELECT x FROM kept"); err != nil {
+		t.Fatalf("the second start did not find the first's data: %v", err)
 	}
 }

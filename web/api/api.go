@@ -76,6 +76,8 @@ func Register(t *route.Table, d Deps) {
 		auth: d.Auth, members: d.Members, catalog: d.Catalog, settings: d.Settings, scheduling: d.Scheduling, requests: d.Requests,
 	}
 	s.registerAuth()
+	s.registerSignup()
+	s.registerSessions()
 	s.registerMembers()
 	s.registerServices()
 	s.registerSettings()

@@ -157,6 +157,7 @@ func (s *API) registerAuth() {
 		route.Operation(s.t, api, huma.Operation{
 			OperationID: "confirm-password-reset", Method: http.MethodPost, Path: "/api/auth/password-reset/confirm", Tags: []string{"auth"},
 			Summary: "Set a new password with a reset link's token", DefaultStatus: http.StatusNoContent,
+			Description: "The token works only on the host its reset was asked on: an organization's host, or the platform host.",
 		}, route.Public, s.handleResetConfirm)
 	}
 	route.Operation(s.t, route.TenantHost, huma.Operation{
@@ -288,12 +289,7 @@ func (s *API) handleChangePassword(ctx context.Context, in *passwordInput) (*ses
 }
 
 func (s *API) handleResetRequest(ctx context.Context, in *resetRequestInput) (*messageOutput, error) {
-	h, _ := route.HostFrom(ctx)
-	var t *tenant.Tenant
-	if h.Kind == route.TenantHost {
-		t = &h.Tenant
-	}
-	if err := s.auth.RequestPasswordReset(ctx, t, in.Body.Email, route.ClientFrom(ctx)); err != nil {
+	if err := s.auth.RequestPasswordReset(ctx, route.HostTenant(ctx), in.Body.Email, route.ClientFrom(ctx)); err != nil {
 		return nil, err
 	}
 	out := &messageOutput{}
@@ -302,7 +298,7 @@ func (s *API) handleResetRequest(ctx context.Context, in *resetRequestInput) (*m
 }
 
 func (s *API) handleResetConfirm(ctx context.Context, in *resetConfirmInput) (*noContent, error) {
-	if err := s.auth.ResetPassword(ctx, in.Body.Token, in.Body.Password); err != nil {
+	if err := s.auth.ResetPassword(ctx, route.HostTenant(ctx), in.Body.Token, in.Body.Password); err != nil {
 		return nil, err
 	}
 	return &noContent{}, nil

@@ -31,6 +31,17 @@ func HostFrom(ctx context.Context) (Host, bool) {
 	return h, ok
 }
 
+// HostTenant returns the tenant whose host served the request, or nil on
+// the apex host.
+func HostTenant(ctx context.Context) *tenant.Tenant {
+	h, ok := HostFrom(ctx)
+	if !ok || h.Kind != TenantHost {
+		return nil
+	}
+	t := h.Tenant
+	return &t
+}
+
 type principalKey struct{}
 
 // WithPrincipal returns ctx carrying the authenticated principal.

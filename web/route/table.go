@@ -103,6 +103,10 @@ func (t *Table) SetPageErrors(write func(http.ResponseWriter, *http.Request, err
 	t.pageError = write
 }
 
+// PageError answers a page request refused before it reached a route
+// (a suspended tenant's host) the way page routes answer theirs.
+func (t *Table) PageError(w http.ResponseWriter, r *http.Request, err error) { t.pageError(w, r, err) }
+
 // An Option changes how an operation is served.
 type Option func(*operationConfig)
 

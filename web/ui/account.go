@@ -176,12 +176,7 @@ func (s *UI) pageResetForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *UI) pageResetRequest(w http.ResponseWriter, r *http.Request) {
-	h, _ := route.HostFrom(r.Context())
-	var t *tenant.Tenant
-	if h.Kind == route.TenantHost {
-		t = &h.Tenant
-	}
-	if err := s.auth.RequestPasswordReset(r.Context(), t, r.PostFormValue("email"), route.ClientFrom(r.Context())); err != nil {
+	if err := s.auth.RequestPasswordReset(r.Context(), route.HostTenant(r.Context()), r.PostFormValue("email"), route.ClientFrom(r.Context())); err != nil {
 		s.writePageError(w, r, err)
 		return
 	}
@@ -190,7 +185,7 @@ func (s *UI) pageResetRequest(w http.ResponseWriter, r *http.Request) {
 
 func (s *UI) pageReset(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
-	if err := s.auth.ResetPassword(r.Context(), token, r.PostFormValue("password")); err != nil {
+	if err := s.auth.ResetPassword(r.Context(), route.HostTenant(r.Context()), token, r.PostFormValue("password")); err != nil {
 		pr, _ := s.problems.Of(r.Context(), err)
 		s.render(w, r, pr.Status, "reset", view{Title: "Reset password", Error: pr.Detail, Token: token})
 		return

@@ -78,6 +78,10 @@ func samplePages() map[string][]view {
 			Nav: workspaceNav, Zone: zone, Form: &form{Errors: map[string]string{"name": "1 to 200 characters"}, Values: map[string][]string{"name": {"<b>x</b>"}}},
 			Flash: "Saved.", Error: "Some fields need attention.", Page: page}
 	}
+	apex := func(v view) view {
+		v.Tenant, v.Principal, v.Signed = nil, auth.Principal{}, false
+		return v
+	}
 	empty := func(title string, page any) view {
 		v := base(title, page)
 		v.Flash, v.Error, v.Form, v.IsAdmin, v.IsOwner = "", "", &form{Errors: map[string]string{}}, false, false
@@ -134,6 +138,23 @@ func samplePages() map[string][]view {
 			return v
 		}()},
 		"password": {base("Password", nil)},
+		"signup": {apex(empty("Create an organization", nil)), func() view {
+			v := apex(empty("Create an organization", nil))
+			v.Form = &form{Values: url.Values{"name": {"Initech"}, "slug": {"www"}}, Errors: map[string]string{"slug": "reserved"}}
+			v.Error = "this address is reserved"
+			return v
+		}()},
+		"signup_confirm": func() (out []view) {
+			for _, a := range []auth.AccountState{auth.AccountNew, auth.AccountWithPassword, auth.AccountWithoutPassword} {
+				out = append(out, apex(empty("Create Initech", auth.SignupPreview{Email: "founder@initech.test", Name: "Initech", Slug: "initech",
+					URL: "http://initech.localhost:8080/", Account: a, MinPasswordLength: 12})))
+			}
+			return out
+		}(),
+		"sessions": {base("Your sessions", sessionsPage{Sessions: []auth.SessionInfo{
+			{ID: uuid.New(), CreatedAt: now, LastUsedAt: now, ExpiresAt: now, UserAgent: "Firefox on Linux", ClientAddress: "127.0.0.1", Current: true},
+			{ID: uuid.New(), CreatedAt: now, LastUsedAt: now, ExpiresAt: now, ClientAddress: "10.0.0.7"}}}),
+			empty("Your sessions", sessionsPage{})},
 		"reset":    {empty("Reset", nil)},
 		"confirm_action": {base("Delete", confirmation{Question: "Delete?", Detail: "For good.", Action: "/app/services/bulk/delete",
 			Fields: url.Values{"id": {uuid.NewString(), uuid.NewString()}}, Button: "Delete", Back: "/app/x"})},

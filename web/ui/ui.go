@@ -99,4 +99,6 @@ func Register(t *route.Table, d Deps) {
 	t.SetPageErrors(s.writePageError)
 	s.registerAccount()
 	s.registerWorkspace()
+	s.registerSignup()
+	s.registerSessions()
 }

@@ -47,13 +47,24 @@ func (q *Queries) CheckAccountSession(ctx context.Context, arg CheckAccountSessi
 
 const checkSession = `-- name: CheckSession :one
 
-SELECT m.id AS member_id, m.role, m.display_name, a.email, s.expires_at
-FROM sessions s
-JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
-JOIN accounts a ON a.id = s.account_id
-WHERE s.tenant_id = $1 AND s.id = $2 AND s.account_id = $3
-  AND s.revoked_at IS NULL AND s.expires_at > $4
-  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5
+WITH live AS (
+    SELECT s.id, m.id AS member_id, m.role, m.display_name, a.email, s.expires_at
+    FROM sessions s
+    JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
+    JOIN accounts a ON a.id = s.account_id
+    CROSS JOIN security_defaults d
+    LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+    WHERE s.tenant_id = $1 AND s.id = $2 AND s.account_id = $3
+      AND s.revoked_at IS NULL AND s.expires_at > $4::timestamptz
+      AND s.last_used_at > $4::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+      AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5
+), used AS (
+    UPDATE sessions SET last_used_at = $4::timestamptz
+    WHERE tenant_id = $1 AND id IN (SELECT id FROM live)
+      AND last_used_at < $4::timestamptz - interval '1 minute'
+    RETURNING id
+)
+SELECT member_id, role, display_name, email, expires_at FROM live
 `
 
 type CheckSessionParams struct {
@@ -73,8 +84,11 @@ type CheckSessionRow struct {
 }
 
 // CheckSession is the per-request check of a tenant session: the session
-// is live, the membership is live, the account is enabled and its session
-// version is the token's. The role comes from here, not from the token.
+// is live and has been used within the tenant's idle timeout, the
+// membership is live, the account is enabled and its session version is
+// the token's. The role comes from here, not from the token. The same
+// statement records the use (at most once a minute), so the check stays
+// one round trip; it runs on a read-write path (Store.WriteTenant).
 func (q *Queries) CheckSession(ctx context.Context, arg CheckSessionParams) (CheckSessionRow, error) {
 	row := q.db.QueryRow(ctx, checkSession,
 		arg.TenantID,
@@ -139,18 +153,19 @@ func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (A
 }
 
 const createSession = `-- name: CreateSession :one
-INSERT INTO sessions (tenant_id, member_id, account_id, created_at, expires_at, user_agent)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING tenant_id, id, member_id, account_id, created_at, expires_at, revoked_at, user_agent
+INSERT INTO sessions (tenant_id, member_id, account_id, created_at, last_used_at, expires_at, user_agent, client_address)
+VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
+RETURNING tenant_id, id, member_id, account_id, created_at, expires_at, revoked_at, user_agent, last_used_at, client_address
 `
 
 type CreateSessionParams struct {
-	TenantID  uuid.UUID
-	MemberID  uuid.UUID
-	AccountID uuid.UUID
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	UserAgent string
+	TenantID      uuid.UUID
+	MemberID      uuid.UUID
+	AccountID     uuid.UUID
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UserAgent     string
+	ClientAddress string
 }
 
 func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (Session, error) {
@@ -161,6 +176,7 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (S
 		arg.CreatedAt,
 		arg.ExpiresAt,
 		arg.UserAgent,
+		arg.ClientAddress,
 	)
 	var i Session
 	err := row.Scan(
@@ -172,6 +188,8 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) (S
 		&i.ExpiresAt,
 		&i.RevokedAt,
 		&i.UserAgent,
+		&i.LastUsedAt,
+		&i.ClientAddress,
 	)
 	return i, err
 }
@@ -338,6 +356,63 @@ func (q *Queries) GetAccount(ctx context.Context, id uuid.UUID) (GetAccountRow, 
 	return i, err
 }
 
+const listMemberSessions = `-- name: ListMemberSessions :many
+
+SELECT s.id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.client_address
+FROM sessions s
+CROSS JOIN security_defaults d
+LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+WHERE s.tenant_id = $1 AND s.member_id = $2 AND s.revoked_at IS NULL
+  AND s.expires_at > $3::timestamptz
+  AND s.last_used_at > $3::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+ORDER BY s.last_used_at DESC, s.id
+LIMIT 100
+`
+
+type ListMemberSessionsParams struct {
+	TenantID uuid.UUID
+	MemberID uuid.UUID
+	Now      time.Time
+}
+
+type ListMemberSessionsRow struct {
+	ID            uuid.UUID
+	CreatedAt     time.Time
+	LastUsedAt    time.Time
+	ExpiresAt     time.Time
+	UserAgent     string
+	ClientAddress string
+}
+
+// ListMemberSessions lists a member's sessions that still work: not
+// revoked, not expired, not idle past the tenant's timeout.
+func (q *Queries) ListMemberSessions(ctx context.Context, arg ListMemberSessionsParams) ([]ListMemberSessionsRow, error) {
+	rows, err := q.db.Query(ctx, listMemberSessions, arg.TenantID, arg.MemberID, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListMemberSessionsRow{}
+	for rows.Next() {
+		var i ListMemberSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CreatedAt,
+			&i.LastUsedAt,
+			&i.ExpiresAt,
+			&i.UserAgent,
+			&i.ClientAddress,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const redeemHandoff = `-- name: RedeemHandoff :one
 
 UPDATE auth_handoffs SET used_at = now()
@@ -400,6 +475,34 @@ type RevokeMemberSessionsParams struct {
 
 func (q *Queries) RevokeMemberSessions(ctx context.Context, arg RevokeMemberSessionsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, revokeMemberSessions, arg.TenantID, arg.MemberID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeOwnSession = `-- name: RevokeOwnSession :execrows
+
+UPDATE sessions SET revoked_at = $1::timestamptz
+WHERE tenant_id = $2 AND id = $3 AND member_id = $4 AND revoked_at IS NULL
+`
+
+type RevokeOwnSessionParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	MemberID uuid.UUID
+}
+
+// RevokeOwnSession ends one of a member's sessions; another member's
+// reads as missing.
+func (q *Queries) RevokeOwnSession(ctx context.Context, arg RevokeOwnSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeOwnSession,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+		arg.MemberID,
+	)
 	if err != nil {
 		return 0, err
 	}

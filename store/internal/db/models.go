@@ -283,14 +283,16 @@ type ServiceRequestEvent struct {
 }
 
 type Session struct {
-	TenantID  uuid.UUID
-	ID        uuid.UUID
-	MemberID  uuid.UUID
-	AccountID uuid.UUID
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	RevokedAt *time.Time
-	UserAgent string
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	MemberID      uuid.UUID
+	AccountID     uuid.UUID
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	RevokedAt     *time.Time
+	UserAgent     string
+	LastUsedAt    time.Time
+	ClientAddress string
 }
 
 type Task struct {

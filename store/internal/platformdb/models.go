@@ -44,12 +44,13 @@ type Member struct {
 }
 
 type PasswordReset struct {
-	ID        uuid.UUID
-	AccountID uuid.UUID
-	TokenHash []byte
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	UsedAt    *time.Time
+	ID              uuid.UUID
+	AccountID       uuid.UUID
+	TokenHash       []byte
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	UsedAt          *time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
 type PlatformAuditLog struct {
@@ -61,6 +62,31 @@ type PlatformAuditLog struct {
 	TargetTenantID *uuid.UUID
 	RequestID      string
 	Detail         json.RawMessage
+}
+
+type PlatformGrant struct {
+	ID             uuid.UUID
+	TargetTenantID *uuid.UUID
+	Purpose        string
+	Actor          string
+	Reason         string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	EndedAt        *time.Time
+	EndedBy        *string
+}
+
+type Signup struct {
+	ID              uuid.UUID
+	Email           string
+	Slug            string
+	Name            string
+	TokenHash       []byte
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	ConfirmedAt     *time.Time
+	FailedAttempts  int32
+	CreatedTenantID *uuid.UUID
 }
 
 type Tenant struct {

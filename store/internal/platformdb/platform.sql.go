@@ -32,6 +32,51 @@ func (q *Queries) AccountPasswordMinimum(ctx context.Context, accountID uuid.UUI
 	return min_length, err
 }
 
+const confirmSignup = `-- name: ConfirmSignup :one
+
+UPDATE signups SET confirmed_at = $1::timestamptz
+WHERE token_hash = $2 AND confirmed_at IS NULL AND expires_at > $1::timestamptz AND failed_attempts < $3
+RETURNING id, email, slug, name, token_hash, created_at, expires_at, confirmed_at, failed_attempts, created_tenant_id
+`
+
+type ConfirmSignupParams struct {
+	Now         time.Time
+	TokenHash   []byte
+	MaxFailures int32
+}
+
+// ConfirmSignup uses an open sign-up up: it succeeds once, in its lifetime.
+func (q *Queries) ConfirmSignup(ctx context.Context, arg ConfirmSignupParams) (Signup, error) {
+	row := q.db.QueryRow(ctx, confirmSignup, arg.Now, arg.TokenHash, arg.MaxFailures)
+	var i Signup
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Slug,
+		&i.Name,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.FailedAttempts,
+		&i.CreatedTenantID,
+	)
+	return i, err
+}
+
+const countSignupFailure = `-- name: CountSignupFailure :one
+UPDATE signups SET failed_attempts = failed_attempts + 1
+WHERE id = $1 AND confirmed_at IS NULL
+RETURNING failed_attempts
+`
+
+func (q *Queries) CountSignupFailure(ctx context.Context, id uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countSignupFailure, id)
+	var failed_attempts int32
+	err := row.Scan(&failed_attempts)
+	return failed_attempts, err
+}
+
 const createAccount = `-- name: CreateAccount :one
 INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at
 `
@@ -110,6 +155,47 @@ func (q *Queries) CreateAccountSession(ctx context.Context, arg CreateAccountSes
 	return i, err
 }
 
+const createGrant = `-- name: CreateGrant :one
+
+INSERT INTO platform_grants (target_tenant_id, purpose, actor, reason, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5::int))
+RETURNING id, target_tenant_id, purpose, actor, reason, created_at, expires_at, ended_at, ended_by
+`
+
+type CreateGrantParams struct {
+	TargetTenantID *uuid.UUID
+	Purpose        string
+	Actor          string
+	Reason         string
+	Minutes        int32
+}
+
+// Grants: the platform role's access to a tenant's rows (migration 00013).
+// Their expiry is the database's clock's: the policies compare it with
+// now(), which no parameter can replace.
+func (q *Queries) CreateGrant(ctx context.Context, arg CreateGrantParams) (PlatformGrant, error) {
+	row := q.db.QueryRow(ctx, createGrant,
+		arg.TargetTenantID,
+		arg.Purpose,
+		arg.Actor,
+		arg.Reason,
+		arg.Minutes,
+	)
+	var i PlatformGrant
+	err := row.Scan(
+		&i.ID,
+		&i.TargetTenantID,
+		&i.Purpose,
+		&i.Actor,
+		&i.Reason,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.EndedAt,
+		&i.EndedBy,
+	)
+	return i, err
+}
+
 const createMemberInTenant = `-- name: CreateMemberInTenant :one
 INSERT INTO members (tenant_id, account_id, role, display_name)
 VALUES ($1, $2, $3, $4)
@@ -146,15 +232,17 @@ func (q *Queries) CreateMemberInTenant(ctx context.Context, arg CreateMemberInTe
 }
 
 const createPasswordReset = `-- name: CreatePasswordReset :one
-INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)
-RETURNING id, account_id, token_hash, created_at, expires_at, used_at
+INSERT INTO password_resets (account_id, token_hash, created_at, expires_at, asked_on_tenant_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, account_id, token_hash, created_at, expires_at, used_at, asked_on_tenant_id
 `
 
 type CreatePasswordResetParams struct {
-	AccountID uuid.UUID
-	TokenHash []byte
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	AccountID       uuid.UUID
+	TokenHash       []byte
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
 func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordResetParams) (PasswordReset, error) {
@@ -163,6 +251,7 @@ func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordRes
 		arg.TokenHash,
 		arg.CreatedAt,
 		arg.ExpiresAt,
+		arg.AskedOnTenantID,
 	)
 	var i PasswordReset
 	err := row.Scan(
@@ -172,6 +261,62 @@ func (q *Queries) CreatePasswordReset(ctx context.Context, arg CreatePasswordRes
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.AskedOnTenantID,
+	)
+	return i, err
+}
+
+const createSettingsSingletons = `-- name: CreateSettingsSingletons :exec
+
+WITH o AS (INSERT INTO organization_settings (tenant_id) VALUES ($1)),
+     b AS (INSERT INTO booking_settings (tenant_id) VALUES ($1)),
+     s AS (INSERT INTO security_settings (tenant_id) VALUES ($1))
+INSERT INTO communication_settings (tenant_id) VALUES ($1)
+`
+
+// CreateSettingsSingletons gives a new tenant one row of each settings
+// kind, every value NULL: the platform defaults apply until it changes one.
+func (q *Queries) CreateSettingsSingletons(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, createSettingsSingletons, tenantID)
+	return err
+}
+
+const createSignup = `-- name: CreateSignup :one
+INSERT INTO signups (email, slug, name, token_hash, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, email, slug, name, token_hash, created_at, expires_at, confirmed_at, failed_attempts, created_tenant_id
+`
+
+type CreateSignupParams struct {
+	Email     string
+	Slug      string
+	Name      string
+	TokenHash []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+func (q *Queries) CreateSignup(ctx context.Context, arg CreateSignupParams) (Signup, error) {
+	row := q.db.QueryRow(ctx, createSignup,
+		arg.Email,
+		arg.Slug,
+		arg.Name,
+		arg.TokenHash,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+	)
+	var i Signup
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Slug,
+		&i.Name,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.FailedAttempts,
+		&i.CreatedTenantID,
 	)
 	return i, err
 }
@@ -197,6 +342,36 @@ func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) (Ten
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const deleteTenant = `-- name: DeleteTenant :execrows
+DELETE FROM tenants WHERE id = $1
+`
+
+func (q *Queries) DeleteTenant(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTenant, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const endGrant = `-- name: EndGrant :execrows
+UPDATE platform_grants SET ended_at = now(), ended_by = $1
+WHERE id = $2 AND ended_at IS NULL
+`
+
+type EndGrantParams struct {
+	Actor *string
+	ID    uuid.UUID
+}
+
+func (q *Queries) EndGrant(ctx context.Context, arg EndGrantParams) (int64, error) {
+	result, err := q.db.Exec(ctx, endGrant, arg.Actor, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const findAccountByEmail = `-- name: FindAccountByEmail :one
@@ -286,6 +461,31 @@ func (q *Queries) InsertPlatformAudit(ctx context.Context, arg InsertPlatformAud
 	return err
 }
 
+const insertTenantAudit = `-- name: InsertTenantAudit :exec
+
+INSERT INTO audit_log (tenant_id, action, target_type, target_id, request_id, detail)
+VALUES ($1, $2, 'tenant', $1, $3, $4)
+`
+
+type InsertTenantAuditParams struct {
+	TenantID  uuid.UUID
+	Action    string
+	RequestID string
+	Detail    json.RawMessage
+}
+
+// InsertTenantAudit appends a platform operation to the tenant's own audit
+// log, where its owners read it.
+func (q *Queries) InsertTenantAudit(ctx context.Context, arg InsertTenantAuditParams) error {
+	_, err := q.db.Exec(ctx, insertTenantAudit,
+		arg.TenantID,
+		arg.Action,
+		arg.RequestID,
+		arg.Detail,
+	)
+	return err
+}
+
 const listAccountMemberships = `-- name: ListAccountMemberships :many
 SELECT m.tenant_id, m.id AS member_id, m.role, m.display_name, t.slug, t.name AS tenant_name, t.status AS tenant_status
 FROM members m JOIN tenants t ON t.id = m.tenant_id
@@ -364,6 +564,53 @@ func (q *Queries) ListPlatformAudit(ctx context.Context, maxRows int32) ([]Platf
 	return items, nil
 }
 
+const listTenantSummaries = `-- name: ListTenantSummaries :many
+
+SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at,
+       (SELECT count(*) FROM members m WHERE m.tenant_id = t.id AND m.removed_at IS NULL)::bigint AS members
+FROM tenants t
+ORDER BY t.slug
+`
+
+type ListTenantSummariesRow struct {
+	ID        uuid.UUID
+	Slug      string
+	Name      string
+	Status    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Members   int64
+}
+
+// ListTenantSummaries lists every tenant with its live members' count.
+func (q *Queries) ListTenantSummaries(ctx context.Context) ([]ListTenantSummariesRow, error) {
+	rows, err := q.db.Query(ctx, listTenantSummaries)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListTenantSummariesRow{}
+	for rows.Next() {
+		var i ListTenantSummariesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Status,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Members,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTenants = `-- name: ListTenants :many
 SELECT id, slug, name, status, created_at, updated_at FROM tenants ORDER BY slug
 `
@@ -397,17 +644,20 @@ func (q *Queries) ListTenants(ctx context.Context) ([]Tenant, error) {
 
 const peekPasswordReset = `-- name: PeekPasswordReset :one
 
-SELECT id, account_id, token_hash, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+SELECT id, account_id, token_hash, created_at, expires_at, used_at, asked_on_tenant_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+  AND asked_on_tenant_id IS NOT DISTINCT FROM $3::uuid
 `
 
 type PeekPasswordResetParams struct {
-	TokenHash []byte
-	Now       time.Time
+	TokenHash       []byte
+	Now             time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
-// PeekPasswordReset reads an open reset link without using it.
+// PeekPasswordReset reads an open reset link, on the host it was asked
+// on, without using it.
 func (q *Queries) PeekPasswordReset(ctx context.Context, arg PeekPasswordResetParams) (PasswordReset, error) {
-	row := q.db.QueryRow(ctx, peekPasswordReset, arg.TokenHash, arg.Now)
+	row := q.db.QueryRow(ctx, peekPasswordReset, arg.TokenHash, arg.Now, arg.AskedOnTenantID)
 	var i PasswordReset
 	err := row.Scan(
 		&i.ID,
@@ -416,23 +666,60 @@ func (q *Queries) PeekPasswordReset(ctx context.Context, arg PeekPasswordResetPa
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.AskedOnTenantID,
+	)
+	return i, err
+}
+
+const peekSignup = `-- name: PeekSignup :one
+
+SELECT id, email, slug, name, token_hash, created_at, expires_at, confirmed_at, failed_attempts, created_tenant_id FROM signups
+WHERE token_hash = $1 AND confirmed_at IS NULL AND expires_at > $2 AND failed_attempts < $3
+`
+
+type PeekSignupParams struct {
+	TokenHash   []byte
+	Now         time.Time
+	MaxFailures int32
+}
+
+// PeekSignup reads an open sign-up without using it.
+func (q *Queries) PeekSignup(ctx context.Context, arg PeekSignupParams) (Signup, error) {
+	row := q.db.QueryRow(ctx, peekSignup, arg.TokenHash, arg.Now, arg.MaxFailures)
+	var i Signup
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Slug,
+		&i.Name,
+		&i.TokenHash,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.ConfirmedAt,
+		&i.FailedAttempts,
+		&i.CreatedTenantID,
 	)
 	return i, err
 }
 
 const redeemPasswordReset = `-- name: RedeemPasswordReset :one
+
 UPDATE password_resets SET used_at = now()
 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-RETURNING id, account_id, token_hash, created_at, expires_at, used_at
+  AND asked_on_tenant_id IS NOT DISTINCT FROM $3::uuid
+RETURNING id, account_id, token_hash, created_at, expires_at, used_at, asked_on_tenant_id
 `
 
 type RedeemPasswordResetParams struct {
-	TokenHash []byte
-	Now       time.Time
+	TokenHash       []byte
+	Now             time.Time
+	AskedOnTenantID *uuid.UUID
 }
 
+// RedeemPasswordReset uses up an open reset link on the host it was asked
+// on (asked_on_tenant_id NULL: the apex).
 func (q *Queries) RedeemPasswordReset(ctx context.Context, arg RedeemPasswordResetParams) (PasswordReset, error) {
-	row := q.db.QueryRow(ctx, redeemPasswordReset, arg.TokenHash, arg.Now)
+	row := q.db.QueryRow(ctx, redeemPasswordReset, arg.TokenHash, arg.Now, arg.AskedOnTenantID)
 	var i PasswordReset
 	err := row.Scan(
 		&i.ID,
@@ -441,6 +728,7 @@ func (q *Queries) RedeemPasswordReset(ctx context.Context, arg RedeemPasswordRes
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.AskedOnTenantID,
 	)
 	return i, err
 }
@@ -533,6 +821,20 @@ func (q *Queries) SetInitialPassword(ctx context.Context, arg SetInitialPassword
 	return i, err
 }
 
+const setSignupTenant = `-- name: SetSignupTenant :exec
+UPDATE signups SET created_tenant_id = $1 WHERE id = $2
+`
+
+type SetSignupTenantParams struct {
+	TenantID *uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) SetSignupTenant(ctx context.Context, arg SetSignupTenantParams) error {
+	_, err := q.db.Exec(ctx, setSignupTenant, arg.TenantID, arg.ID)
+	return err
+}
+
 const setTenantStatus = `-- name: SetTenantStatus :one
 UPDATE tenants SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, slug, name, status, created_at, updated_at
 `
@@ -554,6 +856,90 @@ func (q *Queries) SetTenantStatus(ctx context.Context, arg SetTenantStatusParams
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const tenantExists = `-- name: TenantExists :one
+SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1)
+`
+
+func (q *Queries) TenantExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, tenantExists, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const tenantTableCatalog = `-- name: TenantTableCatalog :many
+
+SELECT c.relname::text AS name
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname
+`
+
+// TenantTableCatalog lists the tables with a tenant_id column: every
+// tenant-owned table, found from the catalog, so a new one is exported,
+// deleted and verified without a code change.
+func (q *Queries) TenantTableCatalog(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, tenantTableCatalog)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tenantTableReferences = `-- name: TenantTableReferences :many
+
+SELECT DISTINCT child.relname::text AS child, parent.relname::text AS parent
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class child ON child.oid = k.conrelid
+JOIN pg_catalog.pg_class parent ON parent.oid = k.confrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = child.relnamespace
+WHERE k.contype = 'f' AND n.nspname = 'public' AND child.oid <> parent.oid
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = child.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = parent.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+ORDER BY 1, 2
+`
+
+type TenantTableReferencesRow struct {
+	Child  string
+	Parent string
+}
+
+// TenantTableReferences lists the foreign keys between tables with a
+// tenant_id column: a referencing table's rows go before the referenced.
+func (q *Queries) TenantTableReferences(ctx context.Context) ([]TenantTableReferencesRow, error) {
+	rows, err := q.db.Query(ctx, tenantTableReferences)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TenantTableReferencesRow{}
+	for rows.Next() {
+		var i TenantTableReferencesRow
+		if err := rows.Scan(&i.Child, &i.Parent); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const voidPasswordResets = `-- name: VoidPasswordResets :exec

@@ -48,12 +48,17 @@ RETURNING *;
 SELECT * FROM accounts WHERE id = @id;
 
 -- name: CreatePasswordReset :one
-INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES (@account_id, @token_hash, @created_at, @expires_at)
+INSERT INTO password_resets (account_id, token_hash, created_at, expires_at, asked_on_tenant_id)
+VALUES (@account_id, @token_hash, @created_at, @expires_at, sqlc.narg(asked_on_tenant_id))
 RETURNING *;
+
+-- RedeemPasswordReset uses up an open reset link on the host it was asked
+-- on (asked_on_tenant_id NULL: the apex).
 
 -- name: RedeemPasswordReset :one
 UPDATE password_resets SET used_at = now()
 WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+  AND asked_on_tenant_id IS NOT DISTINCT FROM sqlc.narg(asked_on_tenant_id)::uuid
 RETURNING *;
 
 -- name: ResetPassword :one
@@ -85,10 +90,12 @@ INSERT INTO accounts (email) VALUES (@email) ON CONFLICT (email) DO NOTHING RETU
 -- name: VoidPasswordResets :exec
 UPDATE password_resets SET used_at = sqlc.arg(now)::timestamptz WHERE account_id = @account_id AND used_at IS NULL;
 
--- PeekPasswordReset reads an open reset link without using it.
+-- PeekPasswordReset reads an open reset link, on the host it was asked
+-- on, without using it.
 
 -- name: PeekPasswordReset :one
-SELECT * FROM password_resets WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now;
+SELECT * FROM password_resets WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
+  AND asked_on_tenant_id IS NOT DISTINCT FROM sqlc.narg(asked_on_tenant_id)::uuid;
 
 -- AccountPasswordMinimum is the strictest minimum password length among
 -- the tenants where the account is a live member (0 with none): the
@@ -100,3 +107,98 @@ FROM members m
 CROSS JOIN security_defaults d
 LEFT JOIN security_settings s ON s.tenant_id = m.tenant_id
 WHERE m.account_id = @account_id AND m.removed_at IS NULL;
+
+-- CreateSettingsSingletons gives a new tenant one row of each settings
+-- kind, every value NULL: the platform defaults apply until it changes one.
+
+-- name: CreateSettingsSingletons :exec
+WITH o AS (INSERT INTO organization_settings (tenant_id) VALUES (@tenant_id)),
+     b AS (INSERT INTO booking_settings (tenant_id) VALUES (@tenant_id)),
+     s AS (INSERT INTO security_settings (tenant_id) VALUES (@tenant_id))
+INSERT INTO communication_settings (tenant_id) VALUES (@tenant_id);
+
+-- name: CreateSignup :one
+INSERT INTO signups (email, slug, name, token_hash, created_at, expires_at)
+VALUES (@email, @slug, @name, @token_hash, @created_at, @expires_at)
+RETURNING *;
+
+-- PeekSignup reads an open sign-up without using it.
+
+-- name: PeekSignup :one
+SELECT * FROM signups
+WHERE token_hash = @token_hash AND confirmed_at IS NULL AND expires_at > @now AND failed_attempts < @max_failures;
+
+-- ConfirmSignup uses an open sign-up up: it succeeds once, in its lifetime.
+
+-- name: ConfirmSignup :one
+UPDATE signups SET confirmed_at = sqlc.arg(now)::timestamptz
+WHERE token_hash = @token_hash AND confirmed_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz AND failed_attempts < @max_failures
+RETURNING *;
+
+-- name: SetSignupTenant :exec
+UPDATE signups SET created_tenant_id = @tenant_id WHERE id = @id;
+
+-- name: CountSignupFailure :one
+UPDATE signups SET failed_attempts = failed_attempts + 1
+WHERE id = @id AND confirmed_at IS NULL
+RETURNING failed_attempts;
+
+-- ListTenantSummaries lists every tenant with its live members' count.
+
+-- name: ListTenantSummaries :many
+SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at,
+       (SELECT count(*) FROM members m WHERE m.tenant_id = t.id AND m.removed_at IS NULL)::bigint AS members
+FROM tenants t
+ORDER BY t.slug;
+
+-- InsertTenantAudit appends a platform operation to the tenant's own audit
+-- log, where its owners read it.
+
+-- name: InsertTenantAudit :exec
+INSERT INTO audit_log (tenant_id, action, target_type, target_id, request_id, detail)
+VALUES (@tenant_id, @action, 'tenant', @tenant_id, @request_id, @detail);
+
+-- Grants: the platform role's access to a tenant's rows (migration 00013).
+-- Their expiry is the database's clock's: the policies compare it with
+-- now(), which no parameter can replace.
+
+-- name: CreateGrant :one
+INSERT INTO platform_grants (target_tenant_id, purpose, actor, reason, expires_at)
+VALUES (sqlc.narg(target_tenant_id), @purpose, @actor, @reason, now() + make_interval(mins => sqlc.arg(minutes)::int))
+RETURNING *;
+
+-- name: EndGrant :execrows
+UPDATE platform_grants SET ended_at = now(), ended_by = @actor
+WHERE id = @id AND ended_at IS NULL;
+
+-- name: DeleteTenant :execrows
+DELETE FROM tenants WHERE id = @id;
+
+-- TenantTableCatalog lists the tables with a tenant_id column: every
+-- tenant-owned table, found from the catalog, so a new one is exported,
+-- deleted and verified without a code change.
+
+-- name: TenantTableCatalog :many
+SELECT c.relname::text AS name
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname;
+
+-- TenantTableReferences lists the foreign keys between tables with a
+-- tenant_id column: a referencing table's rows go before the referenced.
+
+-- name: TenantTableReferences :many
+SELECT DISTINCT child.relname::text AS child, parent.relname::text AS parent
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class child ON child.oid = k.conrelid
+JOIN pg_catalog.pg_class parent ON parent.oid = k.confrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = child.relnamespace
+WHERE k.contype = 'f' AND n.nspname = 'public' AND child.oid <> parent.oid
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = child.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = parent.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+ORDER BY 1, 2;
+
+-- name: TenantExists :one
+SELECT EXISTS (SELECT 1 FROM tenants WHERE id = @id);

@@ -15,22 +15,57 @@ JOIN members m ON m.account_id = a.id AND m.tenant_id = @tenant_id AND m.removed
 WHERE a.email = @email;
 
 -- name: CreateSession :one
-INSERT INTO sessions (tenant_id, member_id, account_id, created_at, expires_at, user_agent)
-VALUES (@tenant_id, @member_id, @account_id, @created_at, @expires_at, @user_agent)
+INSERT INTO sessions (tenant_id, member_id, account_id, created_at, last_used_at, expires_at, user_agent, client_address)
+VALUES (@tenant_id, @member_id, @account_id, @created_at, @created_at, @expires_at, @user_agent, @client_address)
 RETURNING *;
 
 -- CheckSession is the per-request check of a tenant session: the session
--- is live, the membership is live, the account is enabled and its session
--- version is the token's. The role comes from here, not from the token.
+-- is live and has been used within the tenant's idle timeout, the
+-- membership is live, the account is enabled and its session version is
+-- the token's. The role comes from here, not from the token. The same
+-- statement records the use (at most once a minute), so the check stays
+-- one round trip; it runs on a read-write path (Store.WriteTenant).
 
 -- name: CheckSession :one
-SELECT m.id AS member_id, m.role, m.display_name, a.email, s.expires_at
+WITH live AS (
+    SELECT s.id, m.id AS member_id, m.role, m.display_name, a.email, s.expires_at
+    FROM sessions s
+    JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
+    JOIN accounts a ON a.id = s.account_id
+    CROSS JOIN security_defaults d
+    LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+    WHERE s.tenant_id = @tenant_id AND s.id = @session_id AND s.account_id = @account_id
+      AND s.revoked_at IS NULL AND s.expires_at > sqlc.arg(now)::timestamptz
+      AND s.last_used_at > sqlc.arg(now)::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+      AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = @session_version
+), used AS (
+    UPDATE sessions SET last_used_at = sqlc.arg(now)::timestamptz
+    WHERE tenant_id = @tenant_id AND id IN (SELECT id FROM live)
+      AND last_used_at < sqlc.arg(now)::timestamptz - interval '1 minute'
+    RETURNING id
+)
+SELECT member_id, role, display_name, email, expires_at FROM live;
+
+-- ListMemberSessions lists a member's sessions that still work: not
+-- revoked, not expired, not idle past the tenant's timeout.
+
+-- name: ListMemberSessions :many
+SELECT s.id, s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.client_address
 FROM sessions s
-JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
-JOIN accounts a ON a.id = s.account_id
-WHERE s.tenant_id = @tenant_id AND s.id = @session_id AND s.account_id = @account_id
-  AND s.revoked_at IS NULL AND s.expires_at > @now
-  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = @session_version;
+CROSS JOIN security_defaults d
+LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+WHERE s.tenant_id = @tenant_id AND s.member_id = @member_id AND s.revoked_at IS NULL
+  AND s.expires_at > sqlc.arg(now)::timestamptz
+  AND s.last_used_at > sqlc.arg(now)::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+ORDER BY s.last_used_at DESC, s.id
+LIMIT 100;
+
+-- RevokeOwnSession ends one of a member's sessions; another member's
+-- reads as missing.
+
+-- name: RevokeOwnSession :execrows
+UPDATE sessions SET revoked_at = sqlc.arg(now)::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND member_id = @member_id AND revoked_at IS NULL;
 
 -- name: RevokeSession :execrows
 UPDATE sessions SET revoked_at = now()
