@@ -347,13 +347,21 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Cre
 	scope := tenant.Scope{TenantID: sess.TenantID, AccountID: sess.AccountID, RequestID: tenant.RequestIDFrom(ctx)}
 	sctx := tenant.WithScope(ctx, scope)
 	var row store.CheckSessionRow
+	arg := store.CheckSessionParams{TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now()}
 	err = s.store.WriteTenant(sctx, func(tx *store.Tx) error {
 		var err error
-		row, err = tx.CheckSession(sctx, store.CheckSessionParams{
-			TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now(),
-		})
+		row, err = tx.CheckSession(sctx, arg)
 		return err
 	})
+	if store.IsReadOnly(err) {
+		// The database accepts no writes: check without recording the
+		// use, so members keep reading (a second round trip, only then).
+		err = s.store.ReadTenant(sctx, func(tx *store.Tx) error {
+			r, err := tx.CheckSessionReadOnly(sctx, store.CheckSessionReadOnlyParams(arg))
+			row = store.CheckSessionRow(r)
+			return err
+		})
+	}
 	if store.IsNotFound(err) {
 		return Principal{}, unauthorized(errors.New("session revoked, expired, or membership ended"))
 	}

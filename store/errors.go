@@ -89,6 +89,13 @@ func isRetryable(err error) bool {
 	return ok && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
 
+// IsReadOnly reports whether err is a write the database refused because
+// it accepts no changes (a standby, a database set read-only).
+func IsReadOnly(err error) bool {
+	pgErr, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && pgErr.Code == "25006"
+}
+
 // IsNotFound reports whether err means a missing row (or another tenant's).
 // Use it inside a transaction function, where errors are not translated yet.
 func IsNotFound(err error) bool { return tenant.IsCode(translate(err), tenant.CodeNotFound) }

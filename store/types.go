@@ -14,6 +14,8 @@ type (
 	CheckAccountSessionParams             = db.CheckAccountSessionParams
 	CheckAccountSessionRow                = db.CheckAccountSessionRow
 	CheckSessionParams                    = db.CheckSessionParams
+	CheckSessionReadOnlyParams            = db.CheckSessionReadOnlyParams
+	CheckSessionReadOnlyRow               = db.CheckSessionReadOnlyRow
 	CheckSessionRow                       = db.CheckSessionRow
 	ClaimIdempotencyKeyParams             = db.ClaimIdempotencyKeyParams
 	ClientPreference                      = db.ClientPreference

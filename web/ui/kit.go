@@ -155,7 +155,6 @@ func (s *UI) render(w http.ResponseWriter, r *http.Request, status int, name str
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -170,7 +169,6 @@ func (s *UI) renderPart(w http.ResponseWriter, r *http.Request, name, part strin
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
 }
 

@@ -155,7 +155,7 @@ func samplePages() map[string][]view {
 			{ID: uuid.New(), CreatedAt: now, LastUsedAt: now, ExpiresAt: now, UserAgent: "Firefox on Linux", ClientAddress: "127.0.0.1", Current: true},
 			{ID: uuid.New(), CreatedAt: now, LastUsedAt: now, ExpiresAt: now, ClientAddress: "10.0.0.7"}}}),
 			empty("Your sessions", sessionsPage{})},
-		"reset":    {empty("Reset", nil)},
+		"reset": {empty("Reset", nil)},
 		"confirm_action": {base("Delete", confirmation{Question: "Delete?", Detail: "For good.", Action: "/app/services/bulk/delete",
 			Fields: url.Values{"id": {uuid.NewString(), uuid.NewString()}}, Button: "Delete", Back: "/app/x"})},
 		"app_dashboard": {base("Dashboard", overview), empty("Dashboard", dashboardPage{Overview: dashboard.Overview{Day: now}})},

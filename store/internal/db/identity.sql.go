@@ -108,6 +108,58 @@ func (q *Queries) CheckSession(ctx context.Context, arg CheckSessionParams) (Che
 	return i, err
 }
 
+const checkSessionReadOnly = `-- name: CheckSessionReadOnly :one
+
+SELECT m.id AS member_id, m.role, m.display_name, a.email, s.expires_at
+FROM sessions s
+JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
+JOIN accounts a ON a.id = s.account_id
+CROSS JOIN security_defaults d
+LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+WHERE s.tenant_id = $1 AND s.id = $2 AND s.account_id = $3
+  AND s.revoked_at IS NULL AND s.expires_at > $4::timestamptz
+  AND s.last_used_at > $4::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5
+`
+
+type CheckSessionReadOnlyParams struct {
+	TenantID       uuid.UUID
+	SessionID      uuid.UUID
+	AccountID      uuid.UUID
+	Now            time.Time
+	SessionVersion int64
+}
+
+type CheckSessionReadOnlyRow struct {
+	MemberID    uuid.UUID
+	Role        string
+	DisplayName string
+	Email       string
+	ExpiresAt   time.Time
+}
+
+// CheckSessionReadOnly is CheckSession without recording the use: the
+// check while the database accepts no writes (a standby, a database set
+// read-only), so that members keep reading.
+func (q *Queries) CheckSessionReadOnly(ctx context.Context, arg CheckSessionReadOnlyParams) (CheckSessionReadOnlyRow, error) {
+	row := q.db.QueryRow(ctx, checkSessionReadOnly,
+		arg.TenantID,
+		arg.SessionID,
+		arg.AccountID,
+		arg.Now,
+		arg.SessionVersion,
+	)
+	var i CheckSessionReadOnlyRow
+	err := row.Scan(
+		&i.MemberID,
+		&i.Role,
+		&i.DisplayName,
+		&i.Email,
+		&i.ExpiresAt,
+	)
+	return i, err
+}
+
 const createHandoff = `-- name: CreateHandoff :one
 INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, origin_host, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -46,6 +46,22 @@ WITH live AS (
 )
 SELECT member_id, role, display_name, email, expires_at FROM live;
 
+-- CheckSessionReadOnly is CheckSession without recording the use: the
+-- check while the database accepts no writes (a standby, a database set
+-- read-only), so that members keep reading.
+
+-- name: CheckSessionReadOnly :one
+SELECT m.id AS member_id, m.role, m.display_name, a.email, s.expires_at
+FROM sessions s
+JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
+JOIN accounts a ON a.id = s.account_id
+CROSS JOIN security_defaults d
+LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+WHERE s.tenant_id = @tenant_id AND s.id = @session_id AND s.account_id = @account_id
+  AND s.revoked_at IS NULL AND s.expires_at > sqlc.arg(now)::timestamptz
+  AND s.last_used_at > sqlc.arg(now)::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = @session_version;
+
 -- ListMemberSessions lists a member's sessions that still work: not
 -- revoked, not expired, not idle past the tenant's timeout.
 
