@@ -115,6 +115,7 @@ type options struct {
 	params   password.Params
 	sender   mailer.Sender
 	tracer   trace.TracerProvider
+	resolver tenants.Resolver
 }
 
 // WithClock makes every service read the time from now. Defaults to
@@ -137,6 +138,10 @@ func WithSender(s mailer.Sender) Option { return func(o *options) { o.sender = s
 
 // WithTracerProvider traces requests and statements with tp.
 func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options) { o.tracer = tp } }
+
+// WithResolver looks up the TXT records that verify custom domains with r.
+// Defaults to net.DefaultResolver; tests give a fake.
+func WithResolver(r tenants.Resolver) Option { return func(o *options) { o.resolver = r } }
 
 // App is a running tenantkit.
 type App struct {
@@ -295,9 +300,13 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Scheduling:  scheduling.New(a.Store, o.now),
 		Requests:    requests.New(a.Store, requests.Config{Now: o.now, Mailer: a.Mail, Link: urls.Tenant, Logger: o.logger}),
 		Dashboard:   dashboard.New(a.Store, o.now),
-		Now:         o.now,
-		CursorKey:   sigKeys.Derive("cursor"),
-		Logger:      o.logger,
+		Domains: tenants.NewDomains(tenants.DomainsConfig{
+			Store: a.Store, Directory: directory, Resolver: o.resolver, BaseDomain: cfg.BaseDomain, Now: o.now,
+		}),
+		Support:   tenants.NewSupportAccess(a.Store),
+		Now:       o.now,
+		CursorKey: sigKeys.Derive("cursor"),
+		Logger:    o.logger,
 	}); err != nil {
 		return nil, err
 	}

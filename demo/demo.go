@@ -442,6 +442,13 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 		}); err != nil {
 			return err
 		}
+		// A custom domain registered and not verified yet: it serves
+		// nothing until its TXT record is published and checked.
+		if _, err := tx.CreateDomainClaim(ctx, store.CreateDomainClaimParams{
+			TenantID: tid, Domain: "www." + t.Slug + "-firm.example", Token: "tenantkit-demo-" + t.Slug + "-unverified", CreatedAt: stamp(),
+		}); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, "demo.seed", "tenant", &tid, []byte(`{"marker":"`+t.Marker+`"}`))
 	})
 }

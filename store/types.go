@@ -28,6 +28,7 @@ type (
 	CreateAvailabilityRuleParams          = db.CreateAvailabilityRuleParams
 	CreateBookingParams                   = db.CreateBookingParams
 	CreateClientMemberIfAbsentParams      = db.CreateClientMemberIfAbsentParams
+	CreateDomainClaimParams               = db.CreateDomainClaimParams
 	CreateExpenseParams                   = db.CreateExpenseParams
 	CreateHandoffParams                   = db.CreateHandoffParams
 	CreateInvitationParams                = db.CreateInvitationParams
@@ -42,10 +43,14 @@ type (
 	CreateTaskTemplateParams              = db.CreateTaskTemplateParams
 	DeleteAvailabilityExceptionParams     = db.DeleteAvailabilityExceptionParams
 	DeleteAvailabilityRuleParams          = db.DeleteAvailabilityRuleParams
+	DeleteDomainClaimParams               = db.DeleteDomainClaimParams
 	DeleteServiceParams                   = db.DeleteServiceParams
 	DeleteServiceRequestCommentParams     = db.DeleteServiceRequestCommentParams
 	DeleteServiceRequestParams            = db.DeleteServiceRequestParams
 	DeleteServicesParams                  = db.DeleteServicesParams
+	DeleteVerifiedDomainParams            = db.DeleteVerifiedDomainParams
+	DomainClaim                           = db.DomainClaim
+	DomainOwnedElsewhereParams            = db.DomainOwnedElsewhereParams
 	Expense                               = db.Expense
 	FindDomainTenantRow                   = db.FindDomainTenantRow
 	FindLiveMemberByAccountParams         = db.FindLiveMemberByAccountParams
@@ -66,6 +71,7 @@ type (
 	GetCommunicationSettingsRow           = db.GetCommunicationSettingsRow
 	GetDashboardParams                    = db.GetDashboardParams
 	GetDashboardRow                       = db.GetDashboardRow
+	GetDomainClaimParams                  = db.GetDomainClaimParams
 	GetIdempotencyKeyParams               = db.GetIdempotencyKeyParams
 	GetLiveMemberParams                   = db.GetLiveMemberParams
 	GetMemberParams                       = db.GetMemberParams
@@ -86,6 +92,7 @@ type (
 	InsertBookingEventParams              = db.InsertBookingEventParams
 	InsertServiceRequestEventParams       = db.InsertServiceRequestEventParams
 	InsertServiceVersionParams            = db.InsertServiceVersionParams
+	InsertVerifiedDomainParams            = db.InsertVerifiedDomainParams
 	Invitation                            = db.Invitation
 	ListAuditLogParams                    = db.ListAuditLogParams
 	ListAvailabilityExceptionsParams      = db.ListAvailabilityExceptionsParams
@@ -120,6 +127,7 @@ type (
 	LockClientServiceRequestRow           = db.LockClientServiceRequestRow
 	LockOpenPublicSubmissionParams        = db.LockOpenPublicSubmissionParams
 	LockServicesParams                    = db.LockServicesParams
+	MarkDomainClaimVerifiedParams         = db.MarkDomainClaimVerifiedParams
 	MarkIdempotencyKeyCommittedParams     = db.MarkIdempotencyKeyCommittedParams
 	MarkInvitationAcceptedParams          = db.MarkInvitationAcceptedParams
 	Member                                = db.Member

@@ -27,6 +27,7 @@ type Directory struct {
 
 	mu       sync.Mutex
 	watchers []func(uuid.UUID)
+	hosts    []func(string)
 }
 
 // New returns a Directory over st.
@@ -76,6 +77,26 @@ func (d *Directory) changed(id uuid.UUID) {
 	d.mu.Unlock()
 	for _, fn := range ws {
 		fn(id)
+	}
+}
+
+// WatchHosts makes the directory call fn with every custom domain a change
+// made through this process verifies or removes, so a cache of what hosts
+// name (an unknown host's answer too) can drop it at once.
+func (d *Directory) WatchHosts(fn func(host string)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.hosts = append(d.hosts, fn)
+}
+
+// hostChanged tells the watchers that domain, of tenant id, changed.
+func (d *Directory) hostChanged(id uuid.UUID, domain string) {
+	d.changed(id)
+	d.mu.Lock()
+	ws := slices.Clone(d.hosts)
+	d.mu.Unlock()
+	for _, fn := range ws {
+		fn(domain)
 	}
 }
 

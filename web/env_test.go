@@ -21,6 +21,7 @@ import (
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web"
 )
 
@@ -63,6 +64,7 @@ type envConfig struct {
 	app    func(*app.Config)
 	tracer trace.TracerProvider
 	sender mailer.Sender
+	dns    tenants.Resolver
 }
 
 // An envOption changes how newEnv builds the environment.
@@ -90,6 +92,9 @@ func tracedBy(tp trace.TracerProvider) envOption { return func(c *envConfig) { c
 // sendingThrough delivers mail through s (behind the mail queue) instead
 // of the outbox.
 func sendingThrough(s mailer.Sender) envOption { return func(c *envConfig) { c.sender = s } }
+
+// resolving looks up custom domains' TXT records with r.
+func resolving(r tenants.Resolver) envOption { return func(c *envConfig) { c.dns = r } }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
@@ -121,6 +126,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	if c.sender != nil {
 		opts2 = append(opts2, app.WithSender(c.sender))
+	}
+	if c.dns != nil {
+		opts2 = append(opts2, app.WithResolver(c.dns))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, opts2...)

@@ -102,6 +102,14 @@ func (hr *hostResolver) forget(id uuid.UUID) {
 	}
 }
 
+// forgetHost drops the cached answer for host name: a custom domain was
+// verified or removed.
+func (hr *hostResolver) forgetHost(name string) {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	delete(hr.cache, name)
+}
+
 // errUnknownHost is a well-formed host that names no tenant.
 var errUnknownHost = tenant.NotFound("site")
 

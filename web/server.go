@@ -85,6 +85,10 @@ type Deps struct {
 	Scheduling  *scheduling.Scheduler
 	Requests    *requests.Service
 	Dashboard   *dashboard.Service
+	// Domains are the firms' custom domains; Support the owners' view of
+	// the support access operators hold.
+	Domains *tenants.Domains
+	Support *tenants.SupportAccess
 	// Now is the clock of the pages (which week a calendar opens on).
 	Now func() time.Time
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
@@ -97,6 +101,7 @@ func (d Deps) check() error {
 	for name, missing := range map[string]bool{
 		"DB": d.DB == nil, "Auth": d.Auth == nil, "Members": d.Members == nil, "Tenants": d.Tenants == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
 		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil, "Dashboard": d.Dashboard == nil, "Now": d.Now == nil,
+		"Domains": d.Domains == nil, "Support": d.Support == nil,
 		"CursorKey": len(d.CursorKey) == 0, "Logger": d.Logger == nil,
 	} {
 		if missing {
@@ -177,16 +182,18 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Tenants)
 	deps.Tenants.Watch(s.hosts.forget)
+	deps.Tenants.WatchHosts(s.hosts.forgetHost)
 	s.table = route.NewTable(route.TableConfig{
 		Binder: s, Version: cfg.Version, BaseDomain: cfg.BaseDomain, Cursors: route.NewCursors(deps.CursorKey),
 		Idempotency: deps.Idempotency, Logger: deps.Logger,
 	})
 	api.Register(s.table, api.Deps{
 		Auth: deps.Auth, Members: deps.Members, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
+		Domains: deps.Domains, Support: deps.Support,
 	})
 	ui.Register(s.table, ui.Deps{
 		Auth: deps.Auth, Members: deps.Members, Requests: deps.Requests, Catalog: deps.Catalog, Settings: deps.Settings,
-		Scheduling: deps.Scheduling, Dashboard: deps.Dashboard, Now: deps.Now,
+		Scheduling: deps.Scheduling, Dashboard: deps.Dashboard, Domains: deps.Domains, Support: deps.Support, Now: deps.Now,
 		Outbox: cfg.Outbox, Refused: s.refused, Logger: deps.Logger,
 	})
 	// Served ahead of host resolution, on any host.

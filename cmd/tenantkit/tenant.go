@@ -34,6 +34,16 @@ Commands:
   delete  SLUG --confirm SLUG       delete a suspended tenant in batches (--batch, default 1000), then
                                     verify that no table holds a row of it; the result goes to the
                                     platform audit log
+  support SLUG --reason R [--for 30m]
+                                    read access to the tenant's rows for a support case, ending by itself
+                                    (the database's clock; default 30m, at most 4h); the tenant's owners
+                                    see it, its reason and every read in their audit log, and can end it
+  support-read SLUG [TABLE] [--limit N] [--offset N]
+                                    under your live support access: without TABLE, every tenant-owned
+                                    table and the tenant's row count; with it, its rows as NDJSON (values
+                                    of hash and token columns hidden). Every read is audited, for the
+                                    platform and for the tenant's owners
+  support-end SLUG                  end every live support access to the tenant now
 
 Flags of every command: --reason (required for changes), --json.
 `
@@ -80,6 +90,16 @@ var tenantCommands = map[string]tenantCommand{
 		batch := fs.Int("batch", 1000, "rows per transaction")
 		return func(ctx context.Context, t *tenantTool) error { return tenantDelete(ctx, t, *dry, *confirm, *batch) }
 	}},
+	"support": {change: true, flags: func(fs *flag.FlagSet) func(context.Context, *tenantTool) error {
+		d := fs.Duration("for", tenants.DefaultSupportAccess, "how long the access lasts (at most 4h)")
+		return func(ctx context.Context, t *tenantTool) error { return tenantSupport(ctx, t, *d) }
+	}},
+	"support-read": {flags: func(fs *flag.FlagSet) func(context.Context, *tenantTool) error {
+		limit := fs.Int("limit", tenants.DefaultSupportRows, "rows to print (at most 1000)")
+		offset := fs.Int("offset", 0, "rows to skip (in the order of their JSON text)")
+		return func(ctx context.Context, t *tenantTool) error { return tenantSupportRead(ctx, t, *limit, *offset) }
+	}},
+	"support-end": {flags: func(*flag.FlagSet) func(context.Context, *tenantTool) error { return tenantSupportEnd }},
 }
 
 // runTenant runs `tenantkit tenant <command>`.
@@ -340,4 +360,83 @@ func progressBar(w io.Writer) tenants.Progress {
 			fmt.Fprintf(w, "%s: %d rows\n", table, done)
 		}
 	}
+}
+
+type supportGrantOut struct {
+	ID        string     `json:"id"`
+	Tenant    string     `json:"tenant"`
+	Operator  string     `json:"operator"`
+	Reason    string     `json:"reason"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+}
+
+func supportJSON(slug string, g tenants.SupportGrant) supportGrantOut {
+	return supportGrantOut{ID: g.ID.String(), Tenant: slug, Operator: g.Actor, Reason: g.Reason, CreatedAt: g.CreatedAt.UTC(),
+		ExpiresAt: g.ExpiresAt.UTC(), EndedAt: g.EndedAt}
+}
+
+func tenantSupport(ctx context.Context, t *tenantTool, d time.Duration) error {
+	slug, err := t.slugArg()
+	if err != nil {
+		return err
+	}
+	g, err := t.admin.GrantSupport(ctx, t.op, slug, d)
+	if err != nil {
+		return err
+	}
+	return t.print(supportJSON(slug, g), "support access to %s for %s until %s (grant %s)\nread with: tenantkit tenant support-read %s [TABLE]\nend with:  tenantkit tenant support-end %s\n",
+		slug, t.op.Actor, g.ExpiresAt.UTC().Format(time.RFC3339), g.ID, slug, slug)
+}
+
+func tenantSupportEnd(ctx context.Context, t *tenantTool) error {
+	slug, err := t.slugArg()
+	if err != nil {
+		return err
+	}
+	ended, err := t.admin.EndSupport(ctx, t.op, slug)
+	if err != nil {
+		return err
+	}
+	out := make([]supportGrantOut, 0, len(ended))
+	for _, g := range ended {
+		out = append(out, supportJSON(slug, g))
+	}
+	return t.print(out, "ended %d support access grant(s) to %s\n", len(ended), slug)
+}
+
+// tenantSupportRead prints, under the operator's live support grant, the
+// tenant's tables and counts (no TABLE) or a table's rows, one JSON object
+// a line.
+func tenantSupportRead(ctx context.Context, t *tenantTool, limit, offset int) error {
+	if len(t.args) < 1 || len(t.args) > 2 {
+		return errors.New("usage: tenant support-read SLUG [TABLE]")
+	}
+	slug, opts := t.args[0], tenants.SupportReadOptions{Limit: limit, Offset: offset}
+	if len(t.args) == 2 {
+		opts.Table = t.args[1]
+	}
+	res, err := t.admin.SupportRead(ctx, t.op, slug, opts)
+	if err != nil {
+		return err
+	}
+	if opts.Table == "" {
+		if t.json {
+			return t.print(res.Tables, "")
+		}
+		w := tabwriter.NewWriter(t.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "TABLE\tROWS")
+		for _, tb := range res.Tables {
+			fmt.Fprintf(w, "%s\t%d\n", tb.Table, tb.Rows)
+		}
+		return w.Flush()
+	}
+	for _, r := range res.Rows {
+		if _, err := fmt.Fprintf(t.stdout, "%s\n", r); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(t.stderr, "%d rows of %s (support access until %s)\n", len(res.Rows), res.Table, res.Grant.ExpiresAt.UTC().Format(time.RFC3339))
+	return nil
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web/route"
 )
 
@@ -51,6 +52,8 @@ type Deps struct {
 	Settings   *settings.Service
 	Scheduling *scheduling.Scheduler
 	Requests   *requests.Service
+	Domains    *tenants.Domains
+	Support    *tenants.SupportAccess
 	// URLs are the public addresses of the apex and the tenants.
 	URLs auth.URLs
 }
@@ -67,6 +70,8 @@ type API struct {
 	settings   *settings.Service
 	scheduling *scheduling.Scheduler
 	requests   *requests.Service
+	domains    *tenants.Domains
+	support    *tenants.SupportAccess
 }
 
 // Register registers every operation of the API in t.
@@ -74,6 +79,7 @@ func Register(t *route.Table, d Deps) {
 	s := &API{
 		t: t, problems: t.Problems(), cursors: t.Cursors(), urls: d.URLs,
 		auth: d.Auth, members: d.Members, catalog: d.Catalog, settings: d.Settings, scheduling: d.Scheduling, requests: d.Requests,
+		domains: d.Domains, support: d.Support,
 	}
 	s.registerAuth()
 	s.registerSignup()
@@ -85,6 +91,8 @@ func Register(t *route.Table, d Deps) {
 	s.registerBookings()
 	s.registerPortalScheduling()
 	s.registerRequests()
+	s.registerDomains()
+	s.registerSupport()
 }
 
 // withID parses the path id raw of a what and runs fn with it; a malformed

@@ -38,12 +38,18 @@ var pages = func() map[string]*template.Template {
 }()
 
 var funcs = template.FuncMap{
-	"field":    fieldOf,
-	"money":    money,
-	"label":    label,
-	"add":      func(a, b int) int { return a + b },
-	"int64":    func(n int) int64 { return int64(n) },
-	"lower":    strings.ToLower,
+	"field": fieldOf,
+	"money": money,
+	"label": label,
+	"add":   func(a, b int) int { return a + b },
+	"int64": func(n int) int64 { return int64(n) },
+	"lower": strings.ToLower,
+	"deref": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
 	"statuses": func() []requests.Status { return requests.Statuses },
 	"bookingStatuses": func() []scheduling.Status {
 		return []scheduling.Status{scheduling.StatusPending, scheduling.StatusConfirmed, scheduling.StatusCompleted, scheduling.StatusNoShow, scheduling.StatusCancelled}

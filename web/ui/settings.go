@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web/route"
 )
 
@@ -37,6 +38,16 @@ func (s *UI) registerSettingsPages(page registrar, staff, admin route.Policy) {
 		}
 		page(http.MethodPost, "/app/settings/"+k.name, admin, s.pageSaveSettings(k.name), fields(names...))
 	}
+	s.registerDomainPages(page, admin)
+	s.registerSupportPages(page, route.Member(tenant.RoleOwner))
+}
+
+// settingsPage is the settings page: the settings' sections, the custom
+// domains (an admin's) and the support access (an owner's).
+type settingsPage struct {
+	Kinds   []settingsKind
+	Domains []tenants.Domain
+	Support []tenants.SupportGrant
 }
 
 // settingsKind is one section of the settings page.
@@ -205,8 +216,25 @@ func (s *UI) renderSettings(w http.ResponseWriter, r *http.Request, failed strin
 			}
 		}
 	}
+	p := settingsPage{Kinds: kinds}
+	role := tenant.MustScope(r.Context()).Role
+	if role.AtLeast(tenant.RoleAdmin) {
+		if p.Domains, err = s.Domains.List(r.Context()); err != nil {
+			s.writePageError(w, r, err)
+			return
+		}
+	}
+	if role == tenant.RoleOwner {
+		if p.Support, err = s.Support.List(r.Context()); err != nil {
+			s.writePageError(w, r, err)
+			return
+		}
+	}
+	if f == nil {
+		f = &form{Errors: map[string]string{}, Values: map[string][]string{}}
+	}
 	v.Form = f
-	v.Page = kinds
+	v.Page = p
 	s.render(w, r, statusOf(failure, http.StatusOK), "app_settings", v)
 }
 

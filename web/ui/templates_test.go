@@ -18,6 +18,7 @@ import (
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/tenant"
+	"github.com/tenantkit/tenantkit/tenants"
 )
 
 // Every page template renders, with representative data and with the
@@ -112,12 +113,17 @@ func samplePages() map[string][]view {
 		Waiting:              []dashboard.Waiting{{ID: req.ID, Title: "Back pain", Status: "submitted", Client: "Cleo", Since: now}}, WaitingTotal: 1}}
 	overview.Days = []dayGroup{{Date: "2027-01-13", Day: now, Bookings: overview.Week}}
 	overview.Open = []statusCount{{Status: "submitted", Count: 2}}
-	settingsPage := []settingsKind{{Name: "organization", Title: "Organization", Version: 3, Fields: []settingField{
+	settingsPage := settingsPage{Kinds: []settingsKind{{Name: "organization", Title: "Organization", Version: 3, Fields: []settingField{
 		{Name: "display_name", Label: "Display name", Type: "text", Value: "Acme", Effective: "Acme"},
 		{Name: "week_starts_on", Label: "Week starts on", Type: "number", Effective: "1", Error: "1 to 7"},
 	}}, {Name: "security", Title: "Security", Version: 1, Fields: []settingField{
 		{Name: "allowed_email_domains", Label: "Allowed email domains", Type: "list", Value: "acme.test, acme.org"}}}, {Name: "communication", Title: "Communication", Fields: []settingField{
-		{Name: "notify_staff_on_request", Label: "Notify", Type: "bool", Value: "yes", Effective: "yes"}}}}
+		{Name: "notify_staff_on_request", Label: "Notify", Type: "bool", Value: "yes", Effective: "yes"}}}},
+		Domains: []tenants.Domain{{ID: uuid.New(), Name: "www.acme.example", Token: "tenantkit-abc", TXTName: "_tenantkit.www.acme.example", CreatedAt: now},
+			{ID: uuid.New(), Name: "acme.example", Token: "tenantkit-def", TXTName: "_tenantkit.acme.example", Verified: true, VerifiedAt: &now, CreatedAt: now}},
+		Support: []tenants.SupportGrant{{ID: uuid.New(), Actor: "cli:alice", Reason: "ticket 7 <b>", CreatedAt: now, ExpiresAt: now.Add(time.Hour), Live: true,
+			Reads: []tenants.SupportRead{{At: now, Table: "services", Rows: 4}}},
+			{ID: uuid.New(), Actor: "cli:bob", Reason: "ticket 6", CreatedAt: now, ExpiresAt: now, EndedAt: &now, EndedBy: "owner:x"}}}
 	inv := members.Invitation{ID: uuid.New(), Email: "new@acme.test", Role: tenant.RoleStaff, DisplayName: "New", ExpiresAt: now}
 	return map[string][]view{
 		"accept": {base("Accept", nil), func() view {

@@ -43,6 +43,7 @@ import (
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web/route"
 )
 
@@ -61,6 +62,8 @@ type Deps struct {
 	Settings   *settings.Service
 	Scheduling *scheduling.Scheduler
 	Dashboard  *dashboard.Service
+	Domains    *tenants.Domains
+	Support    *tenants.SupportAccess
 	// Now is the clock that says which week a calendar opens on.
 	Now func() time.Time
 	// Outbox, when set (in development), is shown at /dev/outbox on the

@@ -118,6 +118,15 @@ type CommunicationSetting struct {
 	UpdatedAt             time.Time
 }
 
+type DomainClaim struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Domain     string
+	Token      string
+	VerifiedAt *time.Time
+	CreatedAt  time.Time
+}
+
 type Expense struct {
 	TenantID         uuid.UUID
 	ID               uuid.UUID

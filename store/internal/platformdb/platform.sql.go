@@ -374,6 +374,50 @@ func (q *Queries) EndGrant(ctx context.Context, arg EndGrantParams) (int64, erro
 	return result.RowsAffected(), nil
 }
 
+const endSupportGrants = `-- name: EndSupportGrants :many
+UPDATE platform_grants SET ended_at = now(), ended_by = $1
+WHERE target_tenant_id = $2 AND purpose = 'support'
+  AND ($3::uuid IS NULL OR id = $3::uuid)
+  AND ended_at IS NULL AND expires_at > now()
+RETURNING id, target_tenant_id, purpose, actor, reason, created_at, expires_at, ended_at, ended_by
+`
+
+type EndSupportGrantsParams struct {
+	Actor          *string
+	TargetTenantID *uuid.UUID
+	ID             *uuid.UUID
+}
+
+func (q *Queries) EndSupportGrants(ctx context.Context, arg EndSupportGrantsParams) ([]PlatformGrant, error) {
+	rows, err := q.db.Query(ctx, endSupportGrants, arg.Actor, arg.TargetTenantID, arg.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PlatformGrant{}
+	for rows.Next() {
+		var i PlatformGrant
+		if err := rows.Scan(
+			&i.ID,
+			&i.TargetTenantID,
+			&i.Purpose,
+			&i.Actor,
+			&i.Reason,
+			&i.CreatedAt,
+			&i.ExpiresAt,
+			&i.EndedAt,
+			&i.EndedBy,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const findAccountByEmail = `-- name: FindAccountByEmail :one
 SELECT id, email, password_hash, session_version, default_tenant_id, disabled_at, created_at, updated_at FROM accounts WHERE email = $1
 `
@@ -432,6 +476,48 @@ func (q *Queries) FindTenantBySlug(ctx context.Context, slug string) (Tenant, er
 	return i, err
 }
 
+const getSupportGrant = `-- name: GetSupportGrant :one
+SELECT g.id, g.target_tenant_id, g.purpose, g.actor, g.reason, g.created_at, g.expires_at, g.ended_at, g.ended_by, (g.ended_at IS NULL AND g.expires_at > now())::bool AS live
+FROM platform_grants g
+WHERE g.target_tenant_id = $1 AND g.purpose = 'support' AND g.id = $2
+`
+
+type GetSupportGrantParams struct {
+	TargetTenantID *uuid.UUID
+	ID             uuid.UUID
+}
+
+type GetSupportGrantRow struct {
+	ID             uuid.UUID
+	TargetTenantID *uuid.UUID
+	Purpose        string
+	Actor          string
+	Reason         string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	EndedAt        *time.Time
+	EndedBy        *string
+	Live           bool
+}
+
+func (q *Queries) GetSupportGrant(ctx context.Context, arg GetSupportGrantParams) (GetSupportGrantRow, error) {
+	row := q.db.QueryRow(ctx, getSupportGrant, arg.TargetTenantID, arg.ID)
+	var i GetSupportGrantRow
+	err := row.Scan(
+		&i.ID,
+		&i.TargetTenantID,
+		&i.Purpose,
+		&i.Actor,
+		&i.Reason,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.EndedAt,
+		&i.EndedBy,
+		&i.Live,
+	)
+	return i, err
+}
+
 const insertPlatformAudit = `-- name: InsertPlatformAudit :exec
 
 INSERT INTO platform_audit_log (actor, action, reason, target_tenant_id, request_id, detail)
@@ -480,6 +566,40 @@ func (q *Queries) InsertTenantAudit(ctx context.Context, arg InsertTenantAuditPa
 	_, err := q.db.Exec(ctx, insertTenantAudit,
 		arg.TenantID,
 		arg.Action,
+		arg.RequestID,
+		arg.Detail,
+	)
+	return err
+}
+
+const insertTenantAuditEntry = `-- name: InsertTenantAuditEntry :exec
+
+INSERT INTO audit_log (tenant_id, actor_account_id, actor_member_id, action, target_type, target_id, request_id, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+`
+
+type InsertTenantAuditEntryParams struct {
+	TenantID       uuid.UUID
+	ActorAccountID *uuid.UUID
+	ActorMemberID  *uuid.UUID
+	Action         string
+	TargetType     string
+	TargetID       *uuid.UUID
+	RequestID      string
+	Detail         json.RawMessage
+}
+
+// InsertTenantAuditEntry appends to a tenant's audit log an entry about
+// target, by one of its members (an owner ending support access) or by
+// no member (an operator: detail names them).
+func (q *Queries) InsertTenantAuditEntry(ctx context.Context, arg InsertTenantAuditEntryParams) error {
+	_, err := q.db.Exec(ctx, insertTenantAuditEntry,
+		arg.TenantID,
+		arg.ActorAccountID,
+		arg.ActorMemberID,
+		arg.Action,
+		arg.TargetType,
+		arg.TargetID,
 		arg.RequestID,
 		arg.Detail,
 	)
@@ -554,6 +674,103 @@ func (q *Queries) ListPlatformAudit(ctx context.Context, maxRows int32) ([]Platf
 			&i.RequestID,
 			&i.Detail,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSupportGrants = `-- name: ListSupportGrants :many
+SELECT g.id, g.target_tenant_id, g.purpose, g.actor, g.reason, g.created_at, g.expires_at, g.ended_at, g.ended_by, (g.ended_at IS NULL AND g.expires_at > now())::bool AS live
+FROM platform_grants g
+WHERE g.target_tenant_id = $1 AND g.purpose = 'support'
+ORDER BY g.created_at DESC, g.id
+LIMIT $2
+`
+
+type ListSupportGrantsParams struct {
+	TargetTenantID *uuid.UUID
+	MaxRows        int32
+}
+
+type ListSupportGrantsRow struct {
+	ID             uuid.UUID
+	TargetTenantID *uuid.UUID
+	Purpose        string
+	Actor          string
+	Reason         string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	EndedAt        *time.Time
+	EndedBy        *string
+	Live           bool
+}
+
+func (q *Queries) ListSupportGrants(ctx context.Context, arg ListSupportGrantsParams) ([]ListSupportGrantsRow, error) {
+	rows, err := q.db.Query(ctx, listSupportGrants, arg.TargetTenantID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSupportGrantsRow{}
+	for rows.Next() {
+		var i ListSupportGrantsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TargetTenantID,
+			&i.Purpose,
+			&i.Actor,
+			&i.Reason,
+			&i.CreatedAt,
+			&i.ExpiresAt,
+			&i.EndedAt,
+			&i.EndedBy,
+			&i.Live,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSupportReads = `-- name: ListSupportReads :many
+
+SELECT at, detail FROM audit_log
+WHERE tenant_id = $1 AND action = 'platform.support_read'
+ORDER BY at DESC, id DESC
+LIMIT $2
+`
+
+type ListSupportReadsParams struct {
+	TenantID uuid.UUID
+	MaxRows  int32
+}
+
+type ListSupportReadsRow struct {
+	At     time.Time
+	Detail json.RawMessage
+}
+
+// ListSupportReads lists the reads made under a tenant's support grants,
+// as its audit log records them.
+func (q *Queries) ListSupportReads(ctx context.Context, arg ListSupportReadsParams) ([]ListSupportReadsRow, error) {
+	rows, err := q.db.Query(ctx, listSupportReads, arg.TenantID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSupportReadsRow{}
+	for rows.Next() {
+		var i ListSupportReadsRow
+		if err := rows.Scan(&i.At, &i.Detail); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -640,6 +857,39 @@ func (q *Queries) ListTenants(ctx context.Context) ([]Tenant, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const liveSupportGrant = `-- name: LiveSupportGrant :one
+
+SELECT id, target_tenant_id, purpose, actor, reason, created_at, expires_at, ended_at, ended_by FROM platform_grants
+WHERE target_tenant_id = $1 AND purpose = 'support' AND actor = $2
+  AND ended_at IS NULL AND expires_at > now()
+ORDER BY expires_at DESC
+LIMIT 1
+`
+
+type LiveSupportGrantParams struct {
+	TargetTenantID *uuid.UUID
+	Actor          string
+}
+
+// Support access: an operator's 'support' grant on one tenant. Its reads,
+// and the tenant's owners' view of it.
+func (q *Queries) LiveSupportGrant(ctx context.Context, arg LiveSupportGrantParams) (PlatformGrant, error) {
+	row := q.db.QueryRow(ctx, liveSupportGrant, arg.TargetTenantID, arg.Actor)
+	var i PlatformGrant
+	err := row.Scan(
+		&i.ID,
+		&i.TargetTenantID,
+		&i.Purpose,
+		&i.Actor,
+		&i.Reason,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.EndedAt,
+		&i.EndedBy,
+	)
+	return i, err
 }
 
 const peekPasswordReset = `-- name: PeekPasswordReset :one

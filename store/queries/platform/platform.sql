@@ -202,3 +202,49 @@ ORDER BY 1, 2;
 
 -- name: TenantExists :one
 SELECT EXISTS (SELECT 1 FROM tenants WHERE id = @id);
+
+-- Support access: an operator's 'support' grant on one tenant. Its reads,
+-- and the tenant's owners' view of it.
+
+-- name: LiveSupportGrant :one
+SELECT * FROM platform_grants
+WHERE target_tenant_id = @target_tenant_id AND purpose = 'support' AND actor = @actor
+  AND ended_at IS NULL AND expires_at > now()
+ORDER BY expires_at DESC
+LIMIT 1;
+
+-- name: ListSupportGrants :many
+SELECT g.*, (g.ended_at IS NULL AND g.expires_at > now())::bool AS live
+FROM platform_grants g
+WHERE g.target_tenant_id = @target_tenant_id AND g.purpose = 'support'
+ORDER BY g.created_at DESC, g.id
+LIMIT @max_rows;
+
+-- name: EndSupportGrants :many
+UPDATE platform_grants SET ended_at = now(), ended_by = @actor
+WHERE target_tenant_id = @target_tenant_id AND purpose = 'support'
+  AND (sqlc.narg(id)::uuid IS NULL OR id = sqlc.narg(id)::uuid)
+  AND ended_at IS NULL AND expires_at > now()
+RETURNING *;
+
+-- name: GetSupportGrant :one
+SELECT g.*, (g.ended_at IS NULL AND g.expires_at > now())::bool AS live
+FROM platform_grants g
+WHERE g.target_tenant_id = @target_tenant_id AND g.purpose = 'support' AND g.id = @id;
+
+-- ListSupportReads lists the reads made under a tenant's support grants,
+-- as its audit log records them.
+
+-- name: ListSupportReads :many
+SELECT at, detail FROM audit_log
+WHERE tenant_id = @tenant_id AND action = 'platform.support_read'
+ORDER BY at DESC, id DESC
+LIMIT @max_rows;
+
+-- InsertTenantAuditEntry appends to a tenant's audit log an entry about
+-- target, by one of its members (an owner ending support access) or by
+-- no member (an operator: detail names them).
+
+-- name: InsertTenantAuditEntry :exec
+INSERT INTO audit_log (tenant_id, actor_account_id, actor_member_id, action, target_type, target_id, request_id, detail)
+VALUES (@tenant_id, sqlc.narg(actor_account_id), sqlc.narg(actor_member_id), @action, @target_type, sqlc.narg(target_id), @request_id, @detail);
