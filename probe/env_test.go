@@ -13,11 +13,13 @@ import (
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/clocktest"
+	"github.com/tenantkit/tenantkit/internal/dnstest"
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/probe"
 	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenants"
 	"github.com/tenantkit/tenantkit/web"
 )
 
@@ -40,6 +42,8 @@ type server struct {
 	hasher      *password.Hasher
 	port        string
 	sessionKeys string
+	dns         *dnstest.Resolver
+	tenants     *tenants.Admin
 }
 
 type serverConfig struct {
@@ -67,7 +71,7 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		o(&sc)
 	}
 	clock := clocktest.New(sc.at)
-	s := &server{clock: clock, db: pgtest.New(tb), hasher: password.NewHasher(testParams, 0), sessionKeys: auth.GenerateKeySpec("k1", 32)}
+	s := &server{clock: clock, db: pgtest.New(tb), hasher: password.NewHasher(testParams, 0), sessionKeys: auth.GenerateKeySpec("k1", 32), dns: dnstest.New()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -81,12 +85,12 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		// slow it.
 		TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1,
 		DBMaxConns: sc.maxConns, DBCheckConnections: true,
-	}, app.WithClock(clock.Now), app.WithListener(ln), app.WithPasswordParams(testParams))
+	}, app.WithClock(clock.Now), app.WithListener(ln), app.WithPasswordParams(testParams), app.WithResolver(s.dns))
 	if err != nil {
 		cancel()
 		tb.Fatal(err)
 	}
-	s.store, s.web, s.outbox, s.mail = a.Store, a.Web, a.Outbox, a.Mail
+	s.store, s.web, s.outbox, s.mail, s.tenants = a.Store, a.Web, a.Outbox, a.Mail, a.Tenants
 	served := make(chan error, 1)
 	if sc.wrap == nil {
 		go func() { served <- a.Serve(ctx) }()
@@ -131,6 +135,14 @@ func (s *server) config() probe.Config {
 			}
 			return "", fmt.Errorf("no mail to %s", address)
 		}),
+		PublishTXT: func(_ context.Context, name, value string) error {
+			s.dns.Publish(name, value)
+			return nil
+		},
+		GrantSupport: func(ctx context.Context, slug string) (string, error) {
+			g, err := s.tenants.GrantSupport(ctx, tenants.Operator{Actor: "test:probe", Reason: "the probe ends support access as an owner"}, slug, tenants.MaxSupportAccess)
+			return g.ID.String(), err
+		},
 		MaxRateLimitWait: -1,
 		Seed:             20261127,
 		Now:              s.clock.Now,

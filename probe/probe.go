@@ -50,6 +50,18 @@ type Config struct {
 	// Mailbox reads the mail the server sends (password resets). Defaults
 	// to the development outbox page of the apex host (/dev/outbox).
 	Mailbox Mailbox
+	// PublishTXT publishes a DNS TXT record where the server's resolver
+	// finds it: the probe verifies the custom domains it adds with it.
+	// Without it the domain verification cannot succeed and is reported
+	// uncovered. A test passes its fake resolver's.
+	PublishTXT func(ctx context.Context, name, value string) error
+	// GrantSupport opens an operator's support access to the tenant with
+	// slug and returns the grant's id (the platform path: tenants.Admin,
+	// or `tenantkit tenant support`): the probe ends such grants through
+	// the owners' operation, and needs one of tenant B's for the
+	// foreign-id variant. Without it that operation is reported
+	// uncovered.
+	GrantSupport func(ctx context.Context, slug string) (string, error)
 	// SkipInjection skips the SQL-injection pass.
 	SkipInjection bool
 	// SkipEdges skips the input-edge pass (see [EdgeResult]).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // special is what the probe cannot derive from an operation's schema and
@@ -67,6 +68,10 @@ func init() {
 		"end-member-sessions":            {revokes: true},
 		"change-member-role":             {revokes: true},
 		"remove-member":                  {revokes: true},
+
+		"add-domain":         {fill: fillDomain},
+		"verify-domain":      {item: provenDomain},
+		"end-support-access": {item: supportGrant},
 
 		"create-availability-rule":   {fill: fillHours},
 		"create-booking":             {fill: fillSlot},
@@ -347,4 +352,53 @@ func spareSession(ctx context.Context, p *prober, t *tenantState) (string, error
 		}
 	}
 	return "", fmt.Errorf("the session list of %s marks no current session", caller.email)
+}
+
+// fillDomain names a custom domain nobody registered.
+func fillDomain(_ context.Context, p *prober, c *call) error {
+	c.body["domain"] = "probe-" + p.v.word(10) + ".example.test"
+	return nil
+}
+
+// provenDomain registers a custom domain for t and publishes its TXT
+// record, so its verification succeeds.
+func provenDomain(ctx context.Context, p *prober, t *tenantState) (string, error) {
+	if p.cfg.PublishTXT == nil {
+		return "", fmt.Errorf("verifying a custom domain needs its TXT record published: set Config.PublishTXT")
+	}
+	op, err := p.op("tenant", "add-domain")
+	if err != nil {
+		return "", err
+	}
+	caller := t.caller(op)
+	body := map[string]string{"domain": "probe-" + p.v.word(10) + ".example.test"}
+	r, err := p.c.do(ctx, request{method: op.Method, host: t.host, path: op.Path, token: caller.token, sig: caller.sig, body: body})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		ID       string `json:"id"`
+		TXTName  string `json:"txt_name"`
+		TXTValue string `json:"txt_value"`
+	}
+	if r.status != 201 || r.json(&out) != nil || out.ID == "" {
+		return "", errStatus("add a custom domain", r)
+	}
+	if err := p.cfg.PublishTXT(ctx, out.TXTName, out.TXTValue); err != nil {
+		return "", fmt.Errorf("publish %s: %w", out.TXTName, err)
+	}
+	return strings.ToLower(out.ID), nil
+}
+
+// supportGrant opens an operator's support access to t, for its owners to
+// end.
+func supportGrant(ctx context.Context, p *prober, t *tenantState) (string, error) {
+	if p.cfg.GrantSupport == nil {
+		return "", fmt.Errorf("ending support access needs a grant to end: set Config.GrantSupport")
+	}
+	id, err := p.cfg.GrantSupport(ctx, t.slug)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(id), nil
 }

@@ -171,6 +171,13 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 	if p.roles["staff"], err = p.signIn(ctx, p.a.host, cfg.Login(p.a.slug, "staff"), cfg.Password, p.a); err != nil {
 		return nil, err
 	}
+	if cfg.GrantSupport != nil {
+		// Tenant B's owners must have a grant to list, for the foreign-id
+		// variant of the operation that ends one.
+		if _, err := cfg.GrantSupport(ctx, p.b.slug); err != nil {
+			return nil, fmt.Errorf("probe: grant support access to %s: %w", p.b.slug, err)
+		}
+	}
 	for _, t := range []*tenantState{p.a, p.b} {
 		if err := p.learn(ctx, t); err != nil {
 			return nil, err
