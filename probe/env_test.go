@@ -140,7 +140,7 @@ func (s *server) config() probe.Config {
 			return nil
 		},
 		GrantSupport: func(ctx context.Context, slug string) (string, error) {
-			g, err := s.tenants.GrantSupport(ctx, tenants.Operator{Actor: "test:probe", Reason: "the probe ends support access as an owner"}, slug, tenants.MaxSupportAccess)
+			g, err := s.tenants.GrantSupport(ctx, tenants.Operator{Actor: "test:probe", Reason: "the probe ends support access as an owner"}, slug, time.Minute)
 			return g.ID.String(), err
 		},
 		MaxRateLimitWait: -1,

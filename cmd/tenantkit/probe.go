@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/probe"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenants"
 )
 
 // runProbe attacks a running tenantkit over HTTP: the isolation matrix on
@@ -30,7 +32,7 @@ func runProbe(ctx context.Context, args []string, getenv func(string) string, st
 	keys := fs.String("session-keys", "", "the server's SESSION_KEYS, to forge expired tokens (default $SESSION_KEYS, else the dev keys in --dev-dir)")
 	devDir := fs.String("dev-dir", ".tenantkit", "directory of `tenantkit dev`, whose dev-keys.json holds the demo's session keys")
 	fs.IntVar(&cfg.Soak.Probes, "soak", 0, "after the matrix, send this many random requests across the tenants")
-	tenants := fs.String("soak-tenants", "", "comma-separated slugs the soak spreads over (default tenants A and B)")
+	soakTenants := fs.String("soak-tenants", "", "comma-separated slugs the soak spreads over (default tenants A and B)")
 	fs.IntVar(&cfg.Soak.Workers, "soak-workers", 0, "concurrent clients of the soak (default 6)")
 	fs.BoolVar(&cfg.SkipInjection, "no-injection", false, "skip the SQL-injection pass")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the derived values and the soak (default random)")
@@ -50,8 +52,8 @@ func runProbe(ctx context.Context, args []string, getenv func(string) string, st
 	case *format != "text" && *format != "json":
 		return withExitCode(exitCannotRun, fmt.Errorf("probe: --format is text or json, not %q", *format))
 	}
-	if *tenants != "" {
-		cfg.Soak.Tenants = strings.Split(*tenants, ",")
+	if *soakTenants != "" {
+		cfg.Soak.Tenants = strings.Split(*soakTenants, ",")
 	}
 	cfg.SessionKeys = *keys
 	if cfg.SessionKeys == "" {
@@ -68,6 +70,22 @@ func runProbe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *verbose {
 		cfg.Log = stderr
+	}
+	if url := getenv("PLATFORM_DATABASE_URL"); url != "" {
+		// The owners' operation that ends support access needs grants to
+		// end: one-minute grants, audited with this reason (ending an
+		// expired one is answered as it is, so a minute is enough).
+		st, err := store.Open(ctx, store.Config{PlatformURL: url})
+		if err != nil {
+			return withExitCode(exitCannotRun, err)
+		}
+		defer st.Close()
+		admin := tenants.NewAdmin(st, tenants.New(st), time.Now)
+		op := tenants.Operator{Actor: "cli:probe", Reason: "tenantkit probe: owners end support access"}
+		cfg.GrantSupport = func(ctx context.Context, slug string) (string, error) {
+			g, err := admin.GrantSupport(ctx, op, slug, time.Minute)
+			return g.ID.String(), err
+		}
 	}
 	report, err := probe.Run(ctx, cfg)
 	if err != nil {
