@@ -4,10 +4,12 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/schemaaudit"
+	"github.com/tenantkit/tenantkit/store"
 )
 
 // The platform role reads a tenant's rows only under a live grant row for
@@ -110,4 +112,54 @@ func inPlatformTx(tb testing.TB, conn *pgx.Conn, fn func(tx pgx.Tx)) {
 	}
 	defer tx.Rollback(context.Background())
 	fn(tx)
+}
+
+// A support read's statements carry the grant: on a table whose platform
+// policy is open for the identity path (members), nothing is read once the
+// grant has expired or ended, by the database's clock.
+func TestSupportReadsNeedTheLiveGrant(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	admin := pgtest.Connect(t, f.DB.AdminURL)
+	acme := f.Seeded["acme"].TenantID
+	var grant uuid.UUID
+	if err := admin.QueryRow(ctx, `INSERT INTO platform_grants (target_tenant_id, purpose, actor, reason, expires_at)
+		VALUES ($1, 'support', 'test', 'test', now() + interval '30 minutes') RETURNING id`, acme).Scan(&grant); err != nil {
+		t.Fatal(err)
+	}
+	read := func() (rows int, n int64) {
+		t.Helper()
+		err := f.Store.InPlatform(ctx, store.PlatformOp{Actor: "test", Action: "test.support_read", Reason: "test"}, func(tx *store.PlatformTx) error {
+			table, err := tx.TenantTable(ctx, "members")
+			if err != nil {
+				return err
+			}
+			rs, err := tx.TenantRows(ctx, table, acme, grant, 100, 0)
+			rows = len(rs)
+			if err != nil {
+				return err
+			}
+			n, err = tx.CountTenantRows(ctx, table, acme, grant)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, n
+	}
+	if rows, n := read(); rows == 0 || int64(rows) != n {
+		t.Fatalf("under a live grant: %d rows, count %d", rows, n)
+	}
+	if _, err := admin.Exec(ctx, "UPDATE platform_grants SET created_at = now() - interval '1 hour', expires_at = now() - interval '1 second' WHERE id = $1", grant); err != nil {
+		t.Fatal(err)
+	}
+	if rows, n := read(); rows != 0 || n != 0 {
+		t.Fatalf("after the expiry: %d rows, count %d", rows, n)
+	}
+	if _, err := admin.Exec(ctx, "UPDATE platform_grants SET expires_at = now() + interval '1 hour', ended_at = now() WHERE id = $1", grant); err != nil {
+		t.Fatal(err)
+	}
+	if rows, n := read(); rows != 0 || n != 0 {
+		t.Fatalf("after the end: %d rows, count %d", rows, n)
+	}
 }

@@ -130,11 +130,18 @@ func (tx *PlatformTx) TenantTable(ctx context.Context, name string) (TenantTable
 	return TenantTable{}, tenant.NotFound("table")
 }
 
+// grantLive is the condition a support read's statements carry: grant $2
+// opens tenant $1 now, by the database's clock. Row security already
+// confines the platform role to granted tenants on most tables; the
+// condition also holds on those whose platform policies serve the
+// identity path (members, sessions, settings, the audit log).
+const grantLive = " AND EXISTS (SELECT 1 FROM platform_grants g WHERE g.id = $2 AND g.target_tenant_id = $1 AND g.ended_at IS NULL AND g.expires_at > now())"
+
 // TenantRows returns at most limit rows of tenantID in t, as JSON, ordered
-// by that JSON text, after skipping offset. Row security decides what the
-// platform role reads, as in EachTenantRow.
-func (tx *PlatformTx) TenantRows(ctx context.Context, t TenantTable, tenantID uuid.UUID, limit, offset int) ([][]byte, error) {
-	rows, err := tx.conn.Query(ctx, "SELECT row_to_json(r)::text FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" r WHERE r.tenant_id = $1 ORDER BY row_to_json(r)::text LIMIT $2 OFFSET $3", tenantID, limit, offset)
+// by that JSON text, after skipping offset, while grant is live on
+// tenantID (none after it ends, whatever the table's policies).
+func (tx *PlatformTx) TenantRows(ctx context.Context, t TenantTable, tenantID, grant uuid.UUID, limit, offset int) ([][]byte, error) {
+	rows, err := tx.conn.Query(ctx, "SELECT row_to_json(r)::text FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" r WHERE r.tenant_id = $1"+grantLive+" ORDER BY row_to_json(r)::text LIMIT $3 OFFSET $4", tenantID, grant, limit, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +158,9 @@ func (tx *PlatformTx) TenantRows(ctx context.Context, t TenantTable, tenantID uu
 }
 
 // CountTenantRows returns how many rows of tenantID in t the platform role
-// reads.
-func (tx *PlatformTx) CountTenantRows(ctx context.Context, t TenantTable, tenantID uuid.UUID) (int64, error) {
+// reads while grant is live on tenantID, as TenantRows.
+func (tx *PlatformTx) CountTenantRows(ctx context.Context, t TenantTable, tenantID, grant uuid.UUID) (int64, error) {
 	var n int64
-	err := tx.conn.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" WHERE tenant_id = $1", tenantID).Scan(&n)
+	err := tx.conn.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" WHERE tenant_id = $1"+grantLive, tenantID, grant).Scan(&n)
 	return n, err
 }

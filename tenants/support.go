@@ -220,7 +220,7 @@ func (a *Admin) SupportRead(ctx context.Context, op Operator, slug string, opts 
 				}
 				slices.SortFunc(tables, func(x, y store.TenantTable) int { return compare(x.Name(), y.Name()) })
 				for _, t := range tables {
-					c, err := tx.CountTenantRows(ctx, t, row.ID)
+					c, err := tx.CountTenantRows(ctx, t, row.ID, pg.ID)
 					if err != nil {
 						return err
 					}
@@ -232,7 +232,7 @@ func (a *Admin) SupportRead(ctx context.Context, op Operator, slug string, opts 
 				if err != nil {
 					return err
 				}
-				rows, err := tx.TenantRows(ctx, t, row.ID, opts.Limit, opts.Offset)
+				rows, err := tx.TenantRows(ctx, t, row.ID, pg.ID, opts.Limit, opts.Offset)
 				if err != nil {
 					return err
 				}
