@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tenantkit/tenantkit/internal/pgtest"
 	"github.com/tenantkit/tenantkit/probe"
 )
 
@@ -78,6 +79,32 @@ func TestMatrix(t *testing.T) {
 	s := newServer(t)
 	cfg := s.config()
 	cfg.SkipEdges = true // TestInputEdges
+	rep, err := probe.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, s, rep)
+}
+
+// The matrix with tenant A on a verified custom domain: sign-in, the
+// binding and every operation hold there as on the subdomain.
+func TestMatrixOnACustomDomain(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	// Two labels under the apex (localhost, which the probe's dialer
+	// reaches) name no subdomain: the host resolver reads tenant_domains.
+	// Stored as a verification leaves it (the API refuses *.localhost).
+	const domain = "www.acme-firm.localhost"
+	admin := pgtest.Connect(t, s.db.AdminURL)
+	if _, err := admin.Exec(context.Background(), `WITH c AS (
+		INSERT INTO domain_claims (tenant_id, domain, token, verified_at)
+		SELECT id, $1, 'tenantkit-probe-custom-domain-token', now() FROM tenants WHERE slug = 'acme' RETURNING tenant_id, domain, token, verified_at)
+		INSERT INTO tenant_domains (domain, tenant_id, verification_token, verified_at) SELECT domain, tenant_id, token, verified_at FROM c`, domain); err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.config()
+	cfg.HostA = domain
+	cfg.SkipEdges, cfg.SkipInjection = true, true
 	rep, err := probe.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

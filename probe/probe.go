@@ -50,6 +50,10 @@ type Config struct {
 	// Mailbox reads the mail the server sends (password resets). Defaults
 	// to the development outbox page of the apex host (/dev/outbox).
 	Mailbox Mailbox
+	// HostA, when set, is the host tenant A is attacked on instead of
+	// {slug}.{apex}: a verified custom domain, which must then hold the
+	// matrix as the subdomain does. Default: the subdomain.
+	HostA string
 	// PublishTXT publishes a DNS TXT record where the server's resolver
 	// finds it: the probe verifies the custom domains it adds with it.
 	// Without it the domain verification cannot succeed and is reported

@@ -402,3 +402,27 @@ func supportGrant(ctx context.Context, p *prober, t *tenantState) (string, error
 	}
 	return strings.ToLower(id), nil
 }
+
+// endedGrantOfB gives tenant B's owners a support grant to list, for the
+// foreign-id variant of the operation that ends one, and ends it at once
+// as B's owner: a live grant would change B's list when it expires, and
+// B's data must read back the same all run.
+func (p *prober) endedGrantOfB(ctx context.Context) error {
+	id, err := p.cfg.GrantSupport(ctx, p.b.slug)
+	if err != nil {
+		return fmt.Errorf("probe: grant support access to %s: %w", p.b.slug, err)
+	}
+	op, err := p.op("tenant", "end-support-access")
+	if err != nil {
+		return err
+	}
+	path := strings.Replace(op.Path, "{id}", id, 1)
+	r, err := p.c.do(ctx, request{method: op.Method, host: p.b.host, path: path, token: p.b.owner.token, sig: p.b.owner.sig})
+	if err != nil {
+		return err
+	}
+	if r.status != 200 {
+		return errStatus("end the support grant of "+p.b.slug, r)
+	}
+	return nil
+}

@@ -147,6 +147,9 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 		byID: map[string]*Operation{}, collections: map[string]*Operation{}, roles: map[string]*session{}, dead: map[string]*session{}, planted: map[string]bool{}, taken: map[string]bool{},
 	}
 	p.a, p.b = newTenantState(tg.slugA, tg.apex), newTenantState(cfg.TenantB, tg.apex)
+	if cfg.HostA != "" {
+		p.a.host = strings.ToLower(cfg.HostA)
+	}
 	start := cfg.Now()
 	p.readWindow = [2]time.Time{start.AddDate(-2, 0, 0), start.AddDate(2, 0, 0)}
 	p.report = &Report{BaseURL: cfg.BaseURL, TenantA: p.a.slug, TenantB: p.b.slug, Failures: []Failure{}, Flows: []*FlowResult{}}
@@ -172,10 +175,8 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 		return nil, err
 	}
 	if cfg.GrantSupport != nil {
-		// Tenant B's owners must have a grant to list, for the foreign-id
-		// variant of the operation that ends one.
-		if _, err := cfg.GrantSupport(ctx, p.b.slug); err != nil {
-			return nil, fmt.Errorf("probe: grant support access to %s: %w", p.b.slug, err)
+		if err := p.endedGrantOfB(ctx); err != nil {
+			return nil, err
 		}
 	}
 	for _, t := range []*tenantState{p.a, p.b} {
