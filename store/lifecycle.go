@@ -16,7 +16,6 @@ type TenantTable struct {
 // Name returns the table's name (schema public).
 func (t TenantTable) Name() string { return t.name }
 
-func (t TenantTable) ident() string { return pgx.Identifier{"public", t.name}.Sanitize() }
 
 // TenantTables returns every table with a tenant_id column, found from the
 // catalog, in the order a tenant's rows are deleted: a table whose rows
@@ -69,7 +68,7 @@ func (tx *PlatformTx) TenantTables(ctx context.Context) ([]TenantTable, error) {
 // security decides what the platform role reads: the tenant's rows only
 // under a live grant.
 func (tx *PlatformTx) EachTenantRow(ctx context.Context, t TenantTable, tenantID uuid.UUID, fn func(row []byte) error) error {
-	rows, err := tx.conn.Query(ctx, "SELECT row_to_json(r)::text FROM "+t.ident()+" r WHERE r.tenant_id = $1 ORDER BY row_to_json(r)::text", tenantID)
+	rows, err := tx.conn.Query(ctx, "SELECT row_to_json(r)::text FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" r WHERE r.tenant_id = $1 ORDER BY row_to_json(r)::text", tenantID)
 	if err != nil {
 		return err
 	}
@@ -89,7 +88,7 @@ func (tx *PlatformTx) EachTenantRow(ctx context.Context, t TenantTable, tenantID
 // CountByTenant returns how many rows of t each tenant has, of those row
 // security lets the platform role read.
 func (tx *PlatformTx) CountByTenant(ctx context.Context, t TenantTable) (map[uuid.UUID]int64, error) {
-	rows, err := tx.conn.Query(ctx, "SELECT tenant_id, count(*) FROM "+t.ident()+" GROUP BY tenant_id")
+	rows, err := tx.conn.Query(ctx, "SELECT tenant_id, count(*) FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" GROUP BY tenant_id")
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +109,6 @@ func (tx *PlatformTx) CountByTenant(ctx context.Context, t TenantTable) (map[uui
 // returns how many it deleted. Row security lets the platform role delete
 // only the rows of a tenant it holds a live 'delete' grant for.
 func (tx *PlatformTx) DeleteTenantRows(ctx context.Context, t TenantTable, tenantID uuid.UUID, limit int) (int64, error) {
-	tag, err := tx.conn.Exec(ctx, "DELETE FROM "+t.ident()+" WHERE tenant_id = $1 AND ctid IN (SELECT ctid FROM "+t.ident()+" WHERE tenant_id = $1 LIMIT $2)", tenantID, limit)
+	tag, err := tx.conn.Exec(ctx, "DELETE FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" WHERE tenant_id = $1 AND ctid IN (SELECT ctid FROM "+pgx.Identifier{"public", t.name}.Sanitize()+" WHERE tenant_id = $1 LIMIT $2)", tenantID, limit)
 	return tag.RowsAffected(), err
 }
