@@ -22,6 +22,9 @@ type Operation struct {
 	// Tenancy and MinRole are the x-tenancy and x-min-role extensions.
 	Tenancy string `json:"tenancy"`
 	MinRole string `json:"min_role"`
+	// Page: an HTML page of the app (x-page), attacked like an
+	// operation but not read back: it shows what operations read.
+	Page bool `json:"page,omitempty"`
 
 	params  []param
 	body    *schema
@@ -118,6 +121,7 @@ type rawOp struct {
 	OperationID string `json:"operationId"`
 	Tenancy     string `json:"x-tenancy"`
 	MinRole     string `json:"x-min-role"`
+	Page        bool   `json:"x-page"`
 	Parameters  []struct {
 		Name     string  `json:"name"`
 		In       string  `json:"in"`
@@ -161,7 +165,7 @@ func parseDocument(b []byte, host string) ([]*Operation, error) {
 			if err := json.Unmarshal(raw, &ro); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", method, path, err)
 			}
-			op := &Operation{ID: ro.OperationID, Method: method, Path: path, Host: host, Tenancy: ro.Tenancy, MinRole: ro.MinRole}
+			op := &Operation{ID: ro.OperationID, Method: method, Path: path, Host: host, Tenancy: ro.Tenancy, MinRole: ro.MinRole, Page: ro.Page}
 			if op.Tenancy == "" || op.MinRole == "" {
 				return nil, fmt.Errorf("%s %s on the %s host: no x-tenancy or x-min-role", method, path, host)
 			}

@@ -27,6 +27,12 @@ func TestReadBackAcrossMidnight(t *testing.T) {
 		t.Fatal(err)
 	}
 	if before != after {
-		t.Fatalf("B's read-back changed across midnight with nothing written:\nbefore: %.400s\nafter:  %.400s", before, after)
+		i := 0
+		for i < len(before) && i < len(after) && before[i] == after[i] {
+			i++
+		}
+		from := max(i-200, 0)
+		t.Fatalf("B's read-back changed across midnight with nothing written, from byte %d:\nbefore: %q\nafter:  %q",
+			i, before[from:min(i+200, len(before))], after[from:min(i+200, len(after))])
 	}
 }

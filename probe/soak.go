@@ -137,7 +137,7 @@ func (p *prober) soak(ctx context.Context, sc SoakConfig) (*SoakResult, error) {
 	}
 	for _, op := range p.ops {
 		sp := specials[op.ID]
-		if op.Host != "tenant" || op.Tenancy == "platform" || sp.endsSession || sp.revokes || sp.signIn || sp.limited || sp.hostBound {
+		if op.Host != "tenant" || op.Tenancy == "platform" || sp.endsSession || sp.endsOwnSession || sp.revokes || sp.signIn || sp.limited || sp.hostBound {
 			continue
 		}
 		s.ops = append(s.ops, op)

@@ -25,6 +25,12 @@ type special struct {
 	revokes bool
 	// limited: the server limits it per client (kept out of the soak).
 	limited bool
+	// endsOwnSession: with an id drawn at random (the soak) it may end
+	// the acting session itself; kept out of the soak.
+	endsOwnSession bool
+	// readChanges: its answer changes by being read (a session's last
+	// use), so it is not part of B's read-back.
+	readChanges bool
 	// fill sets the body fields that cannot be derived.
 	fill func(ctx context.Context, p *prober, c *call) error
 	// after runs after a successful call: it keeps the session the
@@ -64,7 +70,8 @@ func init() {
 		"confirm-password-reset":         {limited: true, hostBound: true, fill: fillResetConfirm},
 		"signup":                         {limited: true, fill: fillSignup},
 		"confirm-signup":                 {limited: true, fill: fillSignupConfirm},
-		"end-session":                    {item: spareSession},
+		"end-session":                    {item: spareSession, endsOwnSession: true},
+		"list-sessions":                  {readChanges: true},
 		"end-member-sessions":            {revokes: true},
 		"change-member-role":             {revokes: true},
 		"remove-member":                  {revokes: true},

@@ -465,7 +465,7 @@ func (p *prober) fingerprintB(ctx context.Context) (string, error) {
 	t := p.b
 	var parts []string
 	for _, op := range p.ops {
-		if op.Host != "tenant" || op.Method != "GET" || op.Tenancy != "tenant" || op.requiredQuery() {
+		if op.Host != "tenant" || op.Method != "GET" || op.Tenancy != "tenant" || op.Page || specials[op.ID].readChanges || op.requiredQuery() {
 			continue
 		}
 		paths, ok := p.fill(t, op.Path)

@@ -131,7 +131,10 @@ type policy struct {
 	// member of.
 	appliesToApp bool
 	// columns of its own table the expressions read, and how many other
-	// relations they read (from pg_depend, not from the text).
+	// tenant-owned tables they read (from pg_depend, not from the text).
+	// Global tables do not count: sharded, they are reference tables,
+	// the same on every node (a suspension check reading tenants, a grant
+	// check reading platform_grants).
 	columns   []string
 	otherRels int
 }
@@ -153,7 +156,8 @@ func (c *checker) policies(ctx context.Context) (map[uint32][]policy, error) {
 		             ORDER BY 1),
 		       (SELECT count(DISTINCT d.refobjid)::int FROM pg_depend d
 		        WHERE d.classid = 'pg_policy'::regclass AND d.objid = pol.oid
-		          AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> pol.polrelid)
+		          AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> pol.polrelid
+		          AND d.refobjid = ANY($1::oid[]))
 		FROM pg_policy pol
 		WHERE pol.polrelid = ANY($1::oid[])
 		ORDER BY pol.polrelid, pol.polname`,
@@ -281,7 +285,7 @@ func (c *checker) checkPolicyExpressions(t Table, p policy, q, w string) {
 
 // checkCitusPolicy: DB-30. A sharded engine enforces a policy only through
 // the distribution column: a policy of t that reads another column or
-// another table is not Citus-ready.
+// another tenant-owned (distributed) table is not Citus-ready.
 func (c *checker) checkCitusPolicy(t Table, p policy) {
 	var other []string
 	for _, col := range p.columns {

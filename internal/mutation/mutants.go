@@ -176,9 +176,17 @@ var Mutants = []Mutant{
 	},
 	{
 		Name: "revocation-ignored", Breaks: "DESIGN step 4: a session ended by logout or member removal still authenticates",
+		// Both forms of the per-request check: the one that records the
+		// use, and the one a read-only database falls back to.
 		Edits: []Edit{{File: "store/internal/db/identity.sql.go",
-			Old: "  AND s.revoked_at IS NULL AND s.expires_at > $4\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5",
-			New: "  AND s.expires_at > $4\n  AND a.disabled_at IS NULL AND a.session_version = $5"}},
+			Old: "      AND s.revoked_at IS NULL AND s.expires_at > $4::timestamptz\n",
+			New: "      AND s.expires_at > $4::timestamptz\n"}, {File: "store/internal/db/identity.sql.go",
+			Old: "      AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5\n",
+			New: "      AND a.disabled_at IS NULL AND a.session_version = $5\n"}, {File: "store/internal/db/identity.sql.go",
+			Old: "\n  AND s.revoked_at IS NULL AND s.expires_at > $4::timestamptz\n",
+			New: "\n  AND s.expires_at > $4::timestamptz\n"}, {File: "store/internal/db/identity.sql.go",
+			Old: "\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5\n",
+			New: "\n  AND a.disabled_at IS NULL AND a.session_version = $5\n"}},
 		Packages: webPackages,
 	},
 	{
