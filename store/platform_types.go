@@ -19,10 +19,12 @@ type (
 	PlatformEndSupportGrantsParams        = platformdb.EndSupportGrantsParams
 	PlatformGetSupportGrantParams         = platformdb.GetSupportGrantParams
 	PlatformGetSupportGrantRow            = platformdb.GetSupportGrantRow
+	PlatformGrantOperatorParams           = platformdb.GrantOperatorParams
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
 	PlatformInsertTenantAuditEntryParams  = platformdb.InsertTenantAuditEntryParams
 	PlatformInsertTenantAuditParams       = platformdb.InsertTenantAuditParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
+	PlatformListOperatorsRow              = platformdb.ListOperatorsRow
 	PlatformListSupportGrantsParams       = platformdb.ListSupportGrantsParams
 	PlatformListSupportGrantsRow          = platformdb.ListSupportGrantsRow
 	PlatformListSupportReadsParams        = platformdb.ListSupportReadsParams
@@ -35,6 +37,7 @@ type (
 	PlatformPeekSignupParams              = platformdb.PeekSignupParams
 	PlatformAuditLog                      = platformdb.PlatformAuditLog
 	PlatformGrant                         = platformdb.PlatformGrant
+	PlatformOperator                      = platformdb.PlatformOperator
 	PlatformRedeemPasswordResetParams     = platformdb.RedeemPasswordResetParams
 	PlatformResetPasswordParams           = platformdb.ResetPasswordParams
 	PlatformSetAccountDefaultTenantParams = platformdb.SetAccountDefaultTenantParams

@@ -24,7 +24,8 @@ Commands:
   audit      check any PostgreSQL database for the rules tenant isolation needs
   adopt      plan (--dry-run) or apply (--apply) the migration that puts a database under tenant isolation
   probe      attack a running tenantkit over HTTP: every operation, every isolation variant
-  tenant     the tenant lifecycle: list, create, suspend, resume
+  tenant     the tenant lifecycle: list, create, suspend, resume, export, delete, support access
+  operator   grant, revoke and list the platform operator role (the lifecycle over the API)
   version    print the version
 
 Run 'tenantkit <command> -h' for a command's flags. Configuration comes from
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runProbe(ctx, rest, getenv, stdout, stderr)
 	case "tenant":
 		return runTenant(ctx, rest, getenv, stdout, stderr)
+	case "operator":
+		return runOperator(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tenantkit", version)
 		return nil

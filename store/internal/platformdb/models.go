@@ -76,6 +76,13 @@ type PlatformGrant struct {
 	EndedBy        *string
 }
 
+type PlatformOperator struct {
+	AccountID uuid.UUID
+	GrantedAt time.Time
+	GrantedBy string
+	Reason    string
+}
+
 type Signup struct {
 	ID              uuid.UUID
 	Email           string

@@ -458,6 +458,24 @@ func (q *Queries) FindAccountByID(ctx context.Context, id uuid.UUID) (Account, e
 	return i, err
 }
 
+const findTenantByID = `-- name: FindTenantByID :one
+SELECT id, slug, name, status, created_at, updated_at FROM tenants WHERE id = $1
+`
+
+func (q *Queries) FindTenantByID(ctx context.Context, id uuid.UUID) (Tenant, error) {
+	row := q.db.QueryRow(ctx, findTenantByID, id)
+	var i Tenant
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Status,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const findTenantBySlug = `-- name: FindTenantBySlug :one
 SELECT id, slug, name, status, created_at, updated_at FROM tenants WHERE slug = $1
 `
@@ -514,6 +532,40 @@ func (q *Queries) GetSupportGrant(ctx context.Context, arg GetSupportGrantParams
 		&i.EndedAt,
 		&i.EndedBy,
 		&i.Live,
+	)
+	return i, err
+}
+
+const grantOperator = `-- name: GrantOperator :one
+
+INSERT INTO platform_operators (account_id, granted_at, granted_by, reason)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id) DO NOTHING
+RETURNING account_id, granted_at, granted_by, reason
+`
+
+type GrantOperatorParams struct {
+	AccountID uuid.UUID
+	GrantedAt time.Time
+	GrantedBy string
+	Reason    string
+}
+
+// Platform operators (migration 00017): accounts that may run the tenant
+// lifecycle over the API. Granted and revoked only by the CLI.
+func (q *Queries) GrantOperator(ctx context.Context, arg GrantOperatorParams) (PlatformOperator, error) {
+	row := q.db.QueryRow(ctx, grantOperator,
+		arg.AccountID,
+		arg.GrantedAt,
+		arg.GrantedBy,
+		arg.Reason,
+	)
+	var i PlatformOperator
+	err := row.Scan(
+		&i.AccountID,
+		&i.GrantedAt,
+		&i.GrantedBy,
+		&i.Reason,
 	)
 	return i, err
 }
@@ -606,6 +658,17 @@ func (q *Queries) InsertTenantAuditEntry(ctx context.Context, arg InsertTenantAu
 	return err
 }
 
+const isOperator = `-- name: IsOperator :one
+SELECT EXISTS (SELECT 1 FROM platform_operators WHERE account_id = $1)
+`
+
+func (q *Queries) IsOperator(ctx context.Context, accountID uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, isOperator, accountID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const listAccountMemberships = `-- name: ListAccountMemberships :many
 SELECT m.tenant_id, m.id AS member_id, m.role, m.display_name, t.slug, t.name AS tenant_name, t.status AS tenant_status
 FROM members m JOIN tenants t ON t.id = m.tenant_id
@@ -640,6 +703,47 @@ func (q *Queries) ListAccountMemberships(ctx context.Context, accountID uuid.UUI
 			&i.Slug,
 			&i.TenantName,
 			&i.TenantStatus,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOperators = `-- name: ListOperators :many
+SELECT o.account_id, a.email, o.granted_at, o.granted_by, o.reason
+FROM platform_operators o
+JOIN accounts a ON a.id = o.account_id
+ORDER BY a.email
+`
+
+type ListOperatorsRow struct {
+	AccountID uuid.UUID
+	Email     string
+	GrantedAt time.Time
+	GrantedBy string
+	Reason    string
+}
+
+func (q *Queries) ListOperators(ctx context.Context) ([]ListOperatorsRow, error) {
+	rows, err := q.db.Query(ctx, listOperators)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListOperatorsRow{}
+	for rows.Next() {
+		var i ListOperatorsRow
+		if err := rows.Scan(
+			&i.AccountID,
+			&i.Email,
+			&i.GrantedAt,
+			&i.GrantedBy,
+			&i.Reason,
 		); err != nil {
 			return nil, err
 		}
@@ -1026,6 +1130,18 @@ UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS N
 func (q *Queries) RevokeAllTenantSessionsOfAccount(ctx context.Context, accountID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, revokeAllTenantSessionsOfAccount, accountID)
 	return err
+}
+
+const revokeOperator = `-- name: RevokeOperator :execrows
+DELETE FROM platform_operators WHERE account_id = $1
+`
+
+func (q *Queries) RevokeOperator(ctx context.Context, accountID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeOperator, accountID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setAccountDefaultTenant = `-- name: SetAccountDefaultTenant :exec

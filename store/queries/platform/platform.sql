@@ -248,3 +248,27 @@ LIMIT @max_rows;
 -- name: InsertTenantAuditEntry :exec
 INSERT INTO audit_log (tenant_id, actor_account_id, actor_member_id, action, target_type, target_id, request_id, detail)
 VALUES (@tenant_id, sqlc.narg(actor_account_id), sqlc.narg(actor_member_id), @action, @target_type, sqlc.narg(target_id), @request_id, @detail);
+
+-- Platform operators (migration 00017): accounts that may run the tenant
+-- lifecycle over the API. Granted and revoked only by the CLI.
+
+-- name: GrantOperator :one
+INSERT INTO platform_operators (account_id, granted_at, granted_by, reason)
+VALUES (@account_id, @granted_at, @granted_by, @reason)
+ON CONFLICT (account_id) DO NOTHING
+RETURNING *;
+
+-- name: RevokeOperator :execrows
+DELETE FROM platform_operators WHERE account_id = @account_id;
+
+-- name: IsOperator :one
+SELECT EXISTS (SELECT 1 FROM platform_operators WHERE account_id = @account_id);
+
+-- name: ListOperators :many
+SELECT o.account_id, a.email, o.granted_at, o.granted_by, o.reason
+FROM platform_operators o
+JOIN accounts a ON a.id = o.account_id
+ORDER BY a.email;
+
+-- name: FindTenantByID :one
+SELECT * FROM tenants WHERE id = @id;
