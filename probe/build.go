@@ -113,6 +113,16 @@ func (p *prober) buildWith(ctx context.Context, op *Operation, t *tenantState, a
 			c.path[name] = v
 			continue
 		}
+		if item := specials[op.ID].item; item != nil && name != "id" && op.Host == "apex" {
+			// An apex item outside the path convention (an operator's
+			// {tenant_id}): always the special's fresh one.
+			id, err := item(ctx, p, t)
+			if err != nil {
+				return nil, fmt.Errorf("path parameter {%s}: %w", name, err)
+			}
+			c.path[name] = id
+			continue
+		}
 		prm := op.param(name, "path")
 		if !isIDName(name) && (prm.schema == nil || prm.schema.Format != "uuid") {
 			v, err := p.v.scalar(prm.schema, name, h)

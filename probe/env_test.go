@@ -143,6 +143,10 @@ func (s *server) config() probe.Config {
 			g, err := s.tenants.GrantSupport(ctx, tenants.Operator{Actor: "test:probe", Reason: "the probe ends support access as an owner"}, slug, time.Minute)
 			return g.ID.String(), err
 		},
+		GrantOperator: func(ctx context.Context, email string) error {
+			_, err := tenants.NewOperators(s.store, time.Now).Grant(ctx, tenants.Operator{Actor: "test:probe", Reason: "the probe runs the operators' operations"}, email)
+			return err
+		},
 		MaxRateLimitWait: -1,
 		Seed:             20261127,
 		Now:              s.clock.Now,

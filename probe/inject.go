@@ -160,6 +160,12 @@ func (p *prober) injectOp(ctx context.Context, op *Operation, c *call, inputs []
 	for _, in := range inputs {
 		for _, raw := range injectionPayloads {
 			payload := strings.ReplaceAll(raw, "{B}", p.b.id)
+			if op.MinRole == minRoleOperator && strings.HasPrefix(in.loc, "path ") && strings.Contains(payload, p.b.id) {
+				// An operator may act on every organization: B's id in the
+				// path of its operation is no attack but a real target,
+				// which the probe must never suspend or delete.
+				continue
+			}
 			if strings.HasPrefix(in.loc, "header ") && strings.ContainsAny(payload, "\x00\r\n") {
 				continue // not a valid header value: the client refuses to send it
 			}
@@ -208,6 +214,8 @@ func (p *prober) injectionBase(ctx context.Context, op *Operation) (*call, error
 	switch {
 	case specials[op.ID].endsSession:
 		actor, err = p.throwaway(ctx, map[bool]string{true: "client", false: op.MinRole}[op.Host == "apex"], op.Host == "apex")
+	case op.Host == "apex" && op.MinRole == minRoleOperator:
+		actor, err = p.operatorSession(ctx)
 	case op.Host == "apex" && op.Tenancy == "platform":
 		actor = p.platform
 	}

@@ -72,6 +72,8 @@ func (p *prober) matrix(ctx context.Context) {
 			err = p.tenantOp(ctx, op, or)
 		case op.Tenancy == "public":
 			err = p.publicOp(ctx, op, or)
+		case op.Host == "apex" && op.Tenancy == "platform" && op.MinRole == minRoleOperator:
+			err = p.operatorOp(ctx, op, or)
 		case op.Host == "apex" && op.Tenancy == "platform":
 			err = p.platformOp(ctx, op, or)
 		default:
@@ -246,6 +248,8 @@ func (p *prober) tenantOp(ctx context.Context, op *Operation, or *OperationResul
 func (p *prober) actor(ctx context.Context, op *Operation) (*session, error) {
 	apex := op.Host == "apex"
 	switch {
+	case apex && op.MinRole == minRoleOperator:
+		return p.operatorSession(ctx)
 	case specials[op.ID].endsSession && apex:
 		return p.throwaway(ctx, "client", true)
 	case specials[op.ID].endsSession:

@@ -66,6 +66,12 @@ type Config struct {
 	// foreign-id variant. Without it that operation is reported
 	// uncovered.
 	GrantSupport func(ctx context.Context, slug string) (string, error)
+	// GrantOperator makes the account with email a platform operator (the
+	// platform path: tenants.Operators, or `tenantkit operator grant`): the
+	// probe grants it to a fresh account of tenant A, whose operations
+	// then act on throwaway organizations the probe creates. Without it
+	// the operators' operations are reported uncovered.
+	GrantOperator func(ctx context.Context, email string) error
 	// SkipInjection skips the SQL-injection pass.
 	SkipInjection bool
 	// SkipEdges skips the input-edge pass (see [EdgeResult]).

@@ -80,6 +80,12 @@ func init() {
 		"verify-domain":      {item: provenDomain},
 		"end-support-access": {item: supportGrant},
 
+		"create-platform-tenant":  {fill: fillThrowawaySlug},
+		"suspend-platform-tenant": {item: throwawayTenant},
+		"resume-platform-tenant":  {item: throwawayTenant},
+		"export-platform-tenant":  {item: throwawayTenant},
+		"delete-platform-tenant":  {item: suspendedThrowaway, fill: fillConfirm},
+
 		"create-availability-rule":   {fill: fillHours},
 		"create-booking":             {fill: fillSlot},
 		"create-portal-booking":      {fill: fillSlot},

@@ -124,6 +124,11 @@ type prober struct {
 	// platformLogin is the fixture account whose sign-ins on the apex are
 	// the throwaway platform sessions.
 	platformLogin *session
+	// operator is the run's platform operator on the apex (see
+	// operatorSession); throwaways maps the id of each organization it
+	// created to its slug.
+	operator   *session
+	throwaways map[string]string
 	// planted holds the ids the injection pass stored in tenant A's data
 	// (tenant B's id, inside payloads): later answers show them again.
 	planted map[string]bool
@@ -145,6 +150,7 @@ func newProber(ctx context.Context, cfg *Config) (*prober, error) {
 	p := &prober{
 		cfg: cfg, c: newClient(cfg, tg.scheme, tg.port), v: newValues(cfg.Seed), apex: tg.apex,
 		byID: map[string]*Operation{}, collections: map[string]*Operation{}, roles: map[string]*session{}, dead: map[string]*session{}, planted: map[string]bool{}, taken: map[string]bool{},
+		throwaways: map[string]string{},
 	}
 	p.a, p.b = newTenantState(tg.slugA, tg.apex), newTenantState(cfg.TenantB, tg.apex)
 	if cfg.HostA != "" {

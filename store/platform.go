@@ -39,6 +39,11 @@ type PlatformOp struct {
 	// reads the database as it was at the first (an export's tables agree
 	// with each other).
 	Snapshot bool
+	// Operator, when set, is an account that must hold a live operator
+	// grant (migration 00017): the transaction checks it right after the
+	// audit row and is refused (forbidden) otherwise, its audit row rolled
+	// back with it.
+	Operator *uuid.UUID
 }
 
 func (op PlatformOp) validate() error {
@@ -94,6 +99,12 @@ func (s *Store) InPlatform(ctx context.Context, op PlatformOp, fn func(*Platform
 		RequestID:      tenant.RequestIDFrom(ctx),
 		Detail:         detail,
 	})
+	if err == nil && op.Operator != nil {
+		var ok bool
+		if ok, err = tx.IsOperator(ctx, *op.Operator); err == nil && !ok {
+			err = &tenant.Error{Code: tenant.CodeForbidden, Message: "this operation is for platform operators"}
+		}
+	}
 	if err == nil {
 		err = fn(tx)
 	}

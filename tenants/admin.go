@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
@@ -19,6 +21,11 @@ type Operator struct {
 	Actor string
 	// Reason says why; required.
 	Reason string
+	// Account, when set, is the operator's account (the operators' API):
+	// every transaction of the operation then first checks, in itself,
+	// that the account holds a live operator grant, and is refused
+	// (forbidden) otherwise. The CLI leaves it unset.
+	Account *uuid.UUID
 }
 
 func (o Operator) check() error {
@@ -61,7 +68,7 @@ func (a *Admin) List(ctx context.Context, op Operator) (_ []Summary, err error) 
 		return nil, err
 	}
 	var out []Summary
-	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: "tenant.list", Reason: op.Reason}, func(tx *store.PlatformTx) error {
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant.list", Reason: op.Reason}, func(tx *store.PlatformTx) error {
 		rows, err := tx.ListTenantSummaries(ctx)
 		for _, r := range rows {
 			out = append(out, Summary{
@@ -83,7 +90,7 @@ func (a *Admin) Create(ctx context.Context, op Operator, slug, name string) (t t
 		return t, err
 	}
 	slug = strings.ToLower(strings.TrimSpace(slug))
-	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: "tenant.create", Reason: op.Reason, Detail: map[string]any{"slug": slug}},
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant.create", Reason: op.Reason, Detail: map[string]any{"slug": slug}},
 		func(tx *store.PlatformTx) error {
 			var err error
 			if t, err = Provision(ctx, tx, slug, name); err != nil {
@@ -120,7 +127,7 @@ func (a *Admin) setStatus(ctx context.Context, op Operator, slug string, status 
 	if err := op.check(); err != nil {
 		return t, err
 	}
-	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: "tenant." + action, Reason: op.Reason, Detail: map[string]any{"slug": slug}},
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant." + action, Reason: op.Reason, Detail: map[string]any{"slug": slug}},
 		func(tx *store.PlatformTx) error {
 			row, err := tx.FindTenantBySlug(ctx, slug)
 			if store.IsNotFound(err) {
@@ -147,4 +154,23 @@ func tenantAudit(ctx context.Context, tx *store.PlatformTx, t tenant.Tenant, act
 	return tx.InsertTenantAudit(ctx, store.PlatformInsertTenantAuditParams{
 		TenantID: t.ID, Action: action, RequestID: tenant.RequestIDFrom(ctx), Detail: detail,
 	})
+}
+
+// Find returns the tenant with id, for an operation that names it by id
+// (the operators' API); another's or a missing id is not found.
+func (a *Admin) Find(ctx context.Context, op Operator, id uuid.UUID) (t tenant.Tenant, err error) {
+	defer errs.Wrap(&err, "tenants: find %s", id)
+	if err := op.check(); err != nil {
+		return t, err
+	}
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant.find", Reason: op.Reason, Detail: map[string]any{"tenant_id": id}},
+		func(tx *store.PlatformTx) error {
+			row, err := tx.FindTenantByID(ctx, id)
+			if store.IsNotFound(err) {
+				return tenant.NotFound("organization")
+			}
+			t = Of(row)
+			return err
+		})
+	return t, err
 }

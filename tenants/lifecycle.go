@@ -66,7 +66,7 @@ func recordOf(t tenant.Tenant) TenantRecord {
 // transaction that also tells the tenant's audit log. check, when set,
 // refuses a tenant in the wrong state before anything is granted.
 func (a *Admin) grant(ctx context.Context, op Operator, action, slug, purpose string, verify bool, check func(tenant.Tenant) error) (t tenant.Tenant, grants []uuid.UUID, err error) {
-	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: action, Reason: op.Reason, Detail: map[string]any{"slug": slug, "purpose": purpose}},
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: action, Reason: op.Reason, Detail: map[string]any{"slug": slug, "purpose": purpose}},
 		func(tx *store.PlatformTx) error {
 			row, err := tx.FindTenantBySlug(ctx, slug)
 			if store.IsNotFound(err) {
@@ -142,7 +142,7 @@ func (a *Admin) Export(ctx context.Context, op Operator, slug string, w io.Write
 	}()
 	m = Manifest{Tenant: recordOf(t), ExportedAt: a.now().UTC()}
 	zw := zip.NewWriter(w)
-	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: "tenant.export", Reason: op.Reason, TargetTenant: &t.ID, Snapshot: true,
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant.export", Reason: op.Reason, TargetTenant: &t.ID, Snapshot: true,
 		Detail: map[string]any{"slug": slug}},
 		func(tx *store.PlatformTx) error {
 			tables, err := tx.TenantTables(ctx)
@@ -324,7 +324,7 @@ func (a *Admin) Delete(ctx context.Context, op Operator, slug string, opts Delet
 		}
 		for {
 			var n int64
-			err := a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: "tenant.delete_batch", Reason: op.Reason,
+			err := a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant.delete_batch", Reason: op.Reason,
 				Detail: map[string]any{"tenant_id": t.ID.String(), "table": table.Name()}},
 				func(tx *store.PlatformTx) error {
 					var err error
@@ -342,7 +342,7 @@ func (a *Admin) Delete(ctx context.Context, op Operator, slug string, opts Delet
 			}
 		}
 	}
-	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: "tenant.delete_row", Reason: op.Reason,
+	err = a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: "tenant.delete_row", Reason: op.Reason,
 		Detail: map[string]any{"tenant_id": t.ID.String(), "slug": t.Slug}},
 		func(tx *store.PlatformTx) error {
 			_, err := tx.DeleteTenant(ctx, t.ID)
@@ -395,7 +395,7 @@ func (a *Admin) countAll(ctx context.Context, op Operator, action string, t tena
 	counts := map[string]map[uuid.UUID]int64{}
 	var tables []store.TenantTable
 	var exists bool
-	err := a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Action: action, Reason: op.Reason, Snapshot: true,
+	err := a.store.InPlatform(ctx, store.PlatformOp{Actor: op.Actor, Operator: op.Account, Action: action, Reason: op.Reason, Snapshot: true,
 		Detail: map[string]any{"tenant_id": t.ID.String()}},
 		func(tx *store.PlatformTx) error {
 			var err error

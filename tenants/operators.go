@@ -22,9 +22,10 @@ type OperatorGrant struct {
 	Reason    string
 }
 
-// Operators grants, revokes and checks the platform operator role
-// (migration 00017), on the audited platform path. Grant and Revoke are
-// for the CLI only: no API operation calls them.
+// Operators grants, revokes and lists the platform operator role
+// (migration 00017), on the audited platform path: for the CLI only, no
+// API operation calls them. The grant is checked by the operations
+// themselves (Operator.Account).
 type Operators struct {
 	store *store.Store
 	now   func() time.Time
@@ -114,25 +115,4 @@ func (o *Operators) List(ctx context.Context, op Operator) (_ []OperatorGrant, e
 			return err
 		})
 	return out, err
-}
-
-// Check reports whether accountID holds a live operator grant: nil if it
-// does, forbidden if not. It is the operator routes' one extra round trip,
-// on the platform path, audited like every use of it.
-func (o *Operators) Check(ctx context.Context, accountID uuid.UUID) (err error) {
-	defer errs.Wrap(&err, "tenants: check operator")
-	var ok bool
-	err = o.store.InPlatform(ctx, store.PlatformOp{Actor: accountID.String(), Action: "operator.authenticate", Reason: "an operator operation on the apex host"},
-		func(tx *store.PlatformTx) error {
-			var err error
-			ok, err = tx.IsOperator(ctx, accountID)
-			return err
-		})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &tenant.Error{Code: tenant.CodeForbidden, Message: "this operation is for platform operators"}
-	}
-	return nil
 }

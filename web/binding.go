@@ -91,6 +91,11 @@ func (s *Server) Bind(r *http.Request, p route.Policy) (context.Context, error) 
 			s.refused(ctx, h, r, err)
 			return nil, err
 		}
+		// An operator route's grant is checked on the platform path, in
+		// the transaction of the operation itself (tenants.Operator's
+		// Account, store.PlatformOp.Operator): a revoked grant refuses
+		// even an operation under way, and a refused request leaves no
+		// row behind.
 		return route.WithPrincipal(ctx, pr), nil
 	case route.TenancyTenant:
 		pr, err := s.auth.AuthenticateTenant(ctx, h.Tenant, route.Credentials(r))

@@ -89,6 +89,9 @@ type Deps struct {
 	// the support access operators hold.
 	Domains *tenants.Domains
 	Support *tenants.SupportAccess
+	// Admin runs the tenant lifecycle for the platform operators'
+	// operations (which check their grants in its transactions).
+	Admin *tenants.Admin
 	// Now is the clock of the pages (which week a calendar opens on).
 	Now func() time.Time
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
@@ -101,7 +104,7 @@ func (d Deps) check() error {
 	for name, missing := range map[string]bool{
 		"DB": d.DB == nil, "Auth": d.Auth == nil, "Members": d.Members == nil, "Tenants": d.Tenants == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
 		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil, "Dashboard": d.Dashboard == nil, "Now": d.Now == nil,
-		"Domains": d.Domains == nil, "Support": d.Support == nil,
+		"Domains": d.Domains == nil, "Support": d.Support == nil, "Admin": d.Admin == nil,
 		"CursorKey": len(d.CursorKey) == 0, "Logger": d.Logger == nil,
 	} {
 		if missing {
@@ -189,7 +192,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	})
 	api.Register(s.table, api.Deps{
 		Auth: deps.Auth, Members: deps.Members, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
-		Domains: deps.Domains, Support: deps.Support,
+		Domains: deps.Domains, Support: deps.Support, Admin: deps.Admin,
 	})
 	ui.Register(s.table, ui.Deps{
 		Auth: deps.Auth, Members: deps.Members, Requests: deps.Requests, Catalog: deps.Catalog, Settings: deps.Settings,

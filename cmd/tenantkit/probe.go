@@ -86,6 +86,14 @@ func runProbe(ctx context.Context, args []string, getenv func(string) string, st
 			g, err := admin.GrantSupport(ctx, op, slug, time.Minute)
 			return g.ID.String(), err
 		}
+		// The operators' operations need an operator: the probe grants the
+		// role to a fresh account of tenant A, whose operations act only on
+		// organizations the probe creates.
+		operators := tenants.NewOperators(st, time.Now)
+		cfg.GrantOperator = func(ctx context.Context, email string) error {
+			_, err := operators.Grant(ctx, tenants.Operator{Actor: "cli:probe", Reason: "tenantkit probe: the operators' operations"}, email)
+			return err
+		}
 	}
 	report, err := probe.Run(ctx, cfg)
 	if err != nil {

@@ -54,6 +54,8 @@ type Deps struct {
 	Requests   *requests.Service
 	Domains    *tenants.Domains
 	Support    *tenants.SupportAccess
+	// Admin runs the tenant lifecycle for the platform operators.
+	Admin *tenants.Admin
 	// URLs are the public addresses of the apex and the tenants.
 	URLs auth.URLs
 }
@@ -72,6 +74,7 @@ type API struct {
 	requests   *requests.Service
 	domains    *tenants.Domains
 	support    *tenants.SupportAccess
+	admin      *tenants.Admin
 }
 
 // Register registers every operation of the API in t.
@@ -79,7 +82,7 @@ func Register(t *route.Table, d Deps) {
 	s := &API{
 		t: t, problems: t.Problems(), cursors: t.Cursors(), urls: d.URLs,
 		auth: d.Auth, members: d.Members, catalog: d.Catalog, settings: d.Settings, scheduling: d.Scheduling, requests: d.Requests,
-		domains: d.Domains, support: d.Support,
+		domains: d.Domains, support: d.Support, admin: d.Admin,
 	}
 	s.registerAuth()
 	s.registerSignup()
@@ -93,6 +96,7 @@ func Register(t *route.Table, d Deps) {
 	s.registerRequests()
 	s.registerDomains()
 	s.registerSupport()
+	s.registerPlatform()
 }
 
 // withID parses the path id raw of a what and runs fn with it; a malformed

@@ -32,22 +32,39 @@ type Policy struct {
 	MinRole tenant.Role
 }
 
-// Public, Member and Platform build policies.
+// RoleOperator is the minimum role of a platform route open only to
+// platform operators: accounts holding an operator grant (migration
+// 00017), which only `tenantkit operator grant` gives. It is no tenant
+// role: a membership never confers it.
+const RoleOperator tenant.Role = "operator"
+
+// Public, Platform and Operator build policies.
 var (
 	Public   = Policy{Tenancy: TenancyPublic}
 	Platform = Policy{Tenancy: TenancyPlatform}
+	// Operator is the policy of an apex route open to platform operators
+	// only: a verified platform session whose account holds a live
+	// operator grant. The binder verifies the session; the grant is
+	// checked in the operation's own platform transactions (its handler
+	// passes the account as tenants.Operator.Account), so a handler of
+	// such a route must act only through them.
+	Operator = Policy{Tenancy: TenancyPlatform, MinRole: RoleOperator}
 )
 
 // Member returns the policy of a tenant route open to role and above.
 func Member(role tenant.Role) Policy { return Policy{Tenancy: TenancyTenant, MinRole: role} }
 
 // MinRoleLabel is the x-min-role of the policy: the role, "none" for
-// public routes and "account" for platform ones.
+// public routes, "account" for platform ones and "operator" for those
+// open to platform operators only.
 func (p Policy) MinRoleLabel() string {
 	switch p.Tenancy {
 	case TenancyTenant:
 		return string(p.MinRole)
 	case TenancyPlatform:
+		if p.MinRole == RoleOperator {
+			return string(RoleOperator)
+		}
 		return "account"
 	}
 	return "none"
@@ -71,8 +88,8 @@ func (p Policy) Validate(kind Kind) error {
 		if kind != ApexHost {
 			return errors.New("a platform route must be registered on the apex host")
 		}
-		if p.MinRole != "" {
-			return errors.New("a platform route has no minimum role")
+		if p.MinRole != "" && p.MinRole != RoleOperator {
+			return errors.New("a platform route has no minimum role but operator")
 		}
 	default:
 		return fmt.Errorf("unknown tenancy %q", p.Tenancy)

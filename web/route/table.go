@@ -284,3 +284,7 @@ func (t *Table) authorizePage(p Policy, spec inputSpec, catchAll bool, h http.Ha
 		h(w, r.WithContext(ctx))
 	})
 }
+
+// Logger is the table's logger, for handlers that stream: an error once
+// the answer has begun can only be logged.
+func (t *Table) Logger() *slog.Logger { return t.logger }
