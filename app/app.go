@@ -29,6 +29,7 @@ import (
 	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
+	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/password"
@@ -46,6 +47,13 @@ type Config struct {
 	// DatabaseURL connects as the app role; PlatformDatabaseURL as the
 	// platform role. Required.
 	DatabaseURL, PlatformDatabaseURL string
+	// JobsDatabaseURL connects as the jobs role: with it, Serve also works
+	// the background jobs (mail, purges) and runs the periodic ones.
+	// Empty: jobs are still inserted with the changes that cause them, but
+	// this instance works none of them.
+	JobsDatabaseURL string
+	// JobWorkers is how many jobs run at once. Defaults to 4.
+	JobWorkers int
 	// Addr is the listen address, unless WithListener gives a listener.
 	Addr string
 	// BaseDomain is the apex domain; tenants live at {slug}.{BaseDomain}.
@@ -154,6 +162,9 @@ type App struct {
 	// Tenants runs the tenant lifecycle on the platform path; its changes
 	// reach the server's host cache at once.
 	Tenants *tenants.Admin
+	// Jobs works the background jobs while Serve runs; nil without
+	// Config.JobsDatabaseURL.
+	Jobs *jobs.Runner
 
 	cfg      Config
 	logger   *slog.Logger
@@ -243,6 +254,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	}
 	if a.Store, err = store.Open(ctx, store.Config{
 		TracerProvider: tp, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
+		JobsURL:  cfg.JobsDatabaseURL,
 		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 	}); err != nil {
@@ -265,6 +277,16 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	// Mail leaves through a queue, off every request's path: an answer
 	// that mails takes the time of one that does not.
 	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
+	if cfg.JobsDatabaseURL != "" {
+		// A job is already off the request path: it sends through the
+		// sender itself, so a failed delivery fails the job and River
+		// retries it.
+		if a.Jobs, err = jobs.New(jobs.Config{
+			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers,
+		}); err != nil {
+			return nil, err
+		}
+	}
 	a.Auth = auth.NewService(auth.Config{
 		Store:  a.Store,
 		Hasher: password.NewHasher(o.params, cfg.PasswordHashConcurrency),
@@ -337,9 +359,15 @@ func publicURLs(cfg Config, ln net.Listener) (auth.URLs, error) {
 // Addr returns the address the server listens on.
 func (a *App) Addr() string { return a.listener.Addr().String() }
 
-// Serve serves until ctx ends, then drains in-flight requests and queued
-// mail for at most the shutdown timeout.
+// Serve serves, and works the background jobs when the App has a runner,
+// until ctx ends, then drains in-flight requests, jobs and queued mail for
+// at most the shutdown timeout.
 func (a *App) Serve(ctx context.Context) error {
+	if a.Jobs != nil {
+		if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	if a.metrics != nil {
@@ -363,6 +391,12 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := a.server.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if a.Jobs != nil {
+		// Jobs in progress finish, or go back to be worked again.
+		if err := a.Jobs.Stop(sctx); err != nil {
+			a.logger.Warn("jobs stopped before they finished", slog.Any("error", err))
+		}
+	}
 	if err := a.Mail.Close(sctx); err != nil {
 		a.logger.Warn("mail left in the queue at shutdown", slog.Any("error", err))
 	}
@@ -380,6 +414,9 @@ func (a *App) Close(ctx context.Context) {
 	defer cancel()
 	if a.Mail != nil {
 		_ = a.Mail.Close(ctx)
+	}
+	if a.Jobs != nil {
+		a.Jobs.Close(ctx)
 	}
 	if a.Store != nil {
 		a.Store.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
+	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -265,6 +266,11 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 		if err := event(ctx, tx, a, b.ID, "created", nil, string(status)); err != nil {
 			return err
 		}
+		if status == StatusConfirmed {
+			if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: jobs.For(a.scope), BookingID: b.ID}); err != nil {
+				return err
+			}
+		}
 		if requestStatus == "approved" {
 			if err := moveRequest(ctx, tx, a, s.now(), *in.ServiceRequestID, "approved", "scheduled", "booked for "+in.StartsAt.In(tm.loc).Format(time.RFC3339)); err != nil {
 				return err
@@ -502,6 +508,13 @@ func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now 
 	}
 	if err := event(ctx, tx, a, b.ID, string(to), nil, note); err != nil {
 		return err
+	}
+	if to == StatusConfirmed {
+		// The client's confirmation mail, in this transaction: it goes out
+		// only if the confirmation commits.
+		if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: jobs.For(a.scope), BookingID: b.ID}); err != nil {
+			return err
+		}
 	}
 	return audit(ctx, tx, "booking."+string(to), "booking", b.ID, map[string]any{"from": b.Status, "note": note})
 }
