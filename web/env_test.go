@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -63,6 +64,7 @@ type envConfig struct {
 	app    func(*app.Config)
 	tracer trace.TracerProvider
 	sender mailer.Sender
+	logger *slog.Logger
 }
 
 // An envOption changes how newEnv builds the environment.
@@ -121,6 +123,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	if c.sender != nil {
 		opts2 = append(opts2, app.WithSender(c.sender))
+	}
+	if c.logger != nil {
+		opts2 = append(opts2, app.WithLogger(c.logger))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, opts2...)
@@ -191,6 +196,9 @@ type session struct {
 	Token     string `json:"token"`
 	TenantSig string `json:"tenant_sig"`
 }
+
+// loggingTo logs to logger. Defaults to one that discards.
+func loggingTo(logger *slog.Logger) envOption { return func(c *envConfig) { c.logger = logger } }
 
 // response is a read response.
 type response struct {

@@ -208,6 +208,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
 	h = withSecurityHeaders(cfg.BaseDomain, h)
 	h = withRecover(deps.Logger, h)
+	h = withAccessLog(deps.Logger, h)
 	h = withRequestID(deps.Logger, h)
 	if cfg.TracerProvider != nil {
 		h = otelhttp.NewHandler(h, "tenantkit", otelhttp.WithTracerProvider(cfg.TracerProvider),
@@ -232,11 +233,17 @@ func (s *Server) MetricsHandler() http.Handler {
 // dispatch serves health checks on any host, then resolves the host and
 // hands the request to the route table of its kind.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	a := accessFrom(r.Context())
+	if a == nil {
+		a = &access{}
+	}
 	switch r.URL.Path {
 	case "/healthz":
+		a.route = "GET /healthz"
 		s.handleHealth(w, r)
 		return
 	case "/readyz":
+		a.route = "GET /readyz"
 		s.handleReady(w, r)
 		return
 	}
@@ -246,6 +253,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.Kind == route.TenantHost && !h.Tenant.Active() {
+		a.tenantID = h.Tenant.ID
 		// The database refuses the tenant's rows on its own (the
 		// tenant_active policies); this is the answer its visitors read.
 		err := &tenant.Error{Code: tenant.CodeForbidden, Message: "this workspace is suspended"}
@@ -258,6 +266,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.Kind == route.TenantHost {
 		trace.SpanFromContext(r.Context()).SetAttributes(telemetry.TenantID.String(h.Tenant.ID.String()))
+		a.tenantID = h.Tenant.ID
 	}
 	ctx := route.WithHost(r.Context(), h)
 	ctx = route.WithClient(ctx, s.clientMeta(r))
@@ -268,6 +277,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.limited(rec, r, h.Tenant.ID, s.table.Mux(route.TenantHost))
 	}
+	// The mux set the pattern it matched on the request it was given.
+	a.route = r.Pattern
 	s.metrics.requests.WithLabelValues(h.Kind.String(), statusClass(rec.status)).Inc()
 }
 
