@@ -1,7 +1,10 @@
 package jobs
 
 import (
+	"time"
+
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -36,6 +39,45 @@ type BookingConfirmation struct {
 
 // Kind names the job for River.
 func (BookingConfirmation) Kind() string { return "booking_confirmation_mail" }
+
+// BookingReminder mails the client of a confirmed booking a reminder, with
+// the booking's calendar entry, at RemindAt. Inserted with the
+// confirmation, and again by a reschedule: a reminder whose StartsAt is no
+// longer the booking's start (moved), or whose booking is no longer
+// confirmed (cancelled), sends nothing, so the app role never has to
+// change or delete a queued job. Sends nothing either when the client's
+// preferences opt out (contact channel "none", or 0 minutes before).
+type BookingReminder struct {
+	Tenant
+	BookingID uuid.UUID `json:"booking_id"`
+	StartsAt  time.Time `json:"starts_at"`
+	RemindAt  time.Time `json:"remind_at"`
+}
+
+// Kind names the job for River.
+func (BookingReminder) Kind() string { return "booking_reminder_mail" }
+
+// InsertOpts schedules the reminder at RemindAt (river.JobArgsWithInsertOpts).
+func (a BookingReminder) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{ScheduledAt: a.RemindAt}
+}
+
+// DefaultReminderLead is how long before a booking its reminder goes out
+// when the client's preferences do not say.
+const DefaultReminderLead = 24 * time.Hour
+
+// ReminderLead returns how long before a booking a client is reminded,
+// from the client's preferences (contact channel, minutes before; a nil
+// minutes before is the default), and false when the client opted out.
+func ReminderLead(channel string, minutesBefore *int32) (time.Duration, bool) {
+	if channel == "none" || minutesBefore != nil && *minutesBefore == 0 {
+		return 0, false
+	}
+	if minutesBefore != nil {
+		return time.Duration(*minutesBefore) * time.Minute, true
+	}
+	return DefaultReminderLead, true
+}
 
 // Purge deletes one tenant's expired sessions, switch handoffs, open
 // invitations, idempotency keys and unconfirmed public submissions.

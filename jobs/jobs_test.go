@@ -85,12 +85,12 @@ func setup(t *testing.T) *env {
 
 func (e *env) tenantID(slug string) uuid.UUID { return e.Seeded[slug].TenantID }
 
-// booking returns a booking of tenant slug in status.
+// booking returns an upcoming booking of tenant slug in status.
 func (e *env) booking(t *testing.T, slug, status string) uuid.UUID {
 	t.Helper()
 	var id uuid.UUID
-	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM bookings WHERE tenant_id = $1 AND status = $2 ORDER BY starts_at LIMIT 1",
-		e.tenantID(slug), status).Scan(&id); err != nil {
+	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM bookings WHERE tenant_id = $1 AND status = $2 AND starts_at > $3 ORDER BY starts_at LIMIT 1",
+		e.tenantID(slug), status, now).Scan(&id); err != nil {
 		t.Fatalf("find %s booking of %s: %v", status, slug, err)
 	}
 	return id
@@ -504,5 +504,132 @@ func TestPurgeAccountRowsRemovesOnlyExpiredRows(t *testing.T) {
 	}
 	if audited != 1 {
 		t.Fatalf("%d audit rows for the purge", audited)
+	}
+}
+
+// bookingStart returns a booking's start and client member.
+func (e *env) bookingStart(t *testing.T, id uuid.UUID) (time.Time, uuid.UUID) {
+	t.Helper()
+	var start time.Time
+	var client uuid.UUID
+	if err := e.admin.QueryRow(t.Context(), "SELECT starts_at, client_member_id FROM bookings WHERE id = $1", id).Scan(&start, &client); err != nil {
+		t.Fatal(err)
+	}
+	return start, client
+}
+
+func (e *env) setPreferences(t *testing.T, slug string, client uuid.UUID, channel string, minutes *int32) {
+	t.Helper()
+	if _, err := e.admin.Exec(t.Context(), `INSERT INTO client_preferences (tenant_id, member_id, contact_channel, reminder_minutes_before)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, member_id) DO UPDATE SET contact_channel = $3, reminder_minutes_before = $4`,
+		e.tenantID(slug), client, channel, minutes); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfirmingQueuesTheRemindersAtTheClientsLead(t *testing.T) {
+	minutes := func(n int32) *int32 { return &n }
+	for _, tc := range []struct {
+		name    string
+		channel string
+		minutes *int32
+		lead    time.Duration // 0: no reminder
+	}{
+		{"Default", "email", nil, 24 * time.Hour},
+		{"ClientsLead", "email", minutes(90), 90 * time.Minute},
+		{"OptedOutByChannel", "none", nil, 0},
+		{"OptedOutByZeroMinutes", "email", minutes(0), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t)
+			pending := e.booking(t, "acme", "pending")
+			start, client := e.bookingStart(t, pending)
+			e.setPreferences(t, "acme", client, tc.channel, tc.minutes)
+			ctx := e.As(t.Context(), "acme", "staff")
+			if _, err := scheduling.New(e.Store, func() time.Time { return now }).ConfirmBooking(ctx, pending); err != nil {
+				t.Fatal(err)
+			}
+			var remindAt []time.Time
+			rows, err := e.admin.Query(t.Context(), "SELECT (args->>'remind_at')::timestamptz FROM river.river_job WHERE kind = 'booking_reminder_mail' AND args->>'booking_id' = $1", pending.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if remindAt, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tc.lead == 0 && len(remindAt) != 0:
+				t.Fatalf("an opted-out client gets a reminder at %v", remindAt)
+			case tc.lead != 0 && (len(remindAt) != 1 || !remindAt[0].Equal(start.Add(-tc.lead))):
+				t.Fatalf("reminders at %v, want one at %v", remindAt, start.Add(-tc.lead))
+			}
+		})
+	}
+}
+
+func TestReminderCarriesAStableCalendarEntryAndMovesWithTheBooking(t *testing.T) {
+	e := setup(t)
+	e.run()
+	ctx := e.As(t.Context(), "acme", "staff")
+	id := e.booking(t, "acme", "confirmed")
+	start, _ := e.bookingStart(t, id)
+	remind := func(at time.Time) string {
+		t.Helper()
+		j := e.insert(t, ctx, jobs.BookingReminder{Tenant: jobs.For(tenant.MustScope(ctx)), BookingID: id, StartsAt: at, RemindAt: now})
+		return e.wait(t, j)
+	}
+	if st := remind(start); st != "completed" {
+		t.Fatalf("job %s", st)
+	}
+	msgs := e.mail.messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "reminder") || len(msgs[0].Attachments) != 1 {
+		t.Fatalf("messages %+v", msgs)
+	}
+	uid := "UID:" + jobs.BookingUID(id)
+	unfold := func(b []byte) string { return strings.ReplaceAll(string(b), "\r\n ", "") }
+	first := unfold(msgs[0].Attachments[0].Data)
+	if !strings.Contains(first, uid+"\r\n") || !strings.Contains(first, "DTSTART:"+start.UTC().Format("20060102T150405Z")) {
+		t.Fatalf("calendar entry:\n%s", first)
+	}
+
+	// Moved an hour later: the old reminder sends nothing, the new one
+	// sends the same entry (same UID) at the new time.
+	moved := start.Add(time.Hour)
+	if _, err := e.admin.Exec(t.Context(), "UPDATE bookings SET starts_at = starts_at + interval '1 hour', ends_at = ends_at + interval '1 hour', updated_at = updated_at + interval '1 minute' WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	if st := remind(start); st != "completed" {
+		t.Fatalf("job %s", st)
+	}
+	if n := len(e.mail.messages()); n != 1 {
+		t.Fatalf("the reminder of the old start sent mail (%d messages)", n)
+	}
+	if st := remind(moved); st != "completed" {
+		t.Fatalf("job %s", st)
+	}
+	msgs = e.mail.messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages after the moved reminder", len(msgs))
+	}
+	second := unfold(msgs[1].Attachments[0].Data)
+	if !strings.Contains(second, uid+"\r\n") || !strings.Contains(second, "DTSTART:"+moved.UTC().Format("20060102T150405Z")) {
+		t.Fatalf("moved calendar entry:\n%s", second)
+	}
+	if seq := func(s string) string { return s[strings.Index(s, "SEQUENCE:"):][:20] }; seq(first) >= seq(second) {
+		t.Fatalf("SEQUENCE did not grow: %q then %q", seq(first), seq(second))
+	}
+
+	// The client opts out: nothing. Cancelled: nothing.
+	_, client := e.bookingStart(t, id)
+	e.setPreferences(t, "acme", client, "none", nil)
+	if st := remind(moved); st != "completed" || len(e.mail.messages()) != 2 {
+		t.Fatalf("opted out: job %s, %d messages", st, len(e.mail.messages()))
+	}
+	e.setPreferences(t, "acme", client, "email", nil)
+	if _, err := e.admin.Exec(t.Context(), "UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE id = $1", id, now); err != nil {
+		t.Fatal(err)
+	}
+	if st := remind(moved); st != "completed" || len(e.mail.messages()) != 2 {
+		t.Fatalf("cancelled: job %s, %d messages", st, len(e.mail.messages()))
 	}
 }

@@ -56,6 +56,7 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[BookingCon
 		}
 		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
 		m.TenantID = tx.TenantID()
+		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, w.now())}
 		msg = &m
 		return nil
 	})
@@ -86,6 +87,73 @@ func confirmationMail(firm, sender, footer string, b store.GetBookingMailRow, lo
 		Subject: fmt.Sprintf("%s: your booking on %s is confirmed", firm, start.Format("2 January 2006 at 15:04")),
 		Text:    t.String(),
 	}
+}
+
+// reminderWorker mails a booking's client a reminder with its calendar
+// entry, unless the booking moved, is no longer confirmed, has begun, or
+// the client opted out.
+type reminderWorker struct {
+	river.WorkerDefaults[BookingReminder]
+	store  *store.Store
+	sender mailer.Sender
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+func (w *reminderWorker) Work(ctx context.Context, job *river.Job[BookingReminder]) error {
+	now := w.now()
+	var msg *mailer.Message
+	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		comm, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read communication settings: %w", err)
+		}
+		if !comm.NotifyClientOnBooking {
+			return nil
+		}
+		b, err := tx.GetBookingMail(ctx, store.GetBookingMailParams{TenantID: tx.TenantID(), ID: job.Args.BookingID})
+		if store.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read booking: %w", err)
+		}
+		if b.Status != "confirmed" || !b.StartsAt.Equal(job.Args.StartsAt) || !now.Before(b.StartsAt) {
+			return nil
+		}
+		p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: b.ClientMemberID})
+		if err != nil && !store.IsNotFound(err) {
+			return fmt.Errorf("read client preferences: %w", err)
+		}
+		if _, ok := ReminderLead(p.ContactChannel, p.ReminderMinutesBefore); !ok {
+			return nil
+		}
+		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read organization settings: %w", err)
+		}
+		loc, err := time.LoadLocation(org.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
+		start := b.StartsAt.In(loc)
+		m.Subject = fmt.Sprintf("%s: reminder of your booking on %s", org.DisplayName, start.Format("2 January 2006 at 15:04"))
+		m.Text = strings.Replace(m.Text, "your booking with "+org.DisplayName+" is confirmed:", "a reminder of your booking with "+org.DisplayName+":", 1)
+		m.TenantID = tx.TenantID()
+		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, now)}
+		msg = &m
+		return nil
+	})
+	if err != nil || msg == nil {
+		return err
+	}
+	msg.SentAt = now
+	if err := w.sender.Send(ctx, *msg); err != nil {
+		return fmt.Errorf("send booking reminder: %w", err)
+	}
+	w.logger.InfoContext(ctx, "booking reminder mailed", slog.String("booking_id", job.Args.BookingID.String()))
+	return nil
 }
 
 // purgeWorker deletes one tenant's expired rows, in its transaction.

@@ -267,7 +267,7 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 			return err
 		}
 		if status == StatusConfirmed {
-			if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: jobs.For(a.scope), BookingID: b.ID}); err != nil {
+			if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, b.StartsAt, s.now(), true); err != nil {
 				return err
 			}
 		}
@@ -489,6 +489,33 @@ func (s *Scheduler) change(ctx context.Context, a actor, id uuid.UUID, fn func(*
 	return out, err
 }
 
+// queueMail inserts, in the booking's transaction, the jobs that mail its
+// client: the confirmation (when confirmation is set) and the reminder of
+// the start startsAt, at the lead the client's preferences ask for (none
+// when they opt out, or when the booking starts before now). They go out
+// only if the transaction commits.
+func queueMail(ctx context.Context, tx *store.Tx, a actor, bookingID, clientID uuid.UUID, startsAt, now time.Time, confirmation bool) error {
+	t := jobs.For(a.scope)
+	if confirmation {
+		if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: t, BookingID: bookingID}); err != nil {
+			return err
+		}
+	}
+	p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: clientID})
+	if err != nil && !store.IsNotFound(err) {
+		return fmt.Errorf("read client preferences: %w", err)
+	}
+	lead, ok := jobs.ReminderLead(p.ContactChannel, p.ReminderMinutesBefore)
+	if !ok || !now.Before(startsAt) {
+		return nil
+	}
+	remindAt := startsAt.Add(-lead)
+	if remindAt.Before(now) {
+		remindAt = now
+	}
+	return tx.InsertJob(ctx, jobs.BookingReminder{Tenant: t, BookingID: bookingID, StartsAt: startsAt, RemindAt: remindAt})
+}
+
 // setStatus moves a booking from one of from to to, records the event and
 // the audit row.
 func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now time.Time, to Status, note string, from ...Status) error {
@@ -510,9 +537,7 @@ func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now 
 		return err
 	}
 	if to == StatusConfirmed {
-		// The client's confirmation mail, in this transaction: it goes out
-		// only if the confirmation commits.
-		if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: jobs.For(a.scope), BookingID: b.ID}); err != nil {
+		if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, b.StartsAt, now, true); err != nil {
 			return err
 		}
 	}
@@ -696,6 +721,13 @@ func (s *Scheduler) reschedule(ctx context.Context, a actor, id uuid.UUID, start
 		}
 		if err := event(ctx, tx, a, b.ID, "rescheduled", &b, note); err != nil {
 			return err
+		}
+		if Status(b.Status) == StatusConfirmed {
+			// The reminder moves: a new one for the new start; the old one
+			// finds the booking moved and sends nothing.
+			if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, startsAt, s.now(), false); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, tx, "booking.rescheduled", "booking", b.ID, map[string]any{"from": b.StartsAt, "to": startsAt})
 	})

@@ -98,11 +98,9 @@ func migrateRiver(ctx context.Context, cfg *pgx.ConnConfig, logger *slog.Logger)
 		return fmt.Errorf("river migrations: connect: %w", err)
 	}
 	defer pool.Close()
-	quiet := logger
-	if quiet == nil {
-		quiet = slog.New(slog.DiscardHandler)
-	}
-	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: RiverSchema, Logger: quiet})
+	// River's migrator logs each version itself; the lines below say it
+	// once, through the caller's logger.
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: RiverSchema, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}

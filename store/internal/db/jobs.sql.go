@@ -13,7 +13,7 @@ import (
 )
 
 const getBookingMail = `-- name: GetBookingMail :one
-SELECT b.id, b.status, b.starts_at, b.ends_at, s.name AS service_name,
+SELECT b.id, b.status, b.starts_at, b.ends_at, b.updated_at, b.client_member_id, s.name AS service_name,
        a.email AS client_email, c.display_name AS client_name
 FROM bookings b
 JOIN services s ON s.tenant_id = b.tenant_id AND s.id = b.service_id
@@ -28,13 +28,15 @@ type GetBookingMailParams struct {
 }
 
 type GetBookingMailRow struct {
-	ID          uuid.UUID
-	Status      string
-	StartsAt    time.Time
-	EndsAt      time.Time
-	ServiceName string
-	ClientEmail string
-	ClientName  string
+	ID             uuid.UUID
+	Status         string
+	StartsAt       time.Time
+	EndsAt         time.Time
+	UpdatedAt      time.Time
+	ClientMemberID uuid.UUID
+	ServiceName    string
+	ClientEmail    string
+	ClientName     string
 }
 
 func (q *Queries) GetBookingMail(ctx context.Context, arg GetBookingMailParams) (GetBookingMailRow, error) {
@@ -45,6 +47,8 @@ func (q *Queries) GetBookingMail(ctx context.Context, arg GetBookingMailParams) 
 		&i.Status,
 		&i.StartsAt,
 		&i.EndsAt,
+		&i.UpdatedAt,
+		&i.ClientMemberID,
 		&i.ServiceName,
 		&i.ClientEmail,
 		&i.ClientName,

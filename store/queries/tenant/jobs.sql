@@ -9,7 +9,7 @@ FROM members m
 WHERE m.tenant_id = @tenant_id AND m.id = @id AND m.removed_at IS NULL;
 
 -- name: GetBookingMail :one
-SELECT b.id, b.status, b.starts_at, b.ends_at, s.name AS service_name,
+SELECT b.id, b.status, b.starts_at, b.ends_at, b.updated_at, b.client_member_id, s.name AS service_name,
        a.email AS client_email, c.display_name AS client_name
 FROM bookings b
 JOIN services s ON s.tenant_id = b.tenant_id AND s.id = b.service_id
