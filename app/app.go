@@ -297,13 +297,17 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Logger: o.logger,
 		Now:    o.now,
 	})
+	var jobQueue web.Pinger
+	if a.Jobs != nil {
+		jobQueue = pingFunc(a.Store.PingJobs)
+	}
 	directory := tenants.New(a.Store)
 	a.Tenants = tenants.NewAdmin(a.Store, directory, o.now)
 	if a.Web, err = web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
 		TenantInFlight: cfg.TenantInFlight, AnonymousRate: cfg.AnonymousRate, AnonymousBurst: cfg.AnonymousBurst,
-		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp,
+		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp, JobQueue: jobQueue,
 	}, web.Deps{
 		DB:   a.Store,
 		Auth: a.Auth,
@@ -337,6 +341,11 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	}
 	return a, nil
 }
+
+// pingFunc is a web.Pinger of a function.
+type pingFunc func(context.Context) error
+
+func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
 
 // publicURLs returns the public addresses: cfg.PublicURL, else
 // https://{BaseDomain}, or in Dev the plain-HTTP address on the listen

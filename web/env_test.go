@@ -65,6 +65,7 @@ type envConfig struct {
 	tracer trace.TracerProvider
 	sender mailer.Sender
 	logger *slog.Logger
+	jobs   bool
 }
 
 // An envOption changes how newEnv builds the environment.
@@ -113,6 +114,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		DatabaseURL: e.db.AppURL, PlatformDatabaseURL: e.db.PlatformURL, BaseDomain: c.base,
 		PublicURL: "http://" + c.base + ":" + e.port, SessionKeys: e.sessionKey, TenantSigKeys: e.sigKey,
 		Dev: true, TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1, DBCheckConnections: true,
+	}
+	if c.jobs {
+		cfg.JobsDatabaseURL = e.db.JobsURL
 	}
 	if c.app != nil {
 		c.app(&cfg)
@@ -196,6 +200,10 @@ type session struct {
 	Token     string `json:"token"`
 	TenantSig string `json:"tenant_sig"`
 }
+
+// workingJobs makes the application work the background jobs (the jobs
+// role's connection), as serve and dev do.
+func workingJobs() envOption { return func(c *envConfig) { c.jobs = true } }
 
 // loggingTo logs to logger. Defaults to one that discards.
 func loggingTo(logger *slog.Logger) envOption { return func(c *envConfig) { c.logger = logger } }

@@ -71,6 +71,9 @@ type Config struct {
 	// TracerProvider, when set, traces every request (otelhttp); the
 	// request's span gets the tenant, account and request ids once bound.
 	TracerProvider trace.TracerProvider
+	// JobQueue, when set, is pinged by /readyz beside the database: an
+	// instance that works jobs is not ready without its queue.
+	JobQueue Pinger
 }
 
 // Deps are the services the HTTP layer calls. Every field is required.
@@ -303,7 +306,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReady answers readiness: the database answers within a second.
+// handleReady answers readiness: the database (and the job queue, when
+// this instance works jobs) answers within a second.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
@@ -311,7 +315,15 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the database is unavailable", Err: err})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]string{"status": "ready"}
+	if s.cfg.JobQueue != nil {
+		if err := s.cfg.JobQueue.Ping(ctx); err != nil {
+			s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the job queue is unavailable", Err: err})
+			return
+		}
+		body["jobs"] = "ok"
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
