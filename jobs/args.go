@@ -62,6 +62,29 @@ func (a BookingReminder) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{ScheduledAt: a.RemindAt}
 }
 
+// BookingChanged mails the client that a booking was rescheduled or
+// cancelled, with its calendar entry (the same UID: the calendar moves or
+// removes the entry). A reschedule's mail sends nothing once the booking
+// moved again (a newer one follows) or is no longer confirmed; a
+// cancellation's only while the booking is cancelled.
+type BookingChanged struct {
+	Tenant
+	BookingID uuid.UUID `json:"booking_id"`
+	// Change is ChangeRescheduled or ChangeCancelled.
+	Change string `json:"change"`
+	// StartsAt is the new start of a reschedule.
+	StartsAt time.Time `json:"starts_at,omitzero"`
+}
+
+// The changes BookingChanged mails about.
+const (
+	ChangeRescheduled = "rescheduled"
+	ChangeCancelled   = "cancelled"
+)
+
+// Kind names the job for River.
+func (BookingChanged) Kind() string { return "booking_change_mail" }
+
 // DefaultReminderLead is how long before a booking its reminder goes out
 // when the client's preferences do not say.
 const DefaultReminderLead = 24 * time.Hour

@@ -15,13 +15,20 @@ import (
 // is the booking's own, so a calendar that holds the entry updates it in
 // place when a later message carries it again; SEQUENCE grows with each
 // change of the booking (its updated_at), so the newest one wins.
+//
+// A cancelled booking's entry says so (METHOD:CANCEL, STATUS:CANCELLED),
+// so the calendar removes it.
 func bookingICS(b store.GetBookingMailRow, firm string, stamp time.Time) mailer.Attachment {
 	const layout = "20060102T150405Z"
+	method, status := "PUBLISH", "CONFIRMED"
+	if b.Status == "cancelled" {
+		method, status = "CANCEL", "CANCELLED"
+	}
 	lines := []string{
 		"BEGIN:VCALENDAR",
 		"VERSION:2.0",
 		"PRODID:-//tenantkit//bookings//EN",
-		"METHOD:PUBLISH",
+		"METHOD:" + method,
 		"BEGIN:VEVENT",
 		"UID:" + BookingUID(b.ID),
 		fmt.Sprintf("SEQUENCE:%d", b.UpdatedAt.Unix()%(1<<31)),
@@ -29,7 +36,7 @@ func bookingICS(b store.GetBookingMailRow, firm string, stamp time.Time) mailer.
 		"DTSTART:" + b.StartsAt.UTC().Format(layout),
 		"DTEND:" + b.EndsAt.UTC().Format(layout),
 		"SUMMARY:" + icsText(b.ServiceName+" — "+firm),
-		"STATUS:CONFIRMED",
+		"STATUS:" + status,
 		"END:VEVENT",
 		"END:VCALENDAR",
 	}
@@ -37,7 +44,7 @@ func bookingICS(b store.GetBookingMailRow, firm string, stamp time.Time) mailer.
 	for _, l := range lines {
 		out.WriteString(fold(l))
 	}
-	return mailer.Attachment{Name: "booking.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: []byte(out.String())}
+	return mailer.Attachment{Name: "booking.ics", ContentType: "text/calendar; charset=utf-8; method=" + method, Data: []byte(out.String())}
 }
 
 // BookingUID is the iCalendar UID of a booking: the same in every message

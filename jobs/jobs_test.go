@@ -633,3 +633,51 @@ func TestReminderCarriesAStableCalendarEntryAndMovesWithTheBooking(t *testing.T)
 		t.Fatalf("cancelled: job %s, %d messages", st, len(e.mail.messages()))
 	}
 }
+
+func TestRescheduleAndCancellationMails(t *testing.T) {
+	e := setup(t)
+	e.run()
+	ctx := e.As(t.Context(), "acme", "staff")
+	id := e.booking(t, "acme", "confirmed")
+	start, client := e.bookingStart(t, id)
+	change := func(c string, at time.Time) {
+		t.Helper()
+		j := e.insert(t, ctx, jobs.BookingChanged{Tenant: jobs.For(tenant.MustScope(ctx)), BookingID: id, Change: c, StartsAt: at})
+		if st := e.wait(t, j); st != "completed" {
+			t.Fatalf("%s: job %s", c, st)
+		}
+	}
+	uid := "UID:" + jobs.BookingUID(id) + "\r\n"
+	// A reschedule's mail for the start the booking has: sent; for a start
+	// it no longer has (it moved again since): nothing.
+	change(jobs.ChangeRescheduled, start.Add(-time.Hour))
+	if n := len(e.mail.messages()); n != 0 {
+		t.Fatalf("a stale reschedule mailed (%d)", n)
+	}
+	change(jobs.ChangeRescheduled, start)
+	msgs := e.mail.messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "moved") || !strings.Contains(string(msgs[0].Attachments[0].Data), uid) {
+		t.Fatalf("reschedule mail: %+v", msgs)
+	}
+	// Cancelling: not before the booking is cancelled; then the entry
+	// cancels the same UID. An opted-out client gets nothing.
+	change(jobs.ChangeCancelled, time.Time{})
+	if n := len(e.mail.messages()); n != 1 {
+		t.Fatalf("a cancellation mail for a confirmed booking (%d)", n)
+	}
+	if _, err := e.admin.Exec(t.Context(), "UPDATE bookings SET status = 'cancelled', cancelled_at = $2 WHERE id = $1", id, now); err != nil {
+		t.Fatal(err)
+	}
+	change(jobs.ChangeCancelled, time.Time{})
+	msgs = e.mail.messages()
+	ics := string(msgs[len(msgs)-1].Attachments[0].Data)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Subject, "cancelled") || !strings.Contains(ics, uid) ||
+		!strings.Contains(ics, "METHOD:CANCEL\r\n") || !strings.Contains(ics, "STATUS:CANCELLED\r\n") {
+		t.Fatalf("cancellation mail: %+v\n%s", msgs, ics)
+	}
+	e.setPreferences(t, "acme", client, "none", nil)
+	change(jobs.ChangeCancelled, time.Time{})
+	if n := len(e.mail.messages()); n != 2 {
+		t.Fatalf("an opted-out client was mailed (%d)", n)
+	}
+}

@@ -76,6 +76,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &confirmationWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
+	river.AddWorker(workers, &changeWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
 	river.AddWorker(workers, &reminderWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
 	river.AddWorker(workers, &purgeWorker{store: cfg.Store, now: cfg.Now, logger: cfg.Logger})
 	river.AddWorker(workers, &fanOutWorker{store: cfg.Store, logger: cfg.Logger})

@@ -156,6 +156,86 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[BookingReminde
 	return nil
 }
 
+// changeWorker mails a booking's client that it was moved or cancelled.
+type changeWorker struct {
+	river.WorkerDefaults[BookingChanged]
+	store  *store.Store
+	sender mailer.Sender
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+func (w *changeWorker) Work(ctx context.Context, job *river.Job[BookingChanged]) error {
+	if c := job.Args.Change; c != ChangeRescheduled && c != ChangeCancelled {
+		return river.JobCancel(fmt.Errorf("unknown booking change %q", c))
+	}
+	now := w.now()
+	var msg *mailer.Message
+	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		comm, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read communication settings: %w", err)
+		}
+		if !comm.NotifyClientOnBooking {
+			return nil
+		}
+		b, err := tx.GetBookingMail(ctx, store.GetBookingMailParams{TenantID: tx.TenantID(), ID: job.Args.BookingID})
+		if store.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read booking: %w", err)
+		}
+		switch job.Args.Change {
+		case ChangeRescheduled:
+			if b.Status != "confirmed" || !b.StartsAt.Equal(job.Args.StartsAt) {
+				return nil
+			}
+		case ChangeCancelled:
+			if b.Status != "cancelled" {
+				return nil
+			}
+		}
+		p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: b.ClientMemberID})
+		if err != nil && !store.IsNotFound(err) {
+			return fmt.Errorf("read client preferences: %w", err)
+		}
+		if p.ContactChannel == "none" {
+			return nil
+		}
+		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read organization settings: %w", err)
+		}
+		loc, err := time.LoadLocation(org.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
+		start := b.StartsAt.In(loc).Format("2 January 2006 at 15:04")
+		if job.Args.Change == ChangeRescheduled {
+			m.Subject = fmt.Sprintf("%s: your booking moved to %s", org.DisplayName, start)
+			m.Text = strings.Replace(m.Text, "is confirmed:", "has moved to:", 1)
+		} else {
+			m.Subject = fmt.Sprintf("%s: your booking on %s is cancelled", org.DisplayName, start)
+			m.Text = strings.Replace(m.Text, "is confirmed:", "is cancelled:", 1)
+		}
+		m.TenantID = tx.TenantID()
+		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, now)}
+		msg = &m
+		return nil
+	})
+	if err != nil || msg == nil {
+		return err
+	}
+	msg.SentAt = now
+	if err := w.sender.Send(ctx, *msg); err != nil {
+		return fmt.Errorf("send booking change: %w", err)
+	}
+	w.logger.InfoContext(ctx, "booking change mailed", slog.String("booking_id", job.Args.BookingID.String()), slog.String("change", job.Args.Change))
+	return nil
+}
+
 // purgeWorker deletes one tenant's expired rows, in its transaction.
 type purgeWorker struct {
 	river.WorkerDefaults[Purge]

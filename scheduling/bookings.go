@@ -541,6 +541,13 @@ func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now 
 			return err
 		}
 	}
+	if to == StatusCancelled {
+		// The client hears of it; the booking's reminder, if any, finds it
+		// cancelled and sends nothing.
+		if err := tx.InsertJob(ctx, jobs.BookingChanged{Tenant: jobs.For(a.scope), BookingID: b.ID, Change: jobs.ChangeCancelled}); err != nil {
+			return err
+		}
+	}
 	return audit(ctx, tx, "booking."+string(to), "booking", b.ID, map[string]any{"from": b.Status, "note": note})
 }
 
@@ -723,8 +730,12 @@ func (s *Scheduler) reschedule(ctx context.Context, a actor, id uuid.UUID, start
 			return err
 		}
 		if Status(b.Status) == StatusConfirmed {
-			// The reminder moves: a new one for the new start; the old one
-			// finds the booking moved and sends nothing.
+			// The client hears of the move, and the reminder moves: a new
+			// one for the new start; the old one finds the booking moved
+			// and sends nothing.
+			if err := tx.InsertJob(ctx, jobs.BookingChanged{Tenant: jobs.For(a.scope), BookingID: b.ID, Change: jobs.ChangeRescheduled, StartsAt: startsAt}); err != nil {
+				return err
+			}
 			if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, startsAt, s.now(), false); err != nil {
 				return err
 			}

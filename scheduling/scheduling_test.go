@@ -196,8 +196,8 @@ func TestScopeChecks(t *testing.T) {
 }
 
 // A confirmed booking queues its confirmation and reminder in its own
-// transaction; a reschedule queues the reminder of the new start; a
-// change that fails queues nothing.
+// transaction; a reschedule queues its mail and the reminder of the new
+// start; a cancellation its mail; a change that fails queues nothing.
 func TestBookingMailJobsFollowTheBooking(t *testing.T) {
 	f := setup(t)
 	admin := pgtest.Connect(t, f.db.AdminURL)
@@ -215,12 +215,15 @@ func TestBookingMailJobsFollowTheBooking(t *testing.T) {
 	if _, err := f.sched.RescheduleBooking(f.as("staff"), b.ID, f.at(10, 9, 0), ""); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.sched.CancelBooking(f.as("staff"), b.ID, "client asked"); err != nil {
+		t.Fatal(err)
+	}
 	type job struct {
 		kind             string
 		starts, remindAt *time.Time
 		tenant           string
 	}
-	rows, err := admin.Query(context.Background(), `SELECT kind, (args->>'starts_at')::timestamptz, (args->>'remind_at')::timestamptz, args->>'tenant_id'
+	rows, err := admin.Query(context.Background(), `SELECT kind || coalesce(' ' || (args->>'change'), ''), (args->>'starts_at')::timestamptz, (args->>'remind_at')::timestamptz, args->>'tenant_id'
 		FROM river.river_job WHERE args->>'booking_id' = $1 ORDER BY id`, b.ID.String())
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +243,9 @@ func TestBookingMailJobsFollowTheBooking(t *testing.T) {
 	}{
 		{"booking_confirmation_mail", time.Time{}, time.Time{}},
 		{"booking_reminder_mail", f.at(8, 10, 0), f.at(8, 10, 0).Add(-day)},
+		{"booking_change_mail rescheduled", time.Time{}, time.Time{}},
 		{"booking_reminder_mail", f.at(10, 9, 0), f.at(10, 9, 0).Add(-day)},
+		{"booking_change_mail cancelled", time.Time{}, time.Time{}},
 	}
 	if len(jobs) != len(want) {
 		t.Fatalf("%d jobs, want %d: %+v", len(jobs), len(want), jobs)
