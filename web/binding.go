@@ -91,12 +91,18 @@ func (s *Server) Bind(r *http.Request, p route.Policy) (context.Context, error) 
 			s.refused(ctx, h, r, err)
 			return nil, err
 		}
+		if a := accessFrom(ctx); a != nil {
+			a.accountID = pr.Scope.AccountID
+		}
 		return route.WithPrincipal(ctx, pr), nil
 	case route.TenancyTenant:
 		pr, err := s.auth.AuthenticateTenant(ctx, h.Tenant, route.Credentials(r))
 		if err != nil {
 			s.refused(ctx, h, r, err)
 			return nil, err
+		}
+		if a := accessFrom(ctx); a != nil {
+			a.accountID = pr.Scope.AccountID
 		}
 		if !pr.Scope.Role.AtLeast(p.MinRole) {
 			err := &tenant.Error{Code: tenant.CodeForbidden, Message: "your role does not allow this"}

@@ -248,3 +248,13 @@ LIMIT @max_rows;
 -- name: InsertTenantAuditEntry :exec
 INSERT INTO audit_log (tenant_id, actor_account_id, actor_member_id, action, target_type, target_id, request_id, detail)
 VALUES (@tenant_id, sqlc.narg(actor_account_id), sqlc.narg(actor_member_id), @action, @target_type, sqlc.narg(target_id), @request_id, @detail);
+
+-- name: PurgeExpiredPasswordResets :execrows
+DELETE FROM password_resets WHERE expires_at <= sqlc.arg(now)::timestamptz;
+
+-- name: PurgeExpiredSignups :execrows
+-- A confirmed sign-up stays: it records which tenant it created.
+DELETE FROM signups WHERE expires_at <= sqlc.arg(now)::timestamptz AND confirmed_at IS NULL;
+
+-- name: PurgeExpiredAccountSessions :execrows
+DELETE FROM account_sessions WHERE expires_at <= sqlc.arg(now)::timestamptz;
