@@ -29,6 +29,7 @@ import (
 	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
+	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/password"
@@ -46,6 +47,13 @@ type Config struct {
 	// DatabaseURL connects as the app role; PlatformDatabaseURL as the
 	// platform role. Required.
 	DatabaseURL, PlatformDatabaseURL string
+	// JobsDatabaseURL connects as the jobs role: with it, Serve also works
+	// the background jobs (mail, purges) and runs the periodic ones.
+	// Empty: jobs are still inserted with the changes that cause them, but
+	// this instance works none of them.
+	JobsDatabaseURL string
+	// JobWorkers is how many jobs run at once. Defaults to 4.
+	JobWorkers int
 	// Addr is the listen address, unless WithListener gives a listener.
 	Addr string
 	// BaseDomain is the apex domain; tenants live at {slug}.{BaseDomain}.
@@ -159,6 +167,9 @@ type App struct {
 	// Tenants runs the tenant lifecycle on the platform path; its changes
 	// reach the server's host cache at once.
 	Tenants *tenants.Admin
+	// Jobs works the background jobs while Serve runs; nil without
+	// Config.JobsDatabaseURL.
+	Jobs *jobs.Runner
 
 	cfg      Config
 	logger   *slog.Logger
@@ -248,6 +259,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	}
 	if a.Store, err = store.Open(ctx, store.Config{
 		TracerProvider: tp, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
+		JobsURL:  cfg.JobsDatabaseURL,
 		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 	}); err != nil {
@@ -270,6 +282,16 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	// Mail leaves through a queue, off every request's path: an answer
 	// that mails takes the time of one that does not.
 	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
+	if cfg.JobsDatabaseURL != "" {
+		// A job is already off the request path: it sends through the
+		// sender itself, so a failed delivery fails the job and River
+		// retries it.
+		if a.Jobs, err = jobs.New(jobs.Config{
+			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers,
+		}); err != nil {
+			return nil, err
+		}
+	}
 	a.Auth = auth.NewService(auth.Config{
 		Store:  a.Store,
 		Hasher: password.NewHasher(o.params, cfg.PasswordHashConcurrency),
@@ -280,13 +302,17 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Logger: o.logger,
 		Now:    o.now,
 	})
+	var jobQueue web.Pinger
+	if a.Jobs != nil {
+		jobQueue = pingFunc(a.Store.PingJobs)
+	}
 	directory := tenants.New(a.Store)
 	a.Tenants = tenants.NewAdmin(a.Store, directory, o.now)
 	if a.Web, err = web.NewServer(web.Config{
 		BaseDomain: cfg.BaseDomain, MaxBodyBytes: cfg.MaxBodyBytes, URLs: urls, Version: cfg.Version, Outbox: a.Outbox,
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
 		TenantInFlight: cfg.TenantInFlight, AnonymousRate: cfg.AnonymousRate, AnonymousBurst: cfg.AnonymousBurst,
-		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp,
+		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp, JobQueue: jobQueue,
 	}, web.Deps{
 		DB:   a.Store,
 		Auth: a.Auth,
@@ -326,6 +352,11 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	return a, nil
 }
 
+// pingFunc is a web.Pinger of a function.
+type pingFunc func(context.Context) error
+
+func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
+
 // publicURLs returns the public addresses: cfg.PublicURL, else
 // https://{BaseDomain}, or in Dev the plain-HTTP address on the listen
 // port.
@@ -347,9 +378,15 @@ func publicURLs(cfg Config, ln net.Listener) (auth.URLs, error) {
 // Addr returns the address the server listens on.
 func (a *App) Addr() string { return a.listener.Addr().String() }
 
-// Serve serves until ctx ends, then drains in-flight requests and queued
-// mail for at most the shutdown timeout.
+// Serve serves, and works the background jobs when the App has a runner,
+// until ctx ends, then drains in-flight requests, jobs and queued mail for
+// at most the shutdown timeout.
 func (a *App) Serve(ctx context.Context) error {
+	if a.Jobs != nil {
+		if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	if a.metrics != nil {
@@ -373,6 +410,12 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := a.server.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if a.Jobs != nil {
+		// Jobs in progress finish, or go back to be worked again.
+		if err := a.Jobs.Stop(sctx); err != nil {
+			a.logger.Warn("jobs stopped before they finished", slog.Any("error", err))
+		}
+	}
 	if err := a.Mail.Close(sctx); err != nil {
 		a.logger.Warn("mail left in the queue at shutdown", slog.Any("error", err))
 	}
@@ -390,6 +433,9 @@ func (a *App) Close(ctx context.Context) {
 	defer cancel()
 	if a.Mail != nil {
 		_ = a.Mail.Close(ctx)
+	}
+	if a.Jobs != nil {
+		a.Jobs.Close(ctx)
 	}
 	if a.Store != nil {
 		a.Store.Close()

@@ -9,6 +9,7 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -22,11 +23,19 @@ import (
 // Message is one email. TenantID names the tenant it is sent for (uuid.Nil
 // for platform mail).
 type Message struct {
-	TenantID uuid.UUID
-	To       string
-	Subject  string
-	Text     string
-	SentAt   time.Time
+	TenantID    uuid.UUID
+	To          string
+	Subject     string
+	Text        string
+	Attachments []Attachment
+	SentAt      time.Time
+}
+
+// Attachment is a file sent with a message, such as a calendar entry.
+type Attachment struct {
+	Name        string // file name, such as "booking.ics"
+	ContentType string // such as "text/calendar; method=REQUEST"
+	Data        []byte
 }
 
 // Sender sends messages.
@@ -107,6 +116,11 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	msg.Subject(m.Subject)
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(a.ContentType))); err != nil {
+			return fmt.Errorf("mail attachment %s: %w", a.Name, err)
+		}
+	}
 	opts := []mail.Option{mail.WithPort(s.cfg.Port), mail.WithTLSPolicy(mail.TLSMandatory), mail.WithTimeout(15 * time.Second)}
 	if s.cfg.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/keyset"
+	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -265,6 +266,11 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 		if err := event(ctx, tx, a, b.ID, "created", nil, string(status)); err != nil {
 			return err
 		}
+		if status == StatusConfirmed {
+			if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, b.StartsAt, s.now(), true); err != nil {
+				return err
+			}
+		}
 		if requestStatus == "approved" {
 			if err := moveRequest(ctx, tx, a, s.now(), *in.ServiceRequestID, "approved", "scheduled", "booked for "+in.StartsAt.In(tm.loc).Format(time.RFC3339)); err != nil {
 				return err
@@ -483,6 +489,33 @@ func (s *Scheduler) change(ctx context.Context, a actor, id uuid.UUID, fn func(*
 	return out, err
 }
 
+// queueMail inserts, in the booking's transaction, the jobs that mail its
+// client: the confirmation (when confirmation is set) and the reminder of
+// the start startsAt, at the lead the client's preferences ask for (none
+// when they opt out, or when the booking starts before now). They go out
+// only if the transaction commits.
+func queueMail(ctx context.Context, tx *store.Tx, a actor, bookingID, clientID uuid.UUID, startsAt, now time.Time, confirmation bool) error {
+	t := jobs.For(a.scope)
+	if confirmation {
+		if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: t, BookingID: bookingID}); err != nil {
+			return err
+		}
+	}
+	p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: clientID})
+	if err != nil && !store.IsNotFound(err) {
+		return fmt.Errorf("read client preferences: %w", err)
+	}
+	lead, ok := jobs.ReminderLead(p.ContactChannel, p.ReminderMinutesBefore)
+	if !ok || !now.Before(startsAt) {
+		return nil
+	}
+	remindAt := startsAt.Add(-lead)
+	if remindAt.Before(now) {
+		remindAt = now
+	}
+	return tx.InsertJob(ctx, jobs.BookingReminder{Tenant: t, BookingID: bookingID, StartsAt: startsAt, RemindAt: remindAt})
+}
+
 // setStatus moves a booking from one of from to to, records the event and
 // the audit row.
 func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now time.Time, to Status, note string, from ...Status) error {
@@ -502,6 +535,18 @@ func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now 
 	}
 	if err := event(ctx, tx, a, b.ID, string(to), nil, note); err != nil {
 		return err
+	}
+	if to == StatusConfirmed {
+		if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, b.StartsAt, now, true); err != nil {
+			return err
+		}
+	}
+	if to == StatusCancelled {
+		// The client hears of it; the booking's reminder, if any, finds it
+		// cancelled and sends nothing.
+		if err := tx.InsertJob(ctx, jobs.BookingChanged{Tenant: jobs.For(a.scope), BookingID: b.ID, Change: jobs.ChangeCancelled}); err != nil {
+			return err
+		}
 	}
 	return audit(ctx, tx, "booking."+string(to), "booking", b.ID, map[string]any{"from": b.Status, "note": note})
 }
@@ -683,6 +728,17 @@ func (s *Scheduler) reschedule(ctx context.Context, a actor, id uuid.UUID, start
 		}
 		if err := event(ctx, tx, a, b.ID, "rescheduled", &b, note); err != nil {
 			return err
+		}
+		if Status(b.Status) == StatusConfirmed {
+			// The client hears of the move, and the reminder moves: a new
+			// one for the new start; the old one finds the booking moved
+			// and sends nothing.
+			if err := tx.InsertJob(ctx, jobs.BookingChanged{Tenant: jobs.For(a.scope), BookingID: b.ID, Change: jobs.ChangeRescheduled, StartsAt: startsAt}); err != nil {
+				return err
+			}
+			if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, startsAt, s.now(), false); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, tx, "booking.rescheduled", "booking", b.ID, map[string]any{"from": b.StartsAt, "to": startsAt})
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/demo"
 	"github.com/tenantkit/tenantkit/internal/demotest"
@@ -20,6 +21,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // fixture is the demo tenants seeded at a fixed moment and a Scheduler
 // whose clock the test sets.
 type fixture struct {
+	db     *pgtest.DB
 	st     *store.Store
 	seeded map[string]demo.Seeded
 	sched  *scheduling.Scheduler
@@ -37,7 +39,7 @@ func setup(t *testing.T) *fixture {
 	// Wednesday and a day off two weeks on.
 	f := &fixture{ny: ny, now: time.Date(2030, 1, 7, 8, 0, 0, 0, ny)}
 	d := demotest.New(t, demotest.At(f.now))
-	f.st, f.seeded = d.Store, d.Seeded
+	f.db, f.st, f.seeded = d.DB, d.Store, d.Seeded
 	f.sched = scheduling.New(f.st, func() time.Time { return f.now })
 	return f
 }
@@ -190,5 +192,69 @@ func TestScopeChecks(t *testing.T) {
 	}
 	if _, err := f.sched.SetMyPreferences(f.as("staff"), scheduling.Preferences{ContactChannel: "email"}); code(err) != tenant.CodeForbidden {
 		t.Fatalf("staff setting client preferences: %v", err)
+	}
+}
+
+// A confirmed booking queues its confirmation and reminder in its own
+// transaction; a reschedule queues its mail and the reminder of the new
+// start; a cancellation its mail; a change that fails queues nothing.
+func TestBookingMailJobsFollowTheBooking(t *testing.T) {
+	f := setup(t)
+	admin := pgtest.Connect(t, f.db.AdminURL)
+	in := scheduling.BookingInput{ServiceID: f.service(t, "tax-review"), StaffMemberID: f.id("staff"), ClientMemberID: f.id("client"), StartsAt: f.at(8, 10, 0)}
+	b, err := f.sched.CreateBooking(f.as("staff"), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != scheduling.StatusConfirmed {
+		t.Fatalf("tax-review booked as %s", b.Status)
+	}
+	if _, err := f.sched.RescheduleBooking(f.as("staff"), b.ID, f.at(7, 8, 30), ""); code(err) != tenant.CodeConflict {
+		t.Fatalf("reschedule inside the lead time: %v", err)
+	}
+	if _, err := f.sched.RescheduleBooking(f.as("staff"), b.ID, f.at(10, 9, 0), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.sched.CancelBooking(f.as("staff"), b.ID, "client asked"); err != nil {
+		t.Fatal(err)
+	}
+	type job struct {
+		kind             string
+		starts, remindAt *time.Time
+		tenant           string
+	}
+	rows, err := admin.Query(context.Background(), `SELECT kind || coalesce(' ' || (args->>'change'), ''), (args->>'starts_at')::timestamptz, (args->>'remind_at')::timestamptz, args->>'tenant_id'
+		FROM river.river_job WHERE args->>'booking_id' = $1 ORDER BY id`, b.ID.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (job, error) {
+		var j job
+		return j, r.Scan(&j.kind, &j.starts, &j.remindAt, &j.tenant)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo client asks to be reminded 1,440 minutes before.
+	day := 24 * time.Hour
+	want := []struct {
+		kind             string
+		starts, remindAt time.Time
+	}{
+		{"booking_confirmation_mail", time.Time{}, time.Time{}},
+		{"booking_reminder_mail", f.at(8, 10, 0), f.at(8, 10, 0).Add(-day)},
+		{"booking_change_mail rescheduled", time.Time{}, time.Time{}},
+		{"booking_reminder_mail", f.at(10, 9, 0), f.at(10, 9, 0).Add(-day)},
+		{"booking_change_mail cancelled", time.Time{}, time.Time{}},
+	}
+	if len(jobs) != len(want) {
+		t.Fatalf("%d jobs, want %d: %+v", len(jobs), len(want), jobs)
+	}
+	for i, w := range want {
+		j := jobs[i]
+		if j.kind != w.kind || j.tenant != f.seeded["acme"].TenantID.String() ||
+			!w.starts.IsZero() && (!j.starts.Equal(w.starts) || !j.remindAt.Equal(w.remindAt)) {
+			t.Errorf("job %d: %s %v %v %s, want %s %v %v", i, j.kind, j.starts, j.remindAt, j.tenant, w.kind, w.starts, w.remindAt)
+		}
 	}
 }

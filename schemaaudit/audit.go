@@ -44,7 +44,8 @@
 //	TK508 can become a superuser, BYPASSRLS TK518 member of pg_signal_backend
 //	      or owner role                     TK519 app role can become a role its policies do not confine
 //	TK509 CREATEROLE                        TK520 default privileges open future tables
-//	TK510 REPLICATION
+//	TK510 REPLICATION                       TK521 app role reaches a table of an allowed schema
+//	                                              that has no row security
 package schemaaudit
 
 import (
@@ -83,6 +84,14 @@ type Config struct {
 	// design: they may carry the tenant column or reference tenant-owned
 	// tables without being tenant-owned themselves.
 	AllowGlobal []string
+	// AllowSchemas lists schemas that hold no tenant data by design, each
+	// with the reason, such as a job queue's own tables: none of their
+	// tables is tenant-owned, whatever its columns, and the report lists
+	// them with their reason. They are still checked for what every
+	// schema is (views, functions, the app role's ownership, TRUNCATE,
+	// REFERENCES and default privileges), and the app role may reach their
+	// tables only under row security (TK521).
+	AllowSchemas map[string]string
 	// CitusReady adds the rules a database sharded by the tenant column
 	// (Citus) needs beyond the ones always checked: policies read only the
 	// tenant column (TK601) and every tenant column has the type of the
@@ -181,6 +190,7 @@ func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
 		c.checkAppRole,
 		c.checkIndexes,
 		c.checkCitusTypes,
+		c.checkAllowedSchemas,
 	} {
 		if err := check(ctx); err != nil {
 			return nil, err
@@ -281,6 +291,9 @@ func newChecker(ctx context.Context, q Querier, cfg Config) (*checker, error) {
 }
 
 func (c *checker) allowedGlobal(t Table) bool {
+	if _, ok := c.cfg.AllowSchemas[t.Schema]; ok {
+		return true
+	}
 	return slices.Contains(c.cfg.AllowGlobal, t.Name) || slices.Contains(c.cfg.AllowGlobal, t.String())
 }
 
@@ -322,8 +335,15 @@ func normalize(expr string) string {
 // Report is the outcome of one audit: the tenant-owned tables it found and
 // the findings, ordered as [Run] orders them.
 type Report struct {
-	TenantTables []string  `json:"tenant_tables"` // schema.name of each tenant-owned table
-	Findings     []Finding `json:"findings"`      // never nil, so JSON shows []
+	TenantTables   []string        `json:"tenant_tables"`             // schema.name of each tenant-owned table
+	AllowedSchemas []AllowedSchema `json:"allowed_schemas,omitempty"` // the schemas allowed to hold no tenant data, and why
+	Findings       []Finding       `json:"findings"`                  // never nil, so JSON shows []
+}
+
+// AllowedSchema is a schema of [Config.AllowSchemas] and its reason.
+type AllowedSchema struct {
+	Schema string `json:"schema"`
+	Reason string `json:"reason"`
 }
 
 // Clean reports whether the audit found nothing.
@@ -346,6 +366,10 @@ func ReportURL(ctx context.Context, url string, cfg Config) (Report, error) {
 	for i, t := range tables {
 		r.TenantTables[i] = t.String()
 	}
+	for name, reason := range cfg.AllowSchemas {
+		r.AllowedSchemas = append(r.AllowedSchemas, AllowedSchema{Schema: name, Reason: reason})
+	}
+	sort.Slice(r.AllowedSchemas, func(i, j int) bool { return r.AllowedSchemas[i].Schema < r.AllowedSchemas[j].Schema })
 	findings, err := Run(ctx, conn, cfg)
 	if err != nil {
 		return Report{}, err
@@ -379,6 +403,9 @@ func (r Report) WriteText(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(&b, "%d finding(s) (%s) in %d tenant-owned tables\n", len(r.Findings), strings.Join(parts, ", "), len(r.TenantTables))
+	}
+	for _, a := range r.AllowedSchemas {
+		fmt.Fprintf(&b, "allowed schema %s, no tenant data: %s\n", a.Schema, a.Reason)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

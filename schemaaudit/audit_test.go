@@ -23,10 +23,11 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type fixture struct {
 	code   string
 	sql    string
-	onBase bool     // applied on top of clean.sql ("-- base: none" says no)
-	citus  bool     // audited with CitusReady ("-- citus")
-	byHand bool     // its fix needs more than the finding's SQL ("-- fix: by hand")
-	expect []string // "CODE object", from "-- expect: CODE object" lines
+	onBase bool              // applied on top of clean.sql ("-- base: none" says no)
+	citus  bool              // audited with CitusReady ("-- citus")
+	byHand bool              // its fix needs more than the finding's SQL ("-- fix: by hand")
+	allow  map[string]string // schemas audited as allowed ("-- allow-schema: name")
+	expect []string          // "CODE object", from "-- expect: CODE object" lines
 }
 
 func readFixture(tb testing.TB, name string) fixture {
@@ -45,6 +46,11 @@ func readFixture(tb testing.TB, name string) fixture {
 			f.citus = true
 		case strings.HasPrefix(line, "-- fix: by hand"):
 			f.byHand = true
+		case strings.HasPrefix(line, "-- allow-schema: "):
+			if f.allow == nil {
+				f.allow = map[string]string{}
+			}
+			f.allow[strings.TrimPrefix(line, "-- allow-schema: ")] = "a fixture's allowed schema"
 		case strings.HasPrefix(line, "-- expect: "):
 			f.expect = append(f.expect, strings.TrimPrefix(line, "-- expect: "))
 		}
@@ -91,10 +97,13 @@ func mustSchema(tb testing.TB, files ...string) schema {
 
 // audit runs the checks connected as the app role itself, as the boot
 // audit does.
-func (s schema) audit(tb testing.TB, citus bool) []schemaaudit.Finding {
+func (s schema) audit(tb testing.TB, citus bool, allow ...map[string]string) []schemaaudit.Finding {
 	tb.Helper()
-	findings, err := schemaaudit.Run(context.Background(), pgtest.Connect(tb, s.app.URL),
-		schemaaudit.Config{AppRole: s.app.Name, CitusReady: citus})
+	cfg := schemaaudit.Config{AppRole: s.app.Name, CitusReady: citus}
+	if len(allow) > 0 {
+		cfg.AllowSchemas = allow[0]
+	}
+	findings, err := schemaaudit.Run(context.Background(), pgtest.Connect(tb, s.app.URL), cfg)
 	if err != nil {
 		tb.Fatalf("audit: %v", err)
 	}
@@ -257,7 +266,7 @@ func TestEachBrokenSchemaIsFound(t *testing.T) {
 					files = []string{"clean.sql", name}
 				}
 				s := mustSchema(t, files...)
-				findings := s.audit(t, f.citus)
+				findings := s.audit(t, f.citus, f.allow)
 				want := make([]string, len(f.expect))
 				for i, e := range f.expect {
 					want[i] = s.substitute(e)
@@ -280,7 +289,7 @@ func TestEachBrokenSchemaIsFound(t *testing.T) {
 						t.Fatalf("fix of %s: %v\n%s", fd, err, fd.Fix)
 					}
 				}
-				for _, fd := range s.audit(t, f.citus) {
+				for _, fd := range s.audit(t, f.citus, f.allow) {
 					t.Errorf("still found after the fixes: %s", fd)
 				}
 				repaired.Add(1)

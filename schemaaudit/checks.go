@@ -656,3 +656,33 @@ func (c *checker) checkIndexes(ctx context.Context) error {
 			return nil
 		})
 }
+
+// checkAllowedSchemas holds the tables of the allowed schemas to one rule:
+// the app role reaches none of them except under row security. A job
+// queue's table the app role may write without it is a way to plant work
+// that runs in another tenant's scope.
+func (c *checker) checkAllowedSchemas(ctx context.Context) error {
+	if len(c.cfg.AllowSchemas) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(c.cfg.AllowSchemas))
+	for n := range c.cfg.AllowSchemas {
+		names = append(names, n)
+	}
+	var schema, table string
+	return queryEach(ctx, c.q, `
+		SELECT n.nspname, c.relname
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND NOT c.relrowsecurity
+		  AND has_schema_privilege($2, n.oid, 'USAGE')
+		  AND (has_table_privilege($2, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+		       OR has_any_column_privilege($2, c.oid, 'SELECT, INSERT, UPDATE'))
+		ORDER BY 1, 2`,
+		[]any{names, c.cfg.AppRole}, []any{&schema, &table}, func() error {
+			t := Table{Schema: schema, Name: table}
+			c.add("TK521", High, t.String(),
+				fmt.Sprintf("the app role can read or write this table of the allowed schema %s, and no row security confines it", schema),
+				fmt.Sprintf("REVOKE ALL ON %s FROM %s; -- or ENABLE ROW LEVEL SECURITY with policies that confine the app role", t.Ident(), quoteIdent(c.cfg.AppRole)))
+			return nil
+		})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantkit/tenantkit/store/schema"
@@ -32,6 +33,12 @@ type Config struct {
 	MaxConns int32
 	// PlatformMaxConns is the size of the platform pool. Defaults to 4.
 	PlatformMaxConns int32
+	// JobsURL connects as the jobs role (schema.JobsRole), for the River
+	// client that works the jobs ([Store.JobDriver]). Empty: jobs are
+	// inserted (Tx.InsertJob) but cannot be worked through this store.
+	JobsURL string
+	// JobsMaxConns is the size of the jobs pool. Defaults to 4.
+	JobsMaxConns int32
 	// AcquireTimeout bounds how long a transaction waits for a pooled
 	// connection before failing as unavailable. Defaults to 2s.
 	AcquireTimeout time.Duration
@@ -61,6 +68,7 @@ type Config struct {
 type Store struct {
 	app            *pgxpool.Pool
 	platform       *pgxpool.Pool
+	jobsPool       *pgxpool.Pool
 	logger         *slog.Logger
 	acquireTimeout time.Duration
 	dirtyConns     atomic.Int64
@@ -68,6 +76,8 @@ type Store struct {
 	// transaction: the statement and lock timeouts, with limitArgs.
 	limits    string
 	limitArgs []any
+	// jobs inserts jobs in tenant transactions (Tx.InsertJob).
+	jobs *river.Client[pgx.Tx]
 }
 
 // Open connects the pools and checks that the app role is what row
@@ -84,6 +94,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.acquireTimeout = 2 * time.Second
 	}
 	s.limits, s.limitArgs = timeoutSettings(cfg.StatementTimeout, cfg.LockTimeout)
+	var err error
+	if s.jobs, err = newJobInserter(); err != nil {
+		return nil, err
+	}
 	if cfg.AppURL == "" {
 		if err := s.openPlatform(ctx, cfg); err != nil {
 			return nil, err
@@ -117,6 +131,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.PlatformURL != "" {
 		if err := s.openPlatform(ctx, cfg); err != nil {
 			s.app.Close()
+			return nil, err
+		}
+	}
+	if cfg.JobsURL != "" {
+		if err := s.openJobs(ctx, cfg); err != nil {
+			s.Close()
 			return nil, err
 		}
 	}
@@ -185,6 +205,9 @@ func (s *Store) Close() {
 	}
 	if s.platform != nil {
 		s.platform.Close()
+	}
+	if s.jobsPool != nil {
+		s.jobsPool.Close()
 	}
 }
 

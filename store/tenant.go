@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/tenantkit/tenantkit/store/internal/db"
 	"github.com/tenantkit/tenantkit/store/schema"
@@ -28,6 +29,7 @@ type Tx struct {
 	*db.Queries
 	scope tenant.Scope
 	conn  db.DBTX
+	jobs  *river.Client[pgx.Tx]
 }
 
 // TenantID returns the tenant the transaction is bound to.
@@ -188,7 +190,7 @@ func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) e
 			lt.rollback(ctx)
 		}
 	}()
-	tx := &Tx{Queries: db.New(lt), scope: scope, conn: lt}
+	tx := &Tx{Queries: db.New(lt), scope: scope, conn: lt, jobs: s.jobs}
 	if err := fn(tx); err != nil {
 		return err
 	}

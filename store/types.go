@@ -66,6 +66,8 @@ type (
 	GetAvailabilityRuleParams             = db.GetAvailabilityRuleParams
 	GetBookingDetailParams                = db.GetBookingDetailParams
 	GetBookingDetailRow                   = db.GetBookingDetailRow
+	GetBookingMailParams                  = db.GetBookingMailParams
+	GetBookingMailRow                     = db.GetBookingMailRow
 	GetBookingSettingsRow                 = db.GetBookingSettingsRow
 	GetClientPreferencesParams            = db.GetClientPreferencesParams
 	GetCommunicationSettingsRow           = db.GetCommunicationSettingsRow
@@ -73,6 +75,8 @@ type (
 	GetDashboardRow                       = db.GetDashboardRow
 	GetDomainClaimParams                  = db.GetDomainClaimParams
 	GetIdempotencyKeyParams               = db.GetIdempotencyKeyParams
+	GetJobMemberParams                    = db.GetJobMemberParams
+	GetJobMemberRow                       = db.GetJobMemberRow
 	GetLiveMemberParams                   = db.GetLiveMemberParams
 	GetMemberParams                       = db.GetMemberParams
 	GetOrganizationSettingsRow            = db.GetOrganizationSettingsRow
@@ -136,6 +140,11 @@ type (
 	PeekOpenInvitationParams              = db.PeekOpenInvitationParams
 	Post                                  = db.Post
 	PublicSubmission                      = db.PublicSubmission
+	PurgeExpiredHandoffsParams            = db.PurgeExpiredHandoffsParams
+	PurgeExpiredIdempotencyKeysParams     = db.PurgeExpiredIdempotencyKeysParams
+	PurgeExpiredInvitationsParams         = db.PurgeExpiredInvitationsParams
+	PurgeExpiredPublicSubmissionsParams   = db.PurgeExpiredPublicSubmissionsParams
+	PurgeExpiredSessionsParams            = db.PurgeExpiredSessionsParams
 	ReactivateMemberParams                = db.ReactivateMemberParams
 	RedeemHandoffParams                   = db.RedeemHandoffParams
 	ReleaseIdempotencyKeyParams           = db.ReleaseIdempotencyKeyParams

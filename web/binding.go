@@ -91,6 +91,9 @@ func (s *Server) Bind(r *http.Request, p route.Policy) (context.Context, error) 
 			s.refused(ctx, h, r, err)
 			return nil, err
 		}
+		if a := accessFrom(ctx); a != nil {
+			a.accountID = pr.Scope.AccountID
+		}
 		// An operator route's grant is checked on the platform path, in
 		// the transaction of the operation itself (tenants.Operator's
 		// Account, store.PlatformOp.Operator): a revoked grant refuses
@@ -102,6 +105,9 @@ func (s *Server) Bind(r *http.Request, p route.Policy) (context.Context, error) 
 		if err != nil {
 			s.refused(ctx, h, r, err)
 			return nil, err
+		}
+		if a := accessFrom(ctx); a != nil {
+			a.accountID = pr.Scope.AccountID
 		}
 		if !pr.Scope.Role.AtLeast(p.MinRole) {
 			err := &tenant.Error{Code: tenant.CodeForbidden, Message: "your role does not allow this"}

@@ -45,14 +45,17 @@ func TestHealthAndReadiness(t *testing.T) {
 		name   string
 		path   string
 		db     error
+		jobs   Pinger
 		status int
 	}{
-		{"Live", "/healthz", errors.New("down"), 200},
-		{"Ready", "/readyz", nil, 200},
-		{"NotReady", "/readyz", errors.New("connection refused"), 503},
+		{"Live", "/healthz", errors.New("down"), nil, 200},
+		{"Ready", "/readyz", nil, nil, 200},
+		{"NotReady", "/readyz", errors.New("connection refused"), nil, 503},
+		{"ReadyWithJobs", "/readyz", nil, fakeDB{nil}, 200},
+		{"JobQueueDown", "/readyz", nil, fakeDB{errors.New("connection refused")}, 503},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &Server{db: fakeDB{tc.db}, problems: route.Problems{Logger: discard()}}
+			s := &Server{db: fakeDB{tc.db}, cfg: Config{JobQueue: tc.jobs}, problems: route.Problems{Logger: discard()}}
 			w := httptest.NewRecorder()
 			withRequestID(discard(), http.HandlerFunc(s.dispatch)).ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
 			if w.Code != tc.status {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -65,6 +66,8 @@ type envConfig struct {
 	tracer trace.TracerProvider
 	sender mailer.Sender
 	dns    tenants.Resolver
+	logger *slog.Logger
+	jobs   bool
 }
 
 // An envOption changes how newEnv builds the environment.
@@ -117,6 +120,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		PublicURL: "http://" + c.base + ":" + e.port, SessionKeys: e.sessionKey, TenantSigKeys: e.sigKey,
 		Dev: true, TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1, DBCheckConnections: true,
 	}
+	if c.jobs {
+		cfg.JobsDatabaseURL = e.db.JobsURL
+	}
 	if c.app != nil {
 		c.app(&cfg)
 	}
@@ -129,6 +135,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	if c.dns != nil {
 		opts2 = append(opts2, app.WithResolver(c.dns))
+	}
+	if c.logger != nil {
+		opts2 = append(opts2, app.WithLogger(c.logger))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, opts2...)
@@ -199,6 +208,13 @@ type session struct {
 	Token     string `json:"token"`
 	TenantSig string `json:"tenant_sig"`
 }
+
+// workingJobs makes the application work the background jobs (the jobs
+// role's connection), as serve and dev do.
+func workingJobs() envOption { return func(c *envConfig) { c.jobs = true } }
+
+// loggingTo logs to logger. Defaults to one that discards.
+func loggingTo(logger *slog.Logger) envOption { return func(c *envConfig) { c.logger = logger } }
 
 // response is a read response.
 type response struct {

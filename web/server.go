@@ -71,6 +71,9 @@ type Config struct {
 	// TracerProvider, when set, traces every request (otelhttp); the
 	// request's span gets the tenant, account and request ids once bound.
 	TracerProvider trace.TracerProvider
+	// JobQueue, when set, is pinged by /readyz beside the database: an
+	// instance that works jobs is not ready without its queue.
+	JobQueue Pinger
 }
 
 // Deps are the services the HTTP layer calls. Every field is required.
@@ -218,6 +221,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
 	h = withSecurityHeaders(cfg.BaseDomain, h)
 	h = withRecover(deps.Logger, h)
+	h = withAccessLog(deps.Logger, h)
 	h = withRequestID(deps.Logger, h)
 	if cfg.TracerProvider != nil {
 		h = otelhttp.NewHandler(h, "tenantkit", otelhttp.WithTracerProvider(cfg.TracerProvider),
@@ -242,11 +246,17 @@ func (s *Server) MetricsHandler() http.Handler {
 // dispatch serves health checks on any host, then resolves the host and
 // hands the request to the route table of its kind.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	a := accessFrom(r.Context())
+	if a == nil {
+		a = &access{}
+	}
 	switch r.URL.Path {
 	case "/healthz":
+		a.route = "GET /healthz"
 		s.handleHealth(w, r)
 		return
 	case "/readyz":
+		a.route = "GET /readyz"
 		s.handleReady(w, r)
 		return
 	}
@@ -256,6 +266,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.Kind == route.TenantHost && !h.Tenant.Active() {
+		a.tenantID = h.Tenant.ID
 		// The database refuses the tenant's rows on its own (the
 		// tenant_active policies); this is the answer its visitors read.
 		err := &tenant.Error{Code: tenant.CodeForbidden, Message: "this workspace is suspended"}
@@ -268,6 +279,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.Kind == route.TenantHost {
 		trace.SpanFromContext(r.Context()).SetAttributes(telemetry.TenantID.String(h.Tenant.ID.String()))
+		a.tenantID = h.Tenant.ID
 	}
 	ctx := route.WithHost(r.Context(), h)
 	ctx = route.WithClient(ctx, s.clientMeta(r))
@@ -278,6 +290,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.limited(rec, r, h.Tenant.ID, s.table.Mux(route.TenantHost))
 	}
+	// The mux set the pattern it matched on the request it was given.
+	a.route = r.Pattern
 	s.metrics.requests.WithLabelValues(h.Kind.String(), statusClass(rec.status)).Inc()
 }
 
@@ -302,7 +316,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// handleReady answers readiness: the database answers within a second.
+// handleReady answers readiness: the database (and the job queue, when
+// this instance works jobs) answers within a second.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
@@ -310,7 +325,15 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the database is unavailable", Err: err})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]string{"status": "ready"}
+	if s.cfg.JobQueue != nil {
+		if err := s.cfg.JobQueue.Ping(ctx); err != nil {
+			s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the job queue is unavailable", Err: err})
+			return
+		}
+		body["jobs"] = "ok"
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -18,12 +18,16 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app.App, er
 	if err != nil {
 		return nil, err
 	}
+	if cfg.JobsDatabaseURL == "" {
+		logger.WarnContext(ctx, "JOBS_DATABASE_URL is not set: jobs are queued with the changes that cause them, but this instance works none (no mail from jobs, no purges)")
+	}
 	opts := []app.Option{app.WithLogger(logger)}
 	if cfg.now != nil {
 		opts = append(opts, app.WithClock(cfg.now))
 	}
 	return app.Open(ctx, app.Config{
-		DatabaseURL: cfg.DatabaseURL, PlatformDatabaseURL: cfg.PlatformDatabaseURL, Addr: cfg.Addr,
+		DatabaseURL: cfg.DatabaseURL, PlatformDatabaseURL: cfg.PlatformDatabaseURL, JobsDatabaseURL: cfg.JobsDatabaseURL,
+		JobWorkers: cfg.JobWorkers, Addr: cfg.Addr,
 		BaseDomain: cfg.BaseDomain, PublicURL: cfg.PublicURL, SessionKeys: cfg.SessionKeys, TenantSigKeys: cfg.TenantSigKeys,
 		Dev:          cfg.dev,
 		SMTP:         mailer.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},

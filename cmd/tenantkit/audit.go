@@ -63,6 +63,9 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if len(globals) == 0 && cfg.AppRole == schema.AppRole {
 		cfg.AllowGlobal = schema.GlobalTables
 	}
+	if cfg.AppRole == schema.AppRole {
+		cfg.AllowSchemas = schema.AllowedSchemas
+	}
 	if cfg.PlatformRole == "" && cfg.AppRole == schema.AppRole {
 		cfg.PlatformRole = schema.PlatformRole
 	}

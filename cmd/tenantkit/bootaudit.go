@@ -18,6 +18,7 @@ import (
 func auditAtBoot(ctx context.Context, appURL string, logger *slog.Logger) error {
 	r, err := schemaaudit.ReportURL(ctx, appURL, schemaaudit.Config{
 		AppRole: schema.AppRole, PlatformRole: schema.PlatformRole, AllowGlobal: schema.GlobalTables,
+		AllowSchemas: schema.AllowedSchemas,
 	})
 	if err != nil {
 		return fmt.Errorf("boot audit: %w", err)

@@ -23,6 +23,11 @@ type Config struct {
 	// PlatformDatabaseURL connects as the platform role (tenantkit_platform),
 	// for the audited cross-tenant path.
 	PlatformDatabaseURL string `env:"PLATFORM_DATABASE_URL"`
+	// JobsDatabaseURL connects as the jobs role (tenantkit_jobs): River's
+	// queue. Unset: jobs are inserted but this instance works none.
+	JobsDatabaseURL string `env:"JOBS_DATABASE_URL"`
+	// JobWorkers is how many background jobs run at once (default 4).
+	JobWorkers int `env:"JOB_WORKERS" envDefault:"4"`
 	// Addr is the HTTP listen address. Defaults to 127.0.0.1:8080.
 	Addr string `env:"ADDR" envDefault:"127.0.0.1:8080"`
 	// BaseDomain is the apex domain; tenants live at {slug}.{BaseDomain}.
@@ -210,6 +215,8 @@ func envUsage() string {
 	return `  DATABASE_URL           app role connection (required by serve)
   PLATFORM_DATABASE_URL  platform role connection (required by serve)
   OWNER_DATABASE_URL     owner role connection, for migrate
+  JOBS_DATABASE_URL      jobs role connection: work the background jobs (default: insert only)
+  JOB_WORKERS            background jobs at once (default 4)
   ADDR                   listen address (default 127.0.0.1:8080)
   BASE_DOMAIN            apex domain; tenants at {slug}.{BASE_DOMAIN} (default localhost)
   LOG_LEVEL              debug|info|warn|error (default info)

@@ -66,6 +66,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		cfg.DatabaseURL = cluster.SocketURL(schema.AppRole, devDatabase)
 		cfg.OwnerDatabaseURL = cluster.SocketURL(schema.OwnerRole, devDatabase)
 		cfg.PlatformDatabaseURL = cluster.SocketURL(schema.PlatformRole, devDatabase)
+		cfg.JobsDatabaseURL = cluster.SocketURL(schema.JobsRole, devDatabase)
 	} else if cfg.OwnerDatabaseURL == "" || cfg.PlatformDatabaseURL == "" {
 		return errors.New("with DATABASE_URL set, dev also needs OWNER_DATABASE_URL (migrations) and PLATFORM_DATABASE_URL")
 	}

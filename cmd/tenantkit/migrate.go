@@ -36,7 +36,7 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 	database := fs.String("database", "tenantkit", "database to create, owned by "+schema.OwnerRole)
 	if help, err := parseFlags(fs, args, stderr, false); help || err != nil {
 		if help {
-			fmt.Fprintln(stderr, "\nPasswords come from OWNER_PASSWORD, APP_PASSWORD and PLATFORM_PASSWORD; an empty one leaves the role's password unchanged.")
+			fmt.Fprintln(stderr, "\nPasswords come from OWNER_PASSWORD, APP_PASSWORD, PLATFORM_PASSWORD and JOBS_PASSWORD; an empty one leaves the role's password unchanged.")
 		}
 		return err
 	}
@@ -51,10 +51,11 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 		OwnerPassword:    getenv("OWNER_PASSWORD"),
 		AppPassword:      getenv("APP_PASSWORD"),
 		PlatformPassword: getenv("PLATFORM_PASSWORD"),
+		JobsPassword:     getenv("JOBS_PASSWORD"),
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "roles %s, %s, %s and database %s are ready\n", schema.OwnerRole, schema.AppRole, schema.PlatformRole, *database)
+	fmt.Fprintf(stdout, "roles %s, %s, %s, %s and database %s are ready\n", schema.OwnerRole, schema.AppRole, schema.PlatformRole, schema.JobsRole, *database)
 	return nil
 }

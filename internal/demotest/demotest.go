@@ -52,7 +52,7 @@ func New(tb testing.TB, opts ...Option) *Fixture {
 	}
 	ctx := tb.Context()
 	db := pgtest.New(tb)
-	cfg := store.Config{AppURL: db.AppURL, PlatformURL: db.PlatformURL, CheckConnections: true}
+	cfg := store.Config{AppURL: db.AppURL, PlatformURL: db.PlatformURL, JobsURL: db.JobsURL, CheckConnections: true}
 	for _, f := range o.store {
 		f(&cfg)
 	}

@@ -151,7 +151,7 @@ func (s *server) prepareTemplate(ctx context.Context) error {
 		pw = testPassword
 	}
 	err = schema.Bootstrap(ctx, s.adminURL, schema.BootstrapOptions{
-		Database: s.template, OwnerPassword: pw, AppPassword: pw, PlatformPassword: pw,
+		Database: s.template, OwnerPassword: pw, AppPassword: pw, PlatformPassword: pw, JobsPassword: pw,
 	})
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -202,6 +202,8 @@ type DB struct {
 	AppURL string
 	// PlatformURL connects as the platform role.
 	PlatformURL string
+	// JobsURL connects as the jobs role (River's queue).
+	JobsURL string
 	// OwnerURL connects as the owner role, for tests that change the schema
 	// (knock-outs); never for reading tenant data.
 	OwnerURL string
@@ -264,6 +266,7 @@ func newDB(tb testing.TB, template string) *DB {
 		Name:        name,
 		AppURL:      srv.url(schema.AppRole, name),
 		PlatformURL: srv.url(schema.PlatformRole, name),
+		JobsURL:     srv.url(schema.JobsRole, name),
 		OwnerURL:    srv.url(schema.OwnerRole, name),
 		AdminURL:    srv.adminURLFor(name),
 		TCPAddr:     srv.tcpAddr(),

@@ -1,5 +1,5 @@
 // Package schema owns tenantkit's database schema: the bootstrap step that
-// creates the three database roles and the database, and the numbered SQL
+// creates the four database roles and the database, and the numbered SQL
 // migrations, embedded in the binary and run as the owner role with goose.
 //
 // # Roles
@@ -14,6 +14,9 @@
 //   - [PlatformRole] carries the audited cross-tenant operations
 //     (provisioning, login on the apex host, the platform console), on a pool
 //     of its own.
+//   - [JobsRole] is River's: it fetches, completes and schedules the jobs
+//     of the river schema ([RiverSchema]) and reaches no other table. The
+//     work a job does runs as the app role, in the job's tenant.
 //
 // Roles are created by [Bootstrap], which needs a superuser (or a role with
 // CREATEROLE and CREATEDB); migrations only GRANT to them.
@@ -39,6 +42,7 @@ const (
 	OwnerRole    = "tenantkit_owner"
 	AppRole      = "tenantkit_app"
 	PlatformRole = "tenantkit_platform"
+	JobsRole     = "tenantkit_jobs"
 )
 
 // TenantSetting is the transaction-local setting that names the current
@@ -68,7 +72,7 @@ type BootstrapOptions struct {
 	// Passwords of the roles. An empty password leaves the role's password
 	// as it is (a new role then has none and can log in only where the
 	// server trusts the connection, such as a managed cluster's socket).
-	OwnerPassword, AppPassword, PlatformPassword string
+	OwnerPassword, AppPassword, PlatformPassword, JobsPassword string
 }
 
 // roleAttributes are enforced on every bootstrap, so a role that drifted
@@ -88,9 +92,14 @@ var roleSettings = map[string][][2]string{
 		{"lock_timeout", "5s"},
 		{"idle_in_transaction_session_timeout", "30s"},
 	},
+	JobsRole: {
+		{"statement_timeout", "60s"},
+		{"lock_timeout", "5s"},
+		{"idle_in_transaction_session_timeout", "30s"},
+	},
 }
 
-// Bootstrap creates (or repairs) the three roles and the database, using
+// Bootstrap creates (or repairs) the four roles and the database, using
 // adminURL, a connection as a superuser or a role with CREATEROLE and
 // CREATEDB. It is idempotent.
 func Bootstrap(ctx context.Context, adminURL string, opts BootstrapOptions) error {
@@ -107,6 +116,7 @@ func Bootstrap(ctx context.Context, adminURL string, opts BootstrapOptions) erro
 		{OwnerRole, opts.OwnerPassword},
 		{AppRole, opts.AppPassword},
 		{PlatformRole, opts.PlatformPassword},
+		{JobsRole, opts.JobsPassword},
 	} {
 		if err := ensureRole(ctx, conn, r.name, r.password); err != nil {
 			return err
@@ -117,8 +127,8 @@ func Bootstrap(ctx context.Context, adminURL string, opts BootstrapOptions) erro
 
 // EnsureDatabase creates database name owned by OwnerRole if it is missing,
 // and sets its privileges: no role may create temporary tables (a temporary
-// table can shadow a real one through search_path) and only the app and
-// platform roles may connect besides the owner. Database privileges are not
+// table can shadow a real one through search_path) and only the app,
+// platform and jobs roles may connect besides the owner. Database privileges are not
 // copied from a template, so a database cloned from one needs this too.
 func EnsureDatabase(ctx context.Context, conn *pgx.Conn, name string) error {
 	var exists bool
@@ -136,7 +146,7 @@ func EnsureDatabase(ctx context.Context, conn *pgx.Conn, name string) error {
 	if err := execFormatted(ctx, conn, "REVOKE ALL ON DATABASE %I FROM PUBLIC", name); err != nil {
 		return fmt.Errorf("revoke database privileges: %w", err)
 	}
-	if err := execFormatted(ctx, conn, "GRANT CONNECT ON DATABASE %I TO %I, %I", name, AppRole, PlatformRole); err != nil {
+	if err := execFormatted(ctx, conn, "GRANT CONNECT ON DATABASE %I TO %I, %I, %I", name, AppRole, PlatformRole, JobsRole); err != nil {
 		return fmt.Errorf("grant connect: %w", err)
 	}
 	return nil
@@ -226,7 +236,7 @@ func Migrate(ctx context.Context, ownerURL string, logger *slog.Logger) error {
 				slog.Duration("duration", r.Duration))
 		}
 	}
-	return nil
+	return migrateRiver(ctx, cfg, logger)
 }
 
 func checkMigrator(ctx context.Context, db *sql.DB) error {
@@ -249,3 +259,11 @@ func checkMigrator(ctx context.Context, db *sql.DB) error {
 // domain is unique across tenants), and accounts are login identities whose
 // default tenant must be one of their memberships.
 var GlobalTables = []string{"tenant_domains", "accounts"}
+
+// AllowedSchemas are the schemas that hold no tenant data by design, with
+// the reason the audit reports (schemaaudit.Config.AllowSchemas).
+var AllowedSchemas = map[string]string{
+	RiverSchema: "River's job queue. A job's tenant travels in its arguments and its worker rebuilds the scope from them; " +
+		"the app role may only insert jobs that name its transaction's tenant and read those back (row security on river.river_job), " +
+		"and reaches no other table here; River's own role (" + JobsRole + ") reaches nothing outside it.",
+}

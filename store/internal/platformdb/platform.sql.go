@@ -1056,6 +1056,43 @@ func (q *Queries) PeekSignup(ctx context.Context, arg PeekSignupParams) (Signup,
 	return i, err
 }
 
+const purgeExpiredAccountSessions = `-- name: PurgeExpiredAccountSessions :execrows
+DELETE FROM account_sessions WHERE expires_at <= $1::timestamptz
+`
+
+func (q *Queries) PurgeExpiredAccountSessions(ctx context.Context, now time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeExpiredAccountSessions, now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const purgeExpiredPasswordResets = `-- name: PurgeExpiredPasswordResets :execrows
+DELETE FROM password_resets WHERE expires_at <= $1::timestamptz
+`
+
+func (q *Queries) PurgeExpiredPasswordResets(ctx context.Context, now time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeExpiredPasswordResets, now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const purgeExpiredSignups = `-- name: PurgeExpiredSignups :execrows
+DELETE FROM signups WHERE expires_at <= $1::timestamptz AND confirmed_at IS NULL
+`
+
+// A confirmed sign-up stays: it records which tenant it created.
+func (q *Queries) PurgeExpiredSignups(ctx context.Context, now time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, purgeExpiredSignups, now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const redeemPasswordReset = `-- name: RedeemPasswordReset :one
 
 UPDATE password_resets SET used_at = now()

@@ -272,3 +272,13 @@ ORDER BY a.email;
 
 -- name: FindTenantByID :one
 SELECT * FROM tenants WHERE id = @id;
+
+-- name: PurgeExpiredPasswordResets :execrows
+DELETE FROM password_resets WHERE expires_at <= sqlc.arg(now)::timestamptz;
+
+-- name: PurgeExpiredSignups :execrows
+-- A confirmed sign-up stays: it records which tenant it created.
+DELETE FROM signups WHERE expires_at <= sqlc.arg(now)::timestamptz AND confirmed_at IS NULL;
+
+-- name: PurgeExpiredAccountSessions :execrows
+DELETE FROM account_sessions WHERE expires_at <= sqlc.arg(now)::timestamptz;

@@ -1,0 +1,371 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/store"
+	"github.com/tenantkit/tenantkit/tenant"
+)
+
+// confirmationWorker mails a booking's client that it is confirmed.
+type confirmationWorker struct {
+	river.WorkerDefaults[BookingConfirmation]
+	store  *store.Store
+	sender mailer.Sender
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[BookingConfirmation]) error {
+	var msg *mailer.Message
+	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		comm, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read communication settings: %w", err)
+		}
+		if !comm.NotifyClientOnBooking {
+			return nil
+		}
+		// Row security and the tenant filter: another tenant's booking id
+		// finds nothing, like a missing one.
+		b, err := tx.GetBookingMail(ctx, store.GetBookingMailParams{TenantID: tx.TenantID(), ID: job.Args.BookingID})
+		if store.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read booking: %w", err)
+		}
+		if b.Status != "confirmed" {
+			return nil
+		}
+		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read organization settings: %w", err)
+		}
+		loc, err := time.LoadLocation(org.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
+		m.TenantID = tx.TenantID()
+		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, w.now())}
+		msg = &m
+		return nil
+	})
+	if err != nil || msg == nil {
+		return err
+	}
+	msg.SentAt = w.now()
+	if err := w.sender.Send(ctx, *msg); err != nil {
+		return fmt.Errorf("send booking confirmation: %w", err)
+	}
+	w.logger.InfoContext(ctx, "booking confirmation mailed", slog.String("booking_id", job.Args.BookingID.String()))
+	return nil
+}
+
+// confirmationMail renders the confirmation of booking b, its times in loc.
+func confirmationMail(firm, sender, footer string, b store.GetBookingMailRow, loc *time.Location) mailer.Message {
+	start, end := b.StartsAt.In(loc), b.EndsAt.In(loc)
+	var t strings.Builder
+	fmt.Fprintf(&t, "Hello %s,\n\n", b.ClientName)
+	fmt.Fprintf(&t, "your booking with %s is confirmed:\n\n", firm)
+	fmt.Fprintf(&t, "  %s\n  %s, %s – %s (%s)\n\n", b.ServiceName, start.Format("Monday 2 January 2006"), start.Format("15:04"), end.Format("15:04"), loc.String())
+	fmt.Fprintf(&t, "%s\n", sender)
+	if footer != "" {
+		fmt.Fprintf(&t, "\n%s\n", footer)
+	}
+	return mailer.Message{
+		To:      b.ClientEmail,
+		Subject: fmt.Sprintf("%s: your booking on %s is confirmed", firm, start.Format("2 January 2006 at 15:04")),
+		Text:    t.String(),
+	}
+}
+
+// reminderWorker mails a booking's client a reminder with its calendar
+// entry, unless the booking moved, is no longer confirmed, has begun, or
+// the client opted out.
+type reminderWorker struct {
+	river.WorkerDefaults[BookingReminder]
+	store  *store.Store
+	sender mailer.Sender
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+func (w *reminderWorker) Work(ctx context.Context, job *river.Job[BookingReminder]) error {
+	now := w.now()
+	var msg *mailer.Message
+	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		comm, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read communication settings: %w", err)
+		}
+		if !comm.NotifyClientOnBooking {
+			return nil
+		}
+		b, err := tx.GetBookingMail(ctx, store.GetBookingMailParams{TenantID: tx.TenantID(), ID: job.Args.BookingID})
+		if store.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read booking: %w", err)
+		}
+		if b.Status != "confirmed" || !b.StartsAt.Equal(job.Args.StartsAt) || !now.Before(b.StartsAt) {
+			return nil
+		}
+		p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: b.ClientMemberID})
+		if err != nil && !store.IsNotFound(err) {
+			return fmt.Errorf("read client preferences: %w", err)
+		}
+		if _, ok := ReminderLead(p.ContactChannel, p.ReminderMinutesBefore); !ok {
+			return nil
+		}
+		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read organization settings: %w", err)
+		}
+		loc, err := time.LoadLocation(org.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
+		start := b.StartsAt.In(loc)
+		m.Subject = fmt.Sprintf("%s: reminder of your booking on %s", org.DisplayName, start.Format("2 January 2006 at 15:04"))
+		m.Text = strings.Replace(m.Text, "your booking with "+org.DisplayName+" is confirmed:", "a reminder of your booking with "+org.DisplayName+":", 1)
+		m.TenantID = tx.TenantID()
+		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, now)}
+		msg = &m
+		return nil
+	})
+	if err != nil || msg == nil {
+		return err
+	}
+	msg.SentAt = now
+	if err := w.sender.Send(ctx, *msg); err != nil {
+		return fmt.Errorf("send booking reminder: %w", err)
+	}
+	w.logger.InfoContext(ctx, "booking reminder mailed", slog.String("booking_id", job.Args.BookingID.String()))
+	return nil
+}
+
+// changeWorker mails a booking's client that it was moved or cancelled.
+type changeWorker struct {
+	river.WorkerDefaults[BookingChanged]
+	store  *store.Store
+	sender mailer.Sender
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+func (w *changeWorker) Work(ctx context.Context, job *river.Job[BookingChanged]) error {
+	if c := job.Args.Change; c != ChangeRescheduled && c != ChangeCancelled {
+		return river.JobCancel(fmt.Errorf("unknown booking change %q", c))
+	}
+	now := w.now()
+	var msg *mailer.Message
+	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		comm, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read communication settings: %w", err)
+		}
+		if !comm.NotifyClientOnBooking {
+			return nil
+		}
+		b, err := tx.GetBookingMail(ctx, store.GetBookingMailParams{TenantID: tx.TenantID(), ID: job.Args.BookingID})
+		if store.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read booking: %w", err)
+		}
+		switch job.Args.Change {
+		case ChangeRescheduled:
+			if b.Status != "confirmed" || !b.StartsAt.Equal(job.Args.StartsAt) {
+				return nil
+			}
+		case ChangeCancelled:
+			if b.Status != "cancelled" {
+				return nil
+			}
+		}
+		p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: b.ClientMemberID})
+		if err != nil && !store.IsNotFound(err) {
+			return fmt.Errorf("read client preferences: %w", err)
+		}
+		if p.ContactChannel == "none" {
+			return nil
+		}
+		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
+		if err != nil {
+			return fmt.Errorf("read organization settings: %w", err)
+		}
+		loc, err := time.LoadLocation(org.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
+		start := b.StartsAt.In(loc).Format("2 January 2006 at 15:04")
+		if job.Args.Change == ChangeRescheduled {
+			m.Subject = fmt.Sprintf("%s: your booking moved to %s", org.DisplayName, start)
+			m.Text = strings.Replace(m.Text, "is confirmed:", "has moved to:", 1)
+		} else {
+			m.Subject = fmt.Sprintf("%s: your booking on %s is cancelled", org.DisplayName, start)
+			m.Text = strings.Replace(m.Text, "is confirmed:", "is cancelled:", 1)
+		}
+		m.TenantID = tx.TenantID()
+		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, now)}
+		msg = &m
+		return nil
+	})
+	if err != nil || msg == nil {
+		return err
+	}
+	msg.SentAt = now
+	if err := w.sender.Send(ctx, *msg); err != nil {
+		return fmt.Errorf("send booking change: %w", err)
+	}
+	w.logger.InfoContext(ctx, "booking change mailed", slog.String("booking_id", job.Args.BookingID.String()), slog.String("change", job.Args.Change))
+	return nil
+}
+
+// purgeWorker deletes one tenant's expired rows, in its transaction.
+type purgeWorker struct {
+	river.WorkerDefaults[Purge]
+	store  *store.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// PurgeCounts are the rows one purge deleted, per table.
+type PurgeCounts struct {
+	Sessions, Handoffs, Invitations, IdempotencyKeys, PublicSubmissions int64
+}
+
+func (w *purgeWorker) Work(ctx context.Context, job *river.Job[Purge]) error {
+	c, err := PurgeTenant(ctx, w.store, w.now())
+	if err != nil {
+		return err
+	}
+	w.logger.InfoContext(ctx, "expired rows purged",
+		slog.Int64("sessions", c.Sessions), slog.Int64("handoffs", c.Handoffs), slog.Int64("invitations", c.Invitations),
+		slog.Int64("idempotency_keys", c.IdempotencyKeys), slog.Int64("public_submissions", c.PublicSubmissions))
+	return nil
+}
+
+// PurgeTenant deletes the expired rows of the tenant of ctx's scope:
+// those whose expiry is at or before now.
+func PurgeTenant(ctx context.Context, st *store.Store, now time.Time) (PurgeCounts, error) {
+	var c PurgeCounts
+	err := st.InTenant(ctx, func(tx *store.Tx) error {
+		id := tx.TenantID()
+		var err error
+		if c.Sessions, err = tx.PurgeExpiredSessions(ctx, store.PurgeExpiredSessionsParams{TenantID: id, Now: now}); err != nil {
+			return fmt.Errorf("purge sessions: %w", err)
+		}
+		if c.Handoffs, err = tx.PurgeExpiredHandoffs(ctx, store.PurgeExpiredHandoffsParams{TenantID: id, Now: now}); err != nil {
+			return fmt.Errorf("purge handoffs: %w", err)
+		}
+		if c.Invitations, err = tx.PurgeExpiredInvitations(ctx, store.PurgeExpiredInvitationsParams{TenantID: id, Now: now}); err != nil {
+			return fmt.Errorf("purge invitations: %w", err)
+		}
+		if c.IdempotencyKeys, err = tx.PurgeExpiredIdempotencyKeys(ctx, store.PurgeExpiredIdempotencyKeysParams{TenantID: id, Now: now}); err != nil {
+			return fmt.Errorf("purge idempotency keys: %w", err)
+		}
+		if c.PublicSubmissions, err = tx.PurgeExpiredPublicSubmissions(ctx, store.PurgeExpiredPublicSubmissionsParams{TenantID: id, Now: now}); err != nil {
+			return fmt.Errorf("purge public submissions: %w", err)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// fanOutWorker inserts one Purge per active tenant, each in that tenant's
+// own transaction (so the database checks the job's tenant as it checks
+// any other).
+type fanOutWorker struct {
+	river.WorkerDefaults[PurgeFanOut]
+	store  *store.Store
+	logger *slog.Logger
+}
+
+func (w *fanOutWorker) Work(ctx context.Context, _ *river.Job[PurgeFanOut]) error {
+	n, err := FanOut(ctx, w.store, func(t Tenant) store.JobArgs { return Purge{Tenant: t} })
+	w.logger.InfoContext(ctx, "purges queued", slog.Int("tenants", n))
+	return err
+}
+
+// FanOut inserts the job mk returns for each active tenant, in a
+// transaction of that tenant, and returns how many it inserted.
+func FanOut(ctx context.Context, st *store.Store, mk func(Tenant) store.JobArgs) (int, error) {
+	var ids []uuid.UUID
+	if err := st.ReadGlobal(ctx, func(tx *store.Tx) error {
+		var err error
+		ids, err = tx.ListActiveTenantIDs(ctx)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("list active tenants: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		sctx := tenant.WithScope(ctx, tenant.Scope{TenantID: id, RequestID: tenant.RequestIDFrom(ctx)})
+		err := st.InTenant(sctx, func(tx *store.Tx) error { return tx.InsertJob(sctx, mk(Tenant{TenantID: id})) })
+		if tenant.IsCode(err, tenant.CodeNotFound) {
+			continue // suspended since it was listed: row security refuses its rows
+		}
+		if err != nil {
+			return n, fmt.Errorf("queue job for tenant %s: %w", id, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// purgeAccountsWorker deletes the expired rows no tenant owns.
+type purgeAccountsWorker struct {
+	river.WorkerDefaults[PurgeAccounts]
+	store  *store.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+func (w *purgeAccountsWorker) Work(ctx context.Context, _ *river.Job[PurgeAccounts]) error {
+	resets, signups, sessions, err := PurgeAccountRows(ctx, w.store, w.now())
+	if err != nil {
+		return err
+	}
+	w.logger.InfoContext(ctx, "expired account rows purged",
+		slog.Int64("password_resets", resets), slog.Int64("signups", signups), slog.Int64("account_sessions", sessions))
+	return nil
+}
+
+// PurgeAccountRows deletes the password resets, unconfirmed sign-ups and
+// apex sessions expired at now, on the audited platform path.
+func PurgeAccountRows(ctx context.Context, st *store.Store, now time.Time) (resets, signups, sessions int64, err error) {
+	op := store.PlatformOp{
+		Actor: "system:jobs", Action: "purge.expired",
+		Reason: "delete expired password resets, sign-ups and apex sessions",
+		Detail: map[string]any{"now": now},
+	}
+	err = st.InPlatform(ctx, op, func(tx *store.PlatformTx) error {
+		var err error
+		if resets, err = tx.PurgeExpiredPasswordResets(ctx, now); err != nil {
+			return fmt.Errorf("purge password resets: %w", err)
+		}
+		if signups, err = tx.PurgeExpiredSignups(ctx, now); err != nil {
+			return fmt.Errorf("purge sign-ups: %w", err)
+		}
+		if sessions, err = tx.PurgeExpiredAccountSessions(ctx, now); err != nil {
+			return fmt.Errorf("purge apex sessions: %w", err)
+		}
+		return nil
+	})
+	return resets, signups, sessions, err
+}
