@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -152,7 +153,15 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 // so {"password": "x", "PASSWORD": ""} would pass a check on one key and
 // decode the other. With strict casing any key that is not a field's exact
 // name is an unknown field (422).
-func InstallHumaProblems() {
+//
+// Both are huma's package variables, shared by every server in the
+// process: they are set once, so servers built concurrently (as the
+// tests do) do not race on them.
+func InstallHumaProblems() { installHuma.Do(installHumaProblems) }
+
+var installHuma sync.Once
+
+func installHumaProblems() {
 	huma.ValidateStrictCasing = true
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		model := &huma.ErrorModel{Type: "about:blank", Status: status, Title: http.StatusText(status), Detail: msg}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -44,5 +45,19 @@ func TestUndeclaredRouteIsRefused(t *testing.T) {
 			}()
 			tbl.Handle(tc.kind, http.MethodGet, "/x-"+tc.name, tc.p, func(http.ResponseWriter, *http.Request) {})
 		})
+	}
+}
+
+// Servers built at the same time (each test starts its own) set huma's
+// package-wide error constructor and casing rule without racing: under
+// the race detector this fails if the table writes them on every build.
+func TestTablesBuildConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { NewTable(TableConfig{BaseDomain: "example.test", Logger: slog.New(slog.DiscardHandler)}) })
+	}
+	wg.Wait()
+	if !huma.ValidateStrictCasing {
+		t.Fatal("strict casing not installed")
 	}
 }
