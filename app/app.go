@@ -24,6 +24,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/dashboard"
@@ -124,6 +125,7 @@ type options struct {
 	sender   mailer.Sender
 	tracer   trace.TracerProvider
 	resolver tenants.Resolver
+	queries  pgx.QueryTracer
 }
 
 // WithClock makes every service read the time from now. Defaults to
@@ -143,6 +145,10 @@ func WithPasswordParams(p password.Params) Option { return func(o *options) { o.
 // WithSender delivers mail through s (behind the mail queue) instead of
 // the outbox or SMTP.
 func WithSender(s mailer.Sender) Option { return func(o *options) { o.sender = s } }
+
+// WithQueryTracer shows every statement, batch and prepare of the app
+// pool to t (pgx's tracer interfaces), besides any tracing.
+func WithQueryTracer(t pgx.QueryTracer) Option { return func(o *options) { o.queries = t } }
 
 // WithTracerProvider traces requests and statements with tp.
 func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options) { o.tracer = tp } }
@@ -258,7 +264,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		tp = a.tracing
 	}
 	if a.Store, err = store.Open(ctx, store.Config{
-		TracerProvider: tp, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
+		TracerProvider: tp, QueryTracer: o.queries, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
 		JobsURL:  cfg.JobsDatabaseURL,
 		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,

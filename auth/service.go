@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/mailaddr"
@@ -58,7 +59,31 @@ type Service struct {
 	now         func() time.Time
 	devices     *deviceSigner
 	limits      limits
+	checked     *lru.Cache[uuid.UUID, checkedSession]
 }
+
+// checkedSession is what the last full check of a tenant session found:
+// its member, role and email, and when that check ran (and recorded the
+// session's use). Within [recheckAfter] of it, a request's session check
+// travels with the request's first statement (store.SessionCheck) and
+// confirms these, instead of being a round trip of its own.
+type checkedSession struct {
+	tenantID  uuid.UUID
+	accountID uuid.UUID
+	version   int64
+	memberID  uuid.UUID
+	role      string
+	email     string
+	at        time.Time
+}
+
+// recheckAfter is how long a full session check stands in for the
+// record of the session's use: CheckSession records it at most once a
+// minute, so the idle timeout sees no difference.
+const recheckAfter = time.Minute
+
+// checkedSessions caps the remembered session checks (about 0.2 KiB each).
+const checkedSessions = 16384
 
 // NewService returns a Service.
 func NewService(cfg Config) *Service {
@@ -71,6 +96,7 @@ func NewService(cfg Config) *Service {
 		panic("auth: Config.Now is required")
 	}
 	s.devices = newDeviceSigner(cfg.Signer.keys, s.now)
+	s.checked, _ = lru.New[uuid.UUID, checkedSession](checkedSessions)
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -134,7 +160,27 @@ type Principal struct {
 	Scope   tenant.Scope
 	Session Session
 	Email   string
+	// Check, when set, is the session check still to run: the binding
+	// puts it in the request's context, where the store sends it with
+	// the request's first statement (see store.SessionCheck).
+	Check *store.SessionCheck
 }
+
+// Context returns ctx bound to the principal's tenant scope, carrying its
+// session check when that is still to run.
+func (p Principal) Context(ctx context.Context) context.Context {
+	ctx = tenant.WithScope(ctx, p.Scope)
+	if p.Check != nil {
+		ctx = store.WithSessionCheck(ctx, p.Check)
+	}
+	return ctx
+}
+
+// ConfirmSession runs the session check ctx carries if no statement of
+// the request has carried it yet, and returns CodeUnauthorized for a
+// session that is no longer live. A tenant request calls it before it
+// answers (see store.Store.ConfirmSession).
+func (s *Service) ConfirmSession(ctx context.Context) error { return s.store.ConfirmSession(ctx) }
 
 // Credentials are what a request presents: the session token (cookie or
 // bearer) and the signed tenant cookie.
@@ -345,9 +391,19 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Cre
 	}
 	// sess.TenantID is t.ID: verifyTenant refuses any other.
 	scope := tenant.Scope{TenantID: sess.TenantID, AccountID: sess.AccountID, RequestID: tenant.RequestIDFrom(ctx)}
+	now := s.now()
+	if c, ok := s.checked.Get(sess.ID); ok && c.tenantID == sess.TenantID && c.accountID == sess.AccountID && c.version == sess.Version &&
+		!now.Before(c.at) && now.Sub(c.at) < recheckAfter {
+		// Checked in full a moment ago: the check goes with the
+		// request's first statement and confirms what it found.
+		scope.MemberID, scope.Role = c.memberID, tenant.Role(c.role)
+		check := &store.SessionCheck{TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID,
+			MemberID: c.memberID, Role: c.role, Version: sess.Version, Now: now}
+		return Principal{Scope: scope, Session: sess, Email: c.email, Check: check}, nil
+	}
 	sctx := tenant.WithScope(ctx, scope)
 	var row store.CheckSessionRow
-	arg := store.CheckSessionParams{TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: s.now()}
+	arg := store.CheckSessionParams{TenantID: sess.TenantID, SessionID: sess.ID, AccountID: sess.AccountID, SessionVersion: sess.Version, Now: now}
 	err = s.store.WriteTenant(sctx, func(tx *store.Tx) error {
 		var err error
 		row, err = tx.CheckSession(sctx, arg)
@@ -363,11 +419,14 @@ func (s *Service) AuthenticateTenant(ctx context.Context, t tenant.Tenant, c Cre
 		})
 	}
 	if store.IsNotFound(err) {
-		return Principal{}, unauthorized(errors.New("session revoked, expired, or membership ended"))
+		s.checked.Remove(sess.ID)
+		return Principal{}, unauthorized(store.ErrSessionEnded)
 	}
 	if err != nil {
 		return Principal{}, err
 	}
+	s.checked.Add(sess.ID, checkedSession{tenantID: sess.TenantID, accountID: sess.AccountID, version: sess.Version,
+		memberID: row.MemberID, role: row.Role, email: row.Email, at: now})
 	scope.MemberID, scope.Role = row.MemberID, tenant.Role(row.Role)
 	return Principal{Scope: scope, Session: sess, Email: row.Email}, nil
 }

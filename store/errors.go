@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 
@@ -48,6 +49,9 @@ func isConnectError(err error) bool {
 func translatePg(pgErr *pgconn.PgError, err error) error {
 	e := &tenant.Error{Constraint: pgErr.ConstraintName, Err: err}
 	switch code := pgErr.Code; {
+	case code == sessionEndedState: // session_guard: the request's session is no longer live
+		e.Code, e.Message = tenant.CodeUnauthorized, errSessionEnded.Message
+		e.Err = fmt.Errorf("%w: %w", ErrSessionEnded, err)
 	case code == "23505": // unique_violation
 		e.Code, e.Message = tenant.CodeConflict, "already exists"
 	case code == "23P01": // exclusion_violation

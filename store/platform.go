@@ -68,6 +68,11 @@ func (s *Store) InPlatform(ctx context.Context, op PlatformOp, fn func(*Platform
 	if err := op.validate(); err != nil {
 		return err
 	}
+	// A tenant request's pending session check runs first: nothing on
+	// the platform path is done for a session that has ended.
+	if err := s.ConfirmSession(ctx); err != nil {
+		return err
+	}
 	detail := []byte("{}")
 	if op.Detail != nil {
 		var err error

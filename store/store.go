@@ -11,6 +11,7 @@ import (
 
 	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"go.opentelemetry.io/otel/trace"
@@ -59,6 +60,9 @@ type Config struct {
 	// TracerProvider, when set, traces every statement of the app pool as
 	// a span (otelpgx); spans started in a tenant's scope carry its id.
 	TracerProvider trace.TracerProvider
+	// QueryTracer, when set, also sees every statement, batch and prepare
+	// of the app pool (pgx's tracer interfaces): for counting round trips.
+	QueryTracer pgx.QueryTracer
 
 	// configure, set by tests, adjusts the app pool's connection config.
 	configure func(*pgx.ConnConfig)
@@ -114,8 +118,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.CheckConnections {
 		appCfg.PrepareConn = s.checkConn
 	}
+	var tracers []pgx.QueryTracer
 	if cfg.TracerProvider != nil {
-		appCfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(cfg.TracerProvider))
+		tracers = append(tracers, otelpgx.NewTracer(otelpgx.WithTracerProvider(cfg.TracerProvider)))
+	}
+	if cfg.QueryTracer != nil {
+		tracers = append(tracers, cfg.QueryTracer)
+	}
+	switch len(tracers) {
+	case 1:
+		appCfg.ConnConfig.Tracer = tracers[0]
+	case 2:
+		appCfg.ConnConfig.Tracer = multitracer.New(tracers...)
 	}
 	if cfg.configure != nil {
 		cfg.configure(appCfg.ConnConfig)

@@ -175,13 +175,17 @@ func (s *Store) inTx(ctx context.Context, scope tenant.Scope, fn func(*Tx) error
 }
 
 func (s *Store) inTxOnce(ctx context.Context, scope tenant.Scope, fn func(*Tx) error) error {
+	check, err := s.sessionCheckFor(ctx, scope)
+	if err != nil {
+		return err
+	}
 	conn, err := s.acquire(ctx, s.app)
 	if err != nil {
 		return err
 	}
 	defer conn.Release()
 	t, a := scopeArgs(scope)
-	lt := &lazyTx{conn: conn, preamble: setScopeSQL + s.limits, preambleArgs: append([]any{t, a}, s.limitArgs...)}
+	lt := &lazyTx{conn: conn, preamble: setScopeSQL + s.limits, preambleArgs: append([]any{t, a}, s.limitArgs...), check: check}
 	committed := false
 	defer func() {
 		// Also on a panic in fn: the connection goes back to the pool idle,
@@ -219,14 +223,21 @@ func (s *Store) read(ctx context.Context, scope tenant.Scope, fn func(*Tx) error
 
 // oneShot runs fn with every statement sent in one batch after preamble,
 // which sets the scope, in an implicit transaction of its own.
+//
+// A pending session check in ctx (see [SessionCheck]) travels in the
+// batch of fn's first statement, between the preamble and the statement.
 func (s *Store) oneShot(ctx context.Context, scope tenant.Scope, preamble string, fn func(*Tx) error) error {
+	check, err := s.sessionCheckFor(ctx, scope)
+	if err != nil {
+		return err
+	}
 	conn, err := s.acquire(ctx, s.app)
 	if err != nil {
 		return translate(err)
 	}
 	defer conn.Release()
 	t, a := scopeArgs(scope)
-	rc := &readConn{conn: conn, preamble: preamble + s.limits, args: append([]any{t, a}, s.limitArgs...)}
+	rc := &readConn{conn: conn, preamble: preamble + s.limits, args: append([]any{t, a}, s.limitArgs...), check: check}
 	return translate(fn(&Tx{Queries: db.New(rc), scope: scope, conn: rc}))
 }
 
@@ -237,6 +248,7 @@ type lazyTx struct {
 	options      pgx.TxOptions
 	preamble     string
 	preambleArgs []any
+	check        *SessionCheck
 	tx           pgx.Tx
 }
 
@@ -248,7 +260,11 @@ func (l *lazyTx) begin(ctx context.Context, sql string, args []any) (pgx.BatchRe
 	if l.preamble != "" {
 		b.Queue(l.preamble, l.preambleArgs...)
 	}
+	checked := queueCheck(b, l.check)
 	br, err := sendLast(ctx, l.conn, b, sql, args)
+	if checked {
+		l.check.settle(err)
+	}
 	l.tx = br.Tx()
 	return br, err
 }
@@ -296,12 +312,18 @@ type readConn struct {
 	conn     *pgxpool.Conn
 	preamble string
 	args     []any
+	check    *SessionCheck
 }
 
 func (r *readConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	b.Queue(r.preamble, r.args...)
-	return sendLast(ctx, r.conn, b, sql, args)
+	checked := queueCheck(b, r.check)
+	br, err := sendLast(ctx, r.conn, b, sql, args)
+	if checked {
+		r.check.settle(err)
+	}
+	return br, err
 }
 
 func (r *readConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {

@@ -109,16 +109,25 @@ func (s *Server) Bind(r *http.Request, p route.Policy) (context.Context, error) 
 		if a := accessFrom(ctx); a != nil {
 			a.accountID = pr.Scope.AccountID
 		}
+		ctx = pr.Context(ctx)
 		if !pr.Scope.Role.AtLeast(p.MinRole) {
+			// A role remembered from an earlier check is confirmed
+			// first: a session that has ended is told so (401).
+			if err := s.auth.ConfirmSession(ctx); err != nil {
+				return nil, err
+			}
 			err := &tenant.Error{Code: tenant.CodeForbidden, Message: "your role does not allow this"}
 			return nil, err
 		}
-		ctx = tenant.WithScope(ctx, pr.Scope)
 		telemetry.TagSpan(ctx)
 		return route.WithPrincipal(ctx, pr), nil
 	}
 	return nil, tenant.Errorf(tenant.CodeInternal, "unknown tenancy %q", p.Tenancy)
 }
+
+// Confirm runs the request's session check if none of its statements
+// carried it, before the request answers.
+func (s *Server) Confirm(ctx context.Context) error { return s.auth.ConfirmSession(ctx) }
 
 // refused records a refused binding as a security event: a log line, a
 // counter, and (rate-limited per tenant and client) a row in the audit log

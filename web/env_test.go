@@ -14,6 +14,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/tenantkit/tenantkit/app"
 	"github.com/tenantkit/tenantkit/auth"
 	"github.com/tenantkit/tenantkit/demo"
@@ -68,6 +69,7 @@ type envConfig struct {
 	dns    tenants.Resolver
 	logger *slog.Logger
 	jobs   bool
+	trace  pgx.QueryTracer
 }
 
 // An envOption changes how newEnv builds the environment.
@@ -138,6 +140,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	}
 	if c.logger != nil {
 		opts2 = append(opts2, app.WithLogger(c.logger))
+	}
+	if c.trace != nil {
+		opts2 = append(opts2, app.WithQueryTracer(c.trace))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, opts2...)
@@ -212,6 +217,9 @@ type session struct {
 // workingJobs makes the application work the background jobs (the jobs
 // role's connection), as serve and dev do.
 func workingJobs() envOption { return func(c *envConfig) { c.jobs = true } }
+
+// tracingQueries shows the app pool's statements to t.
+func tracingQueries(t pgx.QueryTracer) envOption { return func(c *envConfig) { c.trace = t } }
 
 // loggingTo logs to logger. Defaults to one that discards.
 func loggingTo(logger *slog.Logger) envOption { return func(c *envConfig) { c.logger = logger } }

@@ -157,8 +157,8 @@ var Mutants = []Mutant{
 		Name: "header-names-tenant", Breaks: "THREATS REQ-01: X-Tenant-* headers are no longer stripped, and X-Tenant-Id replaces the bound tenant of the scope",
 		Edits: []Edit{
 			{File: "web/edge.go", Old: `const strippedHeaderPrefix = "x-tenant"`, New: `const strippedHeaderPrefix = "x-tenant-never-sent-by-anyone"`},
-			{File: "web/binding.go", Old: "		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n",
-				New: "		if id, err := uuid.Parse(r.Header.Get(\"X-Tenant-Id\")); err == nil {\n			pr.Scope.TenantID = id\n		}\n		ctx = tenant.WithScope(ctx, pr.Scope)\n		telemetry.TagSpan(ctx)\n"},
+			{File: "web/binding.go", Old: "		ctx = pr.Context(ctx)\n",
+				New: "		if id, err := uuid.Parse(r.Header.Get(\"X-Tenant-Id\")); err == nil {\n			pr.Scope.TenantID = id\n		}\n		ctx = pr.Context(ctx)\n"},
 			{File: "web/binding.go", Old: "	\"go.opentelemetry.io/otel/attribute\"\n",
 				New: "	\"github.com/google/uuid\"\n	\"go.opentelemetry.io/otel/attribute\"\n"},
 		},
@@ -186,7 +186,17 @@ var Mutants = []Mutant{
 			Old: "\n  AND s.revoked_at IS NULL AND s.expires_at > $4::timestamptz\n",
 			New: "\n  AND s.expires_at > $4::timestamptz\n"}, {File: "store/internal/db/identity.sql.go",
 			Old: "\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5\n",
-			New: "\n  AND a.disabled_at IS NULL AND a.session_version = $5\n"}},
+			New: "\n  AND a.disabled_at IS NULL AND a.session_version = $5\n"}, {File: "store/schema/migrations/00020_session_guard.sql",
+			// And the check that travels with a request's first statement.
+			Old: "      AND s.revoked_at IS NULL AND s.expires_at > p_now\n",
+			New: "      AND s.expires_at > p_now\n"}, {File: "store/schema/migrations/00020_session_guard.sql",
+			Old: "      AND m.id = p_member AND m.role = p_role AND m.removed_at IS NULL\n",
+			New: "      AND m.id = p_member AND m.role = p_role\n"}},
+		Packages: webPackages,
+	},
+	{
+		Name: "session-check-dropped", Breaks: "DESIGN step 4: the session check deferred to a request's first statement is never sent, so a session ended after its last full check still reads",
+		Edits:    []Edit{{File: "store/sessioncheck.go", Old: "	if c == nil || c.state.Load() != checkPending {\n		return false\n	}", New: "	if true {\n		return false\n	}"}},
 		Packages: webPackages,
 	},
 	{

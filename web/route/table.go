@@ -18,8 +18,14 @@ import (
 // A Binder checks a request against a route's policy and returns its
 // context with what the policy establishes: for a tenant route the
 // verified scope and the principal, for a platform route the principal.
+//
+// A tenant request's session check may be deferred to the request's first
+// statement (store.SessionCheck); Confirm runs it if no statement did,
+// and the table calls it before any response is written, so a request
+// that never reaches the database still answers a dead session with 401.
 type Binder interface {
 	Bind(r *http.Request, p Policy) (context.Context, error)
+	Confirm(ctx context.Context) error
 }
 
 // Table is the route table of both host kinds: a ServeMux and an OpenAPI
@@ -157,6 +163,10 @@ func Operation[I, O any](t *Table, kind Kind, op huma.Operation, p Policy, h fun
 	huma.Register(t.api[kind], op, func(ctx context.Context, in *I) (*O, error) {
 		ctx = context.WithValue(ctx, operationKey{}, this)
 		out, err := h(ctx, in)
+		if cerr := t.binder.Confirm(ctx); cerr != nil {
+			// The session ended: whatever the handler made of it.
+			return nil, t.problem(ctx, cerr)
+		}
 		if err != nil {
 			return nil, t.problem(ctx, err)
 		}
@@ -281,7 +291,11 @@ func (t *Table) authorizePage(p Policy, spec inputSpec, catchAll bool, h http.Ha
 		// A page's lists page with cursors bound to the page, as an
 		// operation's are bound to the operation.
 		ctx = context.WithValue(ctx, operationKey{}, operation{id: "page " + r.Pattern, cursors: t.cursors})
-		h(w, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		cw := &confirmingWriter{ResponseWriter: w, before: w.Header().Clone(), confirm: func() error { return t.binder.Confirm(ctx) }}
+		cw.refuse = func(err error) { t.pageError(w, r, err) }
+		h(cw, r)
+		cw.done()
 	})
 }
 
