@@ -149,7 +149,7 @@ func (c *Catalog) recordVersion(ctx context.Context, tx *store.Tx, s store.Servi
 	if err != nil {
 		return err
 	}
-	return tx.InsertServiceVersion(ctx, store.InsertServiceVersionParams{
+	return tx.Later().InsertServiceVersion(ctx, store.InsertServiceVersionParams{
 		TenantID: tx.TenantID(), ServiceID: s.ID, Version: s.Version, Snapshot: snap, ChangedByMemberID: memberOf(tx),
 	})
 }

@@ -693,3 +693,50 @@ func TestExecModes(t *testing.T) {
 }
 
 var _ = schema.AppRole
+
+// Statements held back for COMMIT (Tx.Later) commit with the work or not
+// at all: when one fails, nothing of the transaction is stored, the error
+// is the statement's, and the connection goes back clean.
+func TestLaterStatementsCommitWithTheWork(t *testing.T) {
+	f := setup(t, withMaxConns(1))
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	create := func(slug string, versionOf func(id uuid.UUID) uuid.UUID) error {
+		return f.Store.InTenant(ctx, func(tx *store.Tx) error {
+			s, err := tx.CreateService(ctx, store.CreateServiceParams{TenantID: tx.TenantID(), Slug: slug, Name: "Later " + slug,
+				DurationMinutes: 30, Currency: "USD", Active: true})
+			if err != nil {
+				return err
+			}
+			return tx.Later().InsertServiceVersion(ctx, store.InsertServiceVersionParams{
+				TenantID: tx.TenantID(), ServiceID: versionOf(s.ID), Version: 1, Snapshot: json.RawMessage(`{}`),
+			})
+		})
+	}
+	count := func(slug string) (services, versions int) {
+		err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowRaw(ctx, `SELECT (SELECT count(*) FROM services WHERE slug = $1),
+				(SELECT count(*) FROM service_versions v JOIN services s ON s.tenant_id = v.tenant_id AND s.id = v.service_id WHERE s.slug = $1)`, slug).
+				Scan(&services, &versions)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return services, versions
+	}
+	if err := create("later-ok", func(id uuid.UUID) uuid.UUID { return id }); err != nil {
+		t.Fatal(err)
+	}
+	if s, v := count("later-ok"); s != 1 || v != 1 {
+		t.Fatalf("committed: %d services, %d versions; want 1 and 1", s, v)
+	}
+	err := create("later-broken", func(uuid.UUID) uuid.UUID { return uuid.New() })
+	if !tenant.IsCode(err, tenant.CodeNotFound) {
+		t.Fatalf("a held-back statement that fails: want not found (its foreign key), got %v", err)
+	}
+	if s, v := count("later-broken"); s != 0 || v != 0 {
+		t.Fatalf("after the failed commit: %d services, %d versions stored; want none", s, v)
+	}
+	if err := create("later-after", func(id uuid.UUID) uuid.UUID { return id }); err != nil {
+		t.Fatalf("the pool's one connection after a failed commit: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -38,13 +39,28 @@ func (tx *Tx) TenantID() uuid.UUID { return tx.scope.TenantID }
 // Scope returns the scope the transaction runs in.
 func (tx *Tx) Scope() tenant.Scope { return tx.scope }
 
+// Later returns the transaction's queries for statements whose results
+// the work does not read — an audit entry, a history row: in an InTenant
+// transaction they are held back and sent with COMMIT, in its round trip,
+// after every other statement. Only statements without results (sqlc's
+// :exec); an error of one surfaces at commit and rolls the whole
+// transaction back. On the one-statement paths (ReadTenant, WriteTenant)
+// they run at once.
+func (tx *Tx) Later() *db.Queries {
+	if lt, ok := tx.conn.(*lazyTx); ok {
+		return db.New(laterConn{lt})
+	}
+	return tx.Queries
+}
+
 // Audit appends an entry to the tenant's audit log, attributed to the
-// scope's account and member and carrying its request id.
+// scope's account and member and carrying its request id. It is sent with
+// COMMIT (see [Tx.Later]).
 func (tx *Tx) Audit(ctx context.Context, action, targetType string, targetID *uuid.UUID, detail []byte) error {
 	if detail == nil {
 		detail = []byte("{}")
 	}
-	return tx.InsertAuditLog(ctx, db.InsertAuditLogParams{
+	return tx.Later().InsertAuditLog(ctx, db.InsertAuditLogParams{
 		TenantID:       tx.scope.TenantID,
 		ActorAccountID: nilIfZero(tx.scope.AccountID),
 		ActorMemberID:  nilIfZero(tx.scope.MemberID),
@@ -250,6 +266,31 @@ type lazyTx struct {
 	preambleArgs []any
 	check        *SessionCheck
 	tx           pgx.Tx
+	// later are the statements held back for COMMIT's batch.
+	later []queued
+	// done: COMMIT went out in a batch of our own, past pgx's Tx.
+	done bool
+}
+
+type queued struct {
+	sql  string
+	args []any
+}
+
+// laterConn is the DBTX of [Tx.Later]: it queues statements on a lazyTx.
+type laterConn struct{ l *lazyTx }
+
+func (c laterConn) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	c.l.later = append(c.l.later, queued{sql, args})
+	return pgconn.CommandTag{}, nil
+}
+
+var errLaterRows = errors.New("store: a statement sent with COMMIT returns no rows to read")
+
+func (c laterConn) Query(context.Context, string, ...any) (pgx.Rows, error) { return nil, errLaterRows }
+
+func (c laterConn) QueryRow(context.Context, string, ...any) pgx.Row {
+	return &firstRow{err: errLaterRows}
 }
 
 // begin sends BEGIN, the preamble and the first statement, and returns the
@@ -288,17 +329,57 @@ func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 	return &firstRow{rows: rows, err: err}
 }
 
+// commit commits the transaction. Statements held back (Tx.Later) go in
+// one batch with COMMIT: on the transaction's connection, past pgx's Tx,
+// which then is finished. A transaction that sent nothing else begins
+// with the first of them.
 func (l *lazyTx) commit(ctx context.Context) error {
-	if l.tx == nil {
-		return nil
+	later := l.later
+	l.later = nil
+	if len(later) == 0 {
+		if l.tx == nil {
+			return nil
+		}
+		return l.tx.Commit(ctx)
 	}
-	return l.tx.Commit(ctx)
+	if l.tx == nil {
+		if _, err := l.Exec(ctx, later[0].sql, later[0].args...); err != nil {
+			return err
+		}
+		later = later[1:]
+	}
+	b := &pgx.Batch{}
+	for _, q := range later {
+		b.Queue(q.sql, q.args...)
+	}
+	b.Queue("COMMIT")
+	br := l.conn.SendBatch(ctx, b)
+	var tag pgconn.CommandTag
+	var err error
+	for range b.Len() {
+		if tag, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// The transaction is aborted or its state unknown: end it.
+		l.rollback(ctx)
+		return err
+	}
+	l.done = true
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
 }
 
 // rollback ends the transaction even when ctx is already cancelled; a
 // rollback that fails leaves the connection closed, and the pool discards it.
 func (l *lazyTx) rollback(ctx context.Context) {
-	if l.tx == nil {
+	if l.tx == nil || l.done {
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
