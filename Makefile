@@ -33,8 +33,9 @@ screenshots: ## Write PNGs of the main pages to docs/screenshots (headless Chrom
 	TENANTKIT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./web/
 
 .PHONY: bench
-bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline; a noisy tenant's cost to another.
+bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline; reads over the whole HTTP stack; a noisy tenant's cost to another.
 	@scripts/ensure-postgres.sh
+	$(GO) test -run '^$$' -bench APIRead -benchtime 4000x -count 3 ./web/
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./store/
 	$(GO) test -run '^$$' -bench NoisyNeighbour -benchtime 1x -count 1 ./web/
 

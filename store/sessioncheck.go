@@ -14,7 +14,7 @@ import (
 )
 
 // sessionGuardSQL raises SQLSTATE TKS01 unless the session is live with
-// the member and role given (migration 00020).
+// the member and role given (migration 00021).
 const sessionGuardSQL = "SELECT session_guard($1, $2, $3, $4, $5, $6, $7)"
 
 // sessionEndedState is the SQLSTATE session_guard raises.
