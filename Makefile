@@ -39,6 +39,11 @@ bench: ## Benchmark the tenant path (row security + batching) against a plain WH
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./store/
 	$(GO) test -run '^$$' -bench NoisyNeighbour -benchtime 1x -count 1 ./web/
 
+.PHONY: scaleout
+scaleout: ## Two instances behind PgBouncer (transaction mode) and nginx: a canary load, foreign rows (must be 0), two vs one instance. SHORT=1: < 90 s.
+	@scripts/ensure-postgres.sh
+	SHORT=$(SHORT) scripts/scaleout.sh
+
 .PHONY: soak
 soak: ## Soak isolation: SOAK_PROBES (default 10^6) random requests over 20 tenants, pool of 2; prints probes, probes/s, leaks.
 	@scripts/ensure-postgres.sh

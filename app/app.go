@@ -85,6 +85,20 @@ type Config struct {
 	// apart from the members'. Defaults to 20/s, 40 and 16; negative
 	// disables.
 	AnonymousRate, AnonymousBurst, AnonymousInFlight int
+	// SharedLimits makes the per-tenant limits above hold for the whole
+	// deployment rather than for each instance: every instance announces
+	// itself in the database each HeartbeatInterval, counts the instances
+	// seen within three intervals, and takes that share of each limit.
+	// No request reads the database for it. With an even spread of a
+	// tenant's requests over N instances the deployment admits at most
+	// the configured rate, plus bursts and in-flight caps rounded up (at
+	// most N-1 more); for one interval after an instance starts, at most
+	// 1/(N+1) of the rate more; an uneven spread admits less, never more.
+	// Defaults to false: each instance holds the whole limits.
+	SharedLimits bool
+	// HeartbeatInterval is how often an instance announces itself with
+	// SharedLimits. Defaults to 2s.
+	HeartbeatInterval time.Duration
 	// TrustedProxies are the proxies in front of the server.
 	TrustedProxies []netip.Prefix
 	// DBMaxConns sizes the app pool (0: pgx's default).
@@ -216,6 +230,9 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*App, error) {
 	}
 	if cfg.LockTimeout == 0 {
 		cfg.LockTimeout = 5 * time.Second
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 2 * time.Second
 	}
 	ln := o.listener
 	if ln == nil {
@@ -392,6 +409,14 @@ func (a *App) Serve(ctx context.Context) error {
 		if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}
+	}
+	shared := make(chan struct{})
+	if a.cfg.SharedLimits {
+		sctx, stop := context.WithCancel(ctx)
+		defer func() { stop(); <-shared }()
+		go a.shareLimits(sctx, shared)
+	} else {
+		close(shared)
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()

@@ -27,6 +27,8 @@
 //	TK206 setting compared to another col   TK406 LEAKPROOF user function
 //	TK207 setting read per row              TK601, TK602 (CitusReady) policy reads other columns;
 //	TK208 no permissive policy                    tenant column type
+//	                                        TK603, TK604 (CitusReady) reference table's foreign key
+//	                                              to a tenant table; tenant table without primary key
 //	TK209 USING (true) with no restrictive
 //
 // The TK5xx codes are about roles. TK503-TK507 and TK519 hold for the app
@@ -94,10 +96,20 @@ type Config struct {
 	AllowSchemas map[string]string
 	// CitusReady adds the rules a database sharded by the tenant column
 	// (Citus) needs beyond the ones always checked: policies read only the
-	// tenant column (TK601) and every tenant column has the type of the
-	// tenants key (TK602). Keys and foreign keys need nothing more: TK301,
-	// TK302 and TK304 already require the tenant column in each of them.
+	// tenant column (TK601), every tenant column has the type of the
+	// tenants key (TK602), no table that is not tenant-owned (a reference
+	// table once sharded) has a foreign key to a tenant-owned one (TK603),
+	// and every tenant-owned table has a primary key (TK604). TK301, TK302
+	// and TK304 already require the tenant column in every foreign key,
+	// primary and unique key and exclusion constraint. The report then
+	// lists the distributed and the reference tables ([CitusPlan]).
 	CitusReady bool
+	// CitusDropForeignKeys lists foreign keys from a table that is not
+	// tenant-owned to a tenant-owned one ("table.constraint" or
+	// "schema.table.constraint"), each with the reason it may be dropped
+	// when the tables are distributed: with CitusReady they are reported
+	// in the plan instead of as TK603.
+	CitusDropForeignKeys map[string]string
 }
 
 func (c *Config) defaults() {
@@ -190,6 +202,8 @@ func Run(ctx context.Context, q Querier, cfg Config) ([]Finding, error) {
 		c.checkAppRole,
 		c.checkIndexes,
 		c.checkCitusTypes,
+		c.checkCitusReferences,
+		c.checkCitusKeys,
 		c.checkAllowedSchemas,
 	} {
 		if err := check(ctx); err != nil {
@@ -337,6 +351,7 @@ func normalize(expr string) string {
 type Report struct {
 	TenantTables   []string        `json:"tenant_tables"`             // schema.name of each tenant-owned table
 	AllowedSchemas []AllowedSchema `json:"allowed_schemas,omitempty"` // the schemas allowed to hold no tenant data, and why
+	Citus          *CitusPlan      `json:"citus,omitempty"`           // with CitusReady: how the tables would be sharded
 	Findings       []Finding       `json:"findings"`                  // never nil, so JSON shows []
 }
 
@@ -375,6 +390,15 @@ func ReportURL(ctx context.Context, url string, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	r.Findings = append(r.Findings, findings...)
+	if cfg.CitusReady {
+		c, err := newChecker(ctx, conn, cfg)
+		if err != nil {
+			return Report{}, err
+		}
+		if r.Citus, err = c.citusPlan(ctx); err != nil {
+			return Report{}, err
+		}
+	}
 	return r, nil
 }
 
@@ -406,6 +430,15 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	for _, a := range r.AllowedSchemas {
 		fmt.Fprintf(&b, "allowed schema %s, no tenant data: %s\n", a.Schema, a.Reason)
+	}
+	if p := r.Citus; p != nil {
+		fmt.Fprintf(&b, "citus: distribute %d tenant-owned tables by the tenant column, colocated\n", len(p.Distributed))
+		for _, t := range p.Reference {
+			fmt.Fprintf(&b, "citus: reference table %s\n", t)
+		}
+		for _, k := range p.DropForeignKeys {
+			fmt.Fprintf(&b, "citus: drop foreign key %s of %s when distributing: %s\n", k.Constraint, k.Table, k.Reason)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

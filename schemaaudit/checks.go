@@ -686,3 +686,128 @@ func (c *checker) checkAllowedSchemas(ctx context.Context) error {
 			return nil
 		})
 }
+
+// checkCitusReferences: with CitusReady, a table that stays whole on every
+// node (a reference table: every table that is not tenant-owned) may not
+// have a foreign key to a tenant-owned (distributed) table; Citus refuses
+// it. A key listed in [Config.CitusDropForeignKeys] is reported in the
+// plan instead, to be dropped when the tables are distributed.
+func (c *checker) checkCitusReferences(ctx context.Context) error {
+	if !c.cfg.CitusReady {
+		return nil
+	}
+	return c.eachReferenceToDistributed(ctx, func(t Table, name, target string) {
+		if _, ok := c.cfg.CitusDropForeignKeys[t.String()+"."+name]; ok {
+			return
+		}
+		if _, ok := c.cfg.CitusDropForeignKeys[t.Name+"."+name]; ok {
+			return
+		}
+		c.add("TK603", Medium, t.String()+" constraint "+name,
+			fmt.Sprintf("the table is not tenant-owned, so Citus keeps it as a reference table, and a foreign key from a reference table to the distributed %s is refused", target),
+			fmt.Sprintf("-- enforce the rule another way (the application, or a trigger on %s), then:\nALTER TABLE %s DROP CONSTRAINT %s;",
+				target, t.Ident(), quoteIdent(name)))
+	})
+}
+
+// eachReferenceToDistributed calls fn for each foreign key from a table of
+// the checked schemas that is not tenant-owned (nor in an allowed schema)
+// to a tenant-owned table.
+func (c *checker) eachReferenceToDistributed(ctx context.Context, fn func(t Table, name, target string)) error {
+	var name, schema, table, target string
+	var from uint32
+	return queryEach(ctx, c.q, `
+		SELECT con.conname, con.conrelid, n.nspname, r.relname, con.confrelid::regclass::text
+		FROM pg_constraint con
+		JOIN pg_class r ON r.oid = con.conrelid
+		JOIN pg_namespace n ON n.oid = r.relnamespace
+		WHERE con.contype = 'f' AND con.confrelid = ANY($1::oid[]) AND NOT (con.conrelid = ANY($1::oid[]))
+		  AND n.nspname = ANY($2)
+		ORDER BY n.nspname, r.relname, con.conname`,
+		[]any{c.ownedOIDs(), c.schemas}, []any{&name, &from, &schema, &table, &target}, func() error {
+			if _, ok := c.cfg.AllowSchemas[schema]; ok {
+				return nil
+			}
+			fn(Table{OID: from, Schema: schema, Name: table}, name, target)
+			return nil
+		})
+}
+
+// checkCitusKeys: with CitusReady, every tenant-owned table has a primary
+// key, which includes the tenant column (TK302 holds every unique key to
+// that): a distributed table without one cannot be updated by key on its
+// shard, nor replicated logically to a new node when shards move.
+func (c *checker) checkCitusKeys(ctx context.Context) error {
+	if !c.cfg.CitusReady {
+		return nil
+	}
+	var oid uint32
+	return queryEach(ctx, c.q, `
+		SELECT c.oid FROM pg_class c
+		WHERE c.oid = ANY($1::oid[])
+		  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)`,
+		[]any{c.ownedOIDs()}, []any{&oid}, func() error {
+			t := c.ownedSet[oid]
+			c.add("TK604", Medium, t.String(),
+				"the tenant-owned table has no primary key: once distributed, its rows cannot be addressed by key on their shard nor moved between nodes by logical replication",
+				fmt.Sprintf("ALTER TABLE %s ADD PRIMARY KEY (%s, id);", t.Ident(), quoteIdent(c.cfg.TenantColumn)))
+			return nil
+		})
+}
+
+// CitusPlan is how the checked database would be sharded by the tenant
+// column with Citus: which tables are distributed, which are reference
+// tables, and which foreign keys must go first.
+type CitusPlan struct {
+	// Distributed are the tenant-owned tables, distributed by the tenant
+	// column and colocated, so a tenant's rows of every table share a node.
+	Distributed []string `json:"distributed"`
+	// Reference are the other tables of the checked schemas (the tenants
+	// table and the ones global by design), copied whole to every node.
+	Reference []string `json:"reference"`
+	// DropForeignKeys are the foreign keys from a reference table to a
+	// distributed one listed in Config.CitusDropForeignKeys, with the
+	// reason: Citus refuses them, so they are dropped when distributing.
+	DropForeignKeys []CitusForeignKey `json:"drop_foreign_keys,omitempty"`
+}
+
+// CitusForeignKey is a foreign key to drop before distributing, and why
+// that is acceptable.
+type CitusForeignKey struct {
+	Table      string `json:"table"`
+	Constraint string `json:"constraint"`
+	Reason     string `json:"reason"`
+}
+
+// citusPlan lists the distributed and reference tables and the listed
+// foreign keys to drop.
+func (c *checker) citusPlan(ctx context.Context) (*CitusPlan, error) {
+	p := &CitusPlan{Distributed: []string{}, Reference: []string{}}
+	for _, t := range c.owned {
+		p.Distributed = append(p.Distributed, t.String())
+	}
+	var schema, name string
+	err := queryEach(ctx, c.q, `
+		SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND NOT c.relispartition AND NOT (c.oid = ANY($2::oid[]))
+		ORDER BY n.nspname, c.relname`,
+		[]any{c.schemas, c.ownedOIDs()}, []any{&schema, &name}, func() error {
+			if _, ok := c.cfg.AllowSchemas[schema]; !ok && name != "goose_db_version" {
+				p.Reference = append(p.Reference, schema+"."+name)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = c.eachReferenceToDistributed(ctx, func(t Table, name, _ string) {
+		reason, ok := c.cfg.CitusDropForeignKeys[t.String()+"."+name]
+		if !ok {
+			reason, ok = c.cfg.CitusDropForeignKeys[t.Name+"."+name]
+		}
+		if ok {
+			p.DropForeignKeys = append(p.DropForeignKeys, CitusForeignKey{Table: t.String(), Constraint: name, Reason: reason})
+		}
+	})
+	return p, err
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools the full test suite uses beyond the PostgreSQL server:
 # Debian's Chromium (browser tests; test tools cannot download browsers
-# here) and PgBouncer (isolation behind transaction pooling). Tests that
+# here), PgBouncer (isolation behind transaction pooling) and nginx (the
+# reverse proxy of the scale-out run, scripts/scaleout.sh). Tests that
 # need them skip locally with the reason when they are missing, and fail
 # under CI=true.
 set -euo pipefail
@@ -12,6 +13,7 @@ for b in chromium chromium-browser google-chrome; do
 done
 $have_chromium || need+=(chromium)
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "missing test tools: ${need[*]}; install them to run every test" >&2
@@ -26,5 +28,5 @@ fi
 echo "installing ${need[*]}…" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-# The package may start a system PgBouncer; the tests run their own.
-$SUDO systemctl stop pgbouncer >/dev/null 2>&1 || true
+# The packages may start a system PgBouncer and nginx; the tests run their own.
+$SUDO systemctl stop pgbouncer nginx >/dev/null 2>&1 || true

@@ -19,20 +19,37 @@ import (
 // A budget is one class of a tenant's requests with limits of its own: a
 // request rate and a number of requests in progress.
 type budget struct {
-	rate     *ratelimit.Limiter // nil: no rate limit
-	inFlight int                // <= 0: no cap
+	conf limits             // as configured, for the whole deployment when shared
+	rate *ratelimit.Limiter // nil: no rate limit
 
-	mu    sync.Mutex
-	gates map[uuid.UUID]chan struct{}
+	mu       sync.Mutex
+	inFlight int // this instance's cap; <= 0: no cap
+	busy     map[uuid.UUID]int
 }
 
 func newBudget(perSecond, burst, inFlight int) *budget {
-	b := &budget{inFlight: inFlight, gates: map[uuid.UUID]chan struct{}{}}
+	b := &budget{conf: limits{perSecond, burst, inFlight}, inFlight: inFlight, busy: map[uuid.UUID]int{}}
 	if perSecond > 0 {
 		b.rate = ratelimit.New(time.Second/time.Duration(perSecond), burst, 100_000)
 	}
 	return b
 }
+
+// share makes this instance's limits 1/n of the configured ones: the rate
+// exactly, the burst and the in-flight cap rounded up (at least 1 each).
+func (b *budget) share(n int) {
+	n = max(n, 1)
+	if b.rate != nil {
+		b.rate.SetLimit(time.Duration(n)*time.Second/time.Duration(b.conf.rate), max(ceilDiv(b.conf.burst, n), 1))
+	}
+	b.mu.Lock()
+	if b.conf.inFlight > 0 {
+		b.inFlight = max(ceilDiv(b.conf.inFlight, n), 1)
+	}
+	b.mu.Unlock()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // admit counts a request of tenant id against the rate, or returns a
 // rate-limited error.
@@ -51,22 +68,22 @@ var errTenantBusy = &tenant.Error{Code: tenant.CodeRateLimited, Message: "this o
 // enter takes one of tenant id's slots, or returns a rate-limited error.
 // The returned func gives it back.
 func (b *budget) enter(id uuid.UUID) (func(), error) {
-	if b.inFlight <= 0 {
+	if b.conf.inFlight <= 0 {
 		return func() {}, nil
 	}
 	b.mu.Lock()
-	gate, ok := b.gates[id]
-	if !ok {
-		gate = make(chan struct{}, b.inFlight)
-		b.gates[id] = gate
-	}
-	b.mu.Unlock()
-	select {
-	case gate <- struct{}{}:
-		return func() { <-gate }, nil
-	default:
+	defer b.mu.Unlock()
+	if b.busy[id] >= b.inFlight {
 		return nil, errTenantBusy
 	}
+	b.busy[id]++
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.busy[id]--; b.busy[id] <= 0 {
+			delete(b.busy, id)
+		}
+	}, nil
 }
 
 // tenantLimits keep one tenant from taking the capacity every tenant
@@ -75,7 +92,8 @@ func (b *budget) enter(id uuid.UUID) (func(), error) {
 // members' requests (those carrying a session token and tenant cookie
 // signed for this tenant) and everything else (public pages and forms,
 // sign-in) — so that anonymous traffic, however much of it, cannot use up
-// what the tenant's signed-in members need. Limits are per instance.
+// what the tenant's signed-in members need. Limits are per instance unless
+// the instances share them ([Server.ShareLimits]).
 type tenantLimits struct {
 	members, anonymous *budget
 }
@@ -90,6 +108,18 @@ func newTenantLimits(members, anonymous limits) *tenantLimits {
 		members:   newBudget(members.rate, members.burst, members.inFlight),
 		anonymous: newBudget(anonymous.rate, anonymous.burst, anonymous.inFlight),
 	}
+}
+
+// ShareLimits makes this instance hold 1/n of each configured per-tenant
+// limit (rates exactly; bursts and in-flight caps rounded up, at least 1),
+// so that n instances that each hold their share keep every tenant within
+// the configured limits across the deployment. n is the number of live
+// instances, this one included; 1 (or less) restores the whole limits.
+// Safe to call while serving; buckets already in use take the new rate at
+// once.
+func (s *Server) ShareLimits(n int) {
+	s.limits.members.share(n)
+	s.limits.anonymous.share(n)
 }
 
 // limited serves a tenant host's request within the tenant's limits. The

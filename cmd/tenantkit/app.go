@@ -33,6 +33,7 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app.App, er
 		SMTP:         mailer.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
 		MaxBodyBytes: cfg.MaxBodyBytes, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst, TenantInFlight: cfg.TenantInFlight,
 		AnonymousRate: cfg.TenantAnonRate, AnonymousBurst: cfg.TenantAnonBurst, AnonymousInFlight: cfg.TenantAnonInFlight,
+		SharedLimits: cfg.SharedLimits, HeartbeatInterval: cfg.LimitsHeartbeat,
 		TrustedProxies: proxies, DBMaxConns: cfg.DBMaxConns, DBCheckConnections: cfg.DBCheckConnections,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 		PasswordHashConcurrency: cfg.PasswordHashConcurrency, MetricsAddr: cfg.MetricsAddr, OTLPEndpoint: cfg.OTLPEndpoint,

@@ -65,6 +65,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if cfg.AppRole == schema.AppRole {
 		cfg.AllowSchemas = schema.AllowedSchemas
+		cfg.CitusDropForeignKeys = schema.CitusDropForeignKeys
 	}
 	if cfg.PlatformRole == "" && cfg.AppRole == schema.AppRole {
 		cfg.PlatformRole = schema.PlatformRole

@@ -91,6 +91,15 @@ type Config struct {
 	TenantAnonRate     int `env:"TENANT_ANON_RATE" envDefault:"20"`
 	TenantAnonBurst    int `env:"TENANT_ANON_BURST" envDefault:"40"`
 	TenantAnonInFlight int `env:"TENANT_ANON_IN_FLIGHT" envDefault:"16"`
+	// SharedLimits makes the six limits above hold for the whole
+	// deployment: each instance announces itself in the database every
+	// LimitsHeartbeat and takes 1/N of each limit, N the live instances
+	// (app.Config.SharedLimits states the error). Defaults to false:
+	// each instance holds the whole limits.
+	SharedLimits bool `env:"TENANT_LIMITS_SHARED" envDefault:"false"`
+	// LimitsHeartbeat is how often an instance announces itself with
+	// SharedLimits. Defaults to 2s.
+	LimitsHeartbeat time.Duration `env:"TENANT_LIMITS_HEARTBEAT" envDefault:"2s"`
 	// OTLPEndpoint turns tracing on: spans go over OTLP/HTTP to it (the
 	// exporter reads the other standard OTEL_* variables). Defaults to
 	// empty: no tracing.
@@ -236,6 +245,8 @@ func envUsage() string {
   TENANT_IN_FLIGHT       signed-in members' requests in progress per tenant (default 32)
   TENANT_ANON_RATE, TENANT_ANON_BURST  other requests per second per tenant (default 20, burst 40)
   TENANT_ANON_IN_FLIGHT  other requests in progress per tenant (default 16)
+  TENANT_LIMITS_SHARED   the six limits above hold for the whole deployment: each instance takes 1/N (default false: per instance)
+  TENANT_LIMITS_HEARTBEAT  how often an instance announces itself for shared limits (default 2s)
   TRUSTED_PROXIES        comma-separated proxy addresses or prefixes whose X-Forwarded-For is believed (default none)
   METRICS_ADDR           Prometheus metrics listener (default off)
   OTEL_EXPORTER_OTLP_ENDPOINT  trace to this OTLP/HTTP endpoint (default off)

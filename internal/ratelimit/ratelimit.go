@@ -52,6 +52,25 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// SetLimit changes the interval and burst of every key, the keys already
+// seen included: tokens a bucket holds beyond the new burst are dropped.
+// It walks every bucket, so it is meant for rare changes, such as the
+// number of instances that share a limit.
+func (l *Limiter) SetLimit(every time.Duration, burst int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if every == l.every && burst == l.burst {
+		return
+	}
+	l.every, l.burst = every, burst
+	now := l.now()
+	for el := l.lru.Front(); el != nil; el = el.Next() {
+		lim := el.Value.(*entry).lim
+		lim.SetLimitAt(now, rate.Every(every))
+		lim.SetBurstAt(now, burst)
+	}
+}
+
 // Blocked reports whether an event for key would be refused now and, if
 // so, how long until it would not, without counting one. With Allow after
 // the fact it limits only some events, such as failed sign-ins: check

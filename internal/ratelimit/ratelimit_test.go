@@ -60,3 +60,33 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 		t.Fatalf("%d keys kept", len(l.items))
 	}
 }
+
+// SetLimit changes the buckets already in use as well as new ones.
+func TestLimiterSetLimit(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(time.Second, 10, 10)
+	l.now = func() time.Time { return now }
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("first event refused")
+	}
+	l.SetLimit(2*time.Second, 2)
+	for _, key := range []string{"a", "b"} {
+		allowed := 0
+		for range 10 {
+			if ok, _ := l.Allow(key); ok {
+				allowed++
+			}
+		}
+		if allowed != 2 {
+			t.Fatalf("%s: %d events allowed at once after the burst became 2", key, allowed)
+		}
+	}
+	now = now.Add(time.Second)
+	if ok, _ := l.Allow("a"); ok {
+		t.Fatal("a token came back after 1s at one per 2s")
+	}
+	now = now.Add(time.Second)
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("no token after 2s at one per 2s")
+	}
+}

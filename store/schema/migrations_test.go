@@ -60,7 +60,7 @@ func (m *migrator) versions() []int64 {
 func (m *migrator) requireClean(t *testing.T, step string) {
 	t.Helper()
 	findings, err := schemaaudit.Run(context.Background(), m.app, schemaaudit.Config{
-		AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables, CitusReady: true,
+		AppRole: schema.AppRole, AllowGlobal: schema.GlobalTables, CitusReady: true, CitusDropForeignKeys: schema.CitusDropForeignKeys,
 	})
 	if err != nil {
 		t.Fatalf("%s: audit: %v", step, err)

@@ -260,6 +260,16 @@ func checkMigrator(ctx context.Context, db *sql.DB) error {
 // default tenant must be one of their memberships.
 var GlobalTables = []string{"tenant_domains", "accounts"}
 
+// CitusDropForeignKeys are the foreign keys from a global table to a
+// tenant-owned one, with the reason each may go when the tables are
+// sharded by tenant with Citus, which refuses a foreign key from a
+// reference table to a distributed table (schemaaudit.Config).
+var CitusDropForeignKeys = map[string]string{
+	"accounts.accounts_default_membership_fkey": "an account's default tenant must be one of its memberships; " +
+		"sharded, the database no longer holds that, so the platform path that sets the default must check the " +
+		"membership in its transaction and removing a membership must clear it (today the key's ON DELETE SET NULL does)",
+}
+
 // AllowedSchemas are the schemas that hold no tenant data by design, with
 // the reason the audit reports (schemaaudit.Config.AllowSchemas).
 var AllowedSchemas = map[string]string{
