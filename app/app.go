@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"time"
@@ -370,9 +371,23 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if cfg.MetricsAddr != "" {
-		a.metrics = &http.Server{Addr: cfg.MetricsAddr, Handler: a.Web.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		a.metrics = &http.Server{Addr: cfg.MetricsAddr, Handler: operatorHandler(a.Web.MetricsHandler()), ReadHeaderTimeout: 5 * time.Second}
 	}
 	return a, nil
+}
+
+// operatorHandler serves the metrics listener: the metrics on every path,
+// and Go's profiles under /debug/pprof/ (CPU, heap, goroutines, traces).
+// Only there: the public listener never serves a profile.
+func operatorHandler(metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", metrics)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // pingFunc is a web.Pinger of a function.

@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -70,6 +73,20 @@ func TestPublicURLs(t *testing.T) {
 	for _, bad := range []string{"ftp://firms.example", "firms.example", "https://"} {
 		if _, err := publicURLs(Config{BaseDomain: "firms.example", PublicURL: bad}, ln); err == nil {
 			t.Errorf("publicURLs accepted %q", bad)
+		}
+	}
+}
+
+// Profiles are served on the metrics listener, beside the metrics, and
+// nowhere else.
+func TestProfilesOnlyOnTheMetricsListener(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "tenantkit_requests_total 1\n") })
+	h := operatorHandler(metrics)
+	for path, want := range map[string]string{"/metrics": "tenantkit_requests_total", "/debug/pprof/": "goroutine", "/debug/pprof/cmdline": ""} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("%s on the metrics listener: %d %.80q", path, rec.Code, rec.Body.String())
 		}
 	}
 }
