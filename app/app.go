@@ -20,6 +20,7 @@ import (
 	"net/http/pprof"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -378,16 +379,25 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 
 // operatorHandler serves the metrics listener: the metrics on every path,
 // and Go's profiles under /debug/pprof/ (CPU, heap, goroutines, traces).
-// Only there: the public listener never serves a profile.
+// Only there: the public listener never serves a profile. (Not a route
+// table: nothing here is a tenant's or the public's.)
 func operatorHandler(metrics http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", metrics)
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/debug/pprof/cmdline":
+			pprof.Cmdline(w, r)
+		case p == "/debug/pprof/profile":
+			pprof.Profile(w, r)
+		case p == "/debug/pprof/symbol":
+			pprof.Symbol(w, r)
+		case p == "/debug/pprof/trace":
+			pprof.Trace(w, r)
+		case strings.HasPrefix(p, "/debug/pprof/"):
+			pprof.Index(w, r)
+		default:
+			metrics.ServeHTTP(w, r)
+		}
+	})
 }
 
 // pingFunc is a web.Pinger of a function.

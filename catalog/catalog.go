@@ -297,39 +297,76 @@ func (c *Catalog) change(ctx context.Context, id uuid.UUID, ifVersion *int32, ac
 
 // UpdateService changes a service. With ifVersion, a service whose version
 // moved on since is refused with CodePreconditionFailed.
+//
+// The fields given are checked alone (the others are stored already) and
+// written in one statement, which also compares the version: with the
+// version record and the audit entry sent with COMMIT, an update is two
+// round trips. Only a refused update reads the service again, to tell a
+// missing one (404) from a stale version (412).
 func (c *Catalog) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpdate, ifVersion *int32) (_ Service, err error) {
 	defer errs.Wrap(&err, "catalog: update service %s", id)
 	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Service{}, err
 	}
-	return c.change(ctx, id, ifVersion, "service.updated", func(p *store.UpdateServiceParams) error {
-		if u.Slug != nil {
-			p.Slug = *u.Slug
+	if u.Name != nil {
+		name := strings.TrimSpace(*u.Name)
+		u.Name = &name
+	}
+	if err := validatePatch(u); err != nil {
+		return Service{}, err
+	}
+	var out Service
+	err = c.store.InTenant(ctx, func(tx *store.Tx) error {
+		s, err := tx.PatchService(ctx, store.PatchServiceParams{
+			TenantID: tx.TenantID(), ID: id, IfVersion: ifVersion,
+			Slug: u.Slug, Name: u.Name, Description: u.Description, DurationMinutes: u.DurationMinutes,
+			PriceMinor: u.PriceMinor, Currency: u.Currency, Active: u.Active, RequiresConfirmation: u.RequiresConfirmation,
+		})
+		if store.IsNotFound(err) {
+			if _, err := tx.GetService(ctx, store.GetServiceParams{TenantID: tx.TenantID(), ID: id}); err != nil {
+				if store.IsNotFound(err) {
+					return errNotFound
+				}
+				return err
+			}
+			return errStale
 		}
-		if u.Name != nil {
-			p.Name = strings.TrimSpace(*u.Name)
+		if err != nil {
+			return conflict(store.Translate(err))
 		}
-		if u.Description != nil {
-			p.Description = *u.Description
+		if err := c.recordVersion(ctx, tx, s); err != nil {
+			return err
 		}
-		if u.DurationMinutes != nil {
-			p.DurationMinutes = *u.DurationMinutes
-		}
-		if u.PriceMinor != nil {
-			p.PriceMinor = *u.PriceMinor
-		}
-		if u.Currency != nil {
-			p.Currency = *u.Currency
-		}
-		if u.Active != nil {
-			p.Active = *u.Active
-		}
-		if u.RequiresConfirmation != nil {
-			p.RequiresConfirmation = *u.RequiresConfirmation
-		}
-		return validate(ServiceInput{Slug: p.Slug, Name: p.Name, Description: p.Description, DurationMinutes: p.DurationMinutes,
-			PriceMinor: p.PriceMinor, Currency: p.Currency})
+		out = serviceOf(s)
+		return audit(ctx, tx, "service.updated", id, map[string]any{"version": s.Version})
 	})
+	return out, err
+}
+
+// validatePatch checks the fields u gives, each alone.
+func validatePatch(u ServiceUpdate) error {
+	// Fields not given take a value that passes, so only the given ones
+	// can be reported.
+	in := ServiceInput{Slug: "x", Name: "x", DurationMinutes: 30, Currency: "USD"}
+	if u.Slug != nil {
+		in.Slug = *u.Slug
+	}
+	if u.Name != nil {
+		in.Name = *u.Name
+	}
+	if u.Description != nil {
+		in.Description = *u.Description
+	}
+	if u.DurationMinutes != nil {
+		in.DurationMinutes = *u.DurationMinutes
+	}
+	if u.PriceMinor != nil {
+		in.PriceMinor = *u.PriceMinor
+	}
+	if u.Currency != nil {
+		in.Currency = *u.Currency
+	}
+	return validate(in)
 }
 
 // ArchiveService takes a service out of use: archived services are inactive

@@ -137,6 +137,7 @@ type (
 	Member                                = db.Member
 	MoveBookingParams                     = db.MoveBookingParams
 	OrganizationSetting                   = db.OrganizationSetting
+	PatchServiceParams                    = db.PatchServiceParams
 	PeekOpenInvitationParams              = db.PeekOpenInvitationParams
 	Post                                  = db.Post
 	PublicSubmission                      = db.PublicSubmission

@@ -36,8 +36,8 @@ func (c *roundTrips) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.T
 func (c *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
 
 // A read request over HTTP costs one database round trip, the session
-// check included; a create two (the batch, then COMMIT with the
-// statements held back for it), an update three. A session ended
+// check included; a write two (the batch, then COMMIT with the
+// statements held back for it). A session ended
 // meanwhile is refused in that same one round trip, before any tenant
 // row is read. Sign-in and switch are counted and held to what they cost
 // today. The pool's connection check (on in the other tests) is off: it
@@ -72,8 +72,8 @@ func TestRoundTripsPerRequest(t *testing.T) {
 			made++
 			return e.do(req{method: "POST", host: "acme", path: "/api/services", sess: staff, body: newService("round-trips-" + strconv.Itoa(made))})
 		}, 201, nil},
-		// An update reads the service under lock, then writes it.
-		{"update", 3, func() response {
+		// An update is one statement that also compares the version.
+		{"update", 2, func() response {
 			r := e.do(req{method: "PATCH", host: "acme", path: "/api/services/" + created.ID, sess: staff,
 				header: map[string]string{"If-Match": `"v` + strconv.Itoa(version) + `"`}, body: map[string]any{"price_minor": 5000 + version}})
 			if r.Status == 200 {

@@ -432,6 +432,73 @@ func (q *Queries) LockServices(ctx context.Context, arg LockServicesParams) ([]u
 	return items, nil
 }
 
+const patchService = `-- name: PatchService :one
+
+UPDATE services
+SET slug = coalesce($1::text, slug), name = coalesce($2::text, name),
+    description = coalesce($3::text, description),
+    duration_minutes = coalesce($4::integer, duration_minutes),
+    price_minor = coalesce($5::bigint, price_minor),
+    currency = coalesce($6::text, currency),
+    active = coalesce($7::boolean, active),
+    requires_confirmation = coalesce($8::boolean, requires_confirmation),
+    version = version + 1, updated_at = now()
+WHERE tenant_id = $9 AND id = $10
+  AND ($11::integer IS NULL OR version = $11::integer)
+RETURNING tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at
+`
+
+type PatchServiceParams struct {
+	Slug                 *string
+	Name                 *string
+	Description          *string
+	DurationMinutes      *int32
+	PriceMinor           *int64
+	Currency             *string
+	Active               *bool
+	RequiresConfirmation *bool
+	TenantID             uuid.UUID
+	ID                   uuid.UUID
+	IfVersion            *int32
+}
+
+// PatchService changes the fields given (NULL: keep) of a service whose
+// version is if_version (NULL: any), in one statement: no row when the
+// service is missing, another tenant's, or at another version.
+func (q *Queries) PatchService(ctx context.Context, arg PatchServiceParams) (Service, error) {
+	row := q.db.QueryRow(ctx, patchService,
+		arg.Slug,
+		arg.Name,
+		arg.Description,
+		arg.DurationMinutes,
+		arg.PriceMinor,
+		arg.Currency,
+		arg.Active,
+		arg.RequiresConfirmation,
+		arg.TenantID,
+		arg.ID,
+		arg.IfVersion,
+	)
+	var i Service
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Description,
+		&i.DurationMinutes,
+		&i.PriceMinor,
+		&i.Currency,
+		&i.Active,
+		&i.RequiresConfirmation,
+		&i.ArchivedAt,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const serviceSlugTaken = `-- name: ServiceSlugTaken :one
 SELECT EXISTS (SELECT 1 FROM services WHERE tenant_id = $1 AND slug = $2)::bool
 `

@@ -41,6 +41,24 @@ SET slug = @slug, name = @name, description = @description, duration_minutes = @
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
+-- PatchService changes the fields given (NULL: keep) of a service whose
+-- version is if_version (NULL: any), in one statement: no row when the
+-- service is missing, another tenant's, or at another version.
+
+-- name: PatchService :one
+UPDATE services
+SET slug = coalesce(sqlc.narg(slug)::text, slug), name = coalesce(sqlc.narg(name)::text, name),
+    description = coalesce(sqlc.narg(description)::text, description),
+    duration_minutes = coalesce(sqlc.narg(duration_minutes)::integer, duration_minutes),
+    price_minor = coalesce(sqlc.narg(price_minor)::bigint, price_minor),
+    currency = coalesce(sqlc.narg(currency)::text, currency),
+    active = coalesce(sqlc.narg(active)::boolean, active),
+    requires_confirmation = coalesce(sqlc.narg(requires_confirmation)::boolean, requires_confirmation),
+    version = version + 1, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+  AND (sqlc.narg(if_version)::integer IS NULL OR version = sqlc.narg(if_version)::integer)
+RETURNING *;
+
 -- name: DeleteService :execrows
 DELETE FROM services WHERE tenant_id = @tenant_id AND id = @id;
 
