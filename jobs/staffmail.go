@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/tenantkit/tenantkit/mailer"
@@ -25,7 +26,7 @@ type staffMailWorker struct {
 func (w *staffMailWorker) Work(ctx context.Context, job *river.Job[RequestStaffMail]) error {
 	now := w.now()
 	kind := MailRequestCreated
-	if job.Args.CommentID != [16]byte{} {
+	if job.Args.CommentID != uuid.Nil {
 		kind = MailRequestCommented
 	}
 	var msgs []mailer.Message
