@@ -307,12 +307,14 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	// Mail leaves through a queue, off every request's path: an answer
 	// that mails takes the time of one that does not.
 	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
+	reqs := requests.New(a.Store, requests.Config{Now: o.now, Mailer: a.Mail, Link: urls.Tenant, Logger: o.logger})
 	if cfg.JobsDatabaseURL != "" {
 		// A job is already off the request path: it sends through the
 		// sender itself, so a failed delivery fails the job and River
 		// retries it.
 		if a.Jobs, err = jobs.New(jobs.Config{
 			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers,
+			Occurrences: reqs.MakeDueOccurrences,
 		}); err != nil {
 			return nil, err
 		}
@@ -349,7 +351,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		Settings:    settings.New(a.Store),
 		Idempotency: idempotency.New(a.Store, o.now),
 		Scheduling:  scheduling.New(a.Store, o.now),
-		Requests:    requests.New(a.Store, requests.Config{Now: o.now, Mailer: a.Mail, Link: urls.Tenant, Logger: o.logger}),
+		Requests:    reqs,
 		Dashboard:   dashboard.New(a.Store, o.now),
 		Domains: tenants.NewDomains(tenants.DomainsConfig{
 			Store: a.Store, Directory: directory, Resolver: o.resolver, BaseDomain: cfg.BaseDomain, Now: o.now,

@@ -292,6 +292,35 @@ func seedTenantData(ctx context.Context, st *store.Store, t Tenant, s Seeded, no
 			}
 		}
 
+		// The ledger setup repeats monthly, twelve times, from today.
+		y, mo, d := now.UTC().Date()
+		twelve := int32(12)
+		rule, err := tx.CreateRecurrenceRule(ctx, store.CreateRecurrenceRuleParams{
+			TenantID: tid, ServiceRequestID: requests[1].ID, Frequency: "monthly", Every: 1,
+			StartsOn: time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), MaxCount: &twelve, CreatedByMemberID: &staff.ID, CreatedAt: stamp(),
+		})
+		if err != nil {
+			return err
+		}
+		// The request it repeats is its first occurrence.
+		if _, err := tx.ClaimRecurrenceOccurrence(ctx, store.ClaimRecurrenceOccurrenceParams{
+			TenantID: tid, RuleID: rule.ID, OccurrenceDate: rule.StartsOn, CreatedAt: stamp(),
+		}); err != nil {
+			return err
+		}
+		if err := tx.SetRecurrenceOccurrenceRequest(ctx, store.SetRecurrenceOccurrenceRequestParams{
+			TenantID: tid, RuleID: rule.ID, OccurrenceDate: rule.StartsOn, ServiceRequestID: &requests[1].ID,
+		}); err != nil {
+			return err
+		}
+		// The staff were mailed about the client's first request.
+		if err := tx.InsertMailDelivery(ctx, store.InsertMailDeliveryParams{
+			TenantID: tid, Kind: "request_created", Recipient: memberEmail(t, "staff"),
+			Subject: t.Name + ": new service request from " + t.Marker + " Client Carla: " + requests[0].Title, Result: "sent", CreatedAt: stamp(),
+		}); err != nil {
+			return err
+		}
+
 		for _, m := range []uuid.UUID{staff.ID, consultant.ID} {
 			for wd := int16(1); wd <= 5; wd++ {
 				if _, err := tx.CreateAvailabilityRule(ctx, store.CreateAvailabilityRuleParams{

@@ -102,8 +102,43 @@ func ReminderLead(channel string, minutesBefore *int32) (time.Duration, bool) {
 	return DefaultReminderLead, true
 }
 
+// RequestStaffMail mails the tenant's staff about a service request a
+// client filed (in the portal, or confirmed from the public form) or, with
+// CommentID, about a client's comment on one, when the communication
+// settings say so (notify_staff_on_request). The mail goes to the
+// request's assignee when it has one who is still staff, otherwise to
+// every live staff member, admin and owner of the tenant: never to anyone
+// of another tenant, since the recipients are read under the job's
+// tenant's row security. Inserted in the transaction that files the
+// request or the comment.
+type RequestStaffMail struct {
+	Tenant
+	RequestID uuid.UUID `json:"request_id"`
+	CommentID uuid.UUID `json:"comment_id,omitzero"`
+}
+
+// Kind names the job for River.
+func (RequestStaffMail) Kind() string { return "request_staff_mail" }
+
+// Recurrence makes one tenant's due occurrences of its recurring service
+// requests (Config.Occurrences).
+type Recurrence struct {
+	Tenant
+}
+
+// Kind names the job for River.
+func (Recurrence) Kind() string { return "recurrence_tenant" }
+
+// RecurrenceFanOut is periodic and global: it inserts one Recurrence per
+// active tenant, each in that tenant's own transaction.
+type RecurrenceFanOut struct{}
+
+// Kind names the job for River.
+func (RecurrenceFanOut) Kind() string { return "recurrence_fan_out" }
+
 // Purge deletes one tenant's expired sessions, switch handoffs, open
-// invitations, idempotency keys and unconfirmed public submissions.
+// invitations, idempotency keys and unconfirmed public submissions, and
+// its delivery log's entries older than [MailDeliveryRetention].
 type Purge struct {
 	Tenant
 }
@@ -129,6 +164,10 @@ func (PurgeAccounts) Kind() string { return "purge_accounts" }
 // globalKinds are the kinds that act for no tenant. Every other kind must
 // name its tenant, or the worker refuses it.
 var globalKinds = map[string]bool{
-	PurgeFanOut{}.Kind():   true,
-	PurgeAccounts{}.Kind(): true,
+	PurgeFanOut{}.Kind():      true,
+	PurgeAccounts{}.Kind():    true,
+	RecurrenceFanOut{}.Kind(): true,
 }
+
+// MailDeliveryRetention is how long the delivery log keeps an entry.
+const MailDeliveryRetention = 90 * 24 * time.Hour

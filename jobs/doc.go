@@ -33,4 +33,17 @@
 // [PurgeFanOut] inserts one [Purge] per active tenant; [PurgeAccounts]
 // purges the account-level rows on the audited platform path. Purges
 // delete only rows expired at the instant of the injected clock.
+// [RecurrenceFanOut] inserts one [Recurrence] per active tenant, which
+// makes that tenant's due recurring service requests: each occurrence
+// once, however often it runs (a key on the rule and the date).
+//
+// # Mail
+//
+// Mail is rendered from the embedded templates (templates/: a subject and
+// a text part with text/template, an HTML part with html/template, both
+// laid out with the firm's name, sender and footer) and sent as
+// multipart/alternative. Every attempt is recorded in the tenant's
+// delivery log (mail_deliveries), written by the job in its tenant's
+// transaction and stamped by the injected clock; the purge keeps it
+// [MailDeliveryRetention].
 package jobs

@@ -60,7 +60,7 @@ func setup(t *testing.T) *env {
 	e := &env{Fixture: f, admin: pgtest.Connect(t, f.DB.AdminURL), mail: &recorder{}}
 	r, err := jobs.New(jobs.Config{
 		Store: f.Store, Sender: e.mail, Now: func() time.Time { return now },
-		PurgeInterval: -1, PollInterval: 20 * time.Millisecond,
+		PurgeInterval: -1, RecurrenceInterval: -1, PollInterval: 20 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,14 @@ type Config struct {
 	// PurgeInterval is how often the purges run (and once at start).
 	// Defaults to 1h; negative: never (tests).
 	PurgeInterval time.Duration
+	// Occurrences makes the due occurrences of the recurring service
+	// requests of the tenant of its context's scope and returns how many
+	// it made (requests.Service.MakeDueOccurrences). Defaults to none:
+	// recurrence jobs then do nothing.
+	Occurrences func(context.Context) (int, error)
+	// RecurrenceInterval is how often the recurrence fan-out runs (and
+	// once at start). Defaults to 1h; negative: never (tests).
+	RecurrenceInterval time.Duration
 	// PollInterval is how often River looks for jobs besides its
 	// notifications. Defaults to River's (1s).
 	PollInterval time.Duration
@@ -70,6 +78,9 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.PurgeInterval == 0 {
 		cfg.PurgeInterval = time.Hour
 	}
+	if cfg.RecurrenceInterval == 0 {
+		cfg.RecurrenceInterval = time.Hour
+	}
 	driver, err := cfg.Store.JobDriver()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
@@ -78,6 +89,9 @@ func New(cfg Config) (*Runner, error) {
 	river.AddWorker(workers, &confirmationWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
 	river.AddWorker(workers, &changeWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
 	river.AddWorker(workers, &reminderWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
+	river.AddWorker(workers, &staffMailWorker{store: cfg.Store, sender: cfg.Sender, now: cfg.Now, logger: cfg.Logger})
+	river.AddWorker(workers, &recurrenceWorker{occurrences: cfg.Occurrences, logger: cfg.Logger})
+	river.AddWorker(workers, &recurrenceFanOutWorker{store: cfg.Store, logger: cfg.Logger})
 	river.AddWorker(workers, &purgeWorker{store: cfg.Store, now: cfg.Now, logger: cfg.Logger})
 	river.AddWorker(workers, &fanOutWorker{store: cfg.Store, logger: cfg.Logger})
 	river.AddWorker(workers, &purgeAccountsWorker{store: cfg.Store, now: cfg.Now, logger: cfg.Logger})
@@ -100,6 +114,10 @@ func New(cfg Config) (*Runner, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.PurgeInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeAccounts{}, nil }, opts),
 		}
+	}
+	if cfg.RecurrenceInterval > 0 {
+		rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(cfg.RecurrenceInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return RecurrenceFanOut{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	client, err := river.NewClient(driver, rc)
 	if err != nil {

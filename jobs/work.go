@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +24,7 @@ type confirmationWorker struct {
 }
 
 func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[BookingConfirmation]) error {
+	now := w.now()
 	var msg *mailer.Message
 	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		comm, err := tx.GetCommunicationSettings(ctx, tx.TenantID())
@@ -46,47 +46,34 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[BookingCon
 		if b.Status != "confirmed" {
 			return nil
 		}
-		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
-		if err != nil {
-			return fmt.Errorf("read organization settings: %w", err)
-		}
-		loc, err := time.LoadLocation(org.TimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
-		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
-		m.TenantID = tx.TenantID()
-		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, w.now())}
-		msg = &m
-		return nil
+		msg, err = bookingMail(ctx, tx, comm, MailBookingConfirmed, b, now)
+		return err
 	})
 	if err != nil || msg == nil {
 		return err
 	}
-	msg.SentAt = w.now()
-	if err := w.sender.Send(ctx, *msg); err != nil {
-		return fmt.Errorf("send booking confirmation: %w", err)
+	if err := deliver(ctx, w.store, w.sender, w.logger, now, MailBookingConfirmed, *msg); err != nil {
+		return err
 	}
 	w.logger.InfoContext(ctx, "booking confirmation mailed", slog.String("booking_id", job.Args.BookingID.String()))
 	return nil
 }
 
-// confirmationMail renders the confirmation of booking b, its times in loc.
-func confirmationMail(firm, sender, footer string, b store.GetBookingMailRow, loc *time.Location) mailer.Message {
-	start, end := b.StartsAt.In(loc), b.EndsAt.In(loc)
-	var t strings.Builder
-	fmt.Fprintf(&t, "Hello %s,\n\n", b.ClientName)
-	fmt.Fprintf(&t, "your booking with %s is confirmed:\n\n", firm)
-	fmt.Fprintf(&t, "  %s\n  %s, %s – %s (%s)\n\n", b.ServiceName, start.Format("Monday 2 January 2006"), start.Format("15:04"), end.Format("15:04"), loc.String())
-	fmt.Fprintf(&t, "%s\n", sender)
-	if footer != "" {
-		fmt.Fprintf(&t, "\n%s\n", footer)
+// bookingMail renders the mail of kind about booking b to its client, in
+// the tenant's time zone, with the booking's calendar entry.
+func bookingMail(ctx context.Context, tx *store.Tx, comm store.GetCommunicationSettingsRow, kind string, b store.GetBookingMailRow, now time.Time) (*mailer.Message, error) {
+	d, loc, err := firm(ctx, tx, comm)
+	if err != nil {
+		return nil, err
 	}
-	return mailer.Message{
-		To:      b.ClientEmail,
-		Subject: fmt.Sprintf("%s: your booking on %s is confirmed", firm, start.Format("2 January 2006 at 15:04")),
-		Text:    t.String(),
+	d.Booking = bookingDataOf(b, loc)
+	m, err := renderMail(kind, b.ClientEmail, d)
+	if err != nil {
+		return nil, err
 	}
+	m.TenantID = tx.TenantID()
+	m.Attachments = []mailer.Attachment{bookingICS(b, d.Firm, now)}
+	return &m, nil
 }
 
 // reminderWorker mails a booking's client a reminder with its calendar
@@ -128,29 +115,14 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[BookingReminde
 		if _, ok := ReminderLead(p.ContactChannel, p.ReminderMinutesBefore); !ok {
 			return nil
 		}
-		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
-		if err != nil {
-			return fmt.Errorf("read organization settings: %w", err)
-		}
-		loc, err := time.LoadLocation(org.TimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
-		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
-		start := b.StartsAt.In(loc)
-		m.Subject = fmt.Sprintf("%s: reminder of your booking on %s", org.DisplayName, start.Format("2 January 2006 at 15:04"))
-		m.Text = strings.Replace(m.Text, "your booking with "+org.DisplayName+" is confirmed:", "a reminder of your booking with "+org.DisplayName+":", 1)
-		m.TenantID = tx.TenantID()
-		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, now)}
-		msg = &m
-		return nil
+		msg, err = bookingMail(ctx, tx, comm, MailBookingReminder, b, now)
+		return err
 	})
 	if err != nil || msg == nil {
 		return err
 	}
-	msg.SentAt = now
-	if err := w.sender.Send(ctx, *msg); err != nil {
-		return fmt.Errorf("send booking reminder: %w", err)
+	if err := deliver(ctx, w.store, w.sender, w.logger, now, MailBookingReminder, *msg); err != nil {
+		return err
 	}
 	w.logger.InfoContext(ctx, "booking reminder mailed", slog.String("booking_id", job.Args.BookingID.String()))
 	return nil
@@ -166,8 +138,13 @@ type changeWorker struct {
 }
 
 func (w *changeWorker) Work(ctx context.Context, job *river.Job[BookingChanged]) error {
-	if c := job.Args.Change; c != ChangeRescheduled && c != ChangeCancelled {
-		return river.JobCancel(fmt.Errorf("unknown booking change %q", c))
+	kind := MailBookingRescheduled
+	switch job.Args.Change {
+	case ChangeRescheduled:
+	case ChangeCancelled:
+		kind = MailBookingCancelled
+	default:
+		return river.JobCancel(fmt.Errorf("unknown booking change %q", job.Args.Change))
 	}
 	now := w.now()
 	var msg *mailer.Message
@@ -203,34 +180,14 @@ func (w *changeWorker) Work(ctx context.Context, job *river.Job[BookingChanged])
 		if p.ContactChannel == "none" {
 			return nil
 		}
-		org, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
-		if err != nil {
-			return fmt.Errorf("read organization settings: %w", err)
-		}
-		loc, err := time.LoadLocation(org.TimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
-		m := confirmationMail(org.DisplayName, comm.SenderName, comm.EmailFooter, b, loc)
-		start := b.StartsAt.In(loc).Format("2 January 2006 at 15:04")
-		if job.Args.Change == ChangeRescheduled {
-			m.Subject = fmt.Sprintf("%s: your booking moved to %s", org.DisplayName, start)
-			m.Text = strings.Replace(m.Text, "is confirmed:", "has moved to:", 1)
-		} else {
-			m.Subject = fmt.Sprintf("%s: your booking on %s is cancelled", org.DisplayName, start)
-			m.Text = strings.Replace(m.Text, "is confirmed:", "is cancelled:", 1)
-		}
-		m.TenantID = tx.TenantID()
-		m.Attachments = []mailer.Attachment{bookingICS(b, org.DisplayName, now)}
-		msg = &m
-		return nil
+		msg, err = bookingMail(ctx, tx, comm, kind, b, now)
+		return err
 	})
 	if err != nil || msg == nil {
 		return err
 	}
-	msg.SentAt = now
-	if err := w.sender.Send(ctx, *msg); err != nil {
-		return fmt.Errorf("send booking change: %w", err)
+	if err := deliver(ctx, w.store, w.sender, w.logger, now, kind, *msg); err != nil {
+		return err
 	}
 	w.logger.InfoContext(ctx, "booking change mailed", slog.String("booking_id", job.Args.BookingID.String()), slog.String("change", job.Args.Change))
 	return nil
@@ -246,7 +203,7 @@ type purgeWorker struct {
 
 // PurgeCounts are the rows one purge deleted, per table.
 type PurgeCounts struct {
-	Sessions, Handoffs, Invitations, IdempotencyKeys, PublicSubmissions int64
+	Sessions, Handoffs, Invitations, IdempotencyKeys, PublicSubmissions, MailDeliveries int64
 }
 
 func (w *purgeWorker) Work(ctx context.Context, job *river.Job[Purge]) error {
@@ -256,12 +213,14 @@ func (w *purgeWorker) Work(ctx context.Context, job *river.Job[Purge]) error {
 	}
 	w.logger.InfoContext(ctx, "expired rows purged",
 		slog.Int64("sessions", c.Sessions), slog.Int64("handoffs", c.Handoffs), slog.Int64("invitations", c.Invitations),
-		slog.Int64("idempotency_keys", c.IdempotencyKeys), slog.Int64("public_submissions", c.PublicSubmissions))
+		slog.Int64("idempotency_keys", c.IdempotencyKeys), slog.Int64("public_submissions", c.PublicSubmissions),
+		slog.Int64("mail_deliveries", c.MailDeliveries))
 	return nil
 }
 
 // PurgeTenant deletes the expired rows of the tenant of ctx's scope:
-// those whose expiry is at or before now.
+// those whose expiry is at or before now, and the delivery log's entries
+// [MailDeliveryRetention] old or older.
 func PurgeTenant(ctx context.Context, st *store.Store, now time.Time) (PurgeCounts, error) {
 	var c PurgeCounts
 	err := st.InTenant(ctx, func(tx *store.Tx) error {
@@ -281,6 +240,9 @@ func PurgeTenant(ctx context.Context, st *store.Store, now time.Time) (PurgeCoun
 		}
 		if c.PublicSubmissions, err = tx.PurgeExpiredPublicSubmissions(ctx, store.PurgeExpiredPublicSubmissionsParams{TenantID: id, Now: now}); err != nil {
 			return fmt.Errorf("purge public submissions: %w", err)
+		}
+		if c.MailDeliveries, err = tx.PurgeMailDeliveries(ctx, store.PurgeMailDeliveriesParams{TenantID: id, Before: now.Add(-MailDeliveryRetention)}); err != nil {
+			return fmt.Errorf("purge mail deliveries: %w", err)
 		}
 		return nil
 	})

@@ -1,4 +1,5 @@
-// Package mailer sends tenantkit's email: invitations and password resets.
+// Package mailer sends tenantkit's email: invitations, password resets and
+// the mail of the tenants' jobs (bookings, staff notifications).
 // Recipients come from the database under row security and links from the
 // configured public URL, never from a request's Host header.
 //
@@ -23,10 +24,13 @@ import (
 // Message is one email. TenantID names the tenant it is sent for (uuid.Nil
 // for platform mail).
 type Message struct {
-	TenantID    uuid.UUID
-	To          string
-	Subject     string
-	Text        string
+	TenantID uuid.UUID
+	To       string
+	Subject  string
+	Text     string
+	// HTML, when set, is the message's HTML part: the message is sent as
+	// multipart/alternative, Text first.
+	HTML        string
 	Attachments []Attachment
 	SentAt      time.Time
 }
@@ -116,6 +120,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	msg.Subject(m.Subject)
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	}
 	for _, a := range m.Attachments {
 		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(a.ContentType))); err != nil {
 			return fmt.Errorf("mail attachment %s: %w", a.Name, err)

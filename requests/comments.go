@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/errs"
+	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -120,6 +121,14 @@ func (s *Service) addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, cl
 	}
 	m, err := tx.GetMember(ctx, store.GetMemberParams{TenantID: tx.TenantID(), ID: author})
 	return Comment{ID: c.ID, AuthorMemberID: author, AuthorName: m.DisplayName, Body: c.Body, Visibility: v, CreatedAt: c.CreatedAt}, err
+}
+
+// notifyStaff queues the mail to staff about a client's new request (or,
+// with comment, a client's comment on it), in the transaction that files
+// it: it goes only if the transaction commits. The job decides, when it
+// runs, whether the tenant's settings want it.
+func notifyStaff(ctx context.Context, tx *store.Tx, requestID, comment uuid.UUID) error {
+	return tx.InsertJob(ctx, jobs.RequestStaffMail{Tenant: jobs.For(tx.Scope()), RequestID: requestID, CommentID: comment})
 }
 
 // AddComment adds a comment by the scope's member to a request, for the

@@ -143,7 +143,10 @@ func (s *Service) CreateMyRequest(ctx context.Context, in ClientInput) (_ Client
 			ClientMemberID: me, ServiceID: svc, Title: in.Title, Details: in.Details, Priority: string(PriorityNormal),
 			Source: string(SourcePortal), CreatedByMemberID: &me,
 		}, "")
-		return err
+		if err != nil {
+			return err
+		}
+		return notifyStaff(ctx, tx, out.ID, uuid.Nil)
 	})
 	return clientRequestOf(out), err
 }
@@ -210,8 +213,10 @@ func (s *Service) AddMyComment(ctx context.Context, id uuid.UUID, body string) (
 	}
 	var out Comment
 	err = s.store.InTenant(ctx, func(tx *store.Tx) (err error) {
-		out, err = s.addComment(ctx, tx, id, &me, body, VisibilityClient)
-		return err
+		if out, err = s.addComment(ctx, tx, id, &me, body, VisibilityClient); err != nil {
+			return err
+		}
+		return notifyStaff(ctx, tx, id, out.ID)
 	})
 	return clientCommentOf(out, me), err
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/internal/errs"
 	"github.com/tenantkit/tenantkit/internal/mailaddr"
 	"github.com/tenantkit/tenantkit/internal/onetime"
@@ -203,6 +205,9 @@ func (s *Service) ConfirmPublicRequest(ctx context.Context, token string) (err e
 			Priority: string(PriorityNormal), Source: string(SourcePublic),
 		}, "submitted on the public form, confirmed by email")
 		if err != nil {
+			return err
+		}
+		if err := notifyStaff(ctx, tx, r.ID, uuid.Nil); err != nil {
 			return err
 		}
 		return tx.ConfirmPublicSubmission(ctx, store.ConfirmPublicSubmissionParams{TenantID: tid, ID: sub.ID, Now: s.now(), ServiceRequestID: r.ID})

@@ -18,6 +18,7 @@ type (
 	CheckSessionReadOnlyRow               = db.CheckSessionReadOnlyRow
 	CheckSessionRow                       = db.CheckSessionRow
 	ClaimIdempotencyKeyParams             = db.ClaimIdempotencyKeyParams
+	ClaimRecurrenceOccurrenceParams       = db.ClaimRecurrenceOccurrenceParams
 	ClientPreference                      = db.ClientPreference
 	CommunicationSetting                  = db.CommunicationSetting
 	CompleteIdempotencyKeyParams          = db.CompleteIdempotencyKeyParams
@@ -35,6 +36,7 @@ type (
 	CreateMemberParams                    = db.CreateMemberParams
 	CreatePostParams                      = db.CreatePostParams
 	CreatePublicSubmissionParams          = db.CreatePublicSubmissionParams
+	CreateRecurrenceRuleParams            = db.CreateRecurrenceRuleParams
 	CreateServiceParams                   = db.CreateServiceParams
 	CreateServiceRequestCommentParams     = db.CreateServiceRequestCommentParams
 	CreateServiceRequestParams            = db.CreateServiceRequestParams
@@ -44,6 +46,7 @@ type (
 	DeleteAvailabilityExceptionParams     = db.DeleteAvailabilityExceptionParams
 	DeleteAvailabilityRuleParams          = db.DeleteAvailabilityRuleParams
 	DeleteDomainClaimParams               = db.DeleteDomainClaimParams
+	DeleteRecurrenceRuleParams            = db.DeleteRecurrenceRuleParams
 	DeleteServiceParams                   = db.DeleteServiceParams
 	DeleteServiceRequestCommentParams     = db.DeleteServiceRequestCommentParams
 	DeleteServiceRequestParams            = db.DeleteServiceRequestParams
@@ -70,6 +73,8 @@ type (
 	GetBookingMailRow                     = db.GetBookingMailRow
 	GetBookingSettingsRow                 = db.GetBookingSettingsRow
 	GetClientPreferencesParams            = db.GetClientPreferencesParams
+	GetCommentMailParams                  = db.GetCommentMailParams
+	GetCommentMailRow                     = db.GetCommentMailRow
 	GetCommunicationSettingsRow           = db.GetCommunicationSettingsRow
 	GetDashboardParams                    = db.GetDashboardParams
 	GetDashboardRow                       = db.GetDashboardRow
@@ -80,6 +85,9 @@ type (
 	GetLiveMemberParams                   = db.GetLiveMemberParams
 	GetMemberParams                       = db.GetMemberParams
 	GetOrganizationSettingsRow            = db.GetOrganizationSettingsRow
+	GetRecurrenceRuleParams               = db.GetRecurrenceRuleParams
+	GetRequestMailParams                  = db.GetRequestMailParams
+	GetRequestMailRow                     = db.GetRequestMailRow
 	GetSecuritySettingsRow                = db.GetSecuritySettingsRow
 	GetServiceForUpdateParams             = db.GetServiceForUpdateParams
 	GetServiceParams                      = db.GetServiceParams
@@ -94,6 +102,7 @@ type (
 	IdempotencyKey                        = db.IdempotencyKey
 	InsertAuditLogParams                  = db.InsertAuditLogParams
 	InsertBookingEventParams              = db.InsertBookingEventParams
+	InsertMailDeliveryParams              = db.InsertMailDeliveryParams
 	InsertServiceRequestEventParams       = db.InsertServiceRequestEventParams
 	InsertServiceVersionParams            = db.InsertServiceVersionParams
 	InsertVerifiedDomainParams            = db.InsertVerifiedDomainParams
@@ -109,10 +118,13 @@ type (
 	ListBusyOfMembersRow                  = db.ListBusyOfMembersRow
 	ListExceptionsOfMembersParams         = db.ListExceptionsOfMembersParams
 	ListInvitationsParams                 = db.ListInvitationsParams
+	ListMailDeliveriesParams              = db.ListMailDeliveriesParams
 	ListMemberSessionsParams              = db.ListMemberSessionsParams
 	ListMemberSessionsRow                 = db.ListMemberSessionsRow
 	ListMembersWithEmailParams            = db.ListMembersWithEmailParams
 	ListMembersWithEmailRow               = db.ListMembersWithEmailRow
+	ListRecurrenceOccurrenceDatesParams   = db.ListRecurrenceOccurrenceDatesParams
+	ListRecurrenceRulesParams             = db.ListRecurrenceRulesParams
 	ListRulesOfMembersParams              = db.ListRulesOfMembersParams
 	ListServiceRequestCommentsParams      = db.ListServiceRequestCommentsParams
 	ListServiceRequestCommentsRow         = db.ListServiceRequestCommentsRow
@@ -124,6 +136,7 @@ type (
 	ListServiceVersionsRow                = db.ListServiceVersionsRow
 	ListServicesPageParams                = db.ListServicesPageParams
 	ListServicesParams                    = db.ListServicesParams
+	ListStaffRecipientsRow                = db.ListStaffRecipientsRow
 	LockAvailabilityExceptionParams       = db.LockAvailabilityExceptionParams
 	LockAvailabilityRuleParams            = db.LockAvailabilityRuleParams
 	LockBookingParams                     = db.LockBookingParams
@@ -131,6 +144,7 @@ type (
 	LockClientServiceRequestRow           = db.LockClientServiceRequestRow
 	LockOpenPublicSubmissionParams        = db.LockOpenPublicSubmissionParams
 	LockServicesParams                    = db.LockServicesParams
+	MailDelivery                          = db.MailDelivery
 	MarkDomainClaimVerifiedParams         = db.MarkDomainClaimVerifiedParams
 	MarkIdempotencyKeyCommittedParams     = db.MarkIdempotencyKeyCommittedParams
 	MarkInvitationAcceptedParams          = db.MarkInvitationAcceptedParams
@@ -146,7 +160,9 @@ type (
 	PurgeExpiredInvitationsParams         = db.PurgeExpiredInvitationsParams
 	PurgeExpiredPublicSubmissionsParams   = db.PurgeExpiredPublicSubmissionsParams
 	PurgeExpiredSessionsParams            = db.PurgeExpiredSessionsParams
+	PurgeMailDeliveriesParams             = db.PurgeMailDeliveriesParams
 	ReactivateMemberParams                = db.ReactivateMemberParams
+	RecurrenceRule                        = db.RecurrenceRule
 	RedeemHandoffParams                   = db.RedeemHandoffParams
 	ReleaseIdempotencyKeyParams           = db.ReleaseIdempotencyKeyParams
 	RemoveMemberParams                    = db.RemoveMemberParams
@@ -171,6 +187,7 @@ type (
 	SetBookingStatusParams                = db.SetBookingStatusParams
 	SetMemberRoleParams                   = db.SetMemberRoleParams
 	SetPasswordParams                     = db.SetPasswordParams
+	SetRecurrenceOccurrenceRequestParams  = db.SetRecurrenceOccurrenceRequestParams
 	SetServiceRequestAssigneeParams       = db.SetServiceRequestAssigneeParams
 	SetServiceRequestStatusParams         = db.SetServiceRequestStatusParams
 	SetServicesActiveParams               = db.SetServicesActiveParams

@@ -94,6 +94,8 @@ func Register(t *route.Table, d Deps) {
 	s.registerBookings()
 	s.registerPortalScheduling()
 	s.registerRequests()
+	s.registerRecurrence()
+	s.registerDeliveries()
 	s.registerDomains()
 	s.registerSupport()
 	s.registerPlatform()

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/requests"
 	"github.com/tenantkit/tenantkit/scheduling"
+	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/tenants"
 )
@@ -201,5 +202,9 @@ func samplePages() map[string][]view {
 		"app_team": {base("Team", teamPage{Members: []members.Member{staff, client}, Invitations: []members.Invitation{inv}, Roles: allRoles, Me: staff.ID}),
 			empty("Team", teamPage{Members: []members.Member{staff}})},
 		"app_settings": {base("Settings", settingsPage), empty("Settings", settingsPage)},
+		"app_mail_log": {base("Mail log", deliveriesPage{Deliveries: []settings.Delivery{
+			{ID: uuid.New(), Kind: "booking_confirmed", Recipient: "client@acme.test", Subject: "Acme: <b>confirmed</b>", Result: "sent", CreatedAt: now},
+			{ID: uuid.New(), Kind: "request_created", Recipient: "staff@acme.test", Subject: "Acme: new request", Result: "failed", Error: "smtp send: 550", CreatedAt: now}},
+			Pager: pager{}}), empty("Mail log", deliveriesPage{})},
 	}
 }

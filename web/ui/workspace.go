@@ -25,6 +25,7 @@ func (s *UI) registerWorkspace() {
 	s.registerAvailabilityPages(page, staff)
 	s.registerTeamPages(page, staff, admin)
 	s.registerSettingsPages(page, staff, admin)
+	s.registerDeliveryPages(page, admin)
 }
 
 // registrar registers one page of the workspace with the query parameters

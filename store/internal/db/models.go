@@ -172,6 +172,17 @@ type Invitation struct {
 	FailedAttempts    int32
 }
 
+type MailDelivery struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	Kind      string
+	Recipient string
+	Subject   string
+	Result    string
+	Error     string
+	CreatedAt time.Time
+}
+
 type Member struct {
 	TenantID    uuid.UUID
 	ID          uuid.UUID
@@ -224,6 +235,19 @@ type PublicSubmission struct {
 	ExpiresAt        time.Time
 	ConfirmedAt      *time.Time
 	ServiceRequestID *uuid.UUID
+}
+
+type RecurrenceRule struct {
+	TenantID          uuid.UUID
+	ID                uuid.UUID
+	ServiceRequestID  uuid.UUID
+	Frequency         string
+	Every             int32
+	StartsOn          time.Time
+	UntilOn           *time.Time
+	MaxCount          *int32
+	CreatedByMemberID *uuid.UUID
+	CreatedAt         time.Time
 }
 
 type SecuritySetting struct {
