@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/getsentry/sentry-go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/report"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/mailer"
@@ -38,6 +40,7 @@ import (
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenants"
+	"github.com/tenantkit/tenantkit/usage"
 	"github.com/tenantkit/tenantkit/web"
 )
 
@@ -111,6 +114,16 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Version is reported in the OpenAPI documents.
 	Version string
+	// SentryDSN, when set, reports 5xx answers and panics to Sentry,
+	// tagged with the tenant, account and request id and scrubbed of
+	// credentials, query strings and bodies. Empty: they are logged only.
+	SentryDSN string
+	// SentryEnvironment names the environment of the events.
+	SentryEnvironment string
+	// UsageFlushInterval is how often the per-tenant usage measured in
+	// memory is written to the database (and once at shutdown). Defaults
+	// to 30s.
+	UsageFlushInterval time.Duration
 }
 
 // An Option changes how Open builds an App.
@@ -124,6 +137,7 @@ type options struct {
 	sender   mailer.Sender
 	tracer   trace.TracerProvider
 	resolver tenants.Resolver
+	report   sentry.Transport
 }
 
 // WithClock makes every service read the time from now. Defaults to
@@ -151,6 +165,10 @@ func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options
 // Defaults to net.DefaultResolver; tests give a fake.
 func WithResolver(r tenants.Resolver) Option { return func(o *options) { o.resolver = r } }
 
+// WithReportTransport sends error reports through t instead of over the
+// network (tests). Reports are sent only with Config.SentryDSN set.
+func WithReportTransport(t sentry.Transport) Option { return func(o *options) { o.report = t } }
+
 // App is a running tenantkit.
 type App struct {
 	// Now is the clock the services read.
@@ -170,6 +188,11 @@ type App struct {
 	// Jobs works the background jobs while Serve runs; nil without
 	// Config.JobsDatabaseURL.
 	Jobs *jobs.Runner
+	// Usage measures each tenant's requests and, while Serve runs, writes
+	// them to the usage table.
+	Usage *usage.Service
+	// Reporter sends errors to Sentry when configured.
+	Reporter *report.Reporter
 
 	cfg      Config
 	logger   *slog.Logger
@@ -279,6 +302,8 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		o.logger.WarnContext(ctx, "no SMTP server is configured (SMTP_HOST): invitations, password resets and public form confirmations are not mailed")
 		sender = mailer.Discard{Logger: o.logger}
 	}
+	metrics := newAppMetrics()
+	sender = countingSender{next: sender, metrics: metrics}
 	// Mail leaves through a queue, off every request's path: an answer
 	// that mails takes the time of one that does not.
 	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
@@ -287,7 +312,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		// sender itself, so a failed delivery fails the job and River
 		// retries it.
 		if a.Jobs, err = jobs.New(jobs.Config{
-			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers,
+			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers, Observe: metrics.observeJob,
 		}); err != nil {
 			return nil, err
 		}
@@ -306,6 +331,12 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	if a.Jobs != nil {
 		jobQueue = pingFunc(a.Store.PingJobs)
 	}
+	a.Usage = usage.New(usage.Config{Store: a.Store, Now: o.now, Interval: cfg.UsageFlushInterval, Logger: o.logger})
+	if a.Reporter, err = report.New(report.Config{
+		DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Release: cfg.Version, Transport: o.report,
+	}); err != nil {
+		return nil, err
+	}
 	directory := tenants.New(a.Store)
 	a.Tenants = tenants.NewAdmin(a.Store, directory, o.now)
 	if a.Web, err = web.NewServer(web.Config{
@@ -313,6 +344,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
 		TenantInFlight: cfg.TenantInFlight, AnonymousRate: cfg.AnonymousRate, AnonymousBurst: cfg.AnonymousBurst,
 		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp, JobQueue: jobQueue,
+		Migrations: migrations{a.Store}, Usage: a.Usage.Meter(), Collectors: metrics.collectors(a.Store), Reporter: a.Reporter,
 	}, web.Deps{
 		DB:   a.Store,
 		Auth: a.Auth,
@@ -331,6 +363,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		}),
 		Support:   tenants.NewSupportAccess(a.Store),
 		Admin:     a.Tenants,
+		Usage:     a.Usage,
 		Now:       o.now,
 		CursorKey: sigKeys.Derive("cursor"),
 		Logger:    o.logger,
@@ -387,6 +420,18 @@ func (a *App) Serve(ctx context.Context) error {
 			return err
 		}
 	}
+	uctx, stopUsage := context.WithCancel(context.WithoutCancel(ctx))
+	usageDone := make(chan struct{})
+	go func() {
+		defer close(usageDone)
+		a.Usage.Run(uctx)
+	}()
+	defer func() {
+		// The last figures are written once no request is left.
+		stopUsage()
+		<-usageDone
+		a.Reporter.Flush(2 * time.Second)
+	}()
 	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	if a.metrics != nil {

@@ -124,6 +124,7 @@ type (
 	ListServiceVersionsRow                = db.ListServiceVersionsRow
 	ListServicesPageParams                = db.ListServicesPageParams
 	ListServicesParams                    = db.ListServicesParams
+	ListUsageParams                       = db.ListUsageParams
 	LockAvailabilityExceptionParams       = db.LockAvailabilityExceptionParams
 	LockAvailabilityRuleParams            = db.LockAvailabilityRuleParams
 	LockBookingParams                     = db.LockBookingParams
@@ -176,6 +177,7 @@ type (
 	TakeOverIdempotencyKeyParams          = db.TakeOverIdempotencyKeyParams
 	Task                                  = db.Task
 	TaskTemplate                          = db.TaskTemplate
+	TenantUsage                           = db.TenantUsage
 	UpdateAvailabilityExceptionParams     = db.UpdateAvailabilityExceptionParams
 	UpdateAvailabilityRuleParams          = db.UpdateAvailabilityRuleParams
 	UpdateServiceParams                   = db.UpdateServiceParams
