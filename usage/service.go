@@ -110,8 +110,8 @@ func (s *Service) Run(ctx context.Context) {
 // MaxWindow bounds the period one read covers.
 const MaxWindow = 24 * time.Hour
 
-// window checks [since, until) and fills in the last hour when both are
-// zero.
+// window checks [since, until) (empty when they are equal) and fills in
+// the last hour when both are zero.
 func (s *Service) window(since, until time.Time) (time.Time, time.Time, error) {
 	if until.IsZero() {
 		until = s.now().UTC().Truncate(time.Minute).Add(time.Minute)
@@ -121,8 +121,8 @@ func (s *Service) window(since, until time.Time) (time.Time, time.Time, error) {
 	}
 	fields := map[string]string{}
 	switch {
-	case !since.Before(until):
-		fields["query.since"] = "must be before until"
+	case since.After(until):
+		fields["query.since"] = "must not be after until"
 	case until.Sub(since) > MaxWindow:
 		fields["query.since"] = "the window is at most 24 hours"
 	}
