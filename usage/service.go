@@ -60,8 +60,9 @@ func New(cfg Config) *Service {
 func (s *Service) Meter() *Meter { return s.meter }
 
 // Flush writes the minutes that have ended (every minute when final is
-// set) in one statement, and returns how many rows it wrote. Rows the
-// database refused are kept for the next flush.
+// set) in one statement, and returns how many rows it wrote. When the
+// database is unavailable the rows are kept for the next flush (at most
+// maxPending); rows it refuses are dropped and logged.
 func (s *Service) Flush(ctx context.Context, final bool) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,6 +75,13 @@ func (s *Service) Flush(ctx context.Context, final bool) (int, error) {
 		})
 	}
 	if err := s.store.WriteUsage(ctx, s.instance, rows); err != nil {
+		if tenant.ErrorCode(err) != tenant.CodeUnavailable {
+			// Refused, not failed: retrying the same rows would fail
+			// every flush after this one.
+			s.logger.ErrorContext(ctx, "usage rows refused", slog.Int("rows", len(rows)), slog.Any("error", err))
+			s.pending = nil
+			return 0, err
+		}
 		if drop := len(rows) - maxPending; drop > 0 {
 			s.logger.ErrorContext(ctx, "usage rows dropped", slog.Int("rows", drop))
 			rows = rows[drop:]
