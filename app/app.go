@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getsentry/sentry-go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/tenantkit/tenantkit/catalog"
 	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
+	"github.com/tenantkit/tenantkit/internal/report"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/mailer"
@@ -41,6 +43,7 @@ import (
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenants"
+	"github.com/tenantkit/tenantkit/usage"
 	"github.com/tenantkit/tenantkit/web"
 )
 
@@ -128,6 +131,16 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Version is reported in the OpenAPI documents.
 	Version string
+	// SentryDSN, when set, reports 5xx answers and panics to Sentry,
+	// tagged with the tenant, account and request id and scrubbed of
+	// credentials, query strings and bodies. Empty: they are logged only.
+	SentryDSN string
+	// SentryEnvironment names the environment of the events.
+	SentryEnvironment string
+	// UsageFlushInterval is how often the per-tenant usage measured in
+	// memory is written to the database (and once at shutdown). Defaults
+	// to 30s.
+	UsageFlushInterval time.Duration
 }
 
 // An Option changes how Open builds an App.
@@ -142,6 +155,7 @@ type options struct {
 	tracer   trace.TracerProvider
 	resolver tenants.Resolver
 	queries  pgx.QueryTracer
+	report   sentry.Transport
 }
 
 // WithClock makes every service read the time from now. Defaults to
@@ -173,6 +187,10 @@ func WithTracerProvider(tp trace.TracerProvider) Option { return func(o *options
 // Defaults to net.DefaultResolver; tests give a fake.
 func WithResolver(r tenants.Resolver) Option { return func(o *options) { o.resolver = r } }
 
+// WithReportTransport sends error reports through t instead of over the
+// network (tests). Reports are sent only with Config.SentryDSN set.
+func WithReportTransport(t sentry.Transport) Option { return func(o *options) { o.report = t } }
+
 // App is a running tenantkit.
 type App struct {
 	// Now is the clock the services read.
@@ -192,6 +210,11 @@ type App struct {
 	// Jobs works the background jobs while Serve runs; nil without
 	// Config.JobsDatabaseURL.
 	Jobs *jobs.Runner
+	// Usage measures each tenant's requests and, while Serve runs, writes
+	// them to the usage table.
+	Usage *usage.Service
+	// Reporter sends errors to Sentry when configured.
+	Reporter *report.Reporter
 
 	cfg      Config
 	logger   *slog.Logger
@@ -304,6 +327,8 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		o.logger.WarnContext(ctx, "no SMTP server is configured (SMTP_HOST): invitations, password resets and public form confirmations are not mailed")
 		sender = mailer.Discard{Logger: o.logger}
 	}
+	metrics := newAppMetrics()
+	sender = countingSender{next: sender, metrics: metrics}
 	// Mail leaves through a queue, off every request's path: an answer
 	// that mails takes the time of one that does not.
 	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
@@ -313,7 +338,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		// sender itself, so a failed delivery fails the job and River
 		// retries it.
 		if a.Jobs, err = jobs.New(jobs.Config{
-			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers,
+			Store: a.Store, Sender: sender, Now: o.now, Logger: o.logger, Workers: cfg.JobWorkers, Observe: metrics.observeJob,
 			Occurrences: reqs.MakeDueOccurrences,
 		}); err != nil {
 			return nil, err
@@ -333,6 +358,12 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	if a.Jobs != nil {
 		jobQueue = pingFunc(a.Store.PingJobs)
 	}
+	a.Usage = usage.New(usage.Config{Store: a.Store, Now: o.now, Interval: cfg.UsageFlushInterval, Logger: o.logger})
+	if a.Reporter, err = report.New(report.Config{
+		DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Release: cfg.Version, Transport: o.report,
+	}); err != nil {
+		return nil, err
+	}
 	directory := tenants.New(a.Store)
 	a.Tenants = tenants.NewAdmin(a.Store, directory, o.now)
 	if a.Web, err = web.NewServer(web.Config{
@@ -340,6 +371,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		TrustedProxies: cfg.TrustedProxies, TenantRate: cfg.TenantRate, TenantBurst: cfg.TenantBurst,
 		TenantInFlight: cfg.TenantInFlight, AnonymousRate: cfg.AnonymousRate, AnonymousBurst: cfg.AnonymousBurst,
 		AnonymousInFlight: cfg.AnonymousInFlight, TracerProvider: tp, JobQueue: jobQueue,
+		Migrations: migrations{a.Store}, Usage: a.Usage.Meter(), Collectors: metrics.collectors(a.Store), Reporter: a.Reporter,
 	}, web.Deps{
 		DB:   a.Store,
 		Auth: a.Auth,
@@ -358,6 +390,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		}),
 		Support:   tenants.NewSupportAccess(a.Store),
 		Admin:     a.Tenants,
+		Usage:     a.Usage,
 		Now:       o.now,
 		CursorKey: sigKeys.Derive("cursor"),
 		Logger:    o.logger,
@@ -445,6 +478,18 @@ func (a *App) Serve(ctx context.Context) error {
 	} else {
 		close(shared)
 	}
+	uctx, stopUsage := context.WithCancel(context.WithoutCancel(ctx))
+	usageDone := make(chan struct{})
+	go func() {
+		defer close(usageDone)
+		a.Usage.Run(uctx)
+	}()
+	defer func() {
+		// The last figures are written once no request is left.
+		stopUsage()
+		<-usageDone
+		a.Reporter.Flush(2 * time.Second)
+	}()
 	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	if a.metrics != nil {

@@ -75,7 +75,8 @@ func Seed(ctx context.Context, st *store.Store, hasher *password.Hasher, now tim
 		return nil, err
 	}
 	out := map[string]Seeded{}
-	for _, t := range Tenants {
+	var usage []store.UsageRow
+	for i, t := range Tenants {
 		s, err := provision(ctx, st, t, hash)
 		if err != nil {
 			return nil, fmt.Errorf("provision %s: %w", t.Slug, err)
@@ -87,9 +88,31 @@ func Seed(ctx context.Context, st *store.Store, hasher *password.Hasher, now tim
 		if err := seed(ctx, st, t, s, now); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", t.Slug, err)
 		}
+		if s.Created {
+			usage = append(usage, usageOf(s.TenantID, now, int64(i+1))...)
+		}
 		out[t.Slug] = s
 	}
+	// A new tenant's usage history: three minutes three hours ago, out of
+	// the last hour that lists read by default.
+	if err := st.WriteUsage(ctx, uuid.New(), usage); err != nil {
+		return nil, fmt.Errorf("seed usage: %w", err)
+	}
 	return out, nil
+}
+
+// usageOf returns three minutes of usage of a tenant, scaled by k.
+func usageOf(tenantID uuid.UUID, now time.Time, k int64) []store.UsageRow {
+	start := now.UTC().Truncate(time.Minute).Add(-3 * time.Hour)
+	out := make([]store.UsageRow, 0, 3)
+	for i := range int64(3) {
+		out = append(out, store.UsageRow{
+			TenantID: tenantID, Minute: start.Add(time.Duration(i) * time.Minute),
+			Requests: 40 * k, ClientErrors: 3 * k, ServerErrors: i, Refused: k,
+			P50Ms: 10, P99Ms: 150, LatencyBuckets: []int64{0, 4 * k, 10 * k, 20 * k, 5 * k, 0, 0, 0, 0, k},
+		})
+	}
+	return out
 }
 
 // provision creates the tenant, its accounts and members on the platform

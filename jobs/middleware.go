@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -89,4 +90,21 @@ func (m *scopeMiddleware) scope(ctx context.Context, job *rivertype.JobRow) (ten
 		return nil
 	})
 	return scope, err
+}
+
+// observeMiddleware times every job, outside the scope middleware, so a
+// job refused for its tenant is counted too.
+type observeMiddleware struct {
+	river.MiddlewareDefaults
+	observe func(kind string, d time.Duration, err error)
+}
+
+func (m *observeMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	if m.observe == nil {
+		return doInner(ctx)
+	}
+	start := time.Now()
+	err := doInner(ctx)
+	m.observe(job.Kind, time.Since(start), err)
+	return err
 }

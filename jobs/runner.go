@@ -49,6 +49,9 @@ type Config struct {
 	// PollInterval is how often River looks for jobs besides its
 	// notifications. Defaults to River's (1s).
 	PollInterval time.Duration
+	// Observe, when set, is told of every job worked: its kind, how long
+	// it ran and its error (nil when it succeeded), for metrics.
+	Observe func(kind string, d time.Duration, err error)
 }
 
 // Runner works the jobs: a River client on the jobs role's pool with
@@ -100,7 +103,7 @@ func New(cfg Config) (*Runner, error) {
 		Logger:     cfg.Logger,
 		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:    workers,
-		Middleware: []rivertype.Middleware{&scopeMiddleware{store: cfg.Store, logger: cfg.Logger}},
+		Middleware: []rivertype.Middleware{&observeMiddleware{observe: cfg.Observe}, &scopeMiddleware{store: cfg.Store, logger: cfg.Logger}},
 	}
 	if cfg.PollInterval > 0 {
 		rc.FetchPollInterval = cfg.PollInterval

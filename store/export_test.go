@@ -23,16 +23,23 @@ func (tx *Tx) ExecRaw(ctx context.Context, sql string, args ...any) error {
 // WithDialCounter makes the app pool count the writes each connection sends:
 // one write per round trip.
 func WithDialCounter(counter func()) func(*Config) {
-	return func(c *Config) {
-		c.configure = func(cc *pgx.ConnConfig) {
-			dialer := &net.Dialer{}
-			cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				conn, err := dialer.DialContext(ctx, network, addr)
-				if err != nil {
-					return nil, err
-				}
-				return &countingConn{Conn: conn, counter: counter}, nil
+	return func(c *Config) { c.configure = countWrites(counter) }
+}
+
+// WithPlatformDialCounter does the same for the platform pool.
+func WithPlatformDialCounter(counter func()) func(*Config) {
+	return func(c *Config) { c.configurePlatform = countWrites(counter) }
+}
+
+func countWrites(counter func()) func(*pgx.ConnConfig) {
+	return func(cc *pgx.ConnConfig) {
+		dialer := &net.Dialer{}
+		cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
 			}
+			return &countingConn{Conn: conn, counter: counter}, nil
 		}
 	}
 }

@@ -23,7 +23,12 @@ type (
 	PlatformInsertPlatformAuditParams     = platformdb.InsertPlatformAuditParams
 	PlatformInsertTenantAuditEntryParams  = platformdb.InsertTenantAuditEntryParams
 	PlatformInsertTenantAuditParams       = platformdb.InsertTenantAuditParams
+	PlatformInsertUsageParams             = platformdb.InsertUsageParams
 	PlatformListAccountMembershipsRow     = platformdb.ListAccountMembershipsRow
+	PlatformListFailingTenantsParams      = platformdb.ListFailingTenantsParams
+	PlatformListFailingTenantsRow         = platformdb.ListFailingTenantsRow
+	PlatformListLoudestTenantsParams      = platformdb.ListLoudestTenantsParams
+	PlatformListLoudestTenantsRow         = platformdb.ListLoudestTenantsRow
 	PlatformListOperatorsRow              = platformdb.ListOperatorsRow
 	PlatformListSupportGrantsParams       = platformdb.ListSupportGrantsParams
 	PlatformListSupportGrantsRow          = platformdb.ListSupportGrantsRow

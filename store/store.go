@@ -64,8 +64,9 @@ type Config struct {
 	// of the app pool (pgx's tracer interfaces): for counting round trips.
 	QueryTracer pgx.QueryTracer
 
-	// configure, set by tests, adjusts the app pool's connection config.
-	configure func(*pgx.ConnConfig)
+	// configure, set by tests, adjusts the app pool's connection config;
+	// configurePlatform the platform pool's.
+	configure, configurePlatform func(*pgx.ConnConfig)
 }
 
 // Store holds the pools. It is safe for concurrent use.
@@ -186,6 +187,9 @@ func (s *Store) openPlatform(ctx context.Context, cfg Config) error {
 	pcfg.MaxConns = 4
 	if cfg.PlatformMaxConns > 0 {
 		pcfg.MaxConns = cfg.PlatformMaxConns
+	}
+	if cfg.configurePlatform != nil {
+		cfg.configurePlatform(pcfg.ConnConfig)
 	}
 	if s.platform, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return fmt.Errorf("platform pool: %w", err)

@@ -137,6 +137,7 @@ type (
 	ListServicesPageParams                = db.ListServicesPageParams
 	ListServicesParams                    = db.ListServicesParams
 	ListStaffRecipientsRow                = db.ListStaffRecipientsRow
+	ListUsageParams                       = db.ListUsageParams
 	LockAvailabilityExceptionParams       = db.LockAvailabilityExceptionParams
 	LockAvailabilityRuleParams            = db.LockAvailabilityRuleParams
 	LockBookingParams                     = db.LockBookingParams
@@ -194,6 +195,7 @@ type (
 	TakeOverIdempotencyKeyParams          = db.TakeOverIdempotencyKeyParams
 	Task                                  = db.Task
 	TaskTemplate                          = db.TaskTemplate
+	TenantUsage                           = db.TenantUsage
 	UpdateAvailabilityExceptionParams     = db.UpdateAvailabilityExceptionParams
 	UpdateAvailabilityRuleParams          = db.UpdateAvailabilityRuleParams
 	UpdateServiceParams                   = db.UpdateServiceParams

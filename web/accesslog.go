@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/report"
 )
 
 // access is what the access log line of one request says beyond what the
@@ -16,6 +18,19 @@ type access struct {
 	tenantID  uuid.UUID
 	accountID uuid.UUID
 	route     string
+	// host is the kind of host served ("apex", "tenant"), "any" for the
+	// health checks, "" when the host did not resolve.
+	host string
+	// refused is set when the request's binding was refused; panicked
+	// when its handler panicked (and the panic was reported).
+	refused, panicked bool
+	// method is the request's, for the error report.
+	method string
+}
+
+// reportRequest describes the request to the error reporter.
+func (a *access) reportRequest(status int) report.Request {
+	return report.Request{Method: a.method, Route: a.route, Status: status, TenantID: a.tenantID, AccountID: a.accountID}
 }
 
 type accessKey struct{}
@@ -33,13 +48,18 @@ func accessFrom(ctx context.Context) *access {
 // bytes written, the tenant of the host, the authenticated account and
 // (from the context, by the log handler) the request id. Never headers,
 // cookies, tokens or bodies. Inside withRequestID, outside withRecover, so
-// a recovered panic is logged with its 500.
-func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
+// a recovered panic is logged with its 500. observe, when set, is given
+// the answered request's record, status and duration (metrics, usage).
+func withAccessLog(logger *slog.Logger, observe func(context.Context, *access, int, time.Duration), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		a := &access{}
+		a := &access{method: r.Method}
 		cw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), accessKey{}, a)))
+		elapsed := time.Since(start)
+		if observe != nil {
+			observe(r.Context(), a, cw.status, elapsed)
+		}
 		route := a.route
 		if route == "" {
 			route = "unmatched"
@@ -49,7 +69,7 @@ func withAccessLog(logger *slog.Logger, next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", cw.status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 			slog.Int64("bytes", cw.bytes),
 		)
 		if a.tenantID != uuid.Nil {

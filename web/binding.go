@@ -138,6 +138,9 @@ func (s *Server) refused(ctx context.Context, h route.Host, r *http.Request, err
 		return
 	}
 	s.metrics.bindRefused.WithLabelValues(be.Reason).Inc()
+	if a := accessFrom(ctx); a != nil {
+		a.refused = true
+	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("tenantkit.binding_refused", be.Reason))
 	meta := auth.ClientMeta{IP: s.clientIP(r)}
 	s.logger.WarnContext(ctx, "binding refused",

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/tenantkit/tenantkit/internal/report"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/web/route"
@@ -33,8 +34,8 @@ func withRequestID(logger *slog.Logger, next http.Handler) http.Handler {
 }
 
 // withRecover turns a panic into a 500 problem and one error log line with
-// the stack.
-func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
+// the stack, and reports it (with the tenant and account known so far).
+func withRecover(logger *slog.Logger, reporter *report.Reporter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			v := recover()
@@ -46,6 +47,12 @@ func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 			logger.ErrorContext(r.Context(), "panic in handler",
 				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+			if a := accessFrom(r.Context()); a != nil {
+				a.panicked = true
+				reporter.Panic(r.Context(), a.reportRequest(http.StatusInternalServerError), v)
+			} else {
+				reporter.Panic(r.Context(), report.Request{Method: r.Method, Status: http.StatusInternalServerError}, v)
+			}
 			route.WriteProblem(w, route.Problem{
 				Type: "about:blank", Title: http.StatusText(http.StatusInternalServerError),
 				Status: http.StatusInternalServerError, Detail: "internal error", Instance: route.InstanceOf(r.Context()),

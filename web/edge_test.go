@@ -79,7 +79,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestPanicBecomesProblem(t *testing.T) {
-	h := withRequestID(discard(), withRecover(discard(), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	h := withRequestID(discard(), withRecover(discard(), nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("secret internal state")
 	})))
 	w := httptest.NewRecorder()

@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/trace"
@@ -19,6 +21,7 @@ import (
 	"github.com/tenantkit/tenantkit/dashboard"
 	"github.com/tenantkit/tenantkit/idempotency"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
+	"github.com/tenantkit/tenantkit/internal/report"
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/mailer"
 	"github.com/tenantkit/tenantkit/members"
@@ -27,6 +30,7 @@ import (
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/tenants"
+	"github.com/tenantkit/tenantkit/usage"
 	"github.com/tenantkit/tenantkit/web/api"
 	"github.com/tenantkit/tenantkit/web/route"
 	"github.com/tenantkit/tenantkit/web/ui"
@@ -74,6 +78,30 @@ type Config struct {
 	// JobQueue, when set, is pinged by /readyz beside the database: an
 	// instance that works jobs is not ready without its queue.
 	JobQueue Pinger
+	// Migrations, when set, is asked by /readyz whether the database's
+	// schema is the binary's: not current, the instance is not ready.
+	Migrations MigrationChecker
+	// Usage, when set, counts every request of a tenant host for the
+	// per-tenant usage figures (package usage).
+	Usage UsageRecorder
+	// Collectors are registered beside the server's own metrics (the
+	// pool's, the jobs', the mail queue's).
+	Collectors []prometheus.Collector
+	// Reporter, when set, receives 5xx answers and panics (Sentry, when
+	// it has a DSN).
+	Reporter *report.Reporter
+}
+
+// MigrationChecker reports the migration version the database has and the
+// one the binary embeds.
+type MigrationChecker interface {
+	MigrationVersions(ctx context.Context) (have, want int64, err error)
+}
+
+// UsageRecorder counts one request of a tenant: its status, its duration,
+// and whether its binding was refused.
+type UsageRecorder interface {
+	Record(tenantID uuid.UUID, status int, d time.Duration, refused bool)
 }
 
 // Deps are the services the HTTP layer calls. Every field is required.
@@ -95,6 +123,9 @@ type Deps struct {
 	// Admin runs the tenant lifecycle for the platform operators'
 	// operations (which check their grants in its transactions).
 	Admin *tenants.Admin
+	// Usage reads the per-tenant usage figures (owners their own,
+	// operators every tenant's).
+	Usage *usage.Service
 	// Now is the clock of the pages (which week a calendar opens on).
 	Now func() time.Time
 	// CursorKey signs list cursors (see auth.SignatureKeys.Derive).
@@ -107,7 +138,7 @@ func (d Deps) check() error {
 	for name, missing := range map[string]bool{
 		"DB": d.DB == nil, "Auth": d.Auth == nil, "Members": d.Members == nil, "Tenants": d.Tenants == nil, "Catalog": d.Catalog == nil, "Settings": d.Settings == nil,
 		"Idempotency": d.Idempotency == nil, "Scheduling": d.Scheduling == nil, "Requests": d.Requests == nil, "Dashboard": d.Dashboard == nil, "Now": d.Now == nil,
-		"Domains": d.Domains == nil, "Support": d.Support == nil, "Admin": d.Admin == nil,
+		"Domains": d.Domains == nil, "Support": d.Support == nil, "Admin": d.Admin == nil, "Usage": d.Usage == nil,
 		"CursorKey": len(d.CursorKey) == 0, "Logger": d.Logger == nil,
 	} {
 		if missing {
@@ -141,10 +172,27 @@ type metrics struct {
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	bindRefused *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	flows       *prometheus.HistogramVec
+}
+
+// flowOf names the timed flows by the route patterns that run them.
+var flowOf = map[string]string{
+	"POST /api/auth/login": "sign_in", "POST /login": "sign_in",
+	"POST /api/auth/switch": "switch", "POST /switch": "switch",
+	"POST /api/auth/handoff": "handoff", "POST /auth/handoff": "handoff",
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tenantkit_http_request_duration_seconds", Help: "HTTP request latency by host kind and status class.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"host", "class"}),
+		flows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tenantkit_auth_flow_duration_seconds", Help: "Duration of sign-in, tenant switch and switch handoff requests by outcome (ok, refused, failed).",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"flow", "outcome"}),
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tenantkit_http_requests_total", Help: "HTTP requests by host kind and status class.",
@@ -153,8 +201,37 @@ func newMetrics() *metrics {
 			Name: "tenantkit_binding_refused_total", Help: "Requests whose credentials named another tenant, account or session.",
 		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.requests, m.bindRefused)
+	m.registry.MustRegister(m.requests, m.bindRefused, m.duration, m.flows,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// observe records an answered request: its latency by host kind (never
+// by tenant), the timed flows, the tenant's usage, and a 5xx to the error
+// reporter.
+func (s *Server) observe(ctx context.Context, a *access, status int, d time.Duration) {
+	host := a.host
+	if host == "" {
+		host = "unresolved"
+	}
+	class := statusClass(status)
+	s.metrics.duration.WithLabelValues(host, class).Observe(d.Seconds())
+	if flow, ok := flowOf[a.route]; ok {
+		outcome := "ok"
+		switch {
+		case status >= 500:
+			outcome = "failed"
+		case status >= 400:
+			outcome = "refused"
+		}
+		s.metrics.flows.WithLabelValues(flow, outcome).Observe(d.Seconds())
+	}
+	if status >= 500 && !a.panicked {
+		s.cfg.Reporter.ServerError(ctx, a.reportRequest(status))
+	}
+	if s.cfg.Usage != nil && a.tenantID != uuid.Nil {
+		s.cfg.Usage.Record(a.tenantID, status, d, a.refused)
+	}
 }
 
 // NewServer returns the handler with every route registered. A missing
@@ -186,6 +263,11 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 		limits: newTenantLimits(limits{cfg.TenantRate, cfg.TenantBurst, cfg.TenantInFlight},
 			limits{cfg.AnonymousRate, cfg.AnonymousBurst, cfg.AnonymousInFlight}),
 	}
+	for _, c := range cfg.Collectors {
+		if err := s.metrics.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("web: register collector: %w", err)
+		}
+	}
 	s.hosts = newHostResolver(cfg.BaseDomain, deps.Tenants)
 	deps.Tenants.Watch(s.hosts.forget)
 	deps.Tenants.WatchHosts(s.hosts.forgetHost)
@@ -195,7 +277,7 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	})
 	api.Register(s.table, api.Deps{
 		Auth: deps.Auth, Members: deps.Members, Catalog: deps.Catalog, Settings: deps.Settings, Scheduling: deps.Scheduling, Requests: deps.Requests, URLs: cfg.URLs,
-		Domains: deps.Domains, Support: deps.Support, Admin: deps.Admin,
+		Domains: deps.Domains, Support: deps.Support, Admin: deps.Admin, Usage: deps.Usage,
 	})
 	ui.Register(s.table, ui.Deps{
 		Auth: deps.Auth, Members: deps.Members, Requests: deps.Requests, Catalog: deps.Catalog, Settings: deps.Settings,
@@ -220,8 +302,8 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	h = withStrippedHeaders(h)
 	h = withBodyLimit(cfg.MaxBodyBytes, h)
 	h = withSecurityHeaders(cfg.BaseDomain, h)
-	h = withRecover(deps.Logger, h)
-	h = withAccessLog(deps.Logger, h)
+	h = withRecover(deps.Logger, cfg.Reporter, h)
+	h = withAccessLog(deps.Logger, s.observe, h)
 	h = withRequestID(deps.Logger, h)
 	if cfg.TracerProvider != nil {
 		h = otelhttp.NewHandler(h, "tenantkit", otelhttp.WithTracerProvider(cfg.TracerProvider),
@@ -252,11 +334,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case "/healthz":
-		a.route = "GET /healthz"
+		a.route, a.host = "GET /healthz", "any"
 		s.handleHealth(w, r)
 		return
 	case "/readyz":
-		a.route = "GET /readyz"
+		a.route, a.host = "GET /readyz", "any"
 		s.handleReady(w, r)
 		return
 	}
@@ -265,6 +347,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.problems.Write(w, r, err)
 		return
 	}
+	a.host = h.Kind.String()
 	if h.Kind == route.TenantHost && !h.Tenant.Active() {
 		a.tenantID = h.Tenant.ID
 		// The database refuses the tenant's rows on its own (the
@@ -284,14 +367,15 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	ctx := route.WithHost(r.Context(), h)
 	ctx = route.WithClient(ctx, s.clientMeta(r))
 	r = r.WithContext(ctx)
+	// The mux sets the pattern it matched on the request it was given;
+	// read it even when the handler panics.
+	defer func() { a.route = r.Pattern }()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	if h.Kind == route.ApexHost {
 		s.table.Mux(route.ApexHost).ServeHTTP(rec, r)
 	} else {
 		s.limited(rec, r, h.Tenant.ID, s.table.Mux(route.TenantHost))
 	}
-	// The mux set the pattern it matched on the request it was given.
-	a.route = r.Pattern
 	s.metrics.requests.WithLabelValues(h.Kind.String(), statusClass(rec.status)).Inc()
 }
 
@@ -333,7 +417,34 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		}
 		body["jobs"] = "ok"
 	}
+	if s.cfg.Migrations != nil {
+		have, want, err := s.cfg.Migrations.MigrationVersions(ctx)
+		if err != nil {
+			s.problems.Write(w, r, &tenant.Error{Code: tenant.CodeUnavailable, Message: "the migration version is unreadable", Err: err})
+			return
+		}
+		if have != want {
+			// Not a problem document of the store's: the reason names both
+			// versions, which an operator needs and a client learns
+			// nothing from.
+			w.Header().Set("Retry-After", "5")
+			writeProblemJSON(w, http.StatusServiceUnavailable, map[string]any{
+				"type": "about:blank", "title": http.StatusText(http.StatusServiceUnavailable), "status": http.StatusServiceUnavailable,
+				"detail":   fmt.Sprintf("the database schema is at migration %d, this binary expects %d", have, want),
+				"reason":   "migrations_not_current",
+				"instance": route.InstanceOf(r.Context()),
+			})
+			return
+		}
+		body["migrations"] = "current"
+	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+func writeProblemJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -37,6 +37,7 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app.App, er
 		TrustedProxies: proxies, DBMaxConns: cfg.DBMaxConns, DBCheckConnections: cfg.DBCheckConnections,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 		PasswordHashConcurrency: cfg.PasswordHashConcurrency, MetricsAddr: cfg.MetricsAddr, OTLPEndpoint: cfg.OTLPEndpoint,
+		SentryDSN: cfg.SentryDSN, SentryEnvironment: cfg.SentryEnvironment, UsageFlushInterval: cfg.UsageFlushInterval,
 		ShutdownTimeout: cfg.ShutdownTimeout, Version: version,
 	}, opts...)
 }

@@ -111,6 +111,15 @@ type Config struct {
 	// MetricsAddr serves Prometheus metrics on a separate listener, for
 	// operators only. Defaults to empty: off.
 	MetricsAddr string `env:"METRICS_ADDR"`
+	// SentryDSN reports 5xx answers and panics to Sentry, scrubbed of
+	// credentials and bodies. Defaults to empty: logged only.
+	SentryDSN string `env:"SENTRY_DSN"`
+	// SentryEnvironment names the environment of the reports. Defaults to
+	// "production".
+	SentryEnvironment string `env:"SENTRY_ENVIRONMENT" envDefault:"production"`
+	// UsageFlushInterval is how often the per-tenant usage is written.
+	// Defaults to 30s.
+	UsageFlushInterval time.Duration `env:"USAGE_FLUSH_INTERVAL" envDefault:"30s"`
 
 	// dev marks `tenantkit dev`: plain-http public URL on the listen port.
 	dev bool
@@ -189,7 +198,7 @@ func (c Config) String() string {
 		switch {
 		case strings.HasSuffix(key, "_URL"):
 			val = maskURL(val)
-		case strings.HasSuffix(key, "_KEYS") || strings.HasSuffix(key, "PASSWORD"):
+		case strings.HasSuffix(key, "_KEYS") || strings.HasSuffix(key, "PASSWORD") || strings.HasSuffix(key, "_DSN"):
 			if val != "" {
 				val = "(set, hidden)"
 			}
@@ -250,6 +259,9 @@ func envUsage() string {
   TRUSTED_PROXIES        comma-separated proxy addresses or prefixes whose X-Forwarded-For is believed (default none)
   METRICS_ADDR           Prometheus metrics listener (default off)
   OTEL_EXPORTER_OTLP_ENDPOINT  trace to this OTLP/HTTP endpoint (default off)
+  SENTRY_DSN             report 5xx answers and panics to Sentry, scrubbed (default off: logged only)
+  SENTRY_ENVIRONMENT     the reports' environment (default production)
+  USAGE_FLUSH_INTERVAL   how often per-tenant usage is written to the database (default 30s)
 `
 }
 

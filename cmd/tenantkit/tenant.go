@@ -15,6 +15,7 @@ import (
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 	"github.com/tenantkit/tenantkit/tenants"
+	tenantusage "github.com/tenantkit/tenantkit/usage"
 )
 
 const tenantUsage = `Usage: tenantkit tenant <command> [flags]
@@ -44,6 +45,9 @@ Commands:
                                     of hash and token columns hidden). Every read is audited, for the
                                     platform and for the tenant's owners
   support-end SLUG                  end every live support access to the tenant now
+  top [--last 1h] [--until T] [--limit 10]
+                                    the loudest tenants (most requests) and the failing ones (server
+                                    errors and refused bindings) of the last hour, from the usage table
 
 Flags of every command: --reason (required for changes), --json.
 `
@@ -58,6 +62,7 @@ type tenantCommand struct {
 // tenantTool is what every tenant subcommand works with.
 type tenantTool struct {
 	admin  *tenants.Admin
+	usage  *tenantusage.Service
 	op     tenants.Operator
 	args   []string
 	json   bool
@@ -100,6 +105,12 @@ var tenantCommands = map[string]tenantCommand{
 		return func(ctx context.Context, t *tenantTool) error { return tenantSupportRead(ctx, t, *limit, *offset) }
 	}},
 	"support-end": {flags: func(*flag.FlagSet) func(context.Context, *tenantTool) error { return tenantSupportEnd }},
+	"top": {flags: func(fs *flag.FlagSet) func(context.Context, *tenantTool) error {
+		last := fs.Duration("last", time.Hour, "the window: this long before --until (at most 24h)")
+		until := fs.String("until", "", "the window's end, RFC 3339 (default: the end of the current minute)")
+		limit := fs.Int("limit", 10, "tenants per list (1 to 100)")
+		return func(ctx context.Context, t *tenantTool) error { return tenantTop(ctx, t, *last, *until, *limit) }
+	}},
 }
 
 // runTenant runs `tenantkit tenant <command>`.
@@ -152,7 +163,8 @@ func runTenant(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	t := &tenantTool{
 		admin: tenants.NewAdmin(st, tenants.New(st), time.Now), op: tenants.Operator{Actor: "cli:" + actor, Reason: *reason},
-		args: positional, json: *asJSON, stdout: stdout, stderr: stderr,
+		usage: tenantusage.New(tenantusage.Config{Store: st, Now: time.Now}),
+		args:  positional, json: *asJSON, stdout: stdout, stderr: stderr,
 	}
 	if err := work(ctx, t); err != nil {
 		return fmt.Errorf("tenant %s: %s", args[0], cliMessage(err))
@@ -439,4 +451,43 @@ func tenantSupportRead(ctx context.Context, t *tenantTool, limit, offset int) er
 	}
 	fmt.Fprintf(t.stderr, "%d rows of %s (support access until %s)\n", len(res.Rows), res.Table, res.Grant.ExpiresAt.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// tenantTop prints the loudest and the failing tenants of the window.
+func tenantTop(ctx context.Context, t *tenantTool, last time.Duration, rawUntil string, limit int) error {
+	var until time.Time
+	if rawUntil != "" {
+		var err error
+		if until, err = time.Parse(time.RFC3339, rawUntil); err != nil {
+			return errors.New("--until: want an RFC 3339 time")
+		}
+	} else {
+		until = time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
+	}
+	if last <= 0 {
+		return errors.New("--last must be positive")
+	}
+	top, err := t.usage.Top(ctx, tenantusage.TopQuery{Actor: t.op.Actor, Since: until.Add(-last), Until: until, Limit: limit})
+	if err != nil {
+		return err
+	}
+	if t.json {
+		return t.print(top, "")
+	}
+	w := tabwriter.NewWriter(t.stdout, 0, 4, 2, ' ', 0)
+	for _, list := range []struct {
+		title string
+		rows  []tenantusage.TenantTotal
+	}{{"LOUDEST", top.Loudest}, {"FAILING", top.Failing}} {
+		fmt.Fprintf(w, "%s %s – %s\n", list.title, top.Since.Format(time.RFC3339), top.Until.Format(time.RFC3339))
+		fmt.Fprintln(w, "SLUG\tREQUESTS\t4XX\t5XX\tREFUSED\tWORST P99 MS")
+		for _, r := range list.rows {
+			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%.0f\n", r.Slug, r.Requests, r.ClientErrors, r.ServerErrors, r.Refused, r.WorstP99Ms)
+		}
+		if len(list.rows) == 0 {
+			fmt.Fprintln(w, "(none)")
+		}
+		fmt.Fprintln(w)
+	}
+	return w.Flush()
 }

@@ -30,6 +30,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -63,6 +65,28 @@ func Migrations() fs.FS {
 		panic(err)
 	}
 	return sub
+}
+
+// LatestVersion returns the version of the newest embedded migration: a
+// database is current when goose has applied it.
+func LatestVersion() (int64, error) {
+	entries, err := fs.ReadDir(Migrations(), ".")
+	if err != nil {
+		return 0, err
+	}
+	var latest int64
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: %w", e.Name(), err)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
 }
 
 // BootstrapOptions configure Bootstrap.

@@ -41,6 +41,7 @@ import (
 	"github.com/tenantkit/tenantkit/scheduling"
 	"github.com/tenantkit/tenantkit/settings"
 	"github.com/tenantkit/tenantkit/tenants"
+	"github.com/tenantkit/tenantkit/usage"
 	"github.com/tenantkit/tenantkit/web/route"
 )
 
@@ -56,6 +57,8 @@ type Deps struct {
 	Support    *tenants.SupportAccess
 	// Admin runs the tenant lifecycle for the platform operators.
 	Admin *tenants.Admin
+	// Usage reads the per-tenant usage figures.
+	Usage *usage.Service
 	// URLs are the public addresses of the apex and the tenants.
 	URLs auth.URLs
 }
@@ -75,6 +78,7 @@ type API struct {
 	domains    *tenants.Domains
 	support    *tenants.SupportAccess
 	admin      *tenants.Admin
+	usage      *usage.Service
 }
 
 // Register registers every operation of the API in t.
@@ -82,7 +86,7 @@ func Register(t *route.Table, d Deps) {
 	s := &API{
 		t: t, problems: t.Problems(), cursors: t.Cursors(), urls: d.URLs,
 		auth: d.Auth, members: d.Members, catalog: d.Catalog, settings: d.Settings, scheduling: d.Scheduling, requests: d.Requests,
-		domains: d.Domains, support: d.Support, admin: d.Admin,
+		domains: d.Domains, support: d.Support, admin: d.Admin, usage: d.Usage,
 	}
 	s.registerAuth()
 	s.registerSignup()
@@ -99,6 +103,7 @@ func Register(t *route.Table, d Deps) {
 	s.registerDomains()
 	s.registerSupport()
 	s.registerPlatform()
+	s.registerUsage()
 }
 
 // withID parses the path id raw of a what and runs fn with it; a malformed

@@ -355,3 +355,16 @@ type TaskTemplate struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
+
+type TenantUsage struct {
+	TenantID       uuid.UUID
+	Minute         time.Time
+	InstanceID     uuid.UUID
+	Requests       int64
+	ClientErrors   int64
+	ServerErrors   int64
+	Refused        int64
+	P50Ms          float64
+	P99Ms          float64
+	LatencyBuckets []int64
+}

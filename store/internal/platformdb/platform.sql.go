@@ -658,6 +658,50 @@ func (q *Queries) InsertTenantAuditEntry(ctx context.Context, arg InsertTenantAu
 	return err
 }
 
+const insertUsage = `-- name: InsertUsage :execrows
+
+INSERT INTO tenant_usage (tenant_id, minute, instance_id, requests, client_errors, server_errors, refused, p50_ms, p99_ms, latency_buckets)
+SELECT u.tenant_id, ($1::timestamptz[])[u.i], $2, ($3::bigint[])[u.i], ($4::bigint[])[u.i],
+       ($5::bigint[])[u.i], ($6::bigint[])[u.i], ($7::float8[])[u.i], ($8::float8[])[u.i],
+       (($9::text[])[u.i])::bigint[]
+FROM unnest($10::uuid[]) WITH ORDINALITY AS u(tenant_id, i)
+`
+
+type InsertUsageParams struct {
+	Minutes      []time.Time
+	InstanceID   uuid.UUID
+	Requests     []int64
+	ClientErrors []int64
+	ServerErrors []int64
+	Refused      []int64
+	P50Ms        []float64
+	P99Ms        []float64
+	Buckets      []string
+	TenantIds    []uuid.UUID
+}
+
+// InsertUsage writes one flush of per-tenant usage (package usage) in one
+// statement: row i of the arrays is one tenant's minute; its latency
+// buckets arrive as an array literal.
+func (q *Queries) InsertUsage(ctx context.Context, arg InsertUsageParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertUsage,
+		arg.Minutes,
+		arg.InstanceID,
+		arg.Requests,
+		arg.ClientErrors,
+		arg.ServerErrors,
+		arg.Refused,
+		arg.P50Ms,
+		arg.P99Ms,
+		arg.Buckets,
+		arg.TenantIds,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const isOperator = `-- name: IsOperator :one
 SELECT EXISTS (SELECT 1 FROM platform_operators WHERE account_id = $1)
 `
@@ -703,6 +747,118 @@ func (q *Queries) ListAccountMemberships(ctx context.Context, accountID uuid.UUI
 			&i.Slug,
 			&i.TenantName,
 			&i.TenantStatus,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listFailingTenants = `-- name: ListFailingTenants :many
+SELECT u.tenant_id, t.slug, sum(u.requests)::bigint AS requests, sum(u.client_errors)::bigint AS client_errors,
+       sum(u.server_errors)::bigint AS server_errors, sum(u.refused)::bigint AS refused, max(u.p99_ms)::float8 AS worst_p99_ms
+FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
+WHERE u.minute >= $1 AND u.minute < $2
+GROUP BY u.tenant_id, t.slug
+HAVING sum(u.server_errors) + sum(u.refused) > 0
+ORDER BY sum(u.server_errors) + sum(u.refused) DESC, t.slug
+LIMIT $3
+`
+
+type ListFailingTenantsParams struct {
+	Since   time.Time
+	Until   time.Time
+	MaxRows int32
+}
+
+type ListFailingTenantsRow struct {
+	TenantID     uuid.UUID
+	Slug         string
+	Requests     int64
+	ClientErrors int64
+	ServerErrors int64
+	Refused      int64
+	WorstP99Ms   float64
+}
+
+// The tenants with server errors or refused bindings in [since, until),
+// the most first.
+func (q *Queries) ListFailingTenants(ctx context.Context, arg ListFailingTenantsParams) ([]ListFailingTenantsRow, error) {
+	rows, err := q.db.Query(ctx, listFailingTenants, arg.Since, arg.Until, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListFailingTenantsRow{}
+	for rows.Next() {
+		var i ListFailingTenantsRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.Slug,
+			&i.Requests,
+			&i.ClientErrors,
+			&i.ServerErrors,
+			&i.Refused,
+			&i.WorstP99Ms,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listLoudestTenants = `-- name: ListLoudestTenants :many
+SELECT u.tenant_id, t.slug, sum(u.requests)::bigint AS requests, sum(u.client_errors)::bigint AS client_errors,
+       sum(u.server_errors)::bigint AS server_errors, sum(u.refused)::bigint AS refused, max(u.p99_ms)::float8 AS worst_p99_ms
+FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
+WHERE u.minute >= $1 AND u.minute < $2
+GROUP BY u.tenant_id, t.slug
+ORDER BY requests DESC, t.slug
+LIMIT $3
+`
+
+type ListLoudestTenantsParams struct {
+	Since   time.Time
+	Until   time.Time
+	MaxRows int32
+}
+
+type ListLoudestTenantsRow struct {
+	TenantID     uuid.UUID
+	Slug         string
+	Requests     int64
+	ClientErrors int64
+	ServerErrors int64
+	Refused      int64
+	WorstP99Ms   float64
+}
+
+// The tenants with the most requests in [since, until).
+func (q *Queries) ListLoudestTenants(ctx context.Context, arg ListLoudestTenantsParams) ([]ListLoudestTenantsRow, error) {
+	rows, err := q.db.Query(ctx, listLoudestTenants, arg.Since, arg.Until, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListLoudestTenantsRow{}
+	for rows.Next() {
+		var i ListLoudestTenantsRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.Slug,
+			&i.Requests,
+			&i.ClientErrors,
+			&i.ServerErrors,
+			&i.Refused,
+			&i.WorstP99Ms,
 		); err != nil {
 			return nil, err
 		}

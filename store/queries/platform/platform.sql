@@ -282,3 +282,36 @@ DELETE FROM signups WHERE expires_at <= sqlc.arg(now)::timestamptz AND confirmed
 
 -- name: PurgeExpiredAccountSessions :execrows
 DELETE FROM account_sessions WHERE expires_at <= sqlc.arg(now)::timestamptz;
+
+-- InsertUsage writes one flush of per-tenant usage (package usage) in one
+-- statement: row i of the arrays is one tenant's minute; its latency
+-- buckets arrive as an array literal.
+
+-- name: InsertUsage :execrows
+INSERT INTO tenant_usage (tenant_id, minute, instance_id, requests, client_errors, server_errors, refused, p50_ms, p99_ms, latency_buckets)
+SELECT u.tenant_id, (@minutes::timestamptz[])[u.i], @instance_id, (@requests::bigint[])[u.i], (@client_errors::bigint[])[u.i],
+       (@server_errors::bigint[])[u.i], (@refused::bigint[])[u.i], (@p50_ms::float8[])[u.i], (@p99_ms::float8[])[u.i],
+       ((@buckets::text[])[u.i])::bigint[]
+FROM unnest(@tenant_ids::uuid[]) WITH ORDINALITY AS u(tenant_id, i);
+
+-- name: ListLoudestTenants :many
+-- The tenants with the most requests in [since, until).
+SELECT u.tenant_id, t.slug, sum(u.requests)::bigint AS requests, sum(u.client_errors)::bigint AS client_errors,
+       sum(u.server_errors)::bigint AS server_errors, sum(u.refused)::bigint AS refused, max(u.p99_ms)::float8 AS worst_p99_ms
+FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
+WHERE u.minute >= @since AND u.minute < @until
+GROUP BY u.tenant_id, t.slug
+ORDER BY requests DESC, t.slug
+LIMIT @max_rows;
+
+-- name: ListFailingTenants :many
+-- The tenants with server errors or refused bindings in [since, until),
+-- the most first.
+SELECT u.tenant_id, t.slug, sum(u.requests)::bigint AS requests, sum(u.client_errors)::bigint AS client_errors,
+       sum(u.server_errors)::bigint AS server_errors, sum(u.refused)::bigint AS refused, max(u.p99_ms)::float8 AS worst_p99_ms
+FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
+WHERE u.minute >= @since AND u.minute < @until
+GROUP BY u.tenant_id, t.slug
+HAVING sum(u.server_errors) + sum(u.refused) > 0
+ORDER BY sum(u.server_errors) + sum(u.refused) DESC, t.slug
+LIMIT @max_rows;
