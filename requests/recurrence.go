@@ -254,9 +254,10 @@ func (s *Service) DeleteRule(ctx context.Context, id uuid.UUID) (err error) {
 }
 
 // PreviewRule returns the next n (1 to [MaxPreview]) dates of a recurring
-// rule, from today in the tenant's time zone. CodeNotFound if the rule is
-// missing or another tenant's.
-func (s *Service) PreviewRule(ctx context.Context, id uuid.UUID, n int) (_ []Occurrence, err error) {
+// rule, from the day from (its year, month and day; the zero time: today)
+// in the tenant's time zone. CodeNotFound if the rule is missing or
+// another tenant's.
+func (s *Service) PreviewRule(ctx context.Context, id uuid.UUID, from time.Time, n int) (_ []Occurrence, err error) {
 	defer errs.Wrap(&err, "requests: preview recurring rule %s", id)
 	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return nil, err
@@ -278,7 +279,12 @@ func (s *Service) PreviewRule(ctx context.Context, id uuid.UUID, n int) (_ []Occ
 		if err != nil {
 			return err
 		}
-		out = ruleOf(r).Next(s.now(), loc, n)
+		day := s.now()
+		if !from.IsZero() {
+			// Midday of that day in the tenant's zone: the day itself.
+			day = time.Date(from.Year(), from.Month(), from.Day(), 12, 0, 0, 0, loc)
+		}
+		out = ruleOf(r).Next(day, loc, n)
 		return nil
 	})
 	return out, err

@@ -142,7 +142,7 @@ func TestPreviewAcrossADSTChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os, err := f.svc.PreviewRule(ctx, r.ID, 3)
+	os, err := f.svc.PreviewRule(ctx, r.ID, time.Time{}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +154,24 @@ func TestPreviewAcrossADSTChange(t *testing.T) {
 		if got := o.Date.Format(time.DateOnly) + " " + o.DueAt.UTC().Format(time.RFC3339); got != want[i] {
 			t.Fatalf("date %d: %s, want %s", i, got, want[i])
 		}
+	}
+}
+
+// A preview from a given day lists the same dates whatever day it is
+// asked on (the probe's read-back relies on it).
+func TestPreviewFromADay(t *testing.T) {
+	f := setupRecurrence(t)
+	ctx := f.As(t.Context(), "acme", "staff")
+	r, err := f.svc.CreateRule(ctx, requests.RuleInput{ServiceRequestID: f.request(t, "acme"), Frequency: requests.FrequencyWeekly, Every: 1, StartsOn: date("2026-03-23")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os, err := f.svc.PreviewRule(ctx, r.ID, date("2026-04-01"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(os) != 2 || os[0].Date.Format(time.DateOnly) != "2026-04-06" || os[1].Date.Format(time.DateOnly) != "2026-04-13" {
+		t.Fatalf("preview from 2026-04-01: %+v", os)
 	}
 }
 
@@ -201,7 +219,7 @@ func TestAnotherTenantsRuleIsNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := f.As(t.Context(), "globex", "owner")
-	if _, err := f.svc.PreviewRule(other, r.ID, 3); !tenant.IsCode(err, tenant.CodeNotFound) {
+	if _, err := f.svc.PreviewRule(other, r.ID, time.Time{}, 3); !tenant.IsCode(err, tenant.CodeNotFound) {
 		t.Fatalf("preview: %v", err)
 	}
 	if err := f.svc.DeleteRule(other, r.ID); !tenant.IsCode(err, tenant.CodeNotFound) {
@@ -222,7 +240,7 @@ func TestAnotherTenantsRuleIsNotFound(t *testing.T) {
 	if rs, _, err := f.svc.FindRules(ctx, requests.Page{Limit: 50}); err != nil || !listed(rs, r.ID) {
 		t.Fatalf("acme lists %+v (%v)", rs, err)
 	}
-	if _, err := f.svc.PreviewRule(ctx, r.ID, 0); !tenant.IsCode(err, tenant.CodeInvalid) {
+	if _, err := f.svc.PreviewRule(ctx, r.ID, time.Time{}, 0); !tenant.IsCode(err, tenant.CodeInvalid) {
 		t.Fatalf("preview of 0: %v", err)
 	}
 	before := f.rules(t)

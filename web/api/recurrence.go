@@ -64,6 +64,7 @@ type createRecurrenceInput struct {
 type previewInput struct {
 	ID    string `path:"id" format:"uuid" doc:"The recurring rule's id."`
 	Count int    `query:"count" minimum:"1" maximum:"50" default:"5" doc:"How many dates."`
+	From  string `query:"from" format:"date" doc:"The first day to list dates from, in the organization's time zone. Default: today."`
 }
 
 type previewOutput struct {
@@ -83,7 +84,7 @@ func (s *API) registerRecurrence() {
 		Description: "Each date's request is made on that date in the organization's time zone, once, by the recurrence job."},
 		staff, s.handleCreateRecurrence, route.Idempotent)
 	route.Operation(s.t, api, huma.Operation{OperationID: "preview-recurring-rule", Method: http.MethodGet, Path: "/api/recurring-rules/{id}/preview", Tags: tags,
-		Summary: "The next dates of a recurring rule", Description: "From today in the organization's time zone.", Errors: []int{404, 422}},
+		Summary: "The next dates of a recurring rule", Description: "From today (or from) in the organization's time zone.", Errors: []int{404, 422}},
 		staff, s.handlePreviewRecurrence)
 	route.Operation(s.t, api, huma.Operation{OperationID: "delete-recurring-rule", Method: http.MethodDelete, Path: "/api/recurring-rules/{id}", Tags: tags,
 		Summary: "Stop a recurring rule", DefaultStatus: http.StatusNoContent, Errors: []int{404},
@@ -114,7 +115,11 @@ func (s *API) handleCreateRecurrence(ctx context.Context, in *createRecurrenceIn
 
 func (s *API) handlePreviewRecurrence(ctx context.Context, in *previewInput) (*previewOutput, error) {
 	return withID(in.ID, "recurring rule", func(id uuid.UUID) (*previewOutput, error) {
-		os, err := s.requests.PreviewRule(ctx, id, in.Count)
+		var from time.Time
+		if in.From != "" {
+			from, _ = time.Parse(time.DateOnly, in.From) // checked by the schema
+		}
+		os, err := s.requests.PreviewRule(ctx, id, from, in.Count)
 		if err != nil {
 			return nil, err
 		}
