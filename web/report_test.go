@@ -1,40 +1,23 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/getsentry/sentry-go"
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/report"
+	"github.com/tenantkit/tenantkit/internal/report/reporttest"
 )
-
-type fakeTransport struct {
-	mu     sync.Mutex
-	events []*sentry.Event
-}
-
-func (f *fakeTransport) Configure(sentry.ClientOptions)        {}
-func (f *fakeTransport) Flush(time.Duration) bool              { return true }
-func (f *fakeTransport) FlushWithContext(context.Context) bool { return true }
-func (f *fakeTransport) Close()                                {}
-func (f *fakeTransport) SendEvent(e *sentry.Event) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.events = append(f.events, e)
-}
 
 // A panic and a 5xx reach the reporter once each, tagged with the tenant,
 // the account and the request id, and with no token, cookie or query
 // string of the request.
 func TestPanicsAndServerErrorsAreReported(t *testing.T) {
-	ft := &fakeTransport{}
+	ft := &reporttest.Transport{}
 	rep, err := report.New(report.Config{DSN: "https://public@sentry.invalid/1", Transport: ft})
 	if err != nil {
 		t.Fatal(err)
@@ -57,12 +40,11 @@ func TestPanicsAndServerErrorsAreReported(t *testing.T) {
 		r.AddCookie(&http.Cookie{Name: "__Host-tenant_sig", Value: "secret-sig"})
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
-	ft.mu.Lock()
-	defer ft.mu.Unlock()
-	if len(ft.events) != 2 {
-		t.Fatalf("%d events, want 2 (the panic once, the 503 once)", len(ft.events))
+	events := ft.Events()
+	if len(events) != 2 {
+		t.Fatalf("%d events, want 2 (the panic once, the 503 once)", len(events))
 	}
-	for _, e := range ft.events {
+	for _, e := range events {
 		if e.Tags["tenant_id"] != tid.String() || e.Tags["account_id"] != aid.String() || len(e.Tags["request_id"]) != 24 ||
 			e.Tags["route"] != "GET /api/things/{id}" {
 			t.Errorf("tags %v", e.Tags)
@@ -78,7 +60,7 @@ func TestPanicsAndServerErrorsAreReported(t *testing.T) {
 			t.Errorf("a credential left in the event: %s", flat)
 		}
 	}
-	if ft.events[0].Level != sentry.LevelFatal || ft.events[1].Tags["status"] != "503" {
-		t.Errorf("events: %v %v", ft.events[0].Level, ft.events[1].Tags)
+	if events[0].Level != sentry.LevelFatal || events[1].Tags["status"] != "503" {
+		t.Errorf("events: %v %v", events[0].Level, events[1].Tags)
 	}
 }

@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,30 +10,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/report"
+	"github.com/tenantkit/tenantkit/internal/report/reporttest"
 	"github.com/tenantkit/tenantkit/tenant"
 )
-
-// fakeTransport keeps the events it is given; nothing leaves the process.
-type fakeTransport struct {
-	mu     sync.Mutex
-	events []*sentry.Event
-}
-
-func (f *fakeTransport) Configure(sentry.ClientOptions)        {}
-func (f *fakeTransport) Flush(time.Duration) bool              { return true }
-func (f *fakeTransport) FlushWithContext(context.Context) bool { return true }
-func (f *fakeTransport) Close()                                {}
-func (f *fakeTransport) SendEvent(e *sentry.Event) {
-	f.mu.Lock()
-	f.events = append(f.events, e)
-	f.mu.Unlock()
-}
-func (f *fakeTransport) sent() []*sentry.Event { f.mu.Lock(); defer f.mu.Unlock(); return f.events }
 
 const dsn = "https://public@sentry.invalid/1"
 
 func TestServerErrorIsTagged(t *testing.T) {
-	ft := &fakeTransport{}
+	ft := &reporttest.Transport{}
 	r, err := report.New(report.Config{DSN: dsn, Transport: ft})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +26,7 @@ func TestServerErrorIsTagged(t *testing.T) {
 	ctx := tenant.WithRequestID(context.Background(), "req-1")
 	r.ServerError(ctx, report.Request{Method: "POST", Route: "POST /api/services", Status: 503, TenantID: tid, AccountID: aid})
 	r.Panic(ctx, report.Request{Method: "GET", Route: "GET /api/services/{id}", Status: 500, TenantID: tid}, "boom token=abc123")
-	events := ft.sent()
+	events := ft.Events()
 	if len(events) != 2 {
 		t.Fatalf("%d events, want 2", len(events))
 	}
