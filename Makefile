@@ -33,11 +33,17 @@ screenshots: ## Write PNGs of the main pages to docs/screenshots (headless Chrom
 	TENANTKIT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./web/
 
 .PHONY: bench
-bench: ## Benchmark the tenant path (row security + batching) against a plain WHERE tenant_id baseline; reads over the whole HTTP stack; a noisy tenant's cost to another.
+bench: ## The whole server against a no-row-security baseline and a floor (1,000 tenants × 1,000 rows, mixed load, sign-in flood) into docs/BENCHMARKS.md; then the tenant path, reads, a noisy tenant.
 	@scripts/ensure-postgres.sh
+	$(GO) run -tags tenantkit_bench ./cmd/tenantkit-bench -out docs/BENCHMARKS.md -profile bench-a.pprof
 	$(GO) test -run '^$$' -bench APIRead -benchtime 4000x -count 3 ./web/
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./store/
 	$(GO) test -run '^$$' -bench NoisyNeighbour -benchtime 1x -count 1 ./web/
+
+.PHONY: bench-curve
+bench-curve: ## The full stack with the same 1,000,000 rows over 10, 1,000 and 100,000 tenants, into docs/BENCHMARKS.md.
+	@scripts/ensure-postgres.sh
+	$(GO) run -tags tenantkit_bench ./cmd/tenantkit-bench -curve -out docs/BENCHMARKS.md
 
 .PHONY: scaleout
 scaleout: ## Two instances behind PgBouncer (transaction mode) and nginx: a canary load, foreign rows (must be 0), two vs one instance. SHORT=1: < 90 s.
@@ -58,6 +64,7 @@ mutation: ## Break each isolation protection in turn (internal/mutation); every 
 lint: ## gofmt, go vet, staticcheck and the isolation rules (cmd/tenantkit-lint).
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: files above need formatting" && exit 1)
 	$(GO) vet ./...
+	$(GO) vet -tags tenantkit_bench ./store/ ./app/ ./cmd/tenantkit-bench/
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run ./cmd/tenantkit-lint ./...
 
@@ -74,4 +81,4 @@ verify: generate ## Check that generated code is up to date.
 .PHONY: clean
 clean: ## Remove build output and the demo's PostgreSQL cluster (also where .tenantkit/cluster links to).
 	@if [ -L .tenantkit/cluster ]; then echo "rm -rf $$(readlink .tenantkit/cluster)"; rm -rf "$$(readlink .tenantkit/cluster)"; fi
-	rm -rf bin .tenantkit
+	rm -rf bin .tenantkit bench-a.pprof

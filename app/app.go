@@ -156,6 +156,9 @@ type options struct {
 	resolver tenants.Resolver
 	queries  pgx.QueryTracer
 	report   sentry.Transport
+	// storeConfig, when set, adjusts the store's configuration (the
+	// benchmark's baseline, app/baseline.go).
+	storeConfig func(*store.Config)
 }
 
 // WithClock makes every service read the time from now. Defaults to
@@ -305,12 +308,16 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 		}
 		tp = a.tracing
 	}
-	if a.Store, err = store.Open(ctx, store.Config{
+	storeCfg := store.Config{
 		TracerProvider: tp, QueryTracer: o.queries, AppURL: cfg.DatabaseURL, PlatformURL: cfg.PlatformDatabaseURL,
 		JobsURL:  cfg.JobsDatabaseURL,
 		MaxConns: cfg.DBMaxConns, CheckConnections: cfg.DBCheckConnections, Logger: o.logger,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
-	}); err != nil {
+	}
+	if o.storeConfig != nil {
+		o.storeConfig(&storeCfg)
+	}
+	if a.Store, err = store.Open(ctx, storeCfg); err != nil {
 		return nil, err
 	}
 	sender := o.sender

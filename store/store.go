@@ -67,6 +67,10 @@ type Config struct {
 	// configure, set by tests, adjusts the app pool's connection config;
 	// configurePlatform the platform pool's.
 	configure, configurePlatform func(*pgx.ConnConfig)
+	// withoutRowSecurity, set only by the benchmark's build
+	// (WithoutRowSecurityForBench, -tags tenantkit_bench), requires an app
+	// role that bypasses row security instead of refusing one.
+	withoutRowSecurity bool
 }
 
 // Store holds the pools. It is safe for concurrent use.
@@ -139,7 +143,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app pool: %w", err)
 	}
-	if err := checkRole(ctx, s.app, schema.AppRole); err != nil {
+	check := checkRole
+	if cfg.withoutRowSecurity {
+		check = checkBypassRole
+	}
+	if err := check(ctx, s.app, schema.AppRole); err != nil {
 		s.app.Close()
 		return nil, err
 	}
@@ -212,6 +220,23 @@ func checkRole(ctx context.Context, pool *pgxpool.Pool, want string) error {
 	}
 	if super || bypass {
 		return fmt.Errorf("database role %s is a superuser or has BYPASSRLS: row security would not apply; connect as %s", user, want)
+	}
+	return nil
+}
+
+// checkBypassRole is checkRole's opposite, for the benchmark's baseline
+// only: the role must bypass row security (and not be a superuser), so
+// the baseline is what it claims to be.
+func checkBypassRole(ctx context.Context, pool *pgxpool.Pool, _ string) error {
+	var user string
+	var super, bypass bool
+	err := pool.QueryRow(ctx,
+		"SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&user, &super, &bypass)
+	if err != nil {
+		return fmt.Errorf("connect as the baseline role: %w", err)
+	}
+	if super || !bypass {
+		return fmt.Errorf("baseline role %s must have BYPASSRLS and not be a superuser", user)
 	}
 	return nil
 }

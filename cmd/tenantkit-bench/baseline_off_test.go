@@ -1,0 +1,21 @@
+//go:build !tenantkit_bench
+
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// A build without the bench tag — every build but make bench's, serve
+// included — cannot open the store without row security.
+func TestBaselineNeedsTheBenchBuild(t *testing.T) {
+	if _, err := baselineOption(); err == nil || !strings.Contains(err.Error(), "tenantkit_bench") {
+		t.Fatalf("baselineOption() without the tag: %v, want an error naming the tag", err)
+	}
+	err := serve(context.Background(), []string{"-variant", "b"})
+	if err == nil || !strings.Contains(err.Error(), "tenantkit_bench") {
+		t.Fatalf("serve -variant b without the tag: %v, want an error naming the tag", err)
+	}
+}
