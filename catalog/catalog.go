@@ -213,7 +213,7 @@ func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) (_ []Servic
 	var out []Service
 	err = c.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		p.TenantID = tx.TenantID()
-		rows, err := tx.ListServices(ctx, p)
+		rows, err := listServices(ctx, tx, p)
 		for _, r := range rows {
 			out = append(out, serviceOf(r))
 		}
@@ -224,6 +224,21 @@ func (c *Catalog) FindServices(ctx context.Context, f ServiceFilter) (_ []Servic
 	}
 	out, next := keyset.Cut(out, f.Page, func(s Service) ServiceKey { return ServiceKey{Name: s.Name, ID: s.ID} })
 	return out, next, nil
+}
+
+// listServices reads a page of services: the unfiltered page of those
+// not archived through the queries PostgreSQL plans once (see
+// ListCurrentServicesFirst), any other through ListServices.
+func listServices(ctx context.Context, tx *store.Tx, p store.ListServicesParams) ([]store.Service, error) {
+	switch {
+	case p.Active != nil || p.IncludeArchived || p.NameLike != nil:
+		return tx.ListServices(ctx, p)
+	case p.HasAfter:
+		return tx.ListCurrentServicesAfter(ctx, store.ListCurrentServicesAfterParams{
+			TenantID: p.TenantID, AfterName: p.AfterName, AfterID: p.AfterID, PageSize: p.PageSize})
+	default:
+		return tx.ListCurrentServicesFirst(ctx, store.ListCurrentServicesFirstParams{TenantID: p.TenantID, PageSize: p.PageSize})
+	}
 }
 
 // CreateService adds a service and records its first version.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -77,7 +78,10 @@ func TestSuspendedTenantIsRefusedByTheDatabase(t *testing.T) {
 
 // Every tenant-owned table, found from the catalog, carries the
 // restrictive tenant_active policy for the app role: a table added later
-// without it fails here.
+// without it fails here. The policy reads the setting through a
+// sub-select, computed once per statement and probing tenants by its
+// primary key (migration 00024); the bare expression it replaced cost a
+// scan of tenants per policy use.
 func TestEveryTenantTableRefusesSuspendedTenants(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -88,12 +92,17 @@ func TestEveryTenantTableRefusesSuspendedTenants(t *testing.T) {
 	}
 	for _, table := range tables {
 		var restrictive, forApp bool
+		var qual string
 		err := app.QueryRow(ctx, `
-			SELECT NOT p.polpermissive, 'tenantkit_app'::regrole = ANY (p.polroles)
+			SELECT NOT p.polpermissive, 'tenantkit_app'::regrole = ANY (p.polroles), pg_get_expr(p.polqual, p.polrelid)
 			FROM pg_policy p WHERE p.polrelid = $1::regclass AND p.polname = 'tenant_active' AND p.polcmd = '*'`,
-			table.Ident()).Scan(&restrictive, &forApp)
+			table.Ident()).Scan(&restrictive, &forApp, &qual)
 		if err != nil || !restrictive || !forApp {
 			t.Errorf("%s: no restrictive tenant_active policy for the app role on all commands (%v)", table, err)
+			continue
+		}
+		if !strings.Contains(qual, "tn.id = ( SELECT (NULLIF(current_setting('app.current_tenant_id'::text, true), ''::text))::uuid") {
+			t.Errorf("%s: tenant_active compares tenants.id with the setting's expression, not a sub-select (see migration 00024): %s", table, qual)
 		}
 	}
 }

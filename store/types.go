@@ -116,6 +116,8 @@ type (
 	ListBookingsRow                       = db.ListBookingsRow
 	ListBusyOfMembersParams               = db.ListBusyOfMembersParams
 	ListBusyOfMembersRow                  = db.ListBusyOfMembersRow
+	ListCurrentServicesAfterParams        = db.ListCurrentServicesAfterParams
+	ListCurrentServicesFirstParams        = db.ListCurrentServicesFirstParams
 	ListExceptionsOfMembersParams         = db.ListExceptionsOfMembersParams
 	ListInvitationsParams                 = db.ListInvitationsParams
 	ListMailDeliveriesParams              = db.ListMailDeliveriesParams

@@ -37,6 +37,7 @@ func startDatabase(ctx context.Context, dir string, statements bool, log io.Writ
 	if statements {
 		settings["shared_preload_libraries"] = "pg_stat_statements"
 		settings["pg_stat_statements.track"] = "all"
+		settings["pg_stat_statements.track_planning"] = "on"
 	}
 	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Ephemeral: true, Settings: settings})
 	if err != nil {
@@ -88,21 +89,21 @@ func (db *database) printStatements(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT r.rolname, s.calls, s.total_exec_time, s.mean_exec_time, s.rows, regexp_replace(left(s.query, 160), '\s+', ' ', 'g')
+	rows, err := conn.Query(ctx, `SELECT r.rolname, s.calls, s.total_exec_time, s.mean_exec_time, s.plans, s.mean_plan_time, s.rows, regexp_replace(left(s.query, 160), '\s+', ' ', 'g')
 		FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
-		WHERE r.rolname IN ($1, $2) ORDER BY s.total_exec_time DESC LIMIT 40`, schema.AppRole, baselineRole)
+		WHERE r.rolname IN ($1, $2) ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT 40`, schema.AppRole, baselineRole)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var role, query string
-		var calls, n int64
-		var total, mean float64
-		if err := rows.Scan(&role, &calls, &total, &mean, &n, &query); err != nil {
+		var calls, plans, n int64
+		var total, mean, meanPlan float64
+		if err := rows.Scan(&role, &calls, &total, &mean, &plans, &meanPlan, &n, &query); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%-22s %8d calls %9.0f ms %7.3f ms/call %8d rows  %s\n", role, calls, total, mean, n, query)
+		fmt.Fprintf(w, "%-22s %8d calls %9.0f ms %7.3f ms/call, %8d plans %7.3f ms/plan, %8d rows  %.90s\n", role, calls, total, mean, plans, meanPlan, n, query)
 	}
 	return rows.Err()
 }

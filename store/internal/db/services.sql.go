@@ -185,6 +185,115 @@ func (q *Queries) InsertServiceVersion(ctx context.Context, arg InsertServiceVer
 	return err
 }
 
+const listCurrentServicesAfter = `-- name: ListCurrentServicesAfter :many
+SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services
+WHERE tenant_id = $1 AND archived_at IS NULL AND (name, id) > ($2::text, $3::uuid)
+ORDER BY name, id
+LIMIT $4
+`
+
+type ListCurrentServicesAfterParams struct {
+	TenantID  uuid.UUID
+	AfterName string
+	AfterID   uuid.UUID
+	PageSize  int32
+}
+
+func (q *Queries) ListCurrentServicesAfter(ctx context.Context, arg ListCurrentServicesAfterParams) ([]Service, error) {
+	rows, err := q.db.Query(ctx, listCurrentServicesAfter,
+		arg.TenantID,
+		arg.AfterName,
+		arg.AfterID,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Service{}
+	for rows.Next() {
+		var i Service
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Description,
+			&i.DurationMinutes,
+			&i.PriceMinor,
+			&i.Currency,
+			&i.Active,
+			&i.RequiresConfirmation,
+			&i.ArchivedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listCurrentServicesFirst = `-- name: ListCurrentServicesFirst :many
+
+SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services
+WHERE tenant_id = $1 AND archived_at IS NULL
+ORDER BY name, id
+LIMIT $2
+`
+
+type ListCurrentServicesFirstParams struct {
+	TenantID uuid.UUID
+	PageSize int32
+}
+
+// ListCurrentServicesFirst and ListCurrentServicesAfter are the
+// unfiltered keyset page over (name, id) of the services not archived —
+// the list staff open most — split by whether a page came before, so that
+// neither has an optional condition: PostgreSQL plans each once per
+// connection (a generic plan: an index range on (tenant_id, name, id)),
+// where ListServices, whose conditions depend on its parameters, is
+// planned anew on every call.
+func (q *Queries) ListCurrentServicesFirst(ctx context.Context, arg ListCurrentServicesFirstParams) ([]Service, error) {
+	rows, err := q.db.Query(ctx, listCurrentServicesFirst, arg.TenantID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Service{}
+	for rows.Next() {
+		var i Service
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Slug,
+			&i.Name,
+			&i.Description,
+			&i.DurationMinutes,
+			&i.PriceMinor,
+			&i.Currency,
+			&i.Active,
+			&i.RequiresConfirmation,
+			&i.ArchivedAt,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listPublicServices = `-- name: ListPublicServices :many
 SELECT tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at FROM services
 WHERE tenant_id = $1 AND active AND archived_at IS NULL

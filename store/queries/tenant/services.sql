@@ -19,6 +19,26 @@ WHERE tenant_id = @tenant_id
 ORDER BY name, id
 LIMIT @page_size;
 
+-- ListCurrentServicesFirst and ListCurrentServicesAfter are the
+-- unfiltered keyset page over (name, id) of the services not archived —
+-- the list staff open most — split by whether a page came before, so that
+-- neither has an optional condition: PostgreSQL plans each once per
+-- connection (a generic plan: an index range on (tenant_id, name, id)),
+-- where ListServices, whose conditions depend on its parameters, is
+-- planned anew on every call.
+
+-- name: ListCurrentServicesFirst :many
+SELECT * FROM services
+WHERE tenant_id = @tenant_id AND archived_at IS NULL
+ORDER BY name, id
+LIMIT @page_size;
+
+-- name: ListCurrentServicesAfter :many
+SELECT * FROM services
+WHERE tenant_id = @tenant_id AND archived_at IS NULL AND (name, id) > (@after_name::text, @after_id::uuid)
+ORDER BY name, id
+LIMIT @page_size;
+
 -- ListServices is the filtered keyset page over (name, id). name_like is
 -- an ILIKE pattern whose wildcards the caller has escaped.
 
