@@ -66,6 +66,7 @@ func (s *Store) openJobs(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("parse jobs database url: %w", err)
 	}
+	jcfg.AfterConnect = registerUUID
 	jcfg.MaxConns = 4
 	if cfg.JobsMaxConns > 0 {
 		jcfg.MaxConns = cfg.JobsMaxConns

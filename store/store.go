@@ -117,6 +117,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse app database url: %w", err)
 	}
+	appCfg.AfterConnect = registerUUID
 	if cfg.MaxConns > 0 {
 		appCfg.MaxConns = cfg.MaxConns
 	}
@@ -192,6 +193,7 @@ func (s *Store) openPlatform(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("parse platform database url: %w", err)
 	}
+	pcfg.AfterConnect = registerUUID
 	pcfg.MaxConns = 4
 	if cfg.PlatformMaxConns > 0 {
 		pcfg.MaxConns = cfg.PlatformMaxConns
