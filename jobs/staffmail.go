@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/store"
 )
 
@@ -45,7 +46,7 @@ func (w *staffMailWorker) Work(ctx context.Context, job *river.Job[RequestStaffM
 	var failed error
 	nFailed := 0
 	for _, m := range msgs {
-		if err := deliver(ctx, w.store, w.sender, w.logger, now, kind, m); err != nil {
+		if err := deliver(ctx, w.store, w.sender, w.logger, now, m); err != nil {
 			w.logger.WarnContext(ctx, "staff mail not sent", slog.String("kind", kind), slog.Any("error", err))
 			failed = err
 			nFailed++
@@ -80,11 +81,11 @@ func staffMessages(ctx context.Context, tx *store.Tx, kind string, args RequestS
 	if err != nil {
 		return nil, fmt.Errorf("read service request: %w", err)
 	}
-	d, _, err := firm(ctx, tx, comm)
+	d, _, err := tenantmail.Firm(ctx, tx, comm)
 	if err != nil {
 		return nil, err
 	}
-	d.Request = &requestData{Title: r.Title, Client: r.ClientName, Source: r.Source}
+	d.Request = &mailer.RequestData{Title: r.Title, Client: r.ClientName, Source: r.Source}
 	if kind == MailRequestCommented {
 		c, err := tx.GetCommentMail(ctx, store.GetCommentMailParams{TenantID: tx.TenantID(), ServiceRequestID: r.ID, ID: args.CommentID})
 		if store.IsNotFound(err) {
@@ -96,7 +97,7 @@ func staffMessages(ctx context.Context, tx *store.Tx, kind string, args RequestS
 		if c.AuthorRole != "client" || c.Visibility != "client" {
 			return nil, nil
 		}
-		d.Comment = &commentData{Author: c.AuthorName, Body: c.Body}
+		d.Comment = &mailer.CommentData{Author: c.AuthorName, Body: c.Body}
 	}
 	staff, err := tx.ListStaffRecipients(ctx, tx.TenantID())
 	if err != nil {
@@ -113,7 +114,7 @@ func staffMessages(ctx context.Context, tx *store.Tx, kind string, args RequestS
 	out := make([]mailer.Message, 0, len(staff))
 	for _, s := range staff {
 		d.Recipient = s.DisplayName
-		m, err := renderMail(kind, s.Email, d)
+		m, err := mailer.Render(kind, s.Email, d)
 		if err != nil {
 			return nil, err
 		}
