@@ -27,6 +27,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/mailaddr"
 	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -298,7 +299,7 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 	}
 	tok, hash := onetime.New()
 	var inv store.Invitation
-	var tn store.GetTenantRow
+	var msg mailer.Message
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		tid := tx.TenantID()
 		sec, err := tx.GetSecuritySettings(ctx, tid)
@@ -310,7 +311,8 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 			return &tenant.Error{Code: tenant.CodeInvalid, Message: "this organization only admits email addresses of its allowed domains",
 				Fields: map[string]string{"body.email": "domain not allowed"}}
 		}
-		if tn, err = tx.GetTenant(ctx, tid); err != nil {
+		tn, err := tx.GetTenant(ctx, tid)
+		if err != nil {
 			return err
 		}
 		now := s.now()
@@ -321,22 +323,38 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 		if err != nil {
 			return err
 		}
+		if msg, err = s.invitationMail(ctx, tx, tn.Slug, tok, inv); err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(map[string]string{"email": email, "role": string(role)})
 		return tx.Audit(ctx, "member.invited", "invitation", &inv.ID, detail)
 	})
 	if err != nil {
 		return Invitation{}, err
 	}
-	link := s.link(tn.Slug, "/invitations/accept?token="+url.QueryEscape(tok))
-	if err := s.mailer.Send(ctx, mailer.Message{
-		TenantID: actor.TenantID, To: email, Subject: "You are invited to " + tn.Name,
-		Text: "You are invited to join " + tn.Name + " as " + string(role) + ".\n\nTo accept, open:\n" + link +
-			"\n\nThe link works once and expires on " + inv.ExpiresAt.UTC().Format(time.RFC1123) + "." +
-			"\nIf this address already has an account, you accept by signing in with its password.",
-	}); err != nil {
+	// Sent once the invitation is committed (a rolled-back one sends
+	// nothing), through the queue: the delivery log records the result.
+	if err := s.mailer.Send(ctx, msg); err != nil {
 		s.logger.ErrorContext(ctx, "send invitation mail", slog.Any("error", err))
 	}
 	return invitationOf(inv), nil
+}
+
+// invitationMail renders the mail of invitation inv, whose one-time link
+// carries tok, signed by the firm of tx's tenant (whose slug is slug).
+func (s *Service) invitationMail(ctx context.Context, tx *store.Tx, slug, tok string, inv store.Invitation) (mailer.Message, error) {
+	d, loc, err := tenantmail.ReadFirm(ctx, tx)
+	if err != nil {
+		return mailer.Message{}, err
+	}
+	d.Recipient, d.Role = inv.DisplayName, inv.Role
+	d.Link = &mailer.LinkData{
+		URL:   s.link(slug, "/invitations/accept?token="+url.QueryEscape(tok)),
+		Label: "Accept the invitation", Expires: inv.ExpiresAt.In(loc).Format(mailer.ExpiryFormat),
+	}
+	m, err := mailer.Render(mailer.KindInvitation, inv.Email, d)
+	m.TenantID = tx.TenantID()
+	return m, err
 }
 
 func invitationOf(i store.Invitation) Invitation {
