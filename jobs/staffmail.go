@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,27 +35,30 @@ func (w *staffMailWorker) Work(ctx context.Context, job *river.Job[RequestStaffM
 	var msgs []mailer.Message
 	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		var err error
-		msgs, err = staffMessages(ctx, tx, kind, job.Args)
+		if msgs, err = staffMessages(ctx, tx, kind, job.Args); err != nil || job.Attempt <= 1 || len(msgs) == 0 {
+			return err
+		}
+		// A retry mails only whom the earlier attempts did not reach: the
+		// delivery log, where each attempt recorded each message with the
+		// job's id, is the record.
+		sent, err := tenantmail.SentByJob(ctx, tx, job.ID, kind)
+		msgs = slices.DeleteFunc(msgs, func(m mailer.Message) bool { return sent[m.To] })
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	// One message per recipient (no one sees another's address). A retry
-	// would mail again those already mailed, so the job fails (and is
-	// retried) only when no message went out; the delivery log records
-	// each failure.
-	var failed error
-	nFailed := 0
+	// One message per recipient (no one sees another's address). When any
+	// fails the job fails, and River retries it for those alone.
+	var failed []error
 	for _, m := range msgs {
-		if err := deliver(ctx, w.store, w.sender, w.logger, now, m); err != nil {
+		if err := tenantmail.Deliver(ctx, w.store, w.sender, w.logger, tenantmail.Attempt{Message: m, At: now, JobID: job.ID}); err != nil {
 			w.logger.WarnContext(ctx, "staff mail not sent", slog.String("kind", kind), slog.Any("error", err))
-			failed = err
-			nFailed++
+			failed = append(failed, err)
 		}
 	}
-	if nFailed > 0 && nFailed == len(msgs) {
-		return failed
+	if len(failed) > 0 {
+		return fmt.Errorf("staff mail: %d of %d recipients not reached: %w", len(failed), len(msgs), errors.Join(failed...))
 	}
 	if len(msgs) > 0 {
 		w.logger.InfoContext(ctx, "staff mailed", slog.String("kind", kind),

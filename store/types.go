@@ -118,6 +118,7 @@ type (
 	ListBusyOfMembersRow                  = db.ListBusyOfMembersRow
 	ListExceptionsOfMembersParams         = db.ListExceptionsOfMembersParams
 	ListInvitationsParams                 = db.ListInvitationsParams
+	ListJobMailSentParams                 = db.ListJobMailSentParams
 	ListMailDeliveriesParams              = db.ListMailDeliveriesParams
 	ListMemberSessionsParams              = db.ListMemberSessionsParams
 	ListMemberSessionsRow                 = db.ListMemberSessionsRow

@@ -60,6 +60,9 @@ type Attempt struct {
 	Message mailer.Message
 	// At stamps the log row (and the message's SentAt).
 	At time.Time
+	// JobID is the job sending the message, 0 for none: a retry of the
+	// job finds in the log whom its earlier attempts reached ([SentByJob]).
+	JobID int64
 }
 
 // Deliver sends a.Message through sender and records the attempt, with
@@ -75,13 +78,17 @@ func Deliver(ctx context.Context, st *store.Store, sender mailer.Sender, logger 
 	if sendErr != nil {
 		result, detail = Failed, deliveryError(sendErr)
 	}
+	var jobID *int64
+	if a.JobID != 0 {
+		jobID = &a.JobID
+	}
 	err := st.InTenant(ctx, func(tx *store.Tx) error {
 		if m.TenantID != tx.TenantID() {
 			return fmt.Errorf("message of tenant %s sent in the scope of tenant %s", m.TenantID, tx.TenantID())
 		}
 		return tx.InsertMailDelivery(ctx, store.InsertMailDeliveryParams{
 			TenantID: tx.TenantID(), Kind: m.Kind, Recipient: m.To, Subject: clip(m.Subject, 500),
-			Result: result, Error: detail, CreatedAt: a.At,
+			Result: result, Error: detail, CreatedAt: a.At, JobID: jobID,
 		})
 	})
 	if err != nil {
@@ -91,6 +98,20 @@ func Deliver(ctx context.Context, st *store.Store, sender mailer.Sender, logger 
 		return fmt.Errorf("send %s: %w", m.Kind, sendErr)
 	}
 	return nil
+}
+
+// SentByJob returns the recipients the delivery log shows job id of the
+// tenant of tx already reached with mail of kind.
+func SentByJob(ctx context.Context, tx *store.Tx, id int64, kind string) (map[string]bool, error) {
+	rs, err := tx.ListJobMailSent(ctx, store.ListJobMailSentParams{TenantID: tx.TenantID(), JobID: id, Kind: kind})
+	if err != nil {
+		return nil, fmt.Errorf("read delivery log: %w", err)
+	}
+	out := make(map[string]bool, len(rs))
+	for _, r := range rs {
+		out[r] = true
+	}
+	return out, nil
 }
 
 // Logged is a Sender that sends through Next and records each message of
