@@ -137,24 +137,32 @@ func TestStaffMailNamingAnotherTenantsRequestFindsNothing(t *testing.T) {
 	}
 }
 
+// fileRequest files a service request titled title as acme's client and
+// returns the staff mail job it inserted, once finalized.
+func (e *env) fileRequest(t *testing.T, title string) int64 {
+	t.Helper()
+	ctx := e.As(t.Context(), "acme", "client")
+	r, err := e.requests().CreateMyRequest(ctx, requests.ClientInput{Title: title, Details: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM river.river_job WHERE kind = 'request_staff_mail' AND args->>'request_id' = $1", r.ID.String()).Scan(&id); err != nil {
+		t.Fatalf("the request inserted no job: %v", err)
+	}
+	if st := e.wait(t, id); st != "completed" {
+		t.Fatalf("job %s", st)
+	}
+	return id
+}
+
 func TestStaffMailHonoursTheCommunicationSetting(t *testing.T) {
 	e := setup(t)
 	if _, err := e.admin.Exec(t.Context(), "INSERT INTO communication_settings (tenant_id, notify_staff_on_request) VALUES ($1, false) ON CONFLICT (tenant_id) DO UPDATE SET notify_staff_on_request = false", e.tenantID("acme")); err != nil {
 		t.Fatal(err)
 	}
 	e.run()
-	ctx := e.As(t.Context(), "acme", "client")
-	r, err := e.requests().CreateMyRequest(ctx, requests.ClientInput{Title: "Quiet please"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM river.river_job WHERE kind = 'request_staff_mail' AND args->>'request_id' = $1", r.ID.String()).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if st := e.wait(t, id); st != "completed" {
-		t.Fatalf("job %s", st)
-	}
+	e.fileRequest(t, "Quiet please")
 	if n := len(e.mail.messages()); n != 0 {
 		t.Fatalf("%d messages with notify_staff_on_request off", n)
 	}
@@ -440,18 +448,7 @@ func TestAStaffMailRetryMailsOnlyTheRecipientsNotReached(t *testing.T) {
 	}
 	e.mail.failNext(failing, 1)
 	e.run()
-	ctx := e.As(t.Context(), "acme", "client")
-	r, err := e.requests().CreateMyRequest(ctx, requests.ClientInput{Title: "Partly mailed", Details: "d"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM river.river_job WHERE kind = 'request_staff_mail' AND args->>'request_id' = $1", r.ID.String()).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if st := e.wait(t, id); st != "completed" {
-		t.Fatalf("job %s", st)
-	}
+	id := e.fileRequest(t, "Partly mailed")
 	var attempts int
 	if err := e.admin.QueryRow(t.Context(), "SELECT attempt FROM river.river_job WHERE id = $1", id).Scan(&attempts); err != nil || attempts != 2 {
 		t.Fatalf("the job ran %d times (%v), want 2: one partial failure, one retry", attempts, err)

@@ -323,7 +323,10 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 		if err != nil {
 			return err
 		}
-		if msg, err = s.invitationMail(ctx, tx, tn.Slug, tok, inv); err != nil {
+		link := s.link(tn.Slug, "/invitations/accept?token="+url.QueryEscape(tok))
+		msg, err = tenantmail.LinkMail(ctx, tx, mailer.KindInvitation, email, link, "Accept the invitation", inv.ExpiresAt,
+			func(d *mailer.Data) { d.Recipient, d.Role = inv.DisplayName, inv.Role })
+		if err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(map[string]string{"email": email, "role": string(role)})
@@ -338,23 +341,6 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 		s.logger.ErrorContext(ctx, "send invitation mail", slog.Any("error", err))
 	}
 	return invitationOf(inv), nil
-}
-
-// invitationMail renders the mail of invitation inv, whose one-time link
-// carries tok, signed by the firm of tx's tenant (whose slug is slug).
-func (s *Service) invitationMail(ctx context.Context, tx *store.Tx, slug, tok string, inv store.Invitation) (mailer.Message, error) {
-	d, loc, err := tenantmail.ReadFirm(ctx, tx)
-	if err != nil {
-		return mailer.Message{}, err
-	}
-	d.Recipient, d.Role = inv.DisplayName, inv.Role
-	d.Link = &mailer.LinkData{
-		URL:   s.link(slug, "/invitations/accept?token="+url.QueryEscape(tok)),
-		Label: "Accept the invitation", Expires: inv.ExpiresAt.In(loc).Format(mailer.ExpiryFormat),
-	}
-	m, err := mailer.Render(mailer.KindInvitation, inv.Email, d)
-	m.TenantID = tx.TenantID()
-	return m, err
 }
 
 func invitationOf(i store.Invitation) Invitation {

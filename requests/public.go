@@ -107,7 +107,10 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		if err != nil {
 			return err
 		}
-		if msg, err = s.confirmationMail(ctx, tx, tn.Slug, tok, sub); err != nil {
+		// The message says nothing the submitter wrote: a form that mails
+		// any address must not carry a stranger's words in the firm's name.
+		link := s.link(tn.Slug, "/requests/confirm?token="+url.QueryEscape(tok))
+		if msg, err = tenantmail.LinkMail(ctx, tx, mailer.KindRequestReceived, in.Email, link, "Send the request", sub.ExpiresAt, nil); err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"ip": clientAddr})
@@ -123,25 +126,6 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		s.logger.ErrorContext(ctx, "send public request confirmation", slog.Any("error", err))
 	}
 	return nil
-}
-
-// confirmationMail renders the mail that asks the address of public
-// submission sub to confirm it with the one-time link carrying tok, signed
-// by the firm of tx's tenant (whose slug is slug). The message says
-// nothing the submitter wrote: a form that mails any address must not
-// carry a stranger's words in the firm's name.
-func (s *Service) confirmationMail(ctx context.Context, tx *store.Tx, slug, tok string, sub store.PublicSubmission) (mailer.Message, error) {
-	d, loc, err := tenantmail.ReadFirm(ctx, tx)
-	if err != nil {
-		return mailer.Message{}, err
-	}
-	d.Link = &mailer.LinkData{
-		URL:   s.link(slug, "/requests/confirm?token="+url.QueryEscape(tok)),
-		Label: "Send the request", Expires: sub.ExpiresAt.In(loc).Format(mailer.ExpiryFormat),
-	}
-	m, err := mailer.Render(mailer.KindRequestReceived, sub.Email, d)
-	m.TenantID = tx.TenantID()
-	return m, err
 }
 
 var errConfirmation = &tenant.Error{Code: tenant.CodeInvalid, Message: "this confirmation link is invalid, used or expired"}

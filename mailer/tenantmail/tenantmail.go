@@ -55,6 +55,24 @@ func ReadFirm(ctx context.Context, tx *store.Tx) (mailer.Data, *time.Location, e
 	return Firm(ctx, tx, comm)
 }
 
+// LinkMail renders the tenant mail of kind to address to, signed by the
+// firm of tx's tenant, with a one-time link (its URL and button label)
+// that stops working at expires, shown in the tenant's time zone. extra,
+// when not nil, fills in what else the kind reads.
+func LinkMail(ctx context.Context, tx *store.Tx, kind, to, url, label string, expires time.Time, extra func(*mailer.Data)) (mailer.Message, error) {
+	d, loc, err := ReadFirm(ctx, tx)
+	if err != nil {
+		return mailer.Message{}, err
+	}
+	d.Link = &mailer.LinkData{URL: url, Label: label, Expires: expires.In(loc).Format(mailer.ExpiryFormat)}
+	if extra != nil {
+		extra(&d)
+	}
+	m, err := mailer.Render(kind, to, d)
+	m.TenantID = tx.TenantID()
+	return m, err
+}
+
 // Attempt is one message to send and record.
 type Attempt struct {
 	Message mailer.Message
