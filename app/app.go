@@ -36,6 +36,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/telemetry"
 	"github.com/tenantkit/tenantkit/jobs"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/members"
 	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/requests"
@@ -337,8 +338,12 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	metrics := newAppMetrics()
 	sender = countingSender{next: sender, metrics: metrics}
 	// Mail leaves through a queue, off every request's path: an answer
-	// that mails takes the time of one that does not.
-	a.Mail = mailer.NewQueue(sender, 1000, o.logger)
+	// that mails takes the time of one that does not. The queue's worker
+	// records each tenant's mail (an invitation, a public form's
+	// confirmation) in that tenant's delivery log with the real result,
+	// through the store's tenant path in the scope the request queued it
+	// with; a password reset is account mail and goes unrecorded.
+	a.Mail = mailer.NewQueue(tenantmail.Logged{Next: sender, Store: a.Store, Now: o.now, Logger: o.logger}, 1000, o.logger)
 	reqs := requests.New(a.Store, requests.Config{Now: o.now, Mailer: a.Mail, Link: urls.Tenant, Logger: o.logger})
 	if cfg.JobsDatabaseURL != "" {
 		// A job is already off the request path: it sends through the

@@ -804,6 +804,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, em
 		return err
 	}
 	tok, hash := onetime.New()
+	now := s.now()
+	expires := now.Add(time.Hour)
+	// The mail is rendered whether or not the account exists: the answer
+	// takes the same time either way.
+	msg, err := s.resetMail(t, email, tok, expires)
+	if err != nil {
+		return err
+	}
 	var acct store.PlatformAccount
 	found := false
 	err = s.store.InPlatform(ctx, store.PlatformOp{
@@ -820,26 +828,38 @@ func (s *Service) RequestPasswordReset(ctx context.Context, t *tenant.Tenant, em
 		}
 		found = true
 		_, err = tx.CreatePasswordReset(ctx, store.PlatformCreatePasswordResetParams{
-			AccountID: acct.ID, TokenHash: hash, CreatedAt: s.now(), ExpiresAt: s.now().Add(time.Hour), AskedOnTenantID: hostTenantID(t),
+			AccountID: acct.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: expires, AskedOnTenantID: hostTenantID(t),
 		})
 		return err
 	})
 	if err != nil || !found {
 		return err
 	}
-	link := s.urls.Apex("/password-reset?token=" + url.QueryEscape(tok))
-	msg := mailer.Message{To: acct.Email, Subject: "Reset your password"}
-	if t != nil {
-		link = s.urls.Tenant(t.Slug, "/password-reset?token="+url.QueryEscape(tok))
-		msg.TenantID = t.ID
-		msg.Subject = "Reset your password for " + t.Name
-	}
-	msg.Text = "Someone asked to reset the password of this account.\n\nTo choose a new password, open:\n" + link +
-		"\n\nThe link works once, for one hour. If it was not you, ignore this message."
+	msg.To = acct.Email
 	if err := s.mailer.Send(ctx, msg); err != nil {
 		s.logger.ErrorContext(ctx, "send password reset mail", slog.Any("error", err))
 	}
 	return nil
+}
+
+// resetMail renders the password reset mail to email whose one-time link
+// carries tok and works until expires. Asked on a tenant's host (t
+// non-nil) it bears the tenant's name and its link points there; on the
+// apex, the apex. It is account mail: no tenant's delivery log records it,
+// and it reads nothing of the tenant's (the answer must not wait on it).
+func (s *Service) resetMail(t *tenant.Tenant, email, tok string, expires time.Time) (mailer.Message, error) {
+	d := mailer.Data{Link: &mailer.LinkData{
+		URL:   s.urls.Apex("/password-reset?token=" + url.QueryEscape(tok)),
+		Label: "Choose a new password", Expires: expires.UTC().Format(mailer.ExpiryFormat),
+	}}
+	var tenantID uuid.UUID
+	if t != nil {
+		d.Firm, tenantID = t.Name, t.ID
+		d.Link.URL = s.urls.Tenant(t.Slug, "/password-reset?token="+url.QueryEscape(tok))
+	}
+	m, err := mailer.Render(mailer.KindPasswordReset, email, d)
+	m.TenantID = tenantID
+	return m, err
 }
 
 // hostTenantID is the tenant a host serves (t), or nil for the apex.

@@ -110,7 +110,9 @@ func ReminderLead(channel string, minutesBefore *int32) (time.Duration, bool) {
 // every live staff member, admin and owner of the tenant: never to anyone
 // of another tenant, since the recipients are read under the job's
 // tenant's row security. Inserted in the transaction that files the
-// request or the comment.
+// request or the comment. When some recipients could not be reached the
+// job fails, and its retry mails only those: each message is logged with
+// the job's id, and the log says whom the earlier attempts reached.
 type RequestStaffMail struct {
 	Tenant
 	RequestID uuid.UUID `json:"request_id"`

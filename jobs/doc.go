@@ -39,11 +39,11 @@
 //
 // # Mail
 //
-// Mail is rendered from the embedded templates (templates/: a subject and
-// a text part with text/template, an HTML part with html/template, both
-// laid out with the firm's name, sender and footer) and sent as
+// Mail is rendered from the mailer's templates (mailer.Render: a subject
+// and a text part with text/template, an HTML part with html/template,
+// both laid out with the firm's name, sender and footer) and sent as
 // multipart/alternative. Every attempt is recorded in the tenant's
-// delivery log (mail_deliveries), written by the job in its tenant's
-// transaction and stamped by the injected clock; the purge keeps it
-// [MailDeliveryRetention].
+// delivery log (mail_deliveries, tenantmail.Deliver), written by the job
+// in its tenant's transaction and stamped by the injected clock; the
+// purge keeps it [MailDeliveryRetention].
 package jobs

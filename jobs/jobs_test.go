@@ -26,17 +26,34 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // now is the instant every test runs at.
 var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
-// recorder is a mail sender that keeps what it is given.
+// recorder is a mail sender that keeps what it is given. It fails the
+// first failures[address] messages to an address (and keeps those out of
+// msgs).
 type recorder struct {
-	mu   sync.Mutex
-	msgs []mailer.Message
+	mu       sync.Mutex
+	msgs     []mailer.Message
+	failures map[string]int
 }
 
 func (r *recorder) Send(_ context.Context, m mailer.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.failures[m.To] > 0 {
+		r.failures[m.To]--
+		return errSMTP
+	}
 	r.msgs = append(r.msgs, m)
 	return nil
+}
+
+// failNext makes the next n messages to address fail.
+func (r *recorder) failNext(address string, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures == nil {
+		r.failures = map[string]int{}
+	}
+	r.failures[address] = n
 }
 
 func (r *recorder) messages() []mailer.Message {

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,24 +137,32 @@ func TestStaffMailNamingAnotherTenantsRequestFindsNothing(t *testing.T) {
 	}
 }
 
+// fileRequest files a service request titled title as acme's client and
+// returns the staff mail job it inserted, once finalized.
+func (e *env) fileRequest(t *testing.T, title string) int64 {
+	t.Helper()
+	ctx := e.As(t.Context(), "acme", "client")
+	r, err := e.requests().CreateMyRequest(ctx, requests.ClientInput{Title: title, Details: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM river.river_job WHERE kind = 'request_staff_mail' AND args->>'request_id' = $1", r.ID.String()).Scan(&id); err != nil {
+		t.Fatalf("the request inserted no job: %v", err)
+	}
+	if st := e.wait(t, id); st != "completed" {
+		t.Fatalf("job %s", st)
+	}
+	return id
+}
+
 func TestStaffMailHonoursTheCommunicationSetting(t *testing.T) {
 	e := setup(t)
 	if _, err := e.admin.Exec(t.Context(), "INSERT INTO communication_settings (tenant_id, notify_staff_on_request) VALUES ($1, false) ON CONFLICT (tenant_id) DO UPDATE SET notify_staff_on_request = false", e.tenantID("acme")); err != nil {
 		t.Fatal(err)
 	}
 	e.run()
-	ctx := e.As(t.Context(), "acme", "client")
-	r, err := e.requests().CreateMyRequest(ctx, requests.ClientInput{Title: "Quiet please"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	if err := e.admin.QueryRow(t.Context(), "SELECT id FROM river.river_job WHERE kind = 'request_staff_mail' AND args->>'request_id' = $1", r.ID.String()).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	if st := e.wait(t, id); st != "completed" {
-		t.Fatalf("job %s", st)
-	}
+	e.fileRequest(t, "Quiet please")
 	if n := len(e.mail.messages()); n != 0 {
 		t.Fatalf("%d messages with notify_staff_on_request off", n)
 	}
@@ -423,5 +432,60 @@ func TestARecurringRuleMakesEachOccurrenceOnceWhenItsJobRunsTwice(t *testing.T) 
 		WHERE r.tenant_id = $1 AND r.title = t.title AND r.due_on IS NOT NULL AND r.id <> t.id AND r.created_by_member_id IS NULL AND r.source = 'staff'`,
 		e.tenantID("acme"), template).Scan(&copies); err != nil || copies != 3 {
 		t.Fatalf("%d copies of the template (%v)", copies, err)
+	}
+}
+
+func TestAStaffMailRetryMailsOnlyTheRecipientsNotReached(t *testing.T) {
+	e := setup(t)
+	staff := e.staffEmails(t, "acme")
+	if len(staff) < 2 {
+		t.Fatalf("acme has %d staff", len(staff))
+	}
+	var failing string
+	for s := range staff {
+		failing = s
+		break
+	}
+	e.mail.failNext(failing, 1)
+	e.run()
+	id := e.fileRequest(t, "Partly mailed")
+	var attempts int
+	if err := e.admin.QueryRow(t.Context(), "SELECT attempt FROM river.river_job WHERE id = $1", id).Scan(&attempts); err != nil || attempts != 2 {
+		t.Fatalf("the job ran %d times (%v), want 2: one partial failure, one retry", attempts, err)
+	}
+	// Everyone reached exactly once: the retry mailed the failed recipient
+	// alone.
+	got := map[string]int{}
+	for _, m := range e.mail.messages() {
+		got[m.To]++
+	}
+	for s := range staff {
+		if got[s] != 1 {
+			t.Fatalf("mails per recipient %v, want one each for %v", got, staff)
+		}
+	}
+	// The log shows it: one failure and one success for the failed
+	// recipient, one success for each of the others.
+	rows, err := e.admin.Query(t.Context(), "SELECT recipient, result FROM mail_deliveries WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at",
+		e.tenantID("acme"), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := map[string][]string{}
+	for rows.Next() {
+		var to, result string
+		if err := rows.Scan(&to, &result); err != nil {
+			t.Fatal(err)
+		}
+		logged[to] = append(logged[to], result)
+	}
+	for s := range staff {
+		want := "[sent]"
+		if s == failing {
+			want = "[failed sent]"
+		}
+		if fmt.Sprint(logged[s]) != want {
+			t.Fatalf("log of %s: %v, want %s (all: %v)", s, logged[s], want, logged)
+		}
 	}
 }

@@ -2,14 +2,17 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/store"
 )
 
@@ -32,27 +35,30 @@ func (w *staffMailWorker) Work(ctx context.Context, job *river.Job[RequestStaffM
 	var msgs []mailer.Message
 	err := w.store.ReadTenant(ctx, func(tx *store.Tx) error {
 		var err error
-		msgs, err = staffMessages(ctx, tx, kind, job.Args)
+		if msgs, err = staffMessages(ctx, tx, kind, job.Args); err != nil || job.Attempt <= 1 || len(msgs) == 0 {
+			return err
+		}
+		// A retry mails only whom the earlier attempts did not reach: the
+		// delivery log, where each attempt recorded each message with the
+		// job's id, is the record.
+		sent, err := tenantmail.SentByJob(ctx, tx, job.ID, kind)
+		msgs = slices.DeleteFunc(msgs, func(m mailer.Message) bool { return sent[m.To] })
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	// One message per recipient (no one sees another's address). A retry
-	// would mail again those already mailed, so the job fails (and is
-	// retried) only when no message went out; the delivery log records
-	// each failure.
-	var failed error
-	nFailed := 0
+	// One message per recipient (no one sees another's address). When any
+	// fails the job fails, and River retries it for those alone.
+	var failed []error
 	for _, m := range msgs {
-		if err := deliver(ctx, w.store, w.sender, w.logger, now, kind, m); err != nil {
+		if err := tenantmail.Deliver(ctx, w.store, w.sender, w.logger, tenantmail.Attempt{Message: m, At: now, JobID: job.ID}); err != nil {
 			w.logger.WarnContext(ctx, "staff mail not sent", slog.String("kind", kind), slog.Any("error", err))
-			failed = err
-			nFailed++
+			failed = append(failed, err)
 		}
 	}
-	if nFailed > 0 && nFailed == len(msgs) {
-		return failed
+	if len(failed) > 0 {
+		return fmt.Errorf("staff mail: %d of %d recipients not reached: %w", len(failed), len(msgs), errors.Join(failed...))
 	}
 	if len(msgs) > 0 {
 		w.logger.InfoContext(ctx, "staff mailed", slog.String("kind", kind),
@@ -80,11 +86,11 @@ func staffMessages(ctx context.Context, tx *store.Tx, kind string, args RequestS
 	if err != nil {
 		return nil, fmt.Errorf("read service request: %w", err)
 	}
-	d, _, err := firm(ctx, tx, comm)
+	d, _, err := tenantmail.Firm(ctx, tx, comm)
 	if err != nil {
 		return nil, err
 	}
-	d.Request = &requestData{Title: r.Title, Client: r.ClientName, Source: r.Source}
+	d.Request = &mailer.RequestData{Title: r.Title, Client: r.ClientName, Source: r.Source}
 	if kind == MailRequestCommented {
 		c, err := tx.GetCommentMail(ctx, store.GetCommentMailParams{TenantID: tx.TenantID(), ServiceRequestID: r.ID, ID: args.CommentID})
 		if store.IsNotFound(err) {
@@ -96,7 +102,7 @@ func staffMessages(ctx context.Context, tx *store.Tx, kind string, args RequestS
 		if c.AuthorRole != "client" || c.Visibility != "client" {
 			return nil, nil
 		}
-		d.Comment = &commentData{Author: c.AuthorName, Body: c.Body}
+		d.Comment = &mailer.CommentData{Author: c.AuthorName, Body: c.Body}
 	}
 	staff, err := tx.ListStaffRecipients(ctx, tx.TenantID())
 	if err != nil {
@@ -113,7 +119,7 @@ func staffMessages(ctx context.Context, tx *store.Tx, kind string, args RequestS
 	out := make([]mailer.Message, 0, len(staff))
 	for _, s := range staff {
 		d.Recipient = s.DisplayName
-		m, err := renderMail(kind, s.Email, d)
+		m, err := mailer.Render(kind, s.Email, d)
 		if err != nil {
 			return nil, err
 		}

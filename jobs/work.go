@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -52,7 +53,7 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[BookingCon
 	if err != nil || msg == nil {
 		return err
 	}
-	if err := deliver(ctx, w.store, w.sender, w.logger, now, MailBookingConfirmed, *msg); err != nil {
+	if err := deliver(ctx, w.store, w.sender, w.logger, now, *msg); err != nil {
 		return err
 	}
 	w.logger.InfoContext(ctx, "booking confirmation mailed", slog.String("booking_id", job.Args.BookingID.String()))
@@ -62,12 +63,12 @@ func (w *confirmationWorker) Work(ctx context.Context, job *river.Job[BookingCon
 // bookingMail renders the mail of kind about booking b to its client, in
 // the tenant's time zone, with the booking's calendar entry.
 func bookingMail(ctx context.Context, tx *store.Tx, comm store.GetCommunicationSettingsRow, kind string, b store.GetBookingMailRow, now time.Time) (*mailer.Message, error) {
-	d, loc, err := firm(ctx, tx, comm)
+	d, loc, err := tenantmail.Firm(ctx, tx, comm)
 	if err != nil {
 		return nil, err
 	}
 	d.Booking = bookingDataOf(b, loc)
-	m, err := renderMail(kind, b.ClientEmail, d)
+	m, err := mailer.Render(kind, b.ClientEmail, d)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[BookingReminde
 	if err != nil || msg == nil {
 		return err
 	}
-	if err := deliver(ctx, w.store, w.sender, w.logger, now, MailBookingReminder, *msg); err != nil {
+	if err := deliver(ctx, w.store, w.sender, w.logger, now, *msg); err != nil {
 		return err
 	}
 	w.logger.InfoContext(ctx, "booking reminder mailed", slog.String("booking_id", job.Args.BookingID.String()))
@@ -186,7 +187,7 @@ func (w *changeWorker) Work(ctx context.Context, job *river.Job[BookingChanged])
 	if err != nil || msg == nil {
 		return err
 	}
-	if err := deliver(ctx, w.store, w.sender, w.logger, now, kind, *msg); err != nil {
+	if err := deliver(ctx, w.store, w.sender, w.logger, now, *msg); err != nil {
 		return err
 	}
 	w.logger.InfoContext(ctx, "booking change mailed", slog.String("booking_id", job.Args.BookingID.String()), slog.String("change", job.Args.Change))

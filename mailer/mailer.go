@@ -3,6 +3,13 @@
 // Recipients come from the database under row security and links from the
 // configured public URL, never from a request's Host header.
 //
+// Every message is rendered from the embedded templates by [Render]: a
+// subject and a text part with text/template, an HTML part with
+// html/template (which escapes whatever a client, an admin or the public
+// typed), both laid out with the firm's name, sender and footer. The
+// tenant's side (the firm's signature, the delivery log) is package
+// tenantmail's.
+//
 // Three senders: [SMTP] for real delivery; [Outbox], which keeps the most
 // recent messages in memory for `tenantkit dev` to show; and [Discard], for
 // a server with no SMTP configured, which sends nothing and never shows a
@@ -25,9 +32,13 @@ import (
 // for platform mail).
 type Message struct {
 	TenantID uuid.UUID
-	To       string
-	Subject  string
-	Text     string
+	// Kind is what the mail is (KindInvitation, ...); [Render] sets it.
+	// The tenant's delivery log records a message of a tenant kind under
+	// it (see [TenantKind]).
+	Kind    string
+	To      string
+	Subject string
+	Text    string
 	// HTML, when set, is the message's HTML part: the message is sent as
 	// multipart/alternative, Text first.
 	HTML        string

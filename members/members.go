@@ -27,6 +27,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/mailaddr"
 	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -298,7 +299,7 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 	}
 	tok, hash := onetime.New()
 	var inv store.Invitation
-	var tn store.GetTenantRow
+	var msg mailer.Message
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		tid := tx.TenantID()
 		sec, err := tx.GetSecuritySettings(ctx, tid)
@@ -310,7 +311,8 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 			return &tenant.Error{Code: tenant.CodeInvalid, Message: "this organization only admits email addresses of its allowed domains",
 				Fields: map[string]string{"body.email": "domain not allowed"}}
 		}
-		if tn, err = tx.GetTenant(ctx, tid); err != nil {
+		tn, err := tx.GetTenant(ctx, tid)
+		if err != nil {
 			return err
 		}
 		now := s.now()
@@ -321,19 +323,21 @@ func (s *Service) Invite(ctx context.Context, email string, role tenant.Role, di
 		if err != nil {
 			return err
 		}
+		link := s.link(tn.Slug, "/invitations/accept?token="+url.QueryEscape(tok))
+		msg, err = tenantmail.LinkMail(ctx, tx, mailer.KindInvitation, email, link, "Accept the invitation", inv.ExpiresAt,
+			func(d *mailer.Data) { d.Recipient, d.Role = inv.DisplayName, inv.Role })
+		if err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(map[string]string{"email": email, "role": string(role)})
 		return tx.Audit(ctx, "member.invited", "invitation", &inv.ID, detail)
 	})
 	if err != nil {
 		return Invitation{}, err
 	}
-	link := s.link(tn.Slug, "/invitations/accept?token="+url.QueryEscape(tok))
-	if err := s.mailer.Send(ctx, mailer.Message{
-		TenantID: actor.TenantID, To: email, Subject: "You are invited to " + tn.Name,
-		Text: "You are invited to join " + tn.Name + " as " + string(role) + ".\n\nTo accept, open:\n" + link +
-			"\n\nThe link works once and expires on " + inv.ExpiresAt.UTC().Format(time.RFC1123) + "." +
-			"\nIf this address already has an account, you accept by signing in with its password.",
-	}); err != nil {
+	// Sent once the invitation is committed (a rolled-back one sends
+	// nothing), through the queue: the delivery log records the result.
+	if err := s.mailer.Send(ctx, msg); err != nil {
 		s.logger.ErrorContext(ctx, "send invitation mail", slog.Any("error", err))
 	}
 	return invitationOf(inv), nil

@@ -16,6 +16,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/onetime"
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
 	"github.com/tenantkit/tenantkit/mailer"
+	"github.com/tenantkit/tenantkit/mailer/tenantmail"
 	"github.com/tenantkit/tenantkit/store"
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -79,7 +80,7 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		return err
 	}
 	tok, hash := onetime.New()
-	var tn store.GetTenantRow
+	var msg mailer.Message
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
 		sec, err := tx.GetSecuritySettings(ctx, tid)
 		if err != nil {
@@ -94,7 +95,8 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		if err != nil {
 			return err
 		}
-		if tn, err = tx.GetTenant(ctx, tid); err != nil {
+		tn, err := tx.GetTenant(ctx, tid)
+		if err != nil {
 			return err
 		}
 		now := s.now()
@@ -105,21 +107,22 @@ func (s *Service) SubmitPublicRequest(ctx context.Context, in PublicInput, clien
 		if err != nil {
 			return err
 		}
+		// The message says nothing the submitter wrote: a form that mails
+		// any address must not carry a stranger's words in the firm's name.
+		link := s.link(tn.Slug, "/requests/confirm?token="+url.QueryEscape(tok))
+		if msg, err = tenantmail.LinkMail(ctx, tx, mailer.KindRequestReceived, in.Email, link, "Send the request", sub.ExpiresAt, nil); err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(map[string]any{"ip": clientAddr})
 		return tx.Audit(ctx, "service_request.public_submitted", "public_submission", &sub.ID, detail)
 	})
 	if err != nil {
 		return err
 	}
-	// The message says nothing the submitter wrote: a form that mails any
-	// address must not carry a stranger's words in the firm's name.
-	link := s.link(tn.Slug, "/requests/confirm?token="+url.QueryEscape(tok))
-	if err := s.mailer.Send(ctx, mailer.Message{
-		TenantID: tid, To: in.Email, Subject: "Confirm your request to " + tn.Name,
-		Text: "Someone sent a request to " + tn.Name + " with this email address on its website.\n\n" +
-			"To send it, open this link within 48 hours:\n" + link +
-			"\n\nIf it was not you, ignore this message: without the link nothing is sent and nothing is kept.",
-	}); err != nil {
+	// Sent once the submission is committed, through the queue: the
+	// answer does not wait on the mail server, and the delivery log
+	// records the result.
+	if err := s.mailer.Send(ctx, msg); err != nil {
 		s.logger.ErrorContext(ctx, "send public request confirmation", slog.Any("error", err))
 	}
 	return nil

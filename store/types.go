@@ -120,6 +120,7 @@ type (
 	ListCurrentServicesFirstParams        = db.ListCurrentServicesFirstParams
 	ListExceptionsOfMembersParams         = db.ListExceptionsOfMembersParams
 	ListInvitationsParams                 = db.ListInvitationsParams
+	ListJobMailSentParams                 = db.ListJobMailSentParams
 	ListMailDeliveriesParams              = db.ListMailDeliveriesParams
 	ListMemberSessionsParams              = db.ListMemberSessionsParams
 	ListMemberSessionsRow                 = db.ListMemberSessionsRow

@@ -12,12 +12,12 @@ import (
 	"github.com/tenantkit/tenantkit/web/route"
 )
 
-// The delivery log: what the organization's mail jobs sent, to whom, with
-// what result.
+// The delivery log: what the organization's mail sent, to whom, with what
+// result.
 
 type deliveryView struct {
 	ID        string    `json:"id" format:"uuid"`
-	Kind      string    `json:"kind" doc:"What the mail was: booking_confirmed, booking_reminder, booking_rescheduled, booking_cancelled, request_created or request_commented."`
+	Kind      string    `json:"kind" doc:"What the mail was: booking_confirmed, booking_reminder, booking_rescheduled, booking_cancelled, request_created, request_commented, invitation or request_received."`
 	Recipient string    `json:"recipient"`
 	Subject   string    `json:"subject"`
 	Result    string    `json:"result" enum:"sent,failed"`

@@ -80,8 +80,8 @@ func (q *Queries) GetRequestMail(ctx context.Context, arg GetRequestMailParams) 
 }
 
 const insertMailDelivery = `-- name: InsertMailDelivery :exec
-INSERT INTO mail_deliveries (tenant_id, kind, recipient, subject, result, error, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO mail_deliveries (tenant_id, kind, recipient, subject, result, error, created_at, job_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertMailDeliveryParams struct {
@@ -92,6 +92,7 @@ type InsertMailDeliveryParams struct {
 	Result    string
 	Error     string
 	CreatedAt time.Time
+	JobID     *int64
 }
 
 func (q *Queries) InsertMailDelivery(ctx context.Context, arg InsertMailDeliveryParams) error {
@@ -103,12 +104,45 @@ func (q *Queries) InsertMailDelivery(ctx context.Context, arg InsertMailDelivery
 		arg.Result,
 		arg.Error,
 		arg.CreatedAt,
+		arg.JobID,
 	)
 	return err
 }
 
+const listJobMailSent = `-- name: ListJobMailSent :many
+SELECT recipient FROM mail_deliveries
+WHERE tenant_id = $1 AND job_id = $2::bigint AND kind = $3 AND result = 'sent'
+`
+
+type ListJobMailSentParams struct {
+	TenantID uuid.UUID
+	JobID    int64
+	Kind     string
+}
+
+// The recipients a job's earlier attempts reached with mail of kind.
+func (q *Queries) ListJobMailSent(ctx context.Context, arg ListJobMailSentParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listJobMailSent, arg.TenantID, arg.JobID, arg.Kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var recipient string
+		if err := rows.Scan(&recipient); err != nil {
+			return nil, err
+		}
+		items = append(items, recipient)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listMailDeliveries = `-- name: ListMailDeliveries :many
-SELECT tenant_id, id, kind, recipient, subject, result, error, created_at FROM mail_deliveries
+SELECT tenant_id, id, kind, recipient, subject, result, error, created_at, job_id FROM mail_deliveries
 WHERE tenant_id = $1
   AND (NOT $2::bool OR (created_at, id) < ($3::timestamptz, $4::uuid))
 ORDER BY created_at DESC, id DESC
@@ -148,6 +182,7 @@ func (q *Queries) ListMailDeliveries(ctx context.Context, arg ListMailDeliveries
 			&i.Result,
 			&i.Error,
 			&i.CreatedAt,
+			&i.JobID,
 		); err != nil {
 			return nil, err
 		}

@@ -181,6 +181,7 @@ type MailDelivery struct {
 	Result    string
 	Error     string
 	CreatedAt time.Time
+	JobID     *int64
 }
 
 type Member struct {

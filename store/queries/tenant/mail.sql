@@ -21,8 +21,13 @@ JOIN members m ON m.tenant_id = c.tenant_id AND m.id = c.author_member_id
 WHERE c.tenant_id = @tenant_id AND c.service_request_id = @service_request_id AND c.id = @id;
 
 -- name: InsertMailDelivery :exec
-INSERT INTO mail_deliveries (tenant_id, kind, recipient, subject, result, error, created_at)
-VALUES (@tenant_id, @kind, @recipient, @subject, @result, @error, @created_at);
+INSERT INTO mail_deliveries (tenant_id, kind, recipient, subject, result, error, created_at, job_id)
+VALUES (@tenant_id, @kind, @recipient, @subject, @result, @error, @created_at, sqlc.narg(job_id));
+
+-- name: ListJobMailSent :many
+-- The recipients a job's earlier attempts reached with mail of kind.
+SELECT recipient FROM mail_deliveries
+WHERE tenant_id = @tenant_id AND job_id = sqlc.arg(job_id)::bigint AND kind = @kind AND result = 'sent';
 
 -- name: ListMailDeliveries :many
 -- A keyset page over (created_at, id), newest first.
