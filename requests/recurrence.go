@@ -216,6 +216,28 @@ func (s *Service) CreateRule(ctx context.Context, in RuleInput) (_ Rule, err err
 	return out, err
 }
 
+// FindRuleByID returns a recurring rule of the tenant (CodeNotFound if
+// it is missing or another tenant's).
+func (s *Service) FindRuleByID(ctx context.Context, id uuid.UUID) (_ Rule, err error) {
+	defer errs.Wrap(&err, "requests: find recurring rule %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Rule{}, err
+	}
+	var out Rule
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		r, err := tx.GetRecurrenceRule(ctx, store.GetRecurrenceRuleParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errRuleNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out = ruleOf(r)
+		return nil
+	})
+	return out, err
+}
+
 // RuleUpdate is the new schedule of a Rule: every field is set, as in
 // [RuleInput]; the request a rule repeats does not change.
 type RuleUpdate struct {
