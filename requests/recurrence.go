@@ -216,6 +216,136 @@ func (s *Service) CreateRule(ctx context.Context, in RuleInput) (_ Rule, err err
 	return out, err
 }
 
+// FindRuleByID returns a recurring rule of the tenant (CodeNotFound if
+// it is missing or another tenant's).
+func (s *Service) FindRuleByID(ctx context.Context, id uuid.UUID) (_ Rule, err error) {
+	defer errs.Wrap(&err, "requests: find recurring rule %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Rule{}, err
+	}
+	var out Rule
+	err = s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		r, err := tx.GetRecurrenceRule(ctx, store.GetRecurrenceRuleParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errRuleNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out = ruleOf(r)
+		return nil
+	})
+	return out, err
+}
+
+// RuleUpdate is the new schedule of a Rule: every field is set, as in
+// [RuleInput]; the request a rule repeats does not change.
+type RuleUpdate struct {
+	Frequency Frequency
+	Every     int
+	StartsOn  time.Time
+	UntilOn   *time.Time
+	MaxCount  *int
+}
+
+// UpdateRule changes the schedule of a recurring rule (CodeNotFound if it
+// is missing or another tenant's). The dates a rule made are never made
+// again, and an update never makes a date before today due: a changed
+// frequency, interval or first date must start today or later (like a
+// new rule), and a rule that keeps its past first date may not reach,
+// through a later end, a past date its old end had cut off (CodeInvalid,
+// with the field to change).
+func (s *Service) UpdateRule(ctx context.Context, id uuid.UUID, u RuleUpdate) (_ Rule, err error) {
+	defer errs.Wrap(&err, "requests: update recurring rule %s", id)
+	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
+		return Rule{}, err
+	}
+	in := RuleInput{Frequency: u.Frequency, Every: u.Every, StartsOn: civil(u.StartsOn), MaxCount: u.MaxCount}
+	if u.UntilOn != nil {
+		d := civil(*u.UntilOn)
+		in.UntilOn = &d
+	}
+	if err := validateRule(in); err != nil {
+		return Rule{}, err
+	}
+	var out Rule
+	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
+		row, err := tx.GetRecurrenceRule(ctx, store.GetRecurrenceRuleParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errRuleNotFound
+		}
+		if err != nil {
+			return err
+		}
+		loc, err := tenantLocation(ctx, tx)
+		if err != nil {
+			return err
+		}
+		old := ruleOf(row)
+		next := Rule{ID: old.ID, ServiceRequestID: old.ServiceRequestID, Frequency: in.Frequency, Every: in.Every,
+			StartsOn: in.StartsOn, UntilOn: in.UntilOn, MaxCount: in.MaxCount, CreatedAt: old.CreatedAt}
+		today := civil(s.now().In(loc))
+		if f := pastChange(old, next, today); f != nil {
+			return &tenant.Error{Code: tenant.CodeInvalid, Message: "invalid recurring rule", Fields: f}
+		}
+		p := store.UpdateRecurrenceRuleParams{TenantID: tx.TenantID(), ID: id, Frequency: string(in.Frequency), Every: int32(in.Every),
+			StartsOn: in.StartsOn, UntilOn: in.UntilOn}
+		if in.MaxCount != nil {
+			n := int32(*in.MaxCount)
+			p.MaxCount = &n
+		}
+		r, err := tx.UpdateRecurrenceRule(ctx, p)
+		if err != nil {
+			return err
+		}
+		out = ruleOf(r)
+		return audit(ctx, tx, "service_request.recurrence_updated", old.ServiceRequestID, map[string]any{"rule_id": id})
+	})
+	return out, err
+}
+
+// pastChange returns the field errors of changing old into next on the
+// day today, nil when next makes no date before today that old did not:
+// a date before today would be made at once, late.
+func pastChange(old, next Rule, today time.Time) map[string]string {
+	if !next.StartsOn.Before(today) {
+		return nil
+	}
+	if next.StartsOn != old.StartsOn || next.Frequency != old.Frequency || next.Every != old.Every {
+		return map[string]string{"body.starts_on": "today or later, in the organization's time zone, when the schedule changes"}
+	}
+	if before(next, today) <= before(old, today) {
+		return nil
+	}
+	f := map[string]string{}
+	if !sameDate(next.UntilOn, old.UntilOn) {
+		f["body.until_on"] = "an end that adds no date before today; to go on, start the rule again from today"
+	}
+	if !sameInt(next.MaxCount, old.MaxCount) || len(f) == 0 {
+		f["body.count"] = "no more occurrences before today than it had; to go on, start the rule again from today"
+	}
+	return f
+}
+
+func sameDate(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+func sameInt(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// before counts the dates of r before today.
+func before(r Rule, today time.Time) int {
+	n := 0
+	r.walk(time.UTC, func(o Occurrence) bool {
+		if !o.Date.Before(today) {
+			return false
+		}
+		n++
+		return true
+	})
+	return n
+}
+
 // FindRules returns a page of the tenant's recurring rules, newest first.
 func (s *Service) FindRules(ctx context.Context, p Page) (_ []Rule, _ *Key, err error) {
 	defer errs.Wrap(&err, "requests: find recurring rules")

@@ -1,6 +1,7 @@
 package requests_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -249,5 +250,65 @@ func TestAnotherTenantsRuleIsNotFound(t *testing.T) {
 	}
 	if n := f.rules(t); n != before-1 {
 		t.Fatalf("%d rules after delete, %d before", n, before)
+	}
+}
+
+// An update changes a rule's schedule but never makes a date before today
+// due: a past date would be made at once, late.
+func TestUpdateRule(t *testing.T) {
+	f := setupRecurrence(t)
+	ctx := f.As(t.Context(), "acme", "staff")
+	one, three, five := 1, 3, 5
+	r, err := f.svc.CreateRule(ctx, requests.RuleInput{ServiceRequestID: f.request(t, "acme"), Frequency: requests.FrequencyWeekly, Every: 1,
+		StartsOn: date("2026-03-23"), MaxCount: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)) // 03-23 is past, 03-30 would be
+	for _, tc := range []struct {
+		name  string
+		up    requests.RuleUpdate
+		field string
+	}{
+		{"NewCadenceFromThePast", requests.RuleUpdate{Frequency: requests.FrequencyWeekly, Every: 2, StartsOn: date("2026-03-23")}, "body.starts_on"},
+		{"NewStartInThePast", requests.RuleUpdate{Frequency: requests.FrequencyWeekly, Every: 1, StartsOn: date("2026-03-24"), MaxCount: &one}, "body.starts_on"},
+		{"MoreCountReachesAPastDate", requests.RuleUpdate{Frequency: requests.FrequencyWeekly, Every: 1, StartsOn: date("2026-03-23"), MaxCount: &three}, "body.count"},
+		{"NoEndReachesAPastDate", requests.RuleUpdate{Frequency: requests.FrequencyWeekly, Every: 1, StartsOn: date("2026-03-23")}, "body.count"},
+		{"EveryZero", requests.RuleUpdate{Frequency: requests.FrequencyWeekly, Every: 0, StartsOn: date("2026-04-02")}, "body.every"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.UpdateRule(ctx, r.ID, tc.up)
+			te, ok := errors.AsType[*tenant.Error](err)
+			if !ok || te.Code != tenant.CodeInvalid || te.Fields[tc.field] == "" {
+				t.Fatalf("err %v, want invalid %s", err, tc.field)
+			}
+		})
+	}
+	t.Run("OtherTenantIsNotFound", func(t *testing.T) {
+		up := requests.RuleUpdate{Frequency: requests.FrequencyMonthly, Every: 1, StartsOn: date("2026-04-02")}
+		if _, err := f.svc.UpdateRule(f.As(t.Context(), "globex", "owner"), r.ID, up); !tenant.IsCode(err, tenant.CodeNotFound) {
+			t.Fatalf("err %v", err)
+		}
+	})
+	got, err := f.svc.PreviewRule(ctx, r.ID, date("2026-03-01"), 5)
+	if err != nil || len(got) != 1 || got[0].Date != date("2026-03-23") {
+		t.Fatalf("the refused updates changed the rule: %+v %v", got, err)
+	}
+	// Same first date with an end that adds only future dates; then a
+	// new cadence from today.
+	if _, err := f.svc.UpdateRule(ctx, r.ID, requests.RuleUpdate{Frequency: requests.FrequencyWeekly, Every: 1, StartsOn: date("2026-03-23"),
+		UntilOn: ptr(date("2026-03-23"))}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.svc.UpdateRule(ctx, r.ID, requests.RuleUpdate{Frequency: requests.FrequencyMonthly, Every: 2, StartsOn: date("2026-04-01"), MaxCount: &five})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID != r.ID || u.ServiceRequestID != r.ServiceRequestID || u.Frequency != requests.FrequencyMonthly || u.Every != 2 || *u.MaxCount != 5 || u.UntilOn != nil {
+		t.Fatalf("updated %+v", u)
+	}
+	got, err = f.svc.PreviewRule(ctx, r.ID, time.Time{}, 2)
+	if err != nil || len(got) != 2 || got[0].Date != date("2026-04-01") || got[1].Date != date("2026-06-01") {
+		t.Fatalf("preview after the update %+v %v", got, err)
 	}
 }

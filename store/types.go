@@ -201,6 +201,7 @@ type (
 	TenantUsage                           = db.TenantUsage
 	UpdateAvailabilityExceptionParams     = db.UpdateAvailabilityExceptionParams
 	UpdateAvailabilityRuleParams          = db.UpdateAvailabilityRuleParams
+	UpdateRecurrenceRuleParams            = db.UpdateRecurrenceRuleParams
 	UpdateServiceParams                   = db.UpdateServiceParams
 	UpdateServiceRequestParams            = db.UpdateServiceRequestParams
 	UpsertBookingSettingsParams           = db.UpsertBookingSettingsParams

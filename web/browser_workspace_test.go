@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tenantkit/tenantkit/demo"
 )
@@ -236,7 +237,11 @@ func TestBrowserAccessibility(t *testing.T) {
 	request := eval[string](b, `document.querySelector('main table a').getAttribute("href")`)
 	pages := []string{"/", "/app", "/app/services", "/app/services/new", service, service + "/delete", "/app/requests",
 		"/app/requests?view=list", "/app/requests/new", request, "/app/requests/analytics", "/app/bookings", "/app/bookings?day=2027-01-13",
-		"/app/bookings/new", "/app/availability", "/app/team", "/app/settings", "/account/password", "/app/services/" + missingID}
+		"/app/bookings/new", "/app/availability", "/app/team", "/app/settings", "/account/password", "/app/services/" + missingID,
+		"/app/recurring", "/app/recurring/new"}
+	b.do(chromedp.Navigate(b.url("acme", "/app/recurring")), chromedp.WaitVisible(`#main`))
+	rule := eval[string](b, `document.querySelector('main table a[href^="/app/recurring/"]').getAttribute("href")`)
+	pages = append(pages, rule, rule+"/delete")
 	b.do(chromedp.Navigate(b.url("acme", "/app/bookings?week=2027-01-11")), chromedp.WaitVisible(`#main`))
 	if booking := eval[string](b, `(document.querySelector('.calendar a[href^="/app/bookings/"]') || {getAttribute: () => ""}).getAttribute("href")`); booking != "" {
 		pages = append(pages, booking, booking+"/reschedule", booking+"/cancel")
@@ -296,4 +301,67 @@ func TestScreenshots(t *testing.T) {
 	}
 	b.do(chromedp.Navigate(b.url("acme", "/app")), chromedp.WaitVisible(`#main`))
 	shot("refused")
+}
+
+// tabTo presses Tab until the focus is on sel, as someone without a
+// mouse would, and fails if it never gets there.
+func (b *browser) tabTo(sel string) {
+	b.t.Helper()
+	for range 80 {
+		if eval[bool](b, `document.activeElement !== null && document.activeElement.matches(`+strconv.Quote(sel)+`)`) {
+			return
+		}
+		b.do(chromedp.KeyEvent(kb.Tab))
+	}
+	b.t.Fatalf("Tab never reached %s", sel)
+}
+
+// retype replaces the value of the focused field by typing.
+func (b *browser) retype(value string) {
+	b.t.Helper()
+	b.do(chromedp.KeyEvent(kb.End))
+	for range 6 {
+		b.do(chromedp.KeyEvent(kb.Backspace))
+	}
+	if value != "" {
+		b.do(chromedp.KeyEvent(value))
+	}
+}
+
+// A recurring request made with the keyboard alone, on a phone-sized
+// screen: from the empty list to the form, a bad field shown beside its
+// input and announced as invalid, then corrected and saved.
+func TestBrowserRecurringByKeyboard(t *testing.T) {
+	e := newEnv(t, onBase("localhost"))
+	if _, err := e.admin().Exec(t.Context(), "DELETE FROM recurrence_rules WHERE tenant_id = $1", e.seeded["acme"].TenantID); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e)
+	b.signIn("acme", "staff@acme.test")
+	b.do(chromedp.EmulateViewport(390, 844), chromedp.Navigate(b.url("acme", "/app/recurring")), chromedp.WaitVisible(`#main`))
+	b.waitFor(`main`, "No recurring requests yet")
+	b.tabTo(`main a[href="/app/recurring/new"]`)
+	b.do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`#f-service_request_id`))
+	b.tabTo(`#f-service_request_id`)
+	b.do(chromedp.KeyEvent(kb.ArrowDown))
+	if eval[string](b, `document.querySelector('#f-service_request_id').value`) == "" {
+		t.Fatal("the arrow key chose no request")
+	}
+	b.tabTo(`#f-every`)
+	b.retype("0")
+	b.do(chromedp.KeyEvent(kb.Enter))
+	b.waitFor(`#f-every-error`, "1 to 52")
+	if eval[string](b, `document.querySelector('#f-every').getAttribute('aria-invalid') + ' ' + document.querySelector('#f-every').getAttribute('aria-describedby')`) != "true f-every-error" {
+		t.Fatal("the invalid field is not announced as such")
+	}
+	b.tabTo(`#f-every`)
+	b.retype("2")
+	b.tabTo(`#f-count`)
+	b.retype("3")
+	b.do(chromedp.KeyEvent(kb.Enter))
+	b.waitFor(`.flash`, "Recurring request created")
+	b.waitFor(`main`, "Every 2 weeks")
+	if v := b.axeViolations(); len(v) > 0 {
+		t.Errorf("the rule's page at 390px: %s", strings.Join(v, "; "))
+	}
 }

@@ -110,10 +110,33 @@ func TestRecurringRulesOverTheAPI(t *testing.T) {
 			t.Fatalf("preview %s", r.Body)
 		}
 		expectStatus(t, e.do(req{method: "GET", host: "acme", path: path + "/" + created.ID + "/preview?count=51", sess: staff}), 422)
+		// One rule, and its schedule changed: a new cadence from a past
+		// first date is refused; from today it is stored.
+		r = e.do(req{method: "GET", host: "acme", path: path + "/" + created.ID, sess: staff})
+		expectStatus(t, r, 200)
+		if !strings.Contains(string(r.Body), `"frequency":"monthly"`) {
+			t.Fatalf("rule %s", r.Body)
+		}
+		yesterday := e.now().AddDate(0, 0, -1).Format("2006-01-02")
+		expectStatus(t, e.do(req{method: "PUT", host: "acme", path: path + "/" + created.ID, sess: staff,
+			body: map[string]any{"frequency": "weekly", "every": 2, "starts_on": yesterday}}), 422)
+		expectStatus(t, e.do(req{method: "PUT", host: "acme", path: path + "/" + created.ID, sess: staff,
+			body: map[string]any{"frequency": "weekly", "every": 2, "starts_on": today, "tenant_id": e.seeded["globex"].TenantID}}), 422)
+		if n := count(t, conn, "SELECT count(*) FROM recurrence_rules WHERE id = $1 AND frequency = 'monthly' AND every = 1 AND max_count = 2", created.ID); n != 1 {
+			t.Fatal("a refused change changed the rule")
+		}
+		r = e.do(req{method: "PUT", host: "acme", path: path + "/" + created.ID, sess: staff, body: map[string]any{"frequency": "weekly", "every": 2, "starts_on": today}})
+		expectStatus(t, r, 200)
+		if n := count(t, conn, "SELECT count(*) FROM recurrence_rules WHERE id = $1 AND frequency = 'weekly' AND every = 2 AND max_count IS NULL", created.ID); n != 1 {
+			t.Fatalf("the change was not stored: %s", r.Body)
+		}
 		// Another tenant's rule reads like a missing one.
 		expectStatus(t, e.do(req{method: "GET", host: "globex", path: path + "/" + created.ID + "/preview", sess: other}), 404)
+		expectStatus(t, e.do(req{method: "GET", host: "globex", path: path + "/" + created.ID, sess: other}), 404)
+		expectStatus(t, e.do(req{method: "PUT", host: "globex", path: path + "/" + created.ID, sess: other,
+			body: map[string]any{"frequency": "monthly", "every": 5, "starts_on": today}}), 404)
 		expectStatus(t, e.do(req{method: "DELETE", host: "globex", path: path + "/" + created.ID, sess: other}), 404)
-		if n := count(t, conn, "SELECT count(*) FROM recurrence_rules WHERE id = $1", created.ID); n != 1 {
+		if n := count(t, conn, "SELECT count(*) FROM recurrence_rules WHERE id = $1 AND frequency = 'weekly' AND every = 2", created.ID); n != 1 {
 			t.Fatalf("globex's delete removed acme's rule: %d", n)
 		}
 		r = e.do(req{method: "GET", host: "acme", path: path, sess: staff})

@@ -61,6 +61,21 @@ type createRecurrenceInput struct {
 	}
 }
 
+type recurrenceIDInput struct {
+	ID string `path:"id" format:"uuid" doc:"The recurring rule's id."`
+}
+
+type updateRecurrenceInput struct {
+	ID   string `path:"id" format:"uuid" doc:"The recurring rule's id."`
+	Body struct {
+		Frequency string `json:"frequency" enum:"weekly,monthly"`
+		Every     int    `json:"every" minimum:"1" maximum:"52" doc:"Every this many weeks or months."`
+		StartsOn  string `json:"starts_on" format:"date" doc:"The first date. A new frequency, interval or first date starts today or later in the organization's time zone."`
+		UntilOn   string `json:"until_on,omitempty" format:"date" doc:"The last date it may fall on; absent: none."`
+		Count     int    `json:"count,omitempty" minimum:"1" maximum:"1000" doc:"At most this many occurrences, counted from starts_on; absent: no limit."`
+	}
+}
+
 type previewInput struct {
 	ID    string `path:"id" format:"uuid" doc:"The recurring rule's id."`
 	Count int    `query:"count" minimum:"1" maximum:"50" default:"5" doc:"How many dates."`
@@ -86,6 +101,13 @@ func (s *API) registerRecurrence() {
 	route.Operation(s.t, api, huma.Operation{OperationID: "preview-recurring-rule", Method: http.MethodGet, Path: "/api/recurring-rules/{id}/preview", Tags: tags,
 		Summary: "The next dates of a recurring rule", Description: "From today (or from) in the organization's time zone.", Errors: []int{404, 422}},
 		staff, s.handlePreviewRecurrence)
+	route.Operation(s.t, api, huma.Operation{OperationID: "get-recurring-rule", Method: http.MethodGet, Path: "/api/recurring-rules/{id}", Tags: tags,
+		Summary: "Get a recurring rule", Errors: []int{404}}, staff, s.handleGetRecurrence)
+	route.Operation(s.t, api, huma.Operation{OperationID: "update-recurring-rule", Method: http.MethodPut, Path: "/api/recurring-rules/{id}", Tags: tags,
+		Summary: "Change a recurring rule's schedule", Errors: []int{404, 422},
+		Description: "Replaces the schedule (the request it repeats stays). The dates it made are never made again, and a change never makes " +
+			"a date before today due: a rule keeping a past starts_on may not reach a past date its old end had cut off."},
+		staff, s.handleUpdateRecurrence)
 	route.Operation(s.t, api, huma.Operation{OperationID: "delete-recurring-rule", Method: http.MethodDelete, Path: "/api/recurring-rules/{id}", Tags: tags,
 		Summary: "Stop a recurring rule", DefaultStatus: http.StatusNoContent, Errors: []int{404},
 		Description: "No occurrence is made from then on; the requests it made stay."},
@@ -124,5 +146,25 @@ func (s *API) handlePreviewRecurrence(ctx context.Context, in *previewInput) (*p
 			return nil, err
 		}
 		return &previewOutput{Body: listOf(os, occurrenceViewOf)}, nil
+	})
+}
+
+func (s *API) handleGetRecurrence(ctx context.Context, in *recurrenceIDInput) (*body[recurrenceView], error) {
+	return withID(in.ID, "recurring rule", func(id uuid.UUID) (*body[recurrenceView], error) {
+		r, err := s.requests.FindRuleByID(ctx, id)
+		return answer(recurrenceViewOf, r, err)
+	})
+}
+
+func (s *API) handleUpdateRecurrence(ctx context.Context, in *updateRecurrenceInput) (*body[recurrenceView], error) {
+	return withID(in.ID, "recurring rule", func(id uuid.UUID) (*body[recurrenceView], error) {
+		b := in.Body
+		starts, _ := time.Parse(time.DateOnly, b.StartsOn) // checked by the schema
+		u := requests.RuleUpdate{Frequency: requests.Frequency(b.Frequency), Every: b.Every, StartsOn: starts, UntilOn: optionalDate(b.UntilOn)}
+		if b.Count != 0 {
+			u.MaxCount = &b.Count
+		}
+		r, err := s.requests.UpdateRule(ctx, id, u)
+		return answer(recurrenceViewOf, r, err)
 	})
 }

@@ -200,6 +200,7 @@ var workspaceNav = []navLink{
 	{Href: "/app", Label: "Dashboard"},
 	{Href: "/app/services", Label: "Services"},
 	{Href: "/app/requests", Label: "Requests"},
+	{Href: "/app/recurring", Label: "Recurring"},
 	{Href: "/app/bookings", Label: "Bookings"},
 	{Href: "/app/availability", Label: "Availability"},
 	{Href: "/app/team", Label: "Team"},

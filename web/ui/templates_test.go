@@ -107,6 +107,12 @@ func samplePages() map[string][]view {
 	day := scheduling.DateOf(now.In(zone))
 	free := scheduling.FreeSlot{Slot: scheduling.Slot{MemberID: staff.ID, Start: now, End: now.Add(time.Hour)}, StaffName: "Sam Staff"}
 	rule := scheduling.Rule{ID: uuid.New(), MemberID: staff.ID, Weekday: 1, Start: 9 * 60, End: 17 * 60}
+	five := 5
+	ruleSample := ruleItem{Rule: requests.Rule{ID: uuid.New(), ServiceRequestID: req.ID, Frequency: requests.FrequencyMonthly, Every: 2,
+		StartsOn: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), MaxCount: &five}, Request: req,
+		Next: []requests.Occurrence{{Date: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}, {Date: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}}}
+	endedRule := ruleItem{Rule: requests.Rule{ID: uuid.New(), ServiceRequestID: req.ID, Frequency: requests.FrequencyWeekly, Every: 1,
+		StartsOn: now, UntilOn: &now}, Request: requests.Request{ID: req.ID, Title: "Filing", ClientName: "Cleo Client"}}
 	overview := dashboardPage{Overview: dashboard.Overview{Day: now, WeekStart: now, DayTotal: 1, WeekTotal: 1, ActiveServices: 3, UpcomingPending: 1,
 		OpenRequestsByStatus: map[string]int64{"submitted": 2},
 		Today:                []dashboard.Booking{{ID: booking.ID, StartsAt: now, EndsAt: now, Status: "pending", Service: "Massage", Staff: "Sam", Client: "Cleo"}},
@@ -202,9 +208,41 @@ func samplePages() map[string][]view {
 		"app_team": {base("Team", teamPage{Members: []members.Member{staff, client}, Invitations: []members.Invitation{inv}, Roles: allRoles, Me: staff.ID}),
 			empty("Team", teamPage{Members: []members.Member{staff}})},
 		"app_settings": {base("Settings", settingsPage), empty("Settings", settingsPage)},
+		"app_recurring": {base("Recurring requests", rulesPage{Items: []ruleItem{ruleSample, endedRule}, Pager: pager{Next: "/app/recurring?cursor=x"}}),
+			empty("Recurring requests", rulesPage{})},
+		"app_recurring_rule": {base("Back pain", ruleForm{Item: &ruleSample, From: "2027-01-13", FromError: "a date", Today: "2027-01-13"}),
+			base("Back pain", ruleForm{Item: &endedRule, From: "2027-01-13", Today: "2027-01-13"}),
+			base("New recurring request", ruleForm{Requests: []requests.Request{req}, Today: "2027-01-13"}),
+			empty("New recurring request", ruleForm{Today: "2027-01-13"})},
 		"app_mail_log": {base("Mail log", deliveriesPage{Deliveries: []settings.Delivery{
 			{ID: uuid.New(), Kind: "booking_confirmed", Recipient: "client@acme.test", Subject: "Acme: <b>confirmed</b>", Result: "sent", CreatedAt: now},
 			{ID: uuid.New(), Kind: "request_created", Recipient: "staff@acme.test", Subject: "Acme: new request", Result: "failed", Error: "smtp send: 550", CreatedAt: now}},
 			Pager: pager{}}), empty("Mail log", deliveriesPage{})},
+	}
+}
+
+func TestRuleCadence(t *testing.T) {
+	four := 4
+	for _, tc := range []struct {
+		name       string
+		rule       requests.Rule
+		want, ends string
+	}{
+		{"Weekly", requests.Rule{Frequency: requests.FrequencyWeekly, Every: 1, StartsOn: time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC)}, "Every week, on Mondays", "never"},
+		{"Fortnightly", requests.Rule{Frequency: requests.FrequencyWeekly, Every: 2, StartsOn: time.Date(2027, 1, 13, 0, 0, 0, 0, time.UTC), MaxCount: &four}, "Every 2 weeks, on Wednesdays", "after 4 times"},
+		{"MonthlyOnThe2nd", requests.Rule{Frequency: requests.FrequencyMonthly, Every: 1, StartsOn: time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC)}, "Every month, on the 2nd", "never"},
+		{"QuarterlyOnThe11th", requests.Rule{Frequency: requests.FrequencyMonthly, Every: 3, StartsOn: time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC)}, "Every 3 months, on the 11th", "never"},
+		{"MonthlyOnThe31st", requests.Rule{Frequency: requests.FrequencyMonthly, Every: 1, StartsOn: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
+			UntilOn: new(time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC))}, "Every month, on the 31st (or the month's last day)", "on Wed 30 Jun 2027"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := ruleItem{Rule: tc.rule}
+			if got := i.Cadence(); got != tc.want {
+				t.Errorf("cadence %q, want %q", got, tc.want)
+			}
+			if got := i.Ends(); got != tc.ends {
+				t.Errorf("ends %q, want %q", got, tc.ends)
+			}
+		})
 	}
 }

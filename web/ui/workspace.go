@@ -21,6 +21,7 @@ func (s *UI) registerWorkspace() {
 	page(http.MethodGet, "/app", staff, s.pageDashboard)
 	s.registerServicePages(page, staff, admin)
 	s.registerRequestPages(page, staff, admin)
+	s.registerRecurringPages(page, staff)
 	s.registerBookingPages(page, staff)
 	s.registerAvailabilityPages(page, staff)
 	s.registerTeamPages(page, staff, admin)

@@ -274,3 +274,46 @@ func (q *Queries) SetRecurrenceOccurrenceRequest(ctx context.Context, arg SetRec
 	)
 	return err
 }
+
+const updateRecurrenceRule = `-- name: UpdateRecurrenceRule :one
+UPDATE recurrence_rules
+SET frequency = $1, every = $2, starts_on = $3, until_on = $4, max_count = $5
+WHERE tenant_id = $6 AND id = $7
+RETURNING tenant_id, id, service_request_id, frequency, every, starts_on, until_on, max_count, created_by_member_id, created_at
+`
+
+type UpdateRecurrenceRuleParams struct {
+	Frequency string
+	Every     int32
+	StartsOn  time.Time
+	UntilOn   *time.Time
+	MaxCount  *int32
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) UpdateRecurrenceRule(ctx context.Context, arg UpdateRecurrenceRuleParams) (RecurrenceRule, error) {
+	row := q.db.QueryRow(ctx, updateRecurrenceRule,
+		arg.Frequency,
+		arg.Every,
+		arg.StartsOn,
+		arg.UntilOn,
+		arg.MaxCount,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i RecurrenceRule
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ServiceRequestID,
+		&i.Frequency,
+		&i.Every,
+		&i.StartsOn,
+		&i.UntilOn,
+		&i.MaxCount,
+		&i.CreatedByMemberID,
+		&i.CreatedAt,
+	)
+	return i, err
+}

@@ -21,6 +21,12 @@ LIMIT @page_size;
 -- name: ListAllRecurrenceRules :many
 SELECT * FROM recurrence_rules WHERE tenant_id = @tenant_id ORDER BY id;
 
+-- name: UpdateRecurrenceRule :one
+UPDATE recurrence_rules
+SET frequency = @frequency, every = @every, starts_on = @starts_on, until_on = sqlc.narg(until_on), max_count = sqlc.narg(max_count)
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING *;
+
 -- name: DeleteRecurrenceRule :execrows
 DELETE FROM recurrence_rules WHERE tenant_id = @tenant_id AND id = @id;
 
