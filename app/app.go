@@ -119,8 +119,12 @@ type Config struct {
 	// settings.
 	StatementTimeout, LockTimeout time.Duration
 	// PasswordHashConcurrency bounds the password hashes run at once (0:
-	// the number of CPUs).
+	// half the CPUs, at least one), and PasswordHashRate the hashes
+	// started per second (0: a tenth of the CPUs' time, from the measured
+	// cost of one hash; negative: unbounded, for tests with cheap
+	// parameters). See password.Budget.
 	PasswordHashConcurrency int
+	PasswordHashRate        float64
 	// MetricsAddr serves Prometheus metrics on a listener of its own;
 	// empty: off.
 	MetricsAddr string
@@ -358,7 +362,7 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 	}
 	a.Auth = auth.NewService(auth.Config{
 		Store:  a.Store,
-		Hasher: password.NewHasher(o.params, cfg.PasswordHashConcurrency),
+		Hasher: password.NewHasher(o.params, password.Budget{Concurrency: cfg.PasswordHashConcurrency, PerSecond: cfg.PasswordHashRate}),
 		Tokens: auth.NewTokens(sessionKeys, urls.Apex(""), o.now),
 		Signer: auth.NewSigner(sigKeys, o.now),
 		Mailer: a.Mail,

@@ -65,7 +65,7 @@ func openSite(t *testing.T, db *pgtest.DB, cfg func(*app.Config)) *site {
 	c := app.Config{
 		DatabaseURL: db.AppURL, PlatformDatabaseURL: db.PlatformURL, BaseDomain: base,
 		SessionKeys: auth.GenerateKeySpec("k1", 32), TenantSigKeys: auth.GenerateKeySpec("s1", 32),
-		TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1, DBMaxConns: 4,
+		TenantRate: -1, TenantInFlight: -1, PasswordHashRate: -1, AnonymousRate: -1, AnonymousInFlight: -1, DBMaxConns: 4,
 	}
 	if cfg != nil {
 		cfg(&c)
@@ -83,7 +83,7 @@ func openSite(t *testing.T, db *pgtest.DB, cfg func(*app.Config)) *site {
 		<-served
 		a.Close(context.Background())
 	})
-	if _, err := demo.Seed(ctx, a.Store, password.NewHasher(params, 0), clock.Now()); err != nil {
+	if _, err := demo.Seed(ctx, a.Store, password.NewHasher(params, password.Offline), clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return &site{t: t, url: "http://" + ln.Addr().String(), port: port, clock: clock,

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"time"
 
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
@@ -94,6 +95,16 @@ func (s *Service) guessKeys(meta ClientMeta, email string) guessKeys {
 		k.pair, k.email = email+"|"+meta.IP, email
 	}
 	return k
+}
+
+// verifyPassword checks password against hash within the hashing budget:
+// an attempt from a device that has signed in to email before waits on
+// its own lane, not behind a flood of attempts from elsewhere.
+func (s *Service) verifyPassword(ctx context.Context, meta ClientMeta, email, password, hash string) (bool, error) {
+	if s.guessKeys(meta, email).device != "" {
+		return s.hasher.VerifyKnownDevice(ctx, password, hash)
+	}
+	return s.hasher.Verify(ctx, password, hash)
 }
 
 // guessAllowed refuses an attempt whose limits are used up, without

@@ -246,7 +246,7 @@ func (s *Service) LoginTenant(ctx context.Context, t tenant.Tenant, email, passw
 	if err != nil {
 		return Issued{}, err
 	}
-	ok, err := s.hasher.Verify(ctx, password, login.PasswordHash)
+	ok, err := s.verifyPassword(ctx, meta, email, password, login.PasswordHash)
 	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
 		return Issued{}, err
 	}
@@ -328,7 +328,7 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 	if acct.PasswordHash != nil {
 		hash = *acct.PasswordHash
 	}
-	ok, err := s.hasher.Verify(ctx, password, hash)
+	ok, err := s.verifyPassword(ctx, meta, email, password, hash)
 	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
 		return Issued{}, nil, err
 	}
@@ -744,7 +744,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}); err != nil {
 		return Issued{}, err
 	}
-	ok, err := s.hasher.Verify(ctx, current, acct.PasswordHash)
+	ok, err := s.verifyPassword(ctx, meta, email, current, acct.PasswordHash)
 	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
 		return Issued{}, err
 	}

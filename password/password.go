@@ -1,6 +1,8 @@
-// Package password hashes and verifies passwords with argon2id, a bounded
-// number at a time. It knows nothing of accounts or tenants: package auth
-// decides whose password is checked, and what a new one must be.
+// Package password hashes and verifies passwords with argon2id within a
+// budget: a bounded number at a time, and a bounded number per second, so
+// that hashing takes at most a set share of the instance's CPU however
+// many attempts arrive. It knows nothing of accounts or tenants: package
+// auth decides whose password is checked, and what a new one must be.
 package password
 
 import (
@@ -12,8 +14,10 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/time/rate"
 
 	"github.com/tenantkit/tenantkit/tenant"
 )
@@ -33,35 +37,102 @@ type Params struct {
 // argon2id: 46 MiB of memory, one iteration, one lane.
 var DefaultParams = Params{MemoryKiB: 46 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
-// Hasher hashes and verifies passwords with argon2id, running at most a
-// fixed number of hashes at once: each takes tens of megabytes and most of a
-// core, so an unbounded login flood would starve every other request. A
-// caller that cannot get a slot before its context ends gets CodeUnavailable.
+// Budget bounds what hashing may take of the instance. Each hash takes
+// tens of megabytes and tens of milliseconds of a core: a flood of wrong
+// passwords from many addresses at many accounts passes every per-address
+// and per-email limit, and unbounded it would take every core from every
+// tenant's requests. Within the budget the flood waits; past it, it is
+// refused (CodeUnavailable), and the rest of the instance keeps its speed.
+type Budget struct {
+	// Concurrency is the number of hashes run at once. Defaults to half
+	// the CPUs, at least one.
+	Concurrency int
+	// PerSecond is the number of hashes started per second. Defaults to
+	// what CPUShare of the CPUs affords, from the time one hash of the
+	// Hasher's parameters took when it was made. Negative: no rate bound,
+	// for tools that hash outside any request (seeders) and tests.
+	PerSecond float64
+	// CPUShare is the share of all CPUs hashing may take when PerSecond
+	// is not set. Defaults to DefaultCPUShare.
+	CPUShare float64
+	// Wait bounds how long a hash waits for the budget before it is
+	// refused. Defaults to two seconds.
+	Wait time.Duration
+}
+
+// DefaultCPUShare is the share of the instance's CPUs hashing may take by
+// default: a tenth, which keeps the other requests' latency within about
+// a tenth of its usual under a flood of sign-ins (make bench measures it).
+const DefaultCPUShare = 0.1
+
+// Hasher hashes and verifies passwords with argon2id within a Budget. A
+// caller that cannot get its turn before the budget's wait (or its
+// context) ends gets CodeUnavailable.
+//
+// Verifications for a device that has signed in to the account before
+// (VerifyKnownDevice) have a rate of their own, a quarter of the budget's
+// on top of it: a flood, which has no such device, cannot lock the
+// account's own people out.
 type Hasher struct {
-	params Params
-	slots  chan struct{}
+	params      Params
+	slots       chan struct{}
+	rate, known *rate.Limiter
+	wait        time.Duration
 	// dummy is verified against when an account has no hash, so an
 	// unknown email costs the same as a wrong password.
 	dummy string
 }
 
-// NewHasher returns a Hasher running at most concurrency hashes at once
-// (0 means the number of CPUs).
-func NewHasher(params Params, concurrency int) *Hasher {
-	if concurrency <= 0 {
-		concurrency = runtime.NumCPU()
+// NewHasher returns a Hasher hashing new passwords with params within b.
+func NewHasher(params Params, b Budget) *Hasher {
+	if b.Concurrency <= 0 {
+		b.Concurrency = max(1, runtime.NumCPU()/2)
 	}
-	h := &Hasher{params: params, slots: make(chan struct{}, concurrency)}
+	if b.CPUShare <= 0 {
+		b.CPUShare = DefaultCPUShare
+	}
+	if b.Wait <= 0 {
+		b.Wait = 2 * time.Second
+	}
+	h := &Hasher{params: params, slots: make(chan struct{}, b.Concurrency), wait: b.Wait}
+	start := time.Now()
 	h.dummy = h.hash("tenantkit dummy password " + rand.Text())
+	limit := rate.Limit(b.PerSecond)
+	switch {
+	case b.PerSecond < 0:
+		limit = rate.Inf
+	case b.PerSecond == 0:
+		took := max(time.Since(start), 100*time.Microsecond)
+		limit = rate.Limit(b.CPUShare * float64(runtime.NumCPU()) / took.Seconds())
+	}
+	h.rate = rate.NewLimiter(limit, b.Concurrency)
+	h.known = rate.NewLimiter(limit/4, max(1, b.Concurrency/2))
 	return h
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// PerSecond is the number of hashes the budget starts per second
+// (+Inf: unbounded).
+func (h *Hasher) PerSecond() float64 { return float64(h.rate.Limit()) }
+
+// Offline is the budget of tools that hash outside any request, such as
+// the seeders: as many at once as there are CPUs, no rate bound.
+var Offline = Budget{Concurrency: runtime.NumCPU(), PerSecond: -1}
+
+var errBusy = "too many sign-ins at once, retry later"
+
+// acquire waits for a turn of lane and then for a slot, within the
+// budget's wait.
+func (h *Hasher) acquire(ctx context.Context, lane *rate.Limiter) error {
+	ctx, cancel := context.WithTimeout(ctx, h.wait)
+	defer cancel()
+	if err := lane.Wait(ctx); err != nil {
+		return &tenant.Error{Code: tenant.CodeUnavailable, Message: errBusy, Err: err}
+	}
 	select {
 	case h.slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return &tenant.Error{Code: tenant.CodeUnavailable, Message: "too many sign-ins at once, retry later", Err: ctx.Err()}
+		return &tenant.Error{Code: tenant.CodeUnavailable, Message: errBusy, Err: ctx.Err()}
 	}
 }
 
@@ -69,7 +140,7 @@ func (h *Hasher) release() { <-h.slots }
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, h.rate); err != nil {
 		return "", err
 	}
 	defer h.release()
@@ -90,7 +161,18 @@ func (h *Hasher) hash(password string) string {
 // (an account without a password, or none at all) is checked against a
 // dummy hash so that it takes as long as a real mismatch, and never matches.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
-	if err := h.acquire(ctx); err != nil {
+	return h.verify(ctx, h.rate, password, encoded)
+}
+
+// VerifyKnownDevice is Verify for an attempt from a device that has
+// signed in to the account before (package auth's signed device cookie):
+// it waits on a rate of its own, not behind a flood from elsewhere.
+func (h *Hasher) VerifyKnownDevice(ctx context.Context, password, encoded string) (bool, error) {
+	return h.verify(ctx, h.known, password, encoded)
+}
+
+func (h *Hasher) verify(ctx context.Context, lane *rate.Limiter, password, encoded string) (bool, error) {
+	if err := h.acquire(ctx, lane); err != nil {
 		return false, err
 	}
 	defer h.release()

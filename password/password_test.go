@@ -3,6 +3,8 @@ package password
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +14,7 @@ import (
 var testParams = Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 func TestHashAndVerify(t *testing.T) {
-	h := NewHasher(testParams, 2)
+	h := NewHasher(testParams, Budget{Concurrency: 2, PerSecond: -1})
 	ctx := context.Background()
 	enc, err := h.Hash(ctx, "correct horse battery staple")
 	if err != nil {
@@ -49,7 +51,7 @@ func TestHashAndVerify(t *testing.T) {
 // With every slot taken, a caller waits only as long as its context allows,
 // then gets CodeUnavailable: a login flood cannot starve the process.
 func TestHasherBoundsConcurrency(t *testing.T) {
-	h := NewHasher(testParams, 1)
+	h := NewHasher(testParams, Budget{Concurrency: 1, PerSecond: -1})
 	h.slots <- struct{}{} // occupy the only slot
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
@@ -60,5 +62,65 @@ func TestHasherBoundsConcurrency(t *testing.T) {
 	<-h.slots
 	if _, err := h.Verify(context.Background(), "x", ""); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Hashes start no faster than the budget's rate: forty at once get the
+// burst and what the rate allows within the wait; the rest are refused at
+// once, without a hash.
+func TestHasherBoundsTheRate(t *testing.T) {
+	const perSecond = 20
+	h := NewHasher(testParams, Budget{Concurrency: 2, PerSecond: perSecond, Wait: 100 * time.Millisecond})
+	start := time.Now()
+	var admitted, refused atomic.Int64
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.Verify(context.Background(), "x", "")
+			switch {
+			case err == nil:
+				admitted.Add(1)
+			case tenant.IsCode(err, tenant.CodeUnavailable):
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	if most := 2 + int64(perSecond*elapsed) + 1; admitted.Load() > most {
+		t.Errorf("%d hashes in %.2fs: more than the burst of 2 and %d per second allow (%d)", admitted.Load(), elapsed, perSecond, most)
+	}
+	if refused.Load() == 0 {
+		t.Errorf("40 hashes at once, %d admitted in %.2fs, none refused: the rate is not bounded", admitted.Load(), elapsed)
+	}
+}
+
+// A known device's lane is its own: with the budget spent, it still
+// verifies at once.
+func TestKnownDevicesHaveTheirOwnLane(t *testing.T) {
+	h := NewHasher(testParams, Budget{Concurrency: 1, PerSecond: 0.01, Wait: 10 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := h.Verify(ctx, "x", ""); err != nil {
+		t.Fatal(err) // the burst
+	}
+	if _, err := h.Verify(ctx, "x", ""); !tenant.IsCode(err, tenant.CodeUnavailable) {
+		t.Fatalf("with the budget spent: %v, want unavailable", err)
+	}
+	if _, err := h.VerifyKnownDevice(ctx, "x", ""); err != nil {
+		t.Fatalf("known device with the budget spent: %v", err)
+	}
+}
+
+// By default the rate is what a tenth of the CPUs affords at the measured
+// cost of one hash: finite, and lower for dearer parameters.
+func TestDefaultRateFollowsTheCostOfAHash(t *testing.T) {
+	cheap := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, Budget{})
+	dear := NewHasher(Params{MemoryKiB: 32 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}, Budget{})
+	if r := dear.PerSecond(); r <= 0 || r >= cheap.PerSecond() {
+		t.Errorf("default rates: %.1f/s for 32 MiB × 2, %.1f/s for 64 KiB: want the dearer lower, both positive", r, cheap.PerSecond())
 	}
 }

@@ -71,7 +71,7 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 		o(&sc)
 	}
 	clock := clocktest.New(sc.at)
-	s := &server{clock: clock, db: pgtest.New(tb), hasher: password.NewHasher(testParams, 0), sessionKeys: auth.GenerateKeySpec("k1", 32), dns: dnstest.New()}
+	s := &server{clock: clock, db: pgtest.New(tb), hasher: password.NewHasher(testParams, password.Offline), sessionKeys: auth.GenerateKeySpec("k1", 32), dns: dnstest.New()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -80,7 +80,7 @@ func newServer(tb testing.TB, opts ...func(*serverConfig)) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, app.Config{
 		DatabaseURL: s.db.AppURL, PlatformDatabaseURL: s.db.PlatformURL, BaseDomain: "localhost",
-		SessionKeys: s.sessionKeys, TenantSigKeys: auth.GenerateKeySpec("s1", 32), Dev: true,
+		SessionKeys: s.sessionKeys, TenantSigKeys: auth.GenerateKeySpec("s1", 32), Dev: true, PasswordHashRate: -1,
 		// The probe hammers the server: the per-tenant limits would only
 		// slow it.
 		TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1,

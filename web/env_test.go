@@ -108,7 +108,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o(&c)
 	}
 	clock := clocktest.New(c.at)
-	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), hasher: password.NewHasher(c.params, 0),
+	e := &env{t: t, base: c.base, clock: clock, db: pgtest.New(t), hasher: password.NewHasher(c.params, password.Offline),
 		sessionKey: auth.GenerateKeySpec("k1", 32), sigKey: auth.GenerateKeySpec("s1", 32)}
 	// Listen on 127.0.0.1 only: browsers resolve *.localhost there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -121,6 +121,8 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		DatabaseURL: e.db.AppURL, PlatformDatabaseURL: e.db.PlatformURL, BaseDomain: c.base,
 		PublicURL: "http://" + c.base + ":" + e.port, SessionKeys: e.sessionKey, TenantSigKeys: e.sigKey,
 		Dev: true, TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1, DBCheckConnections: true,
+		// The tests' cheap hashes need no rate bound (TestAFloodOfSignIns… sets one).
+		PasswordHashRate: -1,
 	}
 	if c.jobs {
 		cfg.JobsDatabaseURL = e.db.JobsURL

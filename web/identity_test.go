@@ -429,6 +429,36 @@ func TestStrangersCannotLockAPersonOut(t *testing.T) {
 	expectStatus(t, reset("198.51.100.10"), 202)
 }
 
+// A flood of sign-ins gets no more of the instance than the hashing
+// budget: past it, attempts are refused at once (503) without a hash —
+// and the people who signed in from a device before still get in, on a
+// lane of their own.
+func TestAFloodOfSignInsWaitsItsTurnAndKnownDevicesGoFirst(t *testing.T) {
+	// One hash every 20 s, one at a time: the first sign-in spends it.
+	e := newEnv(t, withApp(func(c *app.Config) { c.PasswordHashRate, c.PasswordHashConcurrency = 0.05, 1 }))
+	login := func(email, pw string, cookies ...*http.Cookie) response {
+		return e.do(req{method: "POST", host: "acme", path: "/api/auth/login", cookies: cookies,
+			body: map[string]string{"email": email, "password": pw}})
+	}
+	first := login("owner@acme.test", demo.Password)
+	expectStatus(t, first, 200)
+	var device *http.Cookie
+	for _, c := range (&http.Response{Header: first.Header}).Cookies() {
+		if c.Name == "__Host-device" {
+			device = &http.Cookie{Name: c.Name, Value: c.Value}
+		}
+	}
+	if device == nil {
+		t.Fatal("no device cookie after a sign-in")
+	}
+	// The budget is spent: a stranger's guess and the person without
+	// their device are turned away before any hash.
+	expectStatus(t, login("staff@acme.test", "guess"), 503)
+	expectStatus(t, login("owner@acme.test", demo.Password), 503)
+	// The known device has its own lane.
+	expectStatus(t, login("owner@acme.test", demo.Password, device), 200)
+}
+
 // A password belongs to the account: it meets the strictest minimum of
 // every organization the account belongs to, wherever it is set.
 func TestPasswordMinimumIsTheStrictestOfTheAccount(t *testing.T) {

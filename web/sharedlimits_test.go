@@ -32,7 +32,7 @@ func (e *env) secondInstance(t *testing.T, configure func(*app.Config)) (url str
 	cfg := app.Config{
 		DatabaseURL: e.db.AppURL, PlatformDatabaseURL: e.db.PlatformURL, BaseDomain: e.base,
 		PublicURL: "http://" + e.base + ":" + e.port, SessionKeys: e.sessionKey, TenantSigKeys: e.sigKey,
-		Dev: true, TenantRate: -1, TenantInFlight: -1,
+		Dev: true, TenantRate: -1, TenantInFlight: -1, PasswordHashRate: -1,
 	}
 	configure(&cfg)
 	ctx, cancel := context.WithCancel(context.Background())

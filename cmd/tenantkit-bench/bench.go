@@ -26,6 +26,7 @@ type config struct {
 	tenants, rows, sessions, clients, requests, rounds int
 	variants                                           []string
 	flood                                              int
+	floodRate                                          float64
 	curve                                              bool
 	curveRows                                          int
 	out, profile                                       string
@@ -43,7 +44,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.requests, "requests", 20000, "requests per variant per round")
 	fs.IntVar(&c.rounds, "rounds", 3, "rounds (the variants interleaved, the order rotated each round)")
 	fs.StringVar(&variants, "variants", "a,b,c", "variants to run")
-	fs.IntVar(&c.flood, "flood", 8, "concurrent wrong-password sign-ins in the flood measurement (0: skip it)")
+	fs.IntVar(&c.flood, "flood", 8, "clients sending wrong-password sign-ins in the flood measurement (0: skip it)")
+	fs.Float64Var(&c.floodRate, "flood-rate", 50, "wrong-password sign-ins per second, all flood clients together")
 	fs.BoolVar(&c.curve, "curve", false, "measure the full stack over 10, 1,000 and 100,000 tenants holding the same rows instead")
 	fs.IntVar(&c.curveRows, "curve-rows", 1_000_000, "with -curve: services (and as many requests) in all")
 	fs.StringVar(&c.out, "out", "", "markdown file whose bench section (between its markers) is replaced with the results")
@@ -180,15 +182,15 @@ func randomKey(id string) string {
 
 // results are what measure found.
 type results struct {
-	when, machine  string
-	tenants, rows  int
-	runs           map[string][]run
-	order          [][]string
-	signIns        []time.Duration
-	quiet, flooded []run
-	floodTries     int64
-	floodAnswers   map[int]int64
-	seedTook       time.Duration
+	when, machine string
+	tenants, rows int
+	runs          map[string][]run
+	order         [][]string
+	signIns       []time.Duration
+	// The flood's runs: against the full stack, and against the same
+	// server with no hashing budget (PASSWORD_HASH_RATE < 0).
+	floods   [2]floodResult
+	seedTook time.Duration
 }
 
 func measure(ctx context.Context, c config, db *database, dir string, seeded []seedTenant, stderr io.Writer) (*results, error) {
@@ -274,7 +276,17 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 		}
 	}
 	if s := servers["a"]; s != nil && c.flood > 0 {
-		if err := res.floodRuns(ctx, c, s, sessions, &seq, pgPID, stderr); err != nil {
+		if res.floods[0], err = floodRuns(ctx, c, s, sessions, &seq, stderr); err != nil {
+			return nil, err
+		}
+		// The same server without its hashing budget, for comparison.
+		unbounded, err := startServer(ctx, "a", dir, append(env, "BENCH_PASSWORD_HASH_RATE=-1"))
+		if err != nil {
+			return nil, err
+		}
+		res.floods[1], err = floodRuns(ctx, c, unbounded, sessions, &seq, stderr)
+		unbounded.stop()
+		if err != nil {
 			return nil, err
 		}
 	}

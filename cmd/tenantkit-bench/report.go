@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // profile drives variant a for about 12 s while its pprof endpoint
@@ -47,11 +49,21 @@ func profile(ctx context.Context, c config, s *server, sessions []*session, seq 
 	return os.WriteFile(c.profile, body, 0o644)
 }
 
+// floodResult is a flood measurement: the load's runs without and with
+// the flood, and what the flood's attempts were answered.
+type floodResult struct {
+	quiet, flooded []run
+	tries          int64
+	answers        map[int]int64
+}
+
 // floodRuns measures the full stack's mix on the load's tenants, twice
-// quiet and twice while c.flood clients send wrong passwords for the
-// owners of other tenants from random addresses (X-Forwarded-For, the
-// server trusting loopback as its proxy), alternating.
-func (res *results) floodRuns(ctx context.Context, c config, s *server, sessions []*session, seq *atomic.Int64, pgPID int, stderr io.Writer) error {
+// quiet and twice while c.flood clients send c.floodRate wrong passwords
+// per second for the owners of other tenants, each from a random address
+// (X-Forwarded-For, the server trusting loopback as its proxy),
+// alternating.
+func floodRuns(ctx context.Context, c config, s *server, sessions []*session, seq *atomic.Int64, stderr io.Writer) (floodResult, error) {
+	res := floodResult{answers: map[int]int64{}}
 	inLoad := map[string]bool{}
 	for _, se := range sessions {
 		inLoad[se.places[0].slug], inLoad[se.places[1].slug] = true, true
@@ -63,14 +75,14 @@ func (res *results) floodRuns(ctx context.Context, c config, s *server, sessions
 		}
 	}
 	if len(victims) == 0 {
-		return nil
+		return res, nil
 	}
-	res.floodAnswers = map[int]int64{}
 	var mu sync.Mutex
-	cpu := func() (time.Duration, time.Duration) { return processCPU(s.cmd.Process.Pid), postgresCPU(pgPID) }
+	cpu := func() (time.Duration, time.Duration) { return 0, 0 }
 	for round := range 4 {
 		flooding := round%2 == 1
 		fctx, stop := context.WithCancel(ctx)
+		pace := rate.NewLimiter(rate.Limit(c.floodRate), 1)
 		var wg sync.WaitGroup
 		if flooding {
 			for w := range c.flood {
@@ -78,7 +90,7 @@ func (res *results) floodRuns(ctx context.Context, c config, s *server, sessions
 				go func() {
 					defer wg.Done()
 					rng := rand.New(rand.NewPCG(uint64(w), uint64(round)))
-					for fctx.Err() == nil {
+					for pace.Wait(fctx) == nil {
 						slug := victims[rng.IntN(len(victims))]
 						addr := netip.AddrFrom4([4]byte{10, byte(rng.IntN(256)), byte(rng.IntN(256)), byte(1 + rng.IntN(254))})
 						req, _ := http.NewRequestWithContext(fctx, "POST", s.base+"/api/auth/login",
@@ -93,8 +105,8 @@ func (res *results) floodRuns(ctx context.Context, c config, s *server, sessions
 						_, _ = io.Copy(io.Discard, resp.Body)
 						resp.Body.Close()
 						mu.Lock()
-						res.floodAnswers[resp.StatusCode]++
-						res.floodTries++
+						res.answers[resp.StatusCode]++
+						res.tries++
 						mu.Unlock()
 					}
 				}()
@@ -104,7 +116,7 @@ func (res *results) floodRuns(ctx context.Context, c config, s *server, sessions
 		stop()
 		wg.Wait()
 		if err != nil {
-			return err
+			return res, err
 		}
 		if flooding {
 			res.flooded = append(res.flooded, r)
@@ -114,7 +126,7 @@ func (res *results) floodRuns(ctx context.Context, c config, s *server, sessions
 		fmt.Fprintf(stderr, "flood round %d (flood %v): %.0f req/s, p50 %s, p99 %s\n", round+1, flooding, r.rate(),
 			pct(r.all, .5).Round(10*time.Microsecond), pct(r.all, .99).Round(10*time.Microsecond))
 	}
-	return nil
+	return res, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -190,27 +202,45 @@ func (res *results) markdown(c config) string {
 		fmt.Fprintf(&b, "\nSign-in (`POST /api/auth/login`, argon2id at the default parameters, the %d sign-ins of the load from 4 clients): p50 %s, p99 %s.\n",
 			len(res.signIns), ms(pct(res.signIns, .5)), ms(pct(res.signIns, .99)))
 	}
-	if len(res.flooded) > 0 {
-		fmt.Fprintf(&b, "\nA flood of wrong passwords (variant a): %d clients sign in without pause with wrong passwords for the owners of up to 500 tenants outside the load, each attempt from a random address (X-Forwarded-For, loopback trusted as the proxy), while the load's mix runs on its own tenants; quiet and flooded runs alternate, %s requests each.\n\n",
-			c.flood, thousands(c.requests/2))
-		b.WriteString("| | req/s | p50 | p99 |\n|---|---|---|---|\n")
-		for _, x := range []struct {
-			name string
-			runs []run
-		}{{"quiet", res.quiet}, {"flooded", res.flooded}} {
-			fmt.Fprintf(&b, "| %s | %s | %s ms | %s ms |\n", x.name, spread(each(x.runs, run.rate), "%.0f"),
-				spread(each(x.runs, func(r run) float64 { return float64(pct(r.all, .5).Microseconds()) / 1000 }), "%.1f"),
-				spread(each(x.runs, func(r run) float64 { return float64(pct(r.all, .99).Microseconds()) / 1000 }), "%.1f"))
+	if len(res.floods[0].flooded) > 0 {
+		fmt.Fprintf(&b, "\nA flood of wrong passwords (variant a): %d clients send %.0f sign-ins per second with wrong passwords for the owners of up to 500 tenants outside the load, each from a random address (X-Forwarded-For, loopback trusted as the proxy), while the load's mix runs on its own tenants; quiet and flooded runs alternate, %s requests each. The same flood against the same server with no hashing budget (`PASSWORD_HASH_RATE=-1`) shows what the budget holds off.\n\n",
+			c.flood, c.floodRate, thousands(c.requests/2))
+		b.WriteString("| server | load | req/s | p50 | p99 | the flood's attempts answered |\n|---|---|---|---|---|---|\n")
+		for i, name := range []string{"with the hashing budget (default)", "without a hashing budget"} {
+			f := res.floods[i]
+			var codes []string
+			for code, n := range f.answers {
+				codes = append(codes, fmt.Sprintf("%s × %d", thousands(int(n)), code))
+			}
+			slices.Sort(codes)
+			for _, x := range []struct {
+				name string
+				runs []run
+			}{{"quiet", f.quiet}, {"flooded", f.flooded}} {
+				if len(x.runs) == 0 {
+					continue
+				}
+				answered := ""
+				if x.name == "flooded" {
+					answered = strings.Join(codes, ", ")
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s ms | %s ms | %s |\n", name, x.name, spread(each(x.runs, run.rate), "%.0f"),
+					spread(each(x.runs, func(r run) float64 { return float64(pct(r.all, .5).Microseconds()) / 1000 }), "%.1f"),
+					spread(each(x.runs, func(r run) float64 { return float64(pct(r.all, .99).Microseconds()) / 1000 }), "%.1f"), answered)
+			}
 		}
-		var codes []string
-		for code, n := range res.floodAnswers {
-			codes = append(codes, fmt.Sprintf("%d × %d", n, code))
+		b.WriteString("\n")
+		for i, name := range []string{"With the budget", "Without it"} {
+			f := res.floods[i]
+			if len(f.quiet) == 0 || len(f.flooded) == 0 {
+				continue
+			}
+			q99 := median(each(f.quiet, func(r run) float64 { return float64(pct(r.all, .99)) }))
+			f99 := median(each(f.flooded, func(r run) float64 { return float64(pct(r.all, .99)) }))
+			qr := median(each(f.quiet, run.rate))
+			fr := median(each(f.flooded, run.rate))
+			fmt.Fprintf(&b, "- %s, the flood moved the load's p99 by %+.0f %% and its throughput by %+.0f %% (medians, flooded over quiet).\n", name, (f99/q99-1)*100, (fr/qr-1)*100)
 		}
-		slices.Sort(codes)
-		q99 := median(each(res.quiet, func(r run) float64 { return float64(pct(r.all, .99)) }))
-		f99 := median(each(res.flooded, func(r run) float64 { return float64(pct(r.all, .99)) }))
-		fmt.Fprintf(&b, "\nThe flood sent %s attempts (answers: %s); the load's p99 moved by %+.0f %% (flooded over quiet, medians).\n",
-			thousands(int(res.floodTries)), strings.Join(codes, ", "), (f99/q99-1)*100)
 	}
 	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -75,6 +76,8 @@ func serve(ctx context.Context, args []string) error {
 	if *variant == "b" {
 		dbURL = os.Getenv("BENCH_BASELINE_URL")
 	}
+	// The production default unless the bench asks for another.
+	hashRate, _ := strconv.ParseFloat(os.Getenv("BENCH_PASSWORD_HASH_RATE"), 64)
 	a, err := app.Open(ctx, app.Config{
 		DatabaseURL: dbURL, PlatformDatabaseURL: os.Getenv("BENCH_PLATFORM_URL"),
 		Addr: ln.Addr().String(), BaseDomain: "localhost", PublicURL: os.Getenv("BENCH_PUBLIC_URL"),
@@ -84,7 +87,7 @@ func serve(ctx context.Context, args []string) error {
 		TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1,
 		// The flood comes from many addresses, through a proxy on loopback.
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		DBMaxConns:     maxConns, Version: "bench", MetricsAddr: metrics,
+		DBMaxConns:     maxConns, Version: "bench", MetricsAddr: metrics, PasswordHashRate: hashRate,
 	}, opts...)
 	if err != nil {
 		return err

@@ -99,7 +99,7 @@ func seed(ctx context.Context, c config) error {
 		return err
 	}
 	defer st.Close()
-	_, err = demo.Seed(ctx, st, password.NewHasher(password.DefaultParams, 0), time.Now())
+	_, err = demo.Seed(ctx, st, password.NewHasher(password.DefaultParams, password.Offline), time.Now())
 	return err
 }
 

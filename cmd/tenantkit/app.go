@@ -36,7 +36,7 @@ func OpenApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app.App, er
 		SharedLimits: cfg.SharedLimits, HeartbeatInterval: cfg.LimitsHeartbeat,
 		TrustedProxies: proxies, DBMaxConns: cfg.DBMaxConns, DBCheckConnections: cfg.DBCheckConnections,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
-		PasswordHashConcurrency: cfg.PasswordHashConcurrency, MetricsAddr: cfg.MetricsAddr, OTLPEndpoint: cfg.OTLPEndpoint,
+		PasswordHashConcurrency: cfg.PasswordHashConcurrency, PasswordHashRate: cfg.PasswordHashRate, MetricsAddr: cfg.MetricsAddr, OTLPEndpoint: cfg.OTLPEndpoint,
 		SentryDSN: cfg.SentryDSN, SentryEnvironment: cfg.SentryEnvironment, UsageFlushInterval: cfg.UsageFlushInterval,
 		ShutdownTimeout: cfg.ShutdownTimeout, Version: version,
 	}, opts...)

@@ -33,7 +33,7 @@ func demoDatabase(t *testing.T) *pgtest.DB {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	fast := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
+	fast := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, password.Offline)
 	if _, err := demo.Seed(context.Background(), st, fast, clocktest.Default); err != nil {
 		t.Fatal(err)
 	}

@@ -66,8 +66,11 @@ type Config struct {
 	// least 32 bytes, rotated the same way. Required by serve.
 	TenantSigKeys string `env:"TENANT_SIG_KEYS"`
 	// PasswordHashConcurrency bounds the argon2id hashes run at once.
-	// Defaults to 0: the number of CPUs.
+	// Defaults to 0: half the CPUs, at least one.
 	PasswordHashConcurrency int `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"0"`
+	// PasswordHashRate bounds the argon2id hashes started per second.
+	// Defaults to 0: what a tenth of the CPUs affords (password.Budget).
+	PasswordHashRate float64 `env:"PASSWORD_HASH_RATE" envDefault:"0"`
 	// SMTPHost, SMTPPort, SMTPUsername, SMTPPassword and SMTPFrom configure
 	// mail delivery (STARTTLS required). Without SMTPHost, dev keeps mail
 	// in an in-memory outbox (shown at /dev/outbox) and serve sends none.
@@ -248,7 +251,8 @@ func envUsage() string {
   PUBLIC_URL             the apex as users reach it (default https://{BASE_DOMAIN})
   SESSION_KEYS           kid:base64 Ed25519 seeds, first signs (required by serve)
   TENANT_SIG_KEYS        kid:base64 HMAC secrets, first signs (required by serve)
-  PASSWORD_HASH_CONCURRENCY  argon2id hashes at once (default: CPUs)
+  PASSWORD_HASH_CONCURRENCY  argon2id hashes at once (default: half the CPUs)
+  PASSWORD_HASH_RATE     argon2id hashes started per second (default: what a tenth of the CPUs affords)
   SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM  mail delivery
   TENANT_RATE, TENANT_BURST  signed-in members' requests per second per tenant (default 50, burst 100)
   TENANT_IN_FLIGHT       signed-in members' requests in progress per tenant (default 32)

@@ -93,7 +93,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer app.Close(context.WithoutCancel(ctx))
-	if _, err := demo.Seed(ctx, app.Store, password.NewHasher(password.DefaultParams, 0), app.Now()); err != nil {
+	if _, err := demo.Seed(ctx, app.Store, password.NewHasher(password.DefaultParams, password.Offline), app.Now()); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	printBanner(stdout, app.Addr(), cfg)

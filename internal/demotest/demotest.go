@@ -17,7 +17,7 @@ import (
 
 // Hasher hashes the demo password cheaply: tests that do not measure
 // password hashing need no work factor.
-var Hasher = password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
+var Hasher = password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, password.Offline)
 
 // Fixture is one test's seeded database and store.
 type Fixture struct {

@@ -127,7 +127,7 @@ func TestMigrationsOnTheDemoData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasher := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 0)
+	hasher := password.NewHasher(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, password.Offline)
 	_, err = demo.Seed(ctx, st, hasher, time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	st.Close()
 	if err != nil {
