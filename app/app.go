@@ -360,9 +360,11 @@ func open(ctx context.Context, cfg Config, o options, ln net.Listener) (_ *App, 
 			return nil, err
 		}
 	}
+	hasher := password.NewHasher(o.params, password.Budget{Concurrency: cfg.PasswordHashConcurrency, PerSecond: cfg.PasswordHashRate})
+	o.logger.InfoContext(ctx, "password hashing budget", "hashes_per_second", hasher.PerSecond(), "at_once", hasher.Concurrency())
 	a.Auth = auth.NewService(auth.Config{
 		Store:  a.Store,
-		Hasher: password.NewHasher(o.params, password.Budget{Concurrency: cfg.PasswordHashConcurrency, PerSecond: cfg.PasswordHashRate}),
+		Hasher: hasher,
 		Tokens: auth.NewTokens(sessionKeys, urls.Apex(""), o.now),
 		Signer: auth.NewSigner(sigKeys, o.now),
 		Mailer: a.Mail,

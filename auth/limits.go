@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/internal/ratelimit"
+	"github.com/tenantkit/tenantkit/password"
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
@@ -34,6 +35,11 @@ const (
 	// together, then one more every EmailRefill (60 an hour).
 	FailuresPerEmail = 100
 	EmailRefill      = time.Minute
+	// KnownDeviceTurns attempts per email from its known devices may use
+	// the hashing budget's known-device lane, then one more every
+	// KnownDeviceRefill, successes counted too (see passwordTurn).
+	KnownDeviceTurns  = 3
+	KnownDeviceRefill = 5 * time.Second
 	// FailuresPerDevice failed attempts per email from one known device,
 	// then one more every DeviceRefill; the other limits do not apply.
 	FailuresPerDevice = 10
@@ -55,6 +61,7 @@ type limits struct {
 	failAddress, failPair, failEmail, failDevice     *ratelimit.Limiter
 	resetAddress, resetPair, resetEmail, resetDevice *ratelimit.Limiter
 	signupAddress, signupEmail                       *ratelimit.Limiter
+	knownTurns                                       *ratelimit.Limiter
 }
 
 func newLimits() limits {
@@ -64,6 +71,7 @@ func newLimits() limits {
 		failPair:      ratelimit.New(PairRefill, FailuresPerPair, keys),
 		failEmail:     ratelimit.New(EmailRefill, FailuresPerEmail, keys),
 		failDevice:    ratelimit.New(DeviceRefill, FailuresPerDevice, keys),
+		knownTurns:    ratelimit.New(KnownDeviceRefill, KnownDeviceTurns, keys),
 		resetAddress:  ratelimit.New(6*time.Second, ResetsPerAddress, keys),
 		resetPair:     ratelimit.New(10*time.Minute/ResetsPerPair, ResetsPerPair, keys),
 		resetEmail:    ratelimit.New(time.Hour/ResetsPerEmail, ResetsPerEmail, keys),
@@ -97,14 +105,19 @@ func (s *Service) guessKeys(meta ClientMeta, email string) guessKeys {
 	return k
 }
 
-// verifyPassword checks password against hash within the hashing budget:
-// an attempt from a device that has signed in to email before waits on
-// its own lane, not behind a flood of attempts from elsewhere.
-func (s *Service) verifyPassword(ctx context.Context, meta ClientMeta, email, password, hash string) (bool, error) {
-	if s.guessKeys(meta, email).device != "" {
-		return s.hasher.VerifyKnownDevice(ctx, password, hash)
+// passwordTurn takes a place in the hashing budget for an attempt at
+// email's password, before the account is looked up (a refusal then says
+// nothing of the account). An attempt from a device that has signed in to
+// email before waits on the known devices' lane, not behind a flood from
+// elsewhere — a few attempts per email at a time (KnownDeviceTurns), so
+// that one account's own device cannot fill the lane every account
+// shares; past them it waits with everyone else.
+func (s *Service) passwordTurn(ctx context.Context, meta ClientMeta, email string) (*password.Turn, error) {
+	known := s.guessKeys(meta, email).device != ""
+	if known {
+		known, _ = s.limits.knownTurns.Allow(email)
 	}
-	return s.hasher.Verify(ctx, password, hash)
+	return s.hasher.Turn(ctx, known)
 }
 
 // guessAllowed refuses an attempt whose limits are used up, without

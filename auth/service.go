@@ -232,6 +232,11 @@ func (s *Service) LoginTenant(ctx context.Context, t tenant.Tenant, email, passw
 	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, err
 	}
+	turn, err := s.passwordTurn(ctx, meta, email)
+	if err != nil {
+		return Issued{}, err
+	}
+	defer turn.Done()
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
 	var login store.FindLoginByEmailRow
 	found := true
@@ -246,10 +251,8 @@ func (s *Service) LoginTenant(ctx context.Context, t tenant.Tenant, email, passw
 	if err != nil {
 		return Issued{}, err
 	}
-	ok, err := s.verifyPassword(ctx, meta, email, password, login.PasswordHash)
-	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
-		return Issued{}, err
-	}
+	ok, _ := turn.Verify(password, login.PasswordHash) // a malformed hash matches nothing
+	turn.Done()
 	if !found || !ok || login.Disabled {
 		s.guessFailed(meta, email)
 		return Issued{}, errBadLogin
@@ -308,6 +311,11 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 	if err := s.guessAllowed(meta, email); err != nil {
 		return Issued{}, nil, err
 	}
+	turn, err := s.passwordTurn(ctx, meta, email)
+	if err != nil {
+		return Issued{}, nil, err
+	}
+	defer turn.Done()
 	var acct store.PlatformAccount
 	found := true
 	err = s.store.InPlatform(ctx, store.PlatformOp{
@@ -328,10 +336,8 @@ func (s *Service) LoginPlatform(ctx context.Context, email, password string, met
 	if acct.PasswordHash != nil {
 		hash = *acct.PasswordHash
 	}
-	ok, err := s.verifyPassword(ctx, meta, email, password, hash)
-	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
-		return Issued{}, nil, err
-	}
+	ok, _ := turn.Verify(password, hash) // a malformed hash matches nothing
+	turn.Done()
 	if !found || !ok || acct.DisabledAt != nil {
 		s.guessFailed(meta, email)
 		return Issued{}, nil, errBadLogin
@@ -744,10 +750,12 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}); err != nil {
 		return Issued{}, err
 	}
-	ok, err := s.verifyPassword(ctx, meta, email, current, acct.PasswordHash)
-	if err != nil && tenant.IsCode(err, tenant.CodeUnavailable) {
+	turn, err := s.passwordTurn(ctx, meta, email)
+	if err != nil {
 		return Issued{}, err
 	}
+	ok, _ := turn.Verify(current, acct.PasswordHash) // a malformed hash matches nothing
+	turn.Done()
 	if !ok {
 		s.guessFailed(meta, email)
 		return Issued{}, wrongPassword

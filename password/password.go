@@ -70,7 +70,7 @@ const DefaultCPUShare = 0.1
 // context) ends gets CodeUnavailable.
 //
 // Verifications for a device that has signed in to the account before
-// (VerifyKnownDevice) have a rate of their own, a quarter of the budget's
+// (Turn with knownDevice) have a rate of their own, a quarter of the budget's
 // on top of it: a flood, which has no such device, cannot lock the
 // account's own people out.
 type Hasher struct {
@@ -85,8 +85,9 @@ type Hasher struct {
 
 // NewHasher returns a Hasher hashing new passwords with params within b.
 func NewHasher(params Params, b Budget) *Hasher {
+	cpus := runtime.GOMAXPROCS(0) // the CPUs this process may use (container limits included)
 	if b.Concurrency <= 0 {
-		b.Concurrency = max(1, runtime.NumCPU()/2)
+		b.Concurrency = max(1, cpus/2)
 	}
 	if b.CPUShare <= 0 {
 		b.CPUShare = DefaultCPUShare
@@ -95,15 +96,22 @@ func NewHasher(params Params, b Budget) *Hasher {
 		b.Wait = 2 * time.Second
 	}
 	h := &Hasher{params: params, slots: make(chan struct{}, b.Concurrency), wait: b.Wait}
-	start := time.Now()
-	h.dummy = h.hash("tenantkit dummy password " + rand.Text())
+	// The cost of one hash: the faster of two, the first paying for fresh
+	// memory.
+	var took time.Duration
+	for i := range 2 {
+		start := time.Now()
+		h.dummy = h.hash("tenantkit dummy password " + rand.Text())
+		if d := time.Since(start); i == 0 || d < took {
+			took = d
+		}
+	}
 	limit := rate.Limit(b.PerSecond)
 	switch {
 	case b.PerSecond < 0:
 		limit = rate.Inf
 	case b.PerSecond == 0:
-		took := max(time.Since(start), 100*time.Microsecond)
-		limit = rate.Limit(b.CPUShare * float64(runtime.NumCPU()) / took.Seconds())
+		limit = rate.Limit(b.CPUShare * float64(cpus) / max(took, 100*time.Microsecond).Seconds())
 	}
 	h.rate = rate.NewLimiter(limit, b.Concurrency)
 	h.known = rate.NewLimiter(limit/4, max(1, b.Concurrency/2))
@@ -114,11 +122,18 @@ func NewHasher(params Params, b Budget) *Hasher {
 // (+Inf: unbounded).
 func (h *Hasher) PerSecond() float64 { return float64(h.rate.Limit()) }
 
+// Concurrency is the number of hashes the budget runs at once.
+func (h *Hasher) Concurrency() int { return cap(h.slots) }
+
 // Offline is the budget of tools that hash outside any request, such as
 // the seeders: as many at once as there are CPUs, no rate bound.
-var Offline = Budget{Concurrency: runtime.NumCPU(), PerSecond: -1}
+var Offline = Budget{Concurrency: runtime.GOMAXPROCS(0), PerSecond: -1}
 
-var errBusy = "too many sign-ins at once, retry later"
+// busy is the refusal of a hash the budget has no room for: a client
+// retries in a second or two, as Retry-After says.
+func busy(cause error) error {
+	return &tenant.Error{Code: tenant.CodeUnavailable, Message: "too many sign-ins at once, retry later", Err: cause, RetryAfter: 2 * time.Second}
+}
 
 // acquire waits for a turn of lane and then for a slot, within the
 // budget's wait.
@@ -126,13 +141,13 @@ func (h *Hasher) acquire(ctx context.Context, lane *rate.Limiter) error {
 	ctx, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
 	if err := lane.Wait(ctx); err != nil {
-		return &tenant.Error{Code: tenant.CodeUnavailable, Message: errBusy, Err: err}
+		return busy(err)
 	}
 	select {
 	case h.slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return &tenant.Error{Code: tenant.CodeUnavailable, Message: errBusy, Err: ctx.Err()}
+		return busy(ctx.Err())
 	}
 }
 
@@ -161,26 +176,52 @@ func (h *Hasher) hash(password string) string {
 // (an account without a password, or none at all) is checked against a
 // dummy hash so that it takes as long as a real mismatch, and never matches.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
-	return h.verify(ctx, h.rate, password, encoded)
-}
-
-// VerifyKnownDevice is Verify for an attempt from a device that has
-// signed in to the account before (package auth's signed device cookie):
-// it waits on a rate of its own, not behind a flood from elsewhere.
-func (h *Hasher) VerifyKnownDevice(ctx context.Context, password, encoded string) (bool, error) {
-	return h.verify(ctx, h.known, password, encoded)
-}
-
-func (h *Hasher) verify(ctx context.Context, lane *rate.Limiter, password, encoded string) (bool, error) {
-	if err := h.acquire(ctx, lane); err != nil {
+	t, err := h.Turn(ctx, false)
+	if err != nil {
 		return false, err
 	}
-	defer h.release()
+	defer t.Done()
+	return t.Verify(password, encoded)
+}
+
+// Turn is one verification's place in the budget, taken before the caller
+// looks up the hash to verify against: an attempt the budget refuses is
+// refused before any lookup, so how long a refusal takes says nothing of
+// the account. Done gives the place back.
+type Turn struct {
+	h    *Hasher
+	done bool
+}
+
+// Turn waits for a place in the budget — on the known devices' lane when
+// knownDevice is set (a device that has signed in to the account before:
+// a flood from elsewhere does not hold it up) — within the budget's wait.
+func (h *Hasher) Turn(ctx context.Context, knownDevice bool) (*Turn, error) {
+	lane := h.rate
+	if knownDevice {
+		lane = h.known
+	}
+	if err := h.acquire(ctx, lane); err != nil {
+		return nil, err
+	}
+	return &Turn{h: h}, nil
+}
+
+// Verify is Hasher.Verify within the turn.
+func (t *Turn) Verify(password, encoded string) (bool, error) {
 	if encoded == "" {
-		_, _ = verifyHash(password, h.dummy)
+		_, _ = verifyHash(password, t.h.dummy)
 		return false, nil
 	}
 	return verifyHash(password, encoded)
+}
+
+// Done gives the turn's place back; more calls do nothing.
+func (t *Turn) Done() {
+	if t != nil && !t.done {
+		t.done = true
+		t.h.release()
+	}
 }
 
 var errBadHash = errors.New("malformed password hash")
