@@ -213,10 +213,7 @@ func (s *Store) openPlatform(ctx context.Context, cfg Config) error {
 
 // checkRole refuses a pool whose role would make row security inert.
 func checkRole(ctx context.Context, pool *pgxpool.Pool, want string) error {
-	var user string
-	var super, bypass bool
-	err := pool.QueryRow(ctx,
-		"SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&user, &super, &bypass)
+	user, super, bypass, err := roleOf(ctx, pool)
 	if err != nil {
 		return fmt.Errorf("connect as %s: %w", want, err)
 	}
@@ -230,10 +227,7 @@ func checkRole(ctx context.Context, pool *pgxpool.Pool, want string) error {
 // only: the role must bypass row security (and not be a superuser), so
 // the baseline is what it claims to be.
 func checkBypassRole(ctx context.Context, pool *pgxpool.Pool, _ string) error {
-	var user string
-	var super, bypass bool
-	err := pool.QueryRow(ctx,
-		"SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&user, &super, &bypass)
+	user, super, bypass, err := roleOf(ctx, pool)
 	if err != nil {
 		return fmt.Errorf("connect as the baseline role: %w", err)
 	}
@@ -241,6 +235,14 @@ func checkBypassRole(ctx context.Context, pool *pgxpool.Pool, _ string) error {
 		return fmt.Errorf("baseline role %s must have BYPASSRLS and not be a superuser", user)
 	}
 	return nil
+}
+
+// roleOf reads the pool's role and whether it is a superuser or bypasses
+// row security.
+func roleOf(ctx context.Context, pool *pgxpool.Pool) (user string, super, bypass bool, err error) {
+	err = pool.QueryRow(ctx,
+		"SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&user, &super, &bypass)
+	return user, super, bypass, err
 }
 
 // Close closes the pools.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tenantkit/tenantkit/internal/pgcluster"
@@ -139,16 +140,21 @@ func startServer(ctx context.Context, variant, dir string, env []string) (*serve
 	if err != nil {
 		return nil, err
 	}
+	defer logFile.Close() // the child holds its own descriptor
 	cmd := exec.Command(self, "serve", "-variant", variant, "-addr", addr)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
+	// The server ends with the bench, even one killed without a chance to
+	// stop it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	_, p, _ := net.SplitHostPort(addr)
 	s := &server{cmd: cmd, target: &target{variant: variant, base: "http://" + addr, port: p,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}, Timeout: 30 * time.Second}}}
+	probe := &http.Client{Timeout: time.Second}
 	for deadline := time.Now().Add(60 * time.Second); ; {
-		resp, err := http.Get(s.base + "/")
+		resp, err := probe.Get(s.base + "/")
 		if err == nil {
 			resp.Body.Close()
 			return s, nil
@@ -280,9 +286,16 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 			return nil, err
 		}
 		// The same server without its hashing budget, for comparison.
-		unbounded, err := startServer(ctx, "a", dir, append(env, "BENCH_PASSWORD_HASH_RATE=-1"))
+		// The same server as before the budget: as many hashes at once as
+		// CPUs, no rate bound.
+		unbounded, err := startServer(ctx, "a", dir, append(env, "BENCH_PASSWORD_HASH_RATE=-1",
+			"BENCH_PASSWORD_HASH_CONCURRENCY="+strconv.Itoa(runtime.NumCPU())))
 		if err != nil {
 			return nil, err
+		}
+		if _, err := drive(ctx, unbounded.target, sessions, c.clients, min(2000, c.requests), &seq, noCPU, kindShares); err != nil {
+			unbounded.stop()
+			return nil, fmt.Errorf("warm-up: %w", err)
 		}
 		res.floods[1], err = floodRuns(ctx, c, unbounded, sessions, &seq, stderr)
 		unbounded.stop()
@@ -292,6 +305,9 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 	}
 	return res, nil
 }
+
+// noCPU is the CPU reading of a run whose CPU is not reported.
+func noCPU() (time.Duration, time.Duration) { return 0, 0 }
 
 func rotate(vs []string, n int) []string {
 	n %= len(vs)
@@ -315,6 +331,8 @@ func processCPU(pid int) time.Duration {
 type stat struct {
 	ppid int
 	cpu  time.Duration
+	// children is the CPU of the children the process has reaped.
+	children time.Duration
 }
 
 func procStat(pid int) (stat, bool) {
@@ -328,18 +346,23 @@ func procStat(pid int) (stat, bool) {
 		return stat{}, false
 	}
 	f := strings.Fields(s[close+2:])
-	if len(f) < 13 {
+	if len(f) < 15 {
 		return stat{}, false
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
+	cu, _ := strconv.ParseInt(f[13], 10, 64)
+	cs, _ := strconv.ParseInt(f[14], 10, 64)
 	// The kernel's clock tick is 100 Hz on Linux for /proc.
-	return stat{ppid: ppid, cpu: time.Duration(u+st) * (time.Second / 100)}, true
+	return stat{ppid: ppid, cpu: time.Duration(u+st) * (time.Second / 100), children: time.Duration(cu+cs) * (time.Second / 100)}, true
 }
 
-// postgresCPU is the CPU time of the bench cluster's postmaster and the
-// backends it runs now: only this cluster, not any other on the machine.
+// postgresCPU is the CPU time of the bench cluster's postmaster, the
+// backends it runs now and those it has reaped (a backend that ends
+// during a run still counts): only this cluster, not any other on the
+// machine. Background work one variant's writes start (autovacuum, the
+// checkpointer) may land in the next variant's run.
 func postgresCPU(postmaster int) time.Duration {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var total time.Duration
@@ -348,7 +371,12 @@ func postgresCPU(postmaster int) time.Duration {
 		if err != nil {
 			continue
 		}
-		if st, ok := procStat(pid); ok && (pid == postmaster || st.ppid == postmaster) {
+		st, ok := procStat(pid)
+		switch {
+		case !ok:
+		case pid == postmaster:
+			total += st.cpu + st.children
+		case st.ppid == postmaster:
 			total += st.cpu
 		}
 	}

@@ -1,3 +1,5 @@
+//go:build tenantkit_bench
+
 package main
 
 import (
@@ -21,13 +23,14 @@ import (
 // app role under row security — and nothing else: no authentication, no
 // binding, no middleware, no validation beyond what decoding needs. It
 // answers on /floor/… and takes the tenant and account from the
-// X-Tenant-ID and X-Account-ID headers. Bench only: it trusts its caller.
+// X-Tenant-ID and X-Account-ID headers. Bench only: it trusts its caller,
+// so it is compiled only with -tags tenantkit_bench.
 
 const (
 	floorScope  = "SELECT set_config('" + schema.TenantSetting + "', $1, true), set_config('" + schema.AccountSetting + "', $2, true)"
 	serviceCols = "tenant_id, id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation, archived_at, version, created_at, updated_at"
 	floorGet    = "SELECT " + serviceCols + " FROM services WHERE tenant_id = $1 AND id = $2"
-	floorList   = "SELECT " + serviceCols + " FROM services WHERE tenant_id = $1 AND (NOT $2::bool OR (name, id) > ($3::text, $4::uuid)) ORDER BY name, id LIMIT $5"
+	floorList   = "SELECT " + serviceCols + " FROM services WHERE tenant_id = $1 AND archived_at IS NULL AND (NOT $2::bool OR (name, id) > ($3::text, $4::uuid)) ORDER BY name, id LIMIT $5"
 	floorCreate = "WITH s AS (INSERT INTO services (tenant_id, slug, name, description, duration_minutes, price_minor, currency, active, requires_confirmation) " +
 		"VALUES ($1, $2, $3, '', $4, $5, $6, true, false) RETURNING *), " +
 		"v AS (INSERT INTO service_versions (tenant_id, service_id, version, snapshot) SELECT tenant_id, id, version, to_jsonb(s) FROM s) " +
@@ -70,6 +73,8 @@ func scanService(row pgx.Row) (floorService, error) {
 
 // floor serves variant c over pool.
 type floor struct{ pool *pgxpool.Pool }
+
+func floorHandler(pool *pgxpool.Pool) (http.Handler, error) { return floor{pool}.handler(), nil }
 
 func (f floor) handler() http.Handler {
 	mux := http.NewServeMux()
@@ -157,14 +162,6 @@ func (f floor) list(w http.ResponseWriter, r *http.Request) {
 		out.AfterName, out.AfterID = items[19].Name, items[19].ID.String()
 	}
 	writeJSON(w, out)
-}
-
-type floorBody struct {
-	Slug            string `json:"slug"`
-	Name            string `json:"name"`
-	DurationMinutes int32  `json:"duration_minutes"`
-	PriceMinor      int64  `json:"price_minor"`
-	Currency        string `json:"currency"`
 }
 
 func (f floor) create(w http.ResponseWriter, r *http.Request) {

@@ -37,8 +37,7 @@ func profile(ctx context.Context, c config, s *server, sessions []*session, seq 
 			perr = fmt.Errorf("profile: %d %s", resp.StatusCode, body)
 		}
 	}()
-	cpu := func() (time.Duration, time.Duration) { return 0, 0 }
-	if _, err := drive(ctx, s.target, sessions, c.clients, int(rate*12), seq, cpu, kindShares); err != nil {
+	if _, err := drive(ctx, s.target, sessions, c.clients, int(rate*12), seq, noCPU, kindShares); err != nil {
 		return err
 	}
 	wg.Wait()
@@ -78,7 +77,6 @@ func floodRuns(ctx context.Context, c config, s *server, sessions []*session, se
 		return res, nil
 	}
 	var mu sync.Mutex
-	cpu := func() (time.Duration, time.Duration) { return 0, 0 }
 	for round := range 4 {
 		flooding := round%2 == 1
 		fctx, stop := context.WithCancel(ctx)
@@ -112,7 +110,7 @@ func floodRuns(ctx context.Context, c config, s *server, sessions []*session, se
 				}()
 			}
 		}
-		r, err := drive(ctx, s.target, sessions, c.clients, c.requests/2, seq, cpu, kindShares)
+		r, err := drive(ctx, s.target, sessions, c.clients, c.requests/2, seq, noCPU, kindShares)
 		stop()
 		wg.Wait()
 		if err != nil {
@@ -156,16 +154,20 @@ func (res *results) markdown(c config) string {
 		thousands(res.tenants), thousands(res.rows), thousands(res.rows), res.seedTook.Round(time.Second), c.sessions, c.clients, thousands(c.requests), c.rounds, orders(res.order))
 	b.WriteString("The mix: a keyset page of 20 services 50 %, one service by id 25 %, a create 10 %, an update 10 %, a switch of organization with its redemption on the other host 5 % (two HTTP requests, counted as one). ")
 	b.WriteString("Each server runs in its own process with a pool of 16 connections; CPU per request is that process's alone, and the bench cluster's PostgreSQL processes'. Per-tenant limits are off.\n\n")
-	b.WriteString("| variant | req/s | p50 | p99 | CPU µs/req, server | CPU µs/req, PostgreSQL |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| variant | req/s | p50 | p99 | CPU µs/req, server | CPU µs/req, PostgreSQL | failed |\n|---|---|---|---|---|---|---|\n")
 	names := map[string]string{"a": "(a) full stack", "b": "(b) same handlers, no row security", "c": "(c) floor: one batch, no auth, no middleware"}
 	for _, v := range c.variants {
 		runs := res.runs[v]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", names[v],
+		failed := 0
+		for _, r := range runs {
+			failed += r.errors
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d |\n", names[v],
 			spread(each(runs, run.rate), "%.0f"),
 			spread(each(runs, func(r run) float64 { return float64(pct(r.all, .5).Microseconds()) / 1000 }), "%.1f")+" ms",
 			spread(each(runs, func(r run) float64 { return float64(pct(r.all, .99).Microseconds()) / 1000 }), "%.1f")+" ms",
 			spread(each(runs, func(r run) float64 { return r.perRequest(r.goCPU) }), "%.0f"),
-			spread(each(runs, func(r run) float64 { return r.perRequest(r.pgCPU) }), "%.0f"))
+			spread(each(runs, func(r run) float64 { return r.perRequest(r.pgCPU) }), "%.0f"), failed)
 	}
 	b.WriteString("\nMedian of the rounds, (lowest–highest) after it.\n\n")
 	for _, pair := range [][2]string{{"a", "b"}, {"a", "c"}} {
@@ -199,7 +201,7 @@ func (res *results) markdown(c config) string {
 		b.WriteString("\n")
 	}
 	if len(res.signIns) > 0 {
-		fmt.Fprintf(&b, "\nSign-in (`POST /api/auth/login`, argon2id at the default parameters, the %d sign-ins of the load from 4 clients): p50 %s, p99 %s.\n",
+		fmt.Fprintf(&b, "\nSign-in (`POST /api/auth/login`, argon2id at the default parameters, within the default hashing budget: the %d sign-ins of the load, from 4 clients at once, so the times include waiting for the budget, and a sign-in turned away with 503 is retried after a second): p50 %s, p99 %s.\n",
 			len(res.signIns), ms(pct(res.signIns, .5)), ms(pct(res.signIns, .99)))
 	}
 	if len(res.floods[0].flooded) > 0 {

@@ -65,7 +65,10 @@ func startDatabase(ctx context.Context, dir string, statements bool, log io.Writ
 	for _, sql := range []string{
 		"CREATE ROLE " + baselineRole + " LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE " + schema.AppRole,
 		"GRANT CONNECT ON DATABASE " + benchDatabase + " TO " + baselineRole,
+		// The app role's settings (schema.Bootstrap).
 		"ALTER ROLE " + baselineRole + " SET statement_timeout = '15s'",
+		"ALTER ROLE " + baselineRole + " SET lock_timeout = '5s'",
+		"ALTER ROLE " + baselineRole + " SET idle_in_transaction_session_timeout = '10s'",
 	} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			_ = c.Stop()

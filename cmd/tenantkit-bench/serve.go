@@ -30,7 +30,11 @@ func serve(ctx context.Context, args []string) error {
 	}
 	var opts []app.Option
 	switch *variant {
-	case "a", "c":
+	case "a":
+	case "c":
+		if _, err := floorHandler(nil); err != nil {
+			return err
+		}
 	case "b":
 		o, err := baselineOption()
 		if err != nil {
@@ -57,7 +61,11 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 		defer pool.Close()
-		srv := &http.Server{Handler: floor{pool}.handler(), ReadHeaderTimeout: 10 * time.Second}
+		h, err := floorHandler(pool)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			<-ctx.Done()
 			_ = srv.Close()
@@ -78,6 +86,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	// The production default unless the bench asks for another.
 	hashRate, _ := strconv.ParseFloat(os.Getenv("BENCH_PASSWORD_HASH_RATE"), 64)
+	hashConcurrency, _ := strconv.Atoi(os.Getenv("BENCH_PASSWORD_HASH_CONCURRENCY"))
 	a, err := app.Open(ctx, app.Config{
 		DatabaseURL: dbURL, PlatformDatabaseURL: os.Getenv("BENCH_PLATFORM_URL"),
 		Addr: ln.Addr().String(), BaseDomain: "localhost", PublicURL: os.Getenv("BENCH_PUBLIC_URL"),
@@ -87,7 +96,7 @@ func serve(ctx context.Context, args []string) error {
 		TenantRate: -1, TenantInFlight: -1, AnonymousRate: -1, AnonymousInFlight: -1,
 		// The flood comes from many addresses, through a proxy on loopback.
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		DBMaxConns:     maxConns, Version: "bench", MetricsAddr: metrics, PasswordHashRate: hashRate,
+		DBMaxConns:     maxConns, Version: "bench", MetricsAddr: metrics, PasswordHashRate: hashRate, PasswordHashConcurrency: hashConcurrency,
 	}, opts...)
 	if err != nil {
 		return err

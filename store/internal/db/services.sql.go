@@ -255,10 +255,11 @@ type ListCurrentServicesFirstParams struct {
 // ListCurrentServicesFirst and ListCurrentServicesAfter are the
 // unfiltered keyset page over (name, id) of the services not archived —
 // the list staff open most — split by whether a page came before, so that
-// neither has an optional condition: PostgreSQL plans each once per
-// connection (a generic plan: an index range on (tenant_id, name, id)),
-// where ListServices, whose conditions depend on its parameters, is
-// planned anew on every call.
+// neither has an optional condition: with prepared statements (pgx's
+// default) PostgreSQL plans each once per connection (a generic plan: an
+// index range on (tenant_id, name, id)), where ListServices, whose
+// conditions depend on its parameters, is planned anew on every call.
+// (Behind PgBouncer in exec mode every statement is planned per call.)
 func (q *Queries) ListCurrentServicesFirst(ctx context.Context, arg ListCurrentServicesFirstParams) ([]Service, error) {
 	rows, err := q.db.Query(ctx, listCurrentServicesFirst, arg.TenantID, arg.PageSize)
 	if err != nil {

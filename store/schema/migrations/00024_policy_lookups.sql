@@ -13,9 +13,11 @@
 -- 2. An account is visible to the app role as itself (app_self) or as a
 --    member of the current tenant (app_tenant_members, an EXISTS over
 --    members that PostgreSQL runs as a hash of every member of the
---    tenant). PostgreSQL ORs permissive policies in reverse order of their
---    names; renamed, app_self comes first, so the session check — which
---    reads the caller's own account — never builds that hash.
+--    tenant). PostgreSQL 15 ORs permissive policies in reverse order of
+--    their names — an internal detail, not a documented promise, so only
+--    the speed rests on it, never what is visible; renamed, app_self comes
+--    first, so the session check, which reads the caller's own account,
+--    does not build that hash.
 --
 -- A tenant-owned table added later writes its tenant_active policy in the
 -- new form (store/suspension_test.go holds every table to it).
