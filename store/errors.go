@@ -49,7 +49,7 @@ func isConnectError(err error) bool {
 func translatePg(pgErr *pgconn.PgError, err error) error {
 	e := &tenant.Error{Constraint: pgErr.ConstraintName, Err: err}
 	switch code := pgErr.Code; {
-	case code == sessionEndedState: // session_guard: the request's session is no longer live
+	case code == sessionEndedState: // the session guard: the request's session is no longer live
 		e.Code, e.Message = tenant.CodeUnauthorized, errSessionEnded.Message
 		e.Err = fmt.Errorf("%w: %w", ErrSessionEnded, err)
 	case code == "23505": // unique_violation

@@ -13,11 +13,27 @@ import (
 	"github.com/tenantkit/tenantkit/tenant"
 )
 
-// sessionGuardSQL raises SQLSTATE TKS01 unless the session is live with
-// the member and role given (migration 00021).
-const sessionGuardSQL = "SELECT session_guard($1, $2, $3, $4, $5, $6, $7)"
+// sessionGuardSQL raises SQLSTATE TKS01 (through session_ended, migration
+// 00025) unless the session is live with the member and role given: what
+// CheckSession checks, and that the member and role the server remembered
+// are still the database's. It runs as the app role, under the policies
+// of the scope the same batch set. $1 tenant, $2 session, $3 account, $4
+// member, $5 role, $6 the token's session version, $7 now.
+const sessionGuardSQL = `SELECT CASE WHEN EXISTS (
+    SELECT 1
+    FROM sessions s
+    JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
+    JOIN accounts a ON a.id = s.account_id
+    CROSS JOIN security_defaults d
+    LEFT JOIN security_settings ss ON ss.tenant_id = s.tenant_id
+    WHERE s.tenant_id = $1 AND s.id = $2 AND s.account_id = $3
+      AND s.revoked_at IS NULL AND s.expires_at > $7::timestamptz
+      AND s.last_used_at > $7::timestamptz - make_interval(mins => coalesce(ss.idle_timeout_minutes, d.idle_timeout_minutes))
+      AND m.id = $4 AND m.role = $5::text AND m.removed_at IS NULL
+      AND a.disabled_at IS NULL AND a.session_version = $6::bigint
+) THEN true ELSE session_ended() END`
 
-// sessionEndedState is the SQLSTATE session_guard raises.
+// sessionEndedState is the SQLSTATE the session guard raises.
 const sessionEndedState = "TKS01"
 
 // ErrSessionEnded is the cause of the error a request gets when its

@@ -125,7 +125,7 @@ type server struct {
 	cmd *exec.Cmd
 }
 
-func startServer(ctx context.Context, variant, dir string, env []string) (*server, error) {
+func startServer(ctx context.Context, variant, name, dir string, env []string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func startServer(ctx context.Context, variant, dir string, env []string) (*serve
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "serve-"+variant+".log"))
+	logFile, err := os.Create(filepath.Join(dir, "serve-"+name+".log"))
 	if err != nil {
 		return nil, err
 	}
@@ -161,8 +161,7 @@ func startServer(ctx context.Context, variant, dir string, env []string) (*serve
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			s.stop()
-			log, _ := os.ReadFile(logFile.Name())
-			return nil, fmt.Errorf("variant %s did not start: %v\n%s", variant, err, log)
+			return nil, fmt.Errorf("variant %s did not start: %v (its log: %s; -keep keeps it)", variant, err, logFile.Name())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -223,7 +222,7 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 		}
 	}()
 	for _, v := range c.variants {
-		s, err := startServer(ctx, v, dir, env)
+		s, err := startServer(ctx, v, v, dir, env)
 		if err != nil {
 			return nil, err
 		}
@@ -288,7 +287,13 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 		// The same server without its hashing budget, for comparison.
 		// The same server as before the budget: as many hashes at once as
 		// CPUs, no rate bound.
-		unbounded, err := startServer(ctx, "a", dir, append(env, "BENCH_PASSWORD_HASH_RATE=-1",
+		var plain []string // no metrics listener: variant a holds it
+		for _, e := range env {
+			if !strings.HasPrefix(e, "BENCH_METRICS_ADDR=") {
+				plain = append(plain, e)
+			}
+		}
+		unbounded, err := startServer(ctx, "a", "a-unbounded", dir, append(plain, "BENCH_PASSWORD_HASH_RATE=-1",
 			"BENCH_PASSWORD_HASH_CONCURRENCY="+strconv.Itoa(runtime.NumCPU())))
 		if err != nil {
 			return nil, err

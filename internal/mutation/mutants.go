@@ -186,12 +186,12 @@ var Mutants = []Mutant{
 			Old: "\n  AND s.revoked_at IS NULL AND s.expires_at > $4::timestamptz\n",
 			New: "\n  AND s.expires_at > $4::timestamptz\n"}, {File: "store/internal/db/identity.sql.go",
 			Old: "\n  AND m.removed_at IS NULL AND a.disabled_at IS NULL AND a.session_version = $5\n",
-			New: "\n  AND a.disabled_at IS NULL AND a.session_version = $5\n"}, {File: "store/schema/migrations/00021_session_guard.sql",
+			New: "\n  AND a.disabled_at IS NULL AND a.session_version = $5\n"}, {File: "store/sessioncheck.go",
 			// And the check that travels with a request's first statement.
-			Old: "      AND s.revoked_at IS NULL AND s.expires_at > p_now\n",
-			New: "      AND s.expires_at > p_now\n"}, {File: "store/schema/migrations/00021_session_guard.sql",
-			Old: "      AND m.id = p_member AND m.role = p_role AND m.removed_at IS NULL\n",
-			New: "      AND m.id = p_member AND m.role = p_role\n"}},
+			Old: "      AND s.revoked_at IS NULL AND s.expires_at > $7::timestamptz\n",
+			New: "      AND s.expires_at > $7::timestamptz\n"}, {File: "store/sessioncheck.go",
+			Old: "      AND m.id = $4 AND m.role = $5::text AND m.removed_at IS NULL\n",
+			New: "      AND m.id = $4 AND m.role = $5::text\n"}},
 		Packages: webPackages,
 	},
 	{
