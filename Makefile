@@ -44,7 +44,7 @@ bench: ## The whole server against a no-row-security baseline and a floor (1,000
 .PHONY: bench-curve
 bench-curve: ## The full stack with the same 1,000,000 rows over 10, 1,000 and 100,000 tenants, into docs/BENCHMARKS.md.
 	@scripts/ensure-postgres.sh
-	$(GO) run -tags tenantkit_bench ./cmd/tenantkit-bench -curve -out docs/BENCHMARKS.md
+	$(GO) run -tags tenantkit_bench ./cmd/tenantkit-bench -curve -sessions 100 -rounds 2 -requests 10000 -out docs/BENCHMARKS.md
 
 .PHONY: scaleout
 scaleout: ## Two instances behind PgBouncer (transaction mode) and nginx: a canary load, foreign rows (must be 0), two vs one instance. SHORT=1: < 90 s.

@@ -69,7 +69,7 @@ func floodRuns(ctx context.Context, c config, s *server, sessions []*session, se
 	}
 	var victims []string
 	for n := 1; n <= c.tenants && len(victims) < 500; n++ {
-		if slug := fmt.Sprintf("bench-%05d", n); !inLoad[slug] {
+		if slug := fmt.Sprintf("bench-%06d", n); !inLoad[slug] {
 			victims = append(victims, slug)
 		}
 	}

@@ -126,7 +126,7 @@ type seedTenant struct {
 	places [2]place
 }
 
-// seed fills the database deterministically: tenants bench-00001 … with
+// seed fills the database deterministically: tenants bench-000001 … with
 // an owner (owner@<slug>.test, who is also staff of the next tenant, for
 // switches) and a client each, rows services and rows service requests
 // per tenant. It returns the tenants whose owners the load signs in:
@@ -147,11 +147,11 @@ func seed(ctx context.Context, db *database, tenants, rows, sessions int) ([]see
 		args []any
 	}{
 		{"SET synchronous_commit = off", nil},
-		{"INSERT INTO tenants (slug, name) SELECT format('bench-%s', lpad(g::text, 5, '0')), format('Bench %s', g) FROM generate_series(1, $1) g", []any{tenants}},
+		{"INSERT INTO tenants (slug, name) SELECT format('bench-%s', lpad(g::text, 6, '0')), format('Bench %s', g) FROM generate_series(1, $1) g", []any{tenants}},
 		{"INSERT INTO accounts (email, password_hash) SELECT format('%s@%s.test', r, t.slug), CASE r WHEN 'owner' THEN $1 END FROM tenants t CROSS JOIN (VALUES ('owner'), ('client')) v(r)", []any{hash}},
 		{"INSERT INTO members (tenant_id, account_id, role, display_name) SELECT t.id, a.id, r, initcap(r) || ' of ' || t.name FROM tenants t CROSS JOIN (VALUES ('owner'), ('client')) v(r) JOIN accounts a ON a.email = format('%s@%s.test', r, t.slug)", nil},
 		// The owner of tenant n is also staff of tenant n+1 (the last of the first).
-		{"INSERT INTO members (tenant_id, account_id, role, display_name) SELECT nt.id, a.id, 'staff', 'Neighbour of ' || nt.name FROM tenants t JOIN accounts a ON a.email = format('owner@%s.test', t.slug) JOIN tenants nt ON nt.slug = format('bench-%s', lpad((substr(t.slug, 7)::int % $1 + 1)::text, 5, '0')) WHERE nt.id <> t.id", []any{tenants}},
+		{"INSERT INTO members (tenant_id, account_id, role, display_name) SELECT nt.id, a.id, 'staff', 'Neighbour of ' || nt.name FROM tenants t JOIN accounts a ON a.email = format('owner@%s.test', t.slug) JOIN tenants nt ON nt.slug = format('bench-%s', lpad((substr(t.slug, 7)::int % $1 + 1)::text, 6, '0')) WHERE nt.id <> t.id", []any{tenants}},
 		{"UPDATE accounts a SET default_tenant_id = m.tenant_id FROM members m WHERE m.account_id = a.id AND m.role IN ('owner', 'client')", nil},
 		{"INSERT INTO services (tenant_id, slug, name, description, duration_minutes, price_minor, currency) SELECT t.id, 'svc-' || g, 'Service ' || substr(md5(t.slug || g), 1, 12), 'Seeded for the benchmark.', 15 + g % 8 * 15, 1000 + g % 50 * 500, 'EUR' FROM tenants t CROSS JOIN generate_series(1, $1) g", []any{rows}},
 		{"INSERT INTO service_requests (tenant_id, client_member_id, title, details, source, created_at, updated_at) SELECT t.id, m.id, 'Request ' || g, 'Seeded for the benchmark.', 'portal', timestamptz '2026-01-01' + g * interval '1 minute', timestamptz '2026-01-01' + g * interval '1 minute' FROM tenants t JOIN members m ON m.tenant_id = t.id AND m.role = 'client' CROSS JOIN generate_series(1, $1) g", []any{rows}},
@@ -167,7 +167,7 @@ func seed(ctx context.Context, db *database, tenants, rows, sessions int) ([]see
 	for i := range sessions {
 		n := i*tenants/sessions + 1
 		var st seedTenant
-		for k, slug := range []string{fmt.Sprintf("bench-%05d", n), fmt.Sprintf("bench-%05d", n%tenants+1)} {
+		for k, slug := range []string{fmt.Sprintf("bench-%06d", n), fmt.Sprintf("bench-%06d", n%tenants+1)} {
 			p := place{slug: slug}
 			if err := conn.QueryRow(ctx, "SELECT id FROM tenants WHERE slug = $1", slug).Scan(&p.id); err != nil {
 				return nil, 0, err
