@@ -177,9 +177,15 @@ func (f floor) create(w http.ResponseWriter, r *http.Request) {
 	aid, _ := uuid.Parse(a)
 	// The service and its version, then the audit entry: the audit names
 	// no target id here, since the id is the database's (one batch).
-	br := f.batch(r.Context(), t, a,
+	f.write(w, r, t, a, http.StatusCreated,
 		&pgx.QueuedQuery{SQL: floorCreate, Arguments: []any{tid, b.Slug, b.Name, b.DurationMinutes, b.PriceMinor, b.Currency}},
 		&pgx.QueuedQuery{SQL: floorAudit, Arguments: []any{tid, aid, "service.create", "service", nil}})
+}
+
+// write sends the scope, change (which returns the service) and audit in
+// one batch and answers status with the service.
+func (f floor) write(w http.ResponseWriter, r *http.Request, tenantID, accountID string, status int, change, audit *pgx.QueuedQuery) {
+	br := f.batch(r.Context(), tenantID, accountID, change, audit)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
 		fail(w, err)
@@ -194,7 +200,9 @@ func (f floor) create(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	w.WriteHeader(http.StatusCreated)
+	if status != http.StatusOK {
+		w.WriteHeader(status)
+	}
 	writeJSON(w, s)
 }
 
@@ -210,24 +218,9 @@ func (f floor) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aid, _ := uuid.Parse(a)
-	br := f.batch(r.Context(), t, a,
+	f.write(w, r, t, a, http.StatusOK,
 		&pgx.QueuedQuery{SQL: floorPatch, Arguments: []any{tid, id, b.PriceMinor}},
 		&pgx.QueuedQuery{SQL: floorAudit, Arguments: []any{tid, aid, "service.update", "service", id}})
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		fail(w, err)
-		return
-	}
-	s, err := scanService(br.QueryRow())
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	if _, err := br.Exec(); err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, s)
 }
 
 // switchTenant is the floor of a switch and its redemption: a handoff
