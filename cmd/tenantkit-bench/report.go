@@ -205,7 +205,7 @@ func (res *results) markdown(c config) string {
 			len(res.signIns), ms(pct(res.signIns, .5)), ms(pct(res.signIns, .99)))
 	}
 	if len(res.floods[0].flooded) > 0 {
-		fmt.Fprintf(&b, "\nA flood of wrong passwords (variant a): %d clients send %.0f sign-ins per second with wrong passwords for the owners of up to 500 tenants outside the load, each from a random address (X-Forwarded-For, loopback trusted as the proxy), while the load's mix runs on its own tenants; quiet and flooded runs alternate, %s requests each. The same flood against the same server with no hashing budget (`PASSWORD_HASH_RATE=-1`) shows what the budget holds off.\n\n",
+		fmt.Fprintf(&b, "\nA flood of wrong passwords (variant a): %d clients send %.0f sign-ins per second with wrong passwords for the owners of up to 500 tenants outside the load, each from a random address (X-Forwarded-For, loopback trusted as the proxy), while the load's mix runs on its own tenants; quiet and flooded runs alternate, %s requests each. The same flood against the same server as it was before the budget (`PASSWORD_HASH_RATE=-1`, `PASSWORD_HASH_CONCURRENCY` = the CPUs: no rate bound, as many hashes at once as CPUs) shows what the budget holds off.\n\n",
 			c.flood, c.floodRate, thousands(c.requests/2))
 		b.WriteString("| server | load | req/s | p50 | p99 | the flood's attempts answered |\n|---|---|---|---|---|---|\n")
 		for i, name := range []string{"with the hashing budget (default)", "without a hashing budget"} {
