@@ -34,19 +34,24 @@ func newJobInserter() (*river.Client[pgx.Tx], error) {
 	return c, nil
 }
 
-// InsertJob inserts a job in the tenant transaction, with River's
-// InsertTx: it is worked only once the transaction commits, and a
-// rolled-back transaction leaves no job. The job must name the
-// transaction's tenant (CodeInternal otherwise, before any SQL); the
+// InsertJob inserts jobs in the tenant transaction, with River (all of
+// them in one statement): they are worked only once the transaction
+// commits, and a rolled-back transaction leaves none. Each job must name
+// the transaction's tenant (CodeInternal otherwise, before any SQL); the
 // database checks that too, with row security on River's job table. Only
 // an InTenant transaction inserts jobs.
-func (tx *Tx) InsertJob(ctx context.Context, args JobArgs) error {
-	if args.JobTenantID() != tx.scope.TenantID || tx.scope.TenantID == uuid.Nil {
-		return tenant.Errorf(tenant.CodeInternal, "job %s names tenant %s in a transaction of tenant %s", args.Kind(), args.JobTenantID(), tx.scope.TenantID)
+func (tx *Tx) InsertJob(ctx context.Context, args ...JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	for _, a := range args {
+		if a.JobTenantID() != tx.scope.TenantID || tx.scope.TenantID == uuid.Nil {
+			return tenant.Errorf(tenant.CodeInternal, "job %s names tenant %s in a transaction of tenant %s", a.Kind(), a.JobTenantID(), tx.scope.TenantID)
+		}
 	}
 	lt, ok := tx.conn.(*lazyTx)
 	if !ok || tx.jobs == nil {
-		return tenant.Errorf(tenant.CodeInternal, "job %s: only an InTenant transaction inserts jobs", args.Kind())
+		return tenant.Errorf(tenant.CodeInternal, "job %s: only an InTenant transaction inserts jobs", args[0].Kind())
 	}
 	if lt.tx == nil {
 		// Begin the transaction (BEGIN and the scope travel with it).
@@ -54,8 +59,18 @@ func (tx *Tx) InsertJob(ctx context.Context, args JobArgs) error {
 			return err
 		}
 	}
-	if _, err := tx.jobs.InsertTx(ctx, lt.tx, args, nil); err != nil {
-		return fmt.Errorf("insert job %s: %w", args.Kind(), err)
+	if len(args) == 1 {
+		if _, err := tx.jobs.InsertTx(ctx, lt.tx, args[0], nil); err != nil {
+			return fmt.Errorf("insert job %s: %w", args[0].Kind(), err)
+		}
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := tx.jobs.InsertManyTx(ctx, lt.tx, params); err != nil {
+		return fmt.Errorf("insert jobs %s and %d more: %w", args[0].Kind(), len(args)-1, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,6 +32,16 @@ type Tx struct {
 	scope tenant.Scope
 	conn  db.DBTX
 	jobs  *river.Client[pgx.Tx]
+	lazy  *lazyTx // an InTenant transaction's, also for Together's fns
+}
+
+// lazyTx returns the InTenant transaction tx runs in, or nil.
+func (tx *Tx) lazyTx() *lazyTx {
+	if tx.lazy != nil {
+		return tx.lazy
+	}
+	lt, _ := tx.conn.(*lazyTx)
+	return lt
 }
 
 // TenantID returns the tenant the transaction is bound to.
@@ -47,7 +58,7 @@ func (tx *Tx) Scope() tenant.Scope { return tx.scope }
 // transaction back. On the one-statement paths (ReadTenant, WriteTenant)
 // they run at once.
 func (tx *Tx) Later() *db.Queries {
-	if lt, ok := tx.conn.(*lazyTx); ok {
+	if lt := tx.lazyTx(); lt != nil {
 		return db.New(laterConn{lt})
 	}
 	return tx.Queries
@@ -266,8 +277,12 @@ type lazyTx struct {
 	preambleArgs []any
 	check        *SessionCheck
 	tx           pgx.Tx
-	// later are the statements held back for COMMIT's batch.
-	later []queued
+	// later are the statements held back for COMMIT's batch (laterMu:
+	// Together's fns queue them from goroutines of their own).
+	laterMu sync.Mutex
+	later   []queued
+	// finals are the Finally functions, run with COMMIT.
+	finals []final
 	// done: COMMIT went out in a batch of our own, past pgx's Tx.
 	done bool
 }
@@ -281,6 +296,8 @@ type queued struct {
 type laterConn struct{ l *lazyTx }
 
 func (c laterConn) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	c.l.laterMu.Lock()
+	defer c.l.laterMu.Unlock()
 	c.l.later = append(c.l.later, queued{sql, args})
 	return pgconn.CommandTag{}, nil
 }
@@ -296,18 +313,7 @@ func (c laterConn) QueryRow(context.Context, string, ...any) pgx.Row {
 // begin sends BEGIN, the preamble and the first statement, and returns the
 // results positioned at the first statement's.
 func (l *lazyTx) begin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
-	b := &pgx.Batch{}
-	b.BeginTx(l.options)
-	if l.preamble != "" {
-		b.Queue(l.preamble, l.preambleArgs...)
-	}
-	checked := queueCheck(b, l.check)
-	br, err := sendLast(ctx, l.conn, b, sql, args)
-	if checked {
-		l.check.settle(err)
-	}
-	l.tx = br.Tx()
-	return br, err
+	return l.sendBatch(ctx, []queued{{sql, args}})
 }
 
 func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -334,19 +340,25 @@ func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 // which then is finished. A transaction that sent nothing else begins
 // with the first of them.
 func (l *lazyTx) commit(ctx context.Context) error {
-	later := l.later
-	l.later = nil
-	if len(later) == 0 {
+	later, finals := l.later, l.finals
+	l.later, l.finals = nil, nil
+	if len(later) == 0 && len(finals) == 0 {
 		if l.tx == nil {
 			return nil
 		}
 		return l.tx.Commit(ctx)
 	}
 	if l.tx == nil {
-		if _, err := l.Exec(ctx, later[0].sql, later[0].args...); err != nil {
+		first := queued{sql: "SELECT 1"}
+		if len(later) > 0 {
+			first, later = later[0], later[1:]
+		}
+		if _, err := l.Exec(ctx, first.sql, first.args...); err != nil {
 			return err
 		}
-		later = later[1:]
+	}
+	if len(finals) > 0 {
+		return l.commitWithFinals(ctx, later, finals)
 	}
 	b := &pgx.Batch{}
 	for _, q := range later {
@@ -397,14 +409,7 @@ type readConn struct {
 }
 
 func (r *readConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
-	b := &pgx.Batch{}
-	b.Queue(r.preamble, r.args...)
-	checked := queueCheck(b, r.check)
-	br, err := sendLast(ctx, r.conn, b, sql, args)
-	if checked {
-		r.check.settle(err)
-	}
-	return br, err
+	return r.sendBatch(ctx, []queued{{sql, args}})
 }
 
 func (r *readConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -420,23 +425,7 @@ func (r *readConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Ro
 	return &firstRow{rows: rows, err: err}
 }
 
-// sendLast queues sql after the statements already in b, sends the batch
-// and reads the results of those statements, returning the results
-// positioned at sql's. On error the results are closed.
-func sendLast(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch, sql string, args []any) (pgx.BatchResults, error) {
-	before := b.Len()
-	b.Queue(sql, args...)
-	br := conn.SendBatch(ctx, b)
-	for range before {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return br, err
-		}
-	}
-	return br, nil
-}
-
-// execLast reads the last statement of a batch sent by sendLast as an
+// execLast reads the last statement of a batch sent by sendAll as an
 // Exec and closes the batch.
 func execLast(br pgx.BatchResults, err error) (pgconn.CommandTag, error) {
 	if err != nil {
@@ -449,7 +438,7 @@ func execLast(br pgx.BatchResults, err error) (pgconn.CommandTag, error) {
 	return tag, err
 }
 
-// queryLast reads the last statement of a batch sent by sendLast as a
+// queryLast reads the last statement of a batch sent by sendAll as a
 // query; the batch closes with the rows.
 func queryLast(br pgx.BatchResults, err error) (pgx.Rows, error) {
 	if err != nil {
