@@ -103,24 +103,40 @@ func (s *Service) comments(ctx context.Context, id uuid.UUID, client *uuid.UUID,
 // addComment stores a comment by the scope's member on request id (with
 // client, only if it is that client's request).
 func (s *Service) addComment(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID, body string, v Visibility) (Comment, error) {
-	if _, err := lock(ctx, tx, id, client); err != nil {
-		return Comment{}, err
-	}
 	author := tx.Scope().MemberID
 	if author == uuid.Nil {
 		return Comment{}, tenant.Errorf(tenant.CodeInternal, "a comment needs a member as author")
 	}
-	c, err := tx.CreateServiceRequestComment(ctx, store.CreateServiceRequestCommentParams{
-		TenantID: tx.TenantID(), ServiceRequestID: id, AuthorMemberID: author, Body: body, Visibility: string(v), CreatedAt: s.now(),
-	})
+	// One round trip: the lock, the comment and its author's name
+	// together (a request that is not found rolls the comment back); the
+	// audit row goes with COMMIT.
+	var (
+		c store.ServiceRequestComment
+		m store.Member
+	)
+	err := tx.Together(ctx,
+		func(tx *store.Tx) error {
+			_, err := lock(ctx, tx, id, client)
+			return err
+		},
+		func(tx *store.Tx) (err error) {
+			c, err = tx.CreateServiceRequestComment(ctx, store.CreateServiceRequestCommentParams{
+				TenantID: tx.TenantID(), ServiceRequestID: id, AuthorMemberID: author, Body: body, Visibility: string(v), CreatedAt: s.now(),
+			})
+			return err
+		},
+		func(tx *store.Tx) (err error) {
+			m, err = tx.GetMember(ctx, store.GetMemberParams{TenantID: tx.TenantID(), ID: author})
+			return err
+		},
+	)
 	if err != nil {
 		return Comment{}, err
 	}
 	if err := audit(ctx, tx, "service_request.commented", id, map[string]any{"comment_id": c.ID, "visibility": v}); err != nil {
 		return Comment{}, err
 	}
-	m, err := tx.GetMember(ctx, store.GetMemberParams{TenantID: tx.TenantID(), ID: author})
-	return Comment{ID: c.ID, AuthorMemberID: author, AuthorName: m.DisplayName, Body: c.Body, Visibility: v, CreatedAt: c.CreatedAt}, err
+	return Comment{ID: c.ID, AuthorMemberID: author, AuthorName: m.DisplayName, Body: c.Body, Visibility: v, CreatedAt: c.CreatedAt}, nil
 }
 
 // notifyStaff queues the mail to staff about a client's new request (or,

@@ -419,21 +419,31 @@ func checkStaff(ctx context.Context, tx *store.Tx, id uuid.UUID) error {
 // create stores a new request with its submission event and audit row and
 // returns it as read back.
 func (s *Service) create(ctx context.Context, tx *store.Tx, p store.CreateServiceRequestParams, note string) (Request, error) {
-	p.TenantID, p.CreatedAt = tx.TenantID(), s.now()
-	r, err := tx.CreateServiceRequest(ctx, p)
+	id, err := s.insert(ctx, tx, p, note)
 	if err != nil {
 		return Request{}, err
 	}
-	if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
+	return load(ctx, tx, id, nil)
+}
+
+// insert stores a new request and returns its id; its submission event
+// and audit row go with COMMIT.
+func (s *Service) insert(ctx context.Context, tx *store.Tx, p store.CreateServiceRequestParams, note string) (uuid.UUID, error) {
+	p.TenantID, p.CreatedAt = tx.TenantID(), s.now()
+	r, err := tx.CreateServiceRequest(ctx, p)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if err := tx.Later().InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
 		TenantID: tx.TenantID(), ServiceRequestID: r.ID, ToStatus: string(StatusSubmitted), ActorMemberID: p.CreatedByMemberID, Note: note,
 		CreatedAt: s.now(),
 	}); err != nil {
-		return Request{}, err
+		return uuid.Nil, err
 	}
 	if err := audit(ctx, tx, "service_request.created", r.ID, map[string]any{"source": p.Source}); err != nil {
-		return Request{}, err
+		return uuid.Nil, err
 	}
-	return load(ctx, tx, r.ID, nil)
+	return r.ID, nil
 }
 
 // CreateRequest files a request for a client of the tenant, made by staff.
@@ -454,27 +464,43 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (_ Request
 	}
 	var out Request
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		client, err := liveMember(ctx, tx, in.ClientMemberID, errClientNotFound)
+		// Two round trips: the checks and the insert together (a failed
+		// check rolls the insert back; another tenant's member or service
+		// fails the insert too, and the check's answer is the one
+		// returned), then the events, the audit row and the request read
+		// back with COMMIT.
+		var id uuid.UUID
+		err := tx.Together(ctx,
+			func(tx *store.Tx) error {
+				client, err := liveMember(ctx, tx, in.ClientMemberID, errClientNotFound)
+				if err == nil && client.Role != string(tenant.RoleClient) {
+					err = errClientNotFound
+				}
+				return err
+			},
+			func(tx *store.Tx) error { return checkService(ctx, tx, in.ServiceID) },
+			func(tx *store.Tx) error {
+				if in.AssignedMemberID == nil {
+					return nil
+				}
+				return checkStaff(ctx, tx, *in.AssignedMemberID)
+			},
+			func(tx *store.Tx) (err error) {
+				id, err = s.insert(ctx, tx, store.CreateServiceRequestParams{
+					ClientMemberID: in.ClientMemberID, ServiceID: in.ServiceID, Title: in.Title, Details: in.Details,
+					Priority: string(in.Priority), DueOn: in.DueOn, Source: string(SourceStaff),
+					CreatedByMemberID: memberOf(scope), AssignedMemberID: in.AssignedMemberID,
+				}, "")
+				return err
+			},
+		)
 		if err != nil {
 			return err
 		}
-		if client.Role != string(tenant.RoleClient) {
-			return errClientNotFound
-		}
-		if err := checkService(ctx, tx, in.ServiceID); err != nil {
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = load(ctx, tx, id, nil)
 			return err
-		}
-		if in.AssignedMemberID != nil {
-			if err := checkStaff(ctx, tx, *in.AssignedMemberID); err != nil {
-				return err
-			}
-		}
-		out, err = s.create(ctx, tx, store.CreateServiceRequestParams{
-			ClientMemberID: client.ID, ServiceID: in.ServiceID, Title: in.Title, Details: in.Details,
-			Priority: string(in.Priority), DueOn: in.DueOn, Source: string(SourceStaff),
-			CreatedByMemberID: memberOf(scope), AssignedMemberID: in.AssignedMemberID,
-		}, "")
-		return err
+		})
 	})
 	return out, err
 }
@@ -500,47 +526,57 @@ func (s *Service) UpdateRequest(ctx context.Context, id uuid.UUID, u RequestUpda
 		return Request{}, &tenant.Error{Code: tenant.CodeInvalid, Message: "a field is both set and cleared",
 			Fields: map[string]string{"body.clear": "names a field the body also sets"}}
 	}
+	// The fields given are checked here (the others are valid as
+	// stored) and merged by the statement: two round trips, the lock, the
+	// service check and the change together, then the audit row and the
+	// request read back with COMMIT.
+	title, details, priority := "unchanged", "", PriorityNormal
+	p := store.PatchServiceRequestParams{ID: id, SetDueOn: u.DueOn != nil || u.ClearDueOn, DueOn: u.DueOn,
+		SetServiceID: u.ServiceID != nil || u.ClearService, ServiceID: u.ServiceID}
+	if u.Title != nil {
+		title = strings.TrimSpace(*u.Title)
+		p.Title = &title
+	}
+	if u.Details != nil {
+		details = *u.Details
+		p.Details = &details
+	}
+	if u.Priority != nil {
+		priority = *u.Priority
+		p.Priority = (*string)(&priority)
+	}
+	if err := validateRequest(title, details, priority); err != nil {
+		return Request{}, err
+	}
 	var out Request
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		cur, err := lock(ctx, tx, id, nil)
-		if err != nil {
-			return err
-		}
-		p := store.UpdateServiceRequestParams{
-			TenantID: tx.TenantID(), ID: id, Title: cur.Title, Details: cur.Details, Priority: cur.Priority,
-			DueOn: cur.DueOn, ServiceID: cur.ServiceID,
-		}
-		if u.Title != nil {
-			p.Title = strings.TrimSpace(*u.Title)
-		}
-		if u.Details != nil {
-			p.Details = *u.Details
-		}
-		if u.Priority != nil {
-			p.Priority = string(*u.Priority)
-		}
-		if u.DueOn != nil || u.ClearDueOn {
-			p.DueOn = u.DueOn
-		}
-		if u.ServiceID != nil || u.ClearService {
-			p.ServiceID = u.ServiceID
-		}
-		if err := validateRequest(p.Title, p.Details, Priority(p.Priority)); err != nil {
-			return err
-		}
-		if u.ServiceID != nil {
-			if err := checkService(ctx, tx, u.ServiceID); err != nil {
+		p.TenantID = tx.TenantID()
+		err := tx.Together(ctx,
+			func(tx *store.Tx) error {
+				_, err := lock(ctx, tx, id, nil)
 				return err
-			}
-		}
-		if _, err := tx.UpdateServiceRequest(ctx, p); err != nil {
+			},
+			func(tx *store.Tx) error {
+				if u.ServiceID == nil {
+					return nil
+				}
+				return checkService(ctx, tx, u.ServiceID)
+			},
+			func(tx *store.Tx) error {
+				_, err := tx.PatchServiceRequest(ctx, p)
+				return err
+			},
+		)
+		if err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, "service_request.updated", id, nil); err != nil {
 			return err
 		}
-		out, err = load(ctx, tx, id, nil)
-		return err
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = load(ctx, tx, id, nil)
+			return err
+		})
 	})
 	return out, err
 }
@@ -552,29 +588,43 @@ func (s *Service) AssignRequest(ctx context.Context, id uuid.UUID, memberID *uui
 	if _, err := tenant.Require(ctx, tenant.RoleStaff); err != nil {
 		return Request{}, err
 	}
+	action, detail := "service_request.unassigned", map[string]any{}
+	if memberID != nil {
+		action, detail = "service_request.assigned", map[string]any{"member_id": *memberID}
+	}
 	var out Request
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if _, err := lock(ctx, tx, id, nil); err != nil {
-			return err
-		}
-		action, detail := "service_request.unassigned", map[string]any{}
-		if memberID != nil {
-			if err := checkStaff(ctx, tx, *memberID); err != nil {
+		// Two round trips: the lock, the check and the change together
+		// (a failed check rolls the change back), then the audit row and
+		// the request read back with COMMIT.
+		err := tx.Together(ctx,
+			func(tx *store.Tx) error {
+				_, err := lock(ctx, tx, id, nil)
 				return err
-			}
-			action, detail = "service_request.assigned", map[string]any{"member_id": *memberID}
-		}
-		if _, err := tx.SetServiceRequestAssignee(ctx, store.SetServiceRequestAssigneeParams{
-			TenantID: tx.TenantID(), ID: id, AssignedMemberID: memberID,
-		}); err != nil {
+			},
+			func(tx *store.Tx) error {
+				if memberID == nil {
+					return nil
+				}
+				return checkStaff(ctx, tx, *memberID)
+			},
+			func(tx *store.Tx) error {
+				_, err := tx.SetServiceRequestAssignee(ctx, store.SetServiceRequestAssigneeParams{
+					TenantID: tx.TenantID(), ID: id, AssignedMemberID: memberID,
+				})
+				return err
+			},
+		)
+		if err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, action, id, detail); err != nil {
 			return err
 		}
-		var err error
-		out, err = load(ctx, tx, id, nil)
-		return err
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = load(ctx, tx, id, nil)
+			return err
+		})
 	})
 	return out, err
 }

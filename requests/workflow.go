@@ -57,13 +57,19 @@ func (s *Service) transition(ctx context.Context, tx *store.Tx, cur store.Servic
 	if _, err := tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: cur.ID, Status: string(to)}); err != nil {
 		return err
 	}
-	if err := tx.InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
+	return s.recordTransition(ctx, tx, cur, to, note)
+}
+
+// recordTransition records the move of cur to status to: its event and
+// audit row, both sent with COMMIT.
+func (s *Service) recordTransition(ctx context.Context, tx *store.Tx, cur store.ServiceRequest, to Status, note string) error {
+	if err := tx.Later().InsertServiceRequestEvent(ctx, store.InsertServiceRequestEventParams{
 		TenantID: tx.TenantID(), ServiceRequestID: cur.ID, FromStatus: &cur.Status, ToStatus: string(to),
 		ActorMemberID: memberOf(tx.Scope()), Note: note, CreatedAt: s.now(),
 	}); err != nil {
 		return err
 	}
-	return audit(ctx, tx, "service_request.status_changed", cur.ID, map[string]any{"from": from, "to": to})
+	return audit(ctx, tx, "service_request.status_changed", cur.ID, map[string]any{"from": Status(cur.Status), "to": to})
 }
 
 func validateTransition(to Status, note string) error {
@@ -88,15 +94,45 @@ func (s *Service) TransitionRequest(ctx context.Context, id uuid.UUID, to Status
 	}
 	var out Request
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		cur, err := lock(ctx, tx, id, nil)
+		// Two round trips: the lock, the statuses that may move to to
+		// and the move together (a move the workflow refuses fails in the
+		// database's trigger, and is rolled back), then the event, the
+		// audit row and the request read back with COMMIT.
+		var (
+			cur    store.ServiceRequest
+			froms  []string
+			setErr error
+		)
+		err := tx.Together(ctx,
+			func(tx *store.Tx) (err error) {
+				cur, err = lock(ctx, tx, id, nil)
+				return err
+			},
+			func(tx *store.Tx) (err error) {
+				froms, err = tx.ListServiceRequestTransitionsTo(ctx, string(to))
+				return err
+			},
+			func(tx *store.Tx) error {
+				_, setErr = tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: id, Status: string(to)})
+				return nil
+			},
+		)
 		if err != nil {
 			return err
 		}
-		if err := s.transition(ctx, tx, cur, to, note); err != nil {
+		if !slices.Contains(froms, cur.Status) {
+			return transitionError(Status(cur.Status), to)
+		}
+		if setErr != nil {
+			return setErr
+		}
+		if err := s.recordTransition(ctx, tx, cur, to, note); err != nil {
 			return err
 		}
-		out, err = load(ctx, tx, id, nil)
-		return err
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = load(ctx, tx, id, nil)
+			return err
+		})
 	})
 	return out, err
 }

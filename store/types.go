@@ -156,6 +156,7 @@ type (
 	MoveBookingParams                     = db.MoveBookingParams
 	OrganizationSetting                   = db.OrganizationSetting
 	PatchServiceParams                    = db.PatchServiceParams
+	PatchServiceRequestParams             = db.PatchServiceRequestParams
 	PeekOpenInvitationParams              = db.PeekOpenInvitationParams
 	Post                                  = db.Post
 	PublicSubmission                      = db.PublicSubmission
@@ -203,7 +204,6 @@ type (
 	UpdateAvailabilityRuleParams          = db.UpdateAvailabilityRuleParams
 	UpdateRecurrenceRuleParams            = db.UpdateRecurrenceRuleParams
 	UpdateServiceParams                   = db.UpdateServiceParams
-	UpdateServiceRequestParams            = db.UpdateServiceRequestParams
 	UpsertBookingSettingsParams           = db.UpsertBookingSettingsParams
 	UpsertClientPreferencesParams         = db.UpsertClientPreferencesParams
 	UpsertCommunicationSettingsParams     = db.UpsertCommunicationSettingsParams

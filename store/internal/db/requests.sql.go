@@ -587,6 +587,30 @@ func (q *Queries) ListServiceRequestTransitionsFrom(ctx context.Context, fromSta
 	return items, nil
 }
 
+const listServiceRequestTransitionsTo = `-- name: ListServiceRequestTransitionsTo :many
+SELECT from_status FROM service_request_transitions WHERE to_status = $1 ORDER BY from_status
+`
+
+func (q *Queries) ListServiceRequestTransitionsTo(ctx context.Context, toStatus string) ([]string, error) {
+	rows, err := q.db.Query(ctx, listServiceRequestTransitionsTo, toStatus)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var from_status string
+		if err := rows.Scan(&from_status); err != nil {
+			return nil, err
+		}
+		items = append(items, from_status)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listServiceRequests = `-- name: ListServiceRequests :many
 
 SELECT r.tenant_id, r.id, r.client_member_id, r.service_id, r.title, r.details, r.status, r.priority, r.due_on, r.assigned_member_id, r.source, r.created_by_member_id, r.created_at, r.updated_at, c.display_name AS client_name, a.display_name AS assigned_name,
@@ -730,6 +754,64 @@ func (q *Queries) LockOpenPublicSubmission(ctx context.Context, arg LockOpenPubl
 	return i, err
 }
 
+const patchServiceRequest = `-- name: PatchServiceRequest :one
+UPDATE service_requests
+SET title = coalesce($1, title),
+    details = coalesce($2, details),
+    priority = coalesce($3, priority),
+    due_on = CASE WHEN $4::boolean THEN $5 ELSE due_on END,
+    service_id = CASE WHEN $6::boolean THEN $7 ELSE service_id END,
+    updated_at = now()
+WHERE tenant_id = $8 AND id = $9
+RETURNING tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at
+`
+
+type PatchServiceRequestParams struct {
+	Title        *string
+	Details      *string
+	Priority     *string
+	SetDueOn     bool
+	DueOn        *time.Time
+	SetServiceID bool
+	ServiceID    *uuid.UUID
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+}
+
+// Changes the fields given (a NULL leaves one as it is); with set_due_on
+// or set_service_id the field takes the value given, NULL clearing it.
+func (q *Queries) PatchServiceRequest(ctx context.Context, arg PatchServiceRequestParams) (ServiceRequest, error) {
+	row := q.db.QueryRow(ctx, patchServiceRequest,
+		arg.Title,
+		arg.Details,
+		arg.Priority,
+		arg.SetDueOn,
+		arg.DueOn,
+		arg.SetServiceID,
+		arg.ServiceID,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i ServiceRequest
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ClientMemberID,
+		&i.ServiceID,
+		&i.Title,
+		&i.Details,
+		&i.Status,
+		&i.Priority,
+		&i.DueOn,
+		&i.AssignedMemberID,
+		&i.Source,
+		&i.CreatedByMemberID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const serviceRequestAnalytics = `-- name: ServiceRequestAnalytics :many
 
 WITH r AS (
@@ -864,54 +946,6 @@ type SetServiceRequestStatusParams struct {
 
 func (q *Queries) SetServiceRequestStatus(ctx context.Context, arg SetServiceRequestStatusParams) (ServiceRequest, error) {
 	row := q.db.QueryRow(ctx, setServiceRequestStatus, arg.Status, arg.TenantID, arg.ID)
-	var i ServiceRequest
-	err := row.Scan(
-		&i.TenantID,
-		&i.ID,
-		&i.ClientMemberID,
-		&i.ServiceID,
-		&i.Title,
-		&i.Details,
-		&i.Status,
-		&i.Priority,
-		&i.DueOn,
-		&i.AssignedMemberID,
-		&i.Source,
-		&i.CreatedByMemberID,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
-const updateServiceRequest = `-- name: UpdateServiceRequest :one
-UPDATE service_requests
-SET title = $1, details = $2, priority = $3, due_on = $4,
-    service_id = $5, updated_at = now()
-WHERE tenant_id = $6 AND id = $7
-RETURNING tenant_id, id, client_member_id, service_id, title, details, status, priority, due_on, assigned_member_id, source, created_by_member_id, created_at, updated_at
-`
-
-type UpdateServiceRequestParams struct {
-	Title     string
-	Details   string
-	Priority  string
-	DueOn     *time.Time
-	ServiceID *uuid.UUID
-	TenantID  uuid.UUID
-	ID        uuid.UUID
-}
-
-func (q *Queries) UpdateServiceRequest(ctx context.Context, arg UpdateServiceRequestParams) (ServiceRequest, error) {
-	row := q.db.QueryRow(ctx, updateServiceRequest,
-		arg.Title,
-		arg.Details,
-		arg.Priority,
-		arg.DueOn,
-		arg.ServiceID,
-		arg.TenantID,
-		arg.ID,
-	)
 	var i ServiceRequest
 	err := row.Scan(
 		&i.TenantID,

@@ -73,10 +73,16 @@ WHERE tenant_id = @tenant_id AND id = @id
   AND (sqlc.narg(client_member_id)::uuid IS NULL OR client_member_id = sqlc.narg(client_member_id)::uuid)
 FOR UPDATE;
 
--- name: UpdateServiceRequest :one
+-- name: PatchServiceRequest :one
+-- Changes the fields given (a NULL leaves one as it is); with set_due_on
+-- or set_service_id the field takes the value given, NULL clearing it.
 UPDATE service_requests
-SET title = @title, details = @details, priority = @priority, due_on = sqlc.narg(due_on),
-    service_id = sqlc.narg(service_id), updated_at = now()
+SET title = coalesce(sqlc.narg(title), title),
+    details = coalesce(sqlc.narg(details), details),
+    priority = coalesce(sqlc.narg(priority), priority),
+    due_on = CASE WHEN @set_due_on::boolean THEN sqlc.narg(due_on) ELSE due_on END,
+    service_id = CASE WHEN @set_service_id::boolean THEN sqlc.narg(service_id) ELSE service_id END,
+    updated_at = now()
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING *;
 
@@ -91,6 +97,9 @@ DELETE FROM service_requests WHERE tenant_id = @tenant_id AND id = @id;
 -- name: ServiceRequestTransitionAllowed :one
 SELECT EXISTS (SELECT 1 FROM service_request_transitions
                WHERE from_status = @from_status AND to_status = @to_status)::bool;
+
+-- name: ListServiceRequestTransitionsTo :many
+SELECT from_status FROM service_request_transitions WHERE to_status = @to_status ORDER BY from_status;
 
 -- name: ListServiceRequestTransitionsFrom :many
 SELECT to_status FROM service_request_transitions WHERE from_status = @from_status ORDER BY to_status;
