@@ -90,7 +90,7 @@ func testSeedRenews(t *testing.T, now time.Time) {
 		}
 		for _, b := range all {
 			if b.Booking.Status == "confirmed" {
-				if _, err := tx.SetBookingStatus(ctx, store.SetBookingStatusParams{TenantID: tid, ID: b.Booking.ID, Status: "completed"}); err != nil {
+				if err := tx.SetBookingStatus(ctx, store.SetBookingStatusParams{TenantID: tid, ID: b.Booking.ID, Status: "completed"}); err != nil {
 					return err
 				}
 			}

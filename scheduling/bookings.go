@@ -210,43 +210,74 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 	}
 	var out Booking
 	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
-		tm, err := loadTerms(ctx, tx)
-		if err != nil {
+		// Everything the booking is decided on travels in the
+		// transaction's first round trip; the staff member's calendar is
+		// read over the days around the start in UTC, which hold its local
+		// day in any zone.
+		var (
+			tr            termRows
+			svc           store.Service
+			staff, client store.Member
+			request       *store.LockClientServiceRequestRow
+			prefs         store.ClientPreference
+			cal           calendarRows
+		)
+		utcDay := DateOf(in.StartsAt.UTC())
+		loads := append(tr.loads(ctx),
+			func(tx *store.Tx) (err error) {
+				svc, err = bookableService(ctx, tx, in.ServiceID, a.client)
+				return err
+			},
+			func(tx *store.Tx) (err error) {
+				staff, err = liveStaff(ctx, tx, in.StaffMemberID)
+				return err
+			},
+			func(tx *store.Tx) (err error) {
+				client, err = liveClient(ctx, tx, in.ClientMemberID)
+				return err
+			},
+			func(tx *store.Tx) error {
+				if in.ServiceRequestID == nil {
+					return nil
+				}
+				r, err := tx.LockClientServiceRequest(ctx, store.LockClientServiceRequestParams{
+					TenantID: tx.TenantID(), ID: *in.ServiceRequestID, ClientMemberID: in.ClientMemberID,
+				})
+				if store.IsNotFound(err) {
+					return errRequestNotFound
+				}
+				request = &r
+				return err
+			},
+			func(tx *store.Tx) (err error) {
+				prefs, err = tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: in.ClientMemberID})
+				if err != nil && !store.IsNotFound(err) {
+					return fmt.Errorf("read client preferences: %w", err)
+				}
+				return nil
+			},
+		)
+		loads = append(loads, cal.loads(ctx, []uuid.UUID{in.StaffMemberID}, utcDay.AddDays(-1), utcDay.AddDays(1), uuid.Nil)...)
+		if err := tx.Together(ctx, loads...); err != nil {
 			return err
 		}
-		svc, err := bookableService(ctx, tx, in.ServiceID, a.client)
+		tm, err := tr.terms()
 		if err != nil {
-			return err
-		}
-		staff, err := liveStaff(ctx, tx, in.StaffMemberID)
-		if err != nil {
-			return err
-		}
-		if _, err := liveClient(ctx, tx, in.ClientMemberID); err != nil {
 			return err
 		}
 		var requestStatus string
-		if in.ServiceRequestID != nil {
-			r, err := tx.LockClientServiceRequest(ctx, store.LockClientServiceRequestParams{
-				TenantID: tx.TenantID(), ID: *in.ServiceRequestID, ClientMemberID: in.ClientMemberID,
-			})
-			if store.IsNotFound(err) {
-				return errRequestNotFound
-			}
-			if err != nil {
-				return err
-			}
-			switch r.Status {
+		if request != nil {
+			switch request.Status {
 			case "approved", "scheduled", "in_progress":
-				requestStatus = r.Status
+				requestStatus = request.Status
 			default:
-				return &tenant.Error{Code: tenant.CodeConflict, Message: "the service request is " + r.Status + ": only an approved, scheduled or in-progress request can be booked",
+				return &tenant.Error{Code: tenant.CodeConflict, Message: "the service request is " + request.Status + ": only an approved, scheduled or in-progress request can be booked",
 					Fields: map[string]string{"body.service_request_id": "not approved"}}
 			}
 		}
 		duration := time.Duration(svc.DurationMinutes) * time.Minute
 		buffer := time.Duration(tm.buffer) * time.Minute
-		if err := s.checkFree(ctx, tx, tm, staff, in.StartsAt, duration, 0, buffer, uuid.Nil); err != nil {
+		if err := s.free(tm, cal.of([]uuid.UUID{staff.ID}), in.StartsAt, duration, 0, buffer); err != nil {
 			return err
 		}
 		status := StatusConfirmed
@@ -267,7 +298,7 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 			return err
 		}
 		if status == StatusConfirmed {
-			if err := queueMail(ctx, tx, a, b.ID, b.ClientMemberID, b.StartsAt, s.now(), true); err != nil {
+			if err := queueMailFor(ctx, tx, a, b.ID, prefs, b.StartsAt, s.now(), true); err != nil {
 				return err
 			}
 		}
@@ -282,8 +313,9 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 		}); err != nil {
 			return err
 		}
-		out, err = readBooking(ctx, tx, tm.loc, b.ID, nil)
-		return err
+		// The names were read above, in this transaction.
+		out = bookingOf(b, svc.Name, staff.DisplayName, client.DisplayName, tm.loc)
+		return nil
 	})
 	return out, err
 }
@@ -292,10 +324,17 @@ func (s *Scheduler) createBooking(ctx context.Context, a actor, in BookingInput)
 // of duration with the given buffers, leaving the booking exclude aside.
 func (s *Scheduler) checkFree(ctx context.Context, tx *store.Tx, tm terms, staff store.Member, start time.Time, duration, before, after time.Duration, exclude uuid.UUID) error {
 	day := DateOf(start.In(tm.loc))
-	cals, err := calendars(ctx, tx, tm.loc, []store.Member{staff}, day, day, exclude)
+	cals, err := calendars(ctx, tx, []store.Member{staff}, day, day, exclude)
 	if err != nil {
 		return err
 	}
+	return s.free(tm, cals, start, duration, before, after)
+}
+
+// free refuses start unless it is a free slot in cals (which hold the
+// staff member's calendar over start's local day and the day after).
+func (s *Scheduler) free(tm terms, cals []StaffCalendar, start time.Time, duration, before, after time.Duration) error {
+	day := DateOf(start.In(tm.loc))
 	for _, sl := range FreeSlots(tm.slotRules(s.now(), day, day, duration, before, after), cals) {
 		if sl.Start.Equal(start) {
 			return nil
@@ -309,7 +348,8 @@ func event(ctx context.Context, tx *store.Tx, a actor, bookingID uuid.UUID, kind
 	if previous != nil {
 		p.PreviousStartsAt, p.PreviousEndsAt = &previous.StartsAt, &previous.EndsAt
 	}
-	if err := tx.InsertBookingEvent(ctx, p); err != nil {
+	// Sent with COMMIT: nothing reads it back in the transaction.
+	if err := tx.Later().InsertBookingEvent(ctx, p); err != nil {
 		return fmt.Errorf("record booking event: %w", err)
 	}
 	return nil
@@ -469,22 +509,33 @@ func (s *Scheduler) findBookings(ctx context.Context, a actor, f BookingFilter) 
 func (s *Scheduler) change(ctx context.Context, a actor, id uuid.UUID, fn func(*store.Tx, terms, store.Booking) error) (Booking, error) {
 	var out Booking
 	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
-		b, err := tx.LockBooking(ctx, store.LockBookingParams{TenantID: tx.TenantID(), ID: id, ClientMemberID: a.clientFilter()})
-		if store.IsNotFound(err) {
-			return errBookingNotFound
-		}
+		// The booking and the terms in the first round trip; the booking
+		// read back with COMMIT.
+		var (
+			b  store.Booking
+			tr termRows
+		)
+		err := tx.Together(ctx, append([]func(*store.Tx) error{func(tx *store.Tx) (err error) {
+			b, err = tx.LockBooking(ctx, store.LockBookingParams{TenantID: tx.TenantID(), ID: id, ClientMemberID: a.clientFilter()})
+			if store.IsNotFound(err) {
+				return errBookingNotFound
+			}
+			return err
+		}}, tr.loads(ctx)...)...)
 		if err != nil {
 			return err
 		}
-		tm, err := loadTerms(ctx, tx)
+		tm, err := tr.terms()
 		if err != nil {
 			return err
 		}
 		if err := fn(tx, tm, b); err != nil {
 			return err
 		}
-		out, err = readBooking(ctx, tx, tm.loc, id, nil)
-		return err
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = readBooking(ctx, tx, tm.loc, id, nil)
+			return err
+		})
 	})
 	return out, err
 }
@@ -495,25 +546,30 @@ func (s *Scheduler) change(ctx context.Context, a actor, id uuid.UUID, fn func(*
 // when they opt out, or when the booking starts before now). They go out
 // only if the transaction commits.
 func queueMail(ctx context.Context, tx *store.Tx, a actor, bookingID, clientID uuid.UUID, startsAt, now time.Time, confirmation bool) error {
-	t := jobs.For(a.scope)
-	if confirmation {
-		if err := tx.InsertJob(ctx, jobs.BookingConfirmation{Tenant: t, BookingID: bookingID}); err != nil {
-			return err
-		}
-	}
 	p, err := tx.GetClientPreferences(ctx, store.GetClientPreferencesParams{TenantID: tx.TenantID(), MemberID: clientID})
 	if err != nil && !store.IsNotFound(err) {
 		return fmt.Errorf("read client preferences: %w", err)
 	}
-	lead, ok := jobs.ReminderLead(p.ContactChannel, p.ReminderMinutesBefore)
-	if !ok || !now.Before(startsAt) {
-		return nil
+	return queueMailFor(ctx, tx, a, bookingID, p, startsAt, now, confirmation)
+}
+
+// queueMailFor is queueMail with the client's preferences p read already
+// (the zero value when the client has none).
+func queueMailFor(ctx context.Context, tx *store.Tx, a actor, bookingID uuid.UUID, p store.ClientPreference, startsAt, now time.Time, confirmation bool) error {
+	t := jobs.For(a.scope)
+	var queue []store.JobArgs
+	if confirmation {
+		queue = append(queue, jobs.BookingConfirmation{Tenant: t, BookingID: bookingID})
 	}
-	remindAt := startsAt.Add(-lead)
-	if remindAt.Before(now) {
-		remindAt = now
+	if lead, ok := jobs.ReminderLead(p.ContactChannel, p.ReminderMinutesBefore); ok && now.Before(startsAt) {
+		remindAt := startsAt.Add(-lead)
+		if remindAt.Before(now) {
+			remindAt = now
+		}
+		queue = append(queue, jobs.BookingReminder{Tenant: t, BookingID: bookingID, StartsAt: startsAt, RemindAt: remindAt})
 	}
-	return tx.InsertJob(ctx, jobs.BookingReminder{Tenant: t, BookingID: bookingID, StartsAt: startsAt, RemindAt: remindAt})
+	// Both in one statement.
+	return tx.InsertJob(ctx, queue...)
 }
 
 // setStatus moves a booking from one of from to to, records the event and
@@ -530,7 +586,8 @@ func setStatus(ctx context.Context, tx *store.Tx, a actor, b store.Booking, now 
 	if to == StatusCancelled {
 		cancelledAt = &now
 	}
-	if _, err := tx.SetBookingStatus(ctx, store.SetBookingStatusParams{TenantID: tx.TenantID(), ID: b.ID, Status: string(to), CancelledAt: cancelledAt}); err != nil {
+	// Sent with COMMIT, as the event and the audit row.
+	if err := tx.Later().SetBookingStatus(ctx, store.SetBookingStatusParams{TenantID: tx.TenantID(), ID: b.ID, Status: string(to), CancelledAt: cancelledAt}); err != nil {
 		return fmt.Errorf("set booking status: %w", err)
 	}
 	if err := event(ctx, tx, a, b.ID, string(to), nil, note); err != nil {

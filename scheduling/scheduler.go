@@ -66,15 +66,36 @@ func orgLocation(ctx context.Context, tx *store.Tx) (*time.Location, error) {
 	return loc, nil
 }
 
-func loadTerms(ctx context.Context, tx *store.Tx) (terms, error) {
-	loc, err := orgLocation(ctx, tx)
-	if err != nil {
-		return terms{}, err
+// termRows are the settings rows terms come from, read with the other
+// reads of a request (store.Tx.Together).
+type termRows struct {
+	org store.GetOrganizationSettingsRow
+	bs  store.GetBookingSettingsRow
+}
+
+func (r *termRows) loads(ctx context.Context) []func(*store.Tx) error {
+	return []func(*store.Tx) error{
+		func(tx *store.Tx) (err error) {
+			if r.org, err = tx.GetOrganizationSettings(ctx, tx.TenantID()); err != nil {
+				return fmt.Errorf("read organization settings: %w", err)
+			}
+			return nil
+		},
+		func(tx *store.Tx) (err error) {
+			if r.bs, err = tx.GetBookingSettings(ctx, tx.TenantID()); err != nil {
+				return fmt.Errorf("read booking settings: %w", err)
+			}
+			return nil
+		},
 	}
-	bs, err := tx.GetBookingSettings(ctx, tx.TenantID())
+}
+
+func (r *termRows) terms() (terms, error) {
+	loc, err := time.LoadLocation(r.org.TimeZone)
 	if err != nil {
-		return terms{}, fmt.Errorf("read booking settings: %w", err)
+		return terms{}, &tenant.Error{Code: tenant.CodeInternal, Message: "the organization's time zone is unknown", Err: err}
 	}
+	bs := r.bs
 	return terms{
 		loc:                loc,
 		leadTime:           time.Duration(bs.LeadTimeMinutes) * time.Minute,
@@ -160,25 +181,36 @@ func liveClient(ctx context.Context, tx *store.Tx, id uuid.UUID) (store.Member, 
 	return m, err
 }
 
-// viewerLocation returns the zone the scope's member reads times in: its
-// own (members.time_zone) when set and known, else the organization's.
-func viewerLocation(ctx context.Context, tx *store.Tx, org *time.Location) (*time.Location, error) {
-	id := tx.Scope().MemberID
-	if id == uuid.Nil {
-		return org, nil
+// viewer is the zone the scope's member reads times in: its own
+// (members.time_zone) when set and known, else the organization's.
+type viewer struct{ zone *string }
+
+// load reads the scope's member's zone (with a request's other reads,
+// store.Tx.Together).
+func (v *viewer) load(ctx context.Context) func(*store.Tx) error {
+	return func(tx *store.Tx) error {
+		id := tx.Scope().MemberID
+		if id == uuid.Nil {
+			return nil
+		}
+		m, err := tx.GetMember(ctx, store.GetMemberParams{TenantID: tx.TenantID(), ID: id})
+		if err != nil {
+			return fmt.Errorf("read viewer: %w", err)
+		}
+		v.zone = m.TimeZone
+		return nil
 	}
-	m, err := tx.GetMember(ctx, store.GetMemberParams{TenantID: tx.TenantID(), ID: id})
+}
+
+func (v *viewer) location(org *time.Location) *time.Location {
+	if v.zone == nil || *v.zone == "" {
+		return org
+	}
+	loc, err := time.LoadLocation(*v.zone)
 	if err != nil {
-		return nil, fmt.Errorf("read viewer: %w", err)
+		return org
 	}
-	if m.TimeZone == nil || *m.TimeZone == "" {
-		return org, nil
-	}
-	loc, err := time.LoadLocation(*m.TimeZone)
-	if err != nil {
-		return org, nil
-	}
-	return loc, nil
+	return loc
 }
 
 func memberPtr(s tenant.Scope) *uuid.UUID {

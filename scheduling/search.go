@@ -101,34 +101,54 @@ func (s *Scheduler) findSlots(ctx context.Context, q SlotQuery, asClient bool) (
 	var slots []Slot
 	names := map[uuid.UUID]string{}
 	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		tm, err := loadTerms(ctx, tx)
-		if err != nil {
-			return err
-		}
-		svc, err := bookableService(ctx, tx, q.ServiceID, asClient)
-		if err != nil {
-			return err
-		}
-		var staff []store.Member
-		if q.StaffMemberID != nil {
-			m, err := liveStaff(ctx, tx, *q.StaffMemberID)
-			if err != nil {
+		// One round trip when the staff member is named, two otherwise
+		// (the staff, then their calendars).
+		var (
+			tr    termRows
+			svc   store.Service
+			staff []store.Member
+			v     viewer
+			cal   calendarRows
+		)
+		loads := append(tr.loads(ctx),
+			func(tx *store.Tx) (err error) {
+				svc, err = bookableService(ctx, tx, q.ServiceID, asClient)
 				return err
-			}
-			staff = []store.Member{m}
-		} else if staff, err = tx.ListBookableStaff(ctx, tx.TenantID()); err != nil {
-			return fmt.Errorf("list staff: %w", err)
+			},
+			func(tx *store.Tx) error {
+				if q.StaffMemberID == nil {
+					var err error
+					if staff, err = tx.ListBookableStaff(ctx, tx.TenantID()); err != nil {
+						return fmt.Errorf("list staff: %w", err)
+					}
+					return nil
+				}
+				m, err := liveStaff(ctx, tx, *q.StaffMemberID)
+				staff = []store.Member{m}
+				return err
+			},
+			v.load(ctx),
+		)
+		if q.StaffMemberID != nil {
+			loads = append(loads, cal.loads(ctx, []uuid.UUID{*q.StaffMemberID}, q.From, q.To, uuid.Nil)...)
+		}
+		if err := tx.Together(ctx, loads...); err != nil {
+			return err
+		}
+		tm, err := tr.terms()
+		if err != nil {
+			return err
 		}
 		for _, m := range staff {
 			names[m.ID] = m.DisplayName
 		}
-		cals, err := calendars(ctx, tx, tm.loc, staff, q.From, q.To, uuid.Nil)
-		if err != nil {
+		var cals []StaffCalendar
+		if q.StaffMemberID != nil {
+			cals = cal.of([]uuid.UUID{*q.StaffMemberID})
+		} else if cals, err = calendars(ctx, tx, staff, q.From, q.To, uuid.Nil); err != nil {
 			return err
 		}
-		if out.Viewer, err = viewerLocation(ctx, tx, tm.loc); err != nil {
-			return err
-		}
+		out.Viewer = v.location(tm.loc)
 		out.Location, out.DurationMinutes = tm.loc, svc.DurationMinutes
 		slots = FreeSlots(tm.slotRules(s.now(), q.From, q.To, time.Duration(svc.DurationMinutes)*time.Minute, 0, time.Duration(tm.buffer)*time.Minute), cals)
 		return nil
@@ -183,47 +203,86 @@ func bookableService(ctx context.Context, tx *store.Tx, id uuid.UUID, asClient b
 // calendars loads what decides the staff's free time over the local dates
 // [from, to] (and the day after, into which a slot may run): weekly hours,
 // exceptions and the blocked ranges of active bookings, except the booking
-// exclude.
-func calendars(ctx context.Context, tx *store.Tx, loc *time.Location, staff []store.Member, from, to Date, exclude uuid.UUID) ([]StaffCalendar, error) {
+// exclude. Its three reads travel together.
+func calendars(ctx context.Context, tx *store.Tx, staff []store.Member, from, to Date, exclude uuid.UUID) ([]StaffCalendar, error) {
 	if len(staff) == 0 {
 		return nil, nil
 	}
-	ids := make([]uuid.UUID, 0, len(staff))
-	byID := map[uuid.UUID]*StaffCalendar{}
-	out := make([]StaffCalendar, len(staff))
+	ids := make([]uuid.UUID, len(staff))
 	for i, m := range staff {
-		ids = append(ids, m.ID)
-		out[i].MemberID = m.ID
-		byID[m.ID] = &out[i]
+		ids[i] = m.ID
 	}
-	rules, err := tx.ListRulesOfMembers(ctx, store.ListRulesOfMembersParams{TenantID: tx.TenantID(), MemberIds: ids})
-	if err != nil {
-		return nil, fmt.Errorf("list weekly hours: %w", err)
+	var c calendarRows
+	if err := tx.Together(ctx, c.loads(ctx, ids, from, to, exclude)...); err != nil {
+		return nil, err
 	}
-	for _, r := range rules {
-		c := byID[r.MemberID]
-		c.Weekly = append(c.Weekly, WeeklyHours{Weekday: int(r.Weekday), Start: clockOf(r.StartTime), End: clockOf(r.EndTime)})
+	return c.of(ids), nil
+}
+
+// calendarRows are the rows of the staff's calendars, read with the other
+// reads of a request (store.Tx.Together).
+type calendarRows struct {
+	rules []store.AvailabilityRule
+	exc   []store.AvailabilityException
+	busy  []store.ListBusyOfMembersRow
+}
+
+// loads returns the reads of the calendars of the members ids over the
+// local dates [from, to]. The bookings are read over a window wide enough
+// for any time zone (a local day starts at most 14 hours from midnight
+// UTC), so that the reads need not wait for the organization's.
+func (c *calendarRows) loads(ctx context.Context, ids []uuid.UUID, from, to Date, exclude uuid.UUID) []func(*store.Tx) error {
+	return []func(*store.Tx) error{
+		func(tx *store.Tx) (err error) {
+			if c.rules, err = tx.ListRulesOfMembers(ctx, store.ListRulesOfMembersParams{TenantID: tx.TenantID(), MemberIds: ids}); err != nil {
+				return fmt.Errorf("list weekly hours: %w", err)
+			}
+			return nil
+		},
+		func(tx *store.Tx) (err error) {
+			c.exc, err = tx.ListExceptionsOfMembers(ctx, store.ListExceptionsOfMembersParams{
+				TenantID: tx.TenantID(), MemberIds: ids, FromDate: from.wall(), ToDate: to.AddDays(1).wall(),
+			})
+			if err != nil {
+				return fmt.Errorf("list exceptions: %w", err)
+			}
+			return nil
+		},
+		func(tx *store.Tx) (err error) {
+			c.busy, err = tx.ListBusyOfMembers(ctx, store.ListBusyOfMembersParams{
+				TenantID: tx.TenantID(), MemberIds: ids, ExcludeID: exclude,
+				WindowFrom: from.wall().Add(-72 * time.Hour), WindowUntil: to.AddDays(2).wall().Add(72 * time.Hour),
+			})
+			if err != nil {
+				return fmt.Errorf("list bookings: %w", err)
+			}
+			return nil
+		},
 	}
-	exc, err := tx.ListExceptionsOfMembers(ctx, store.ListExceptionsOfMembersParams{
-		TenantID: tx.TenantID(), MemberIds: ids, FromDate: from.wall(), ToDate: to.AddDays(1).wall(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list exceptions: %w", err)
+}
+
+// of returns the calendars of the members ids, in their order.
+func (c *calendarRows) of(ids []uuid.UUID) []StaffCalendar {
+	out := make([]StaffCalendar, len(ids))
+	byID := make(map[uuid.UUID]*StaffCalendar, len(ids))
+	for i, id := range ids {
+		out[i].MemberID = id
+		byID[id] = &out[i]
 	}
-	for _, e := range exc {
-		c := byID[e.MemberID]
-		c.Exceptions = append(c.Exceptions, exceptionOf(e).dateException())
+	for _, r := range c.rules {
+		if cal := byID[r.MemberID]; cal != nil {
+			cal.Weekly = append(cal.Weekly, WeeklyHours{Weekday: int(r.Weekday), Start: clockOf(r.StartTime), End: clockOf(r.EndTime)})
+		}
 	}
-	busy, err := tx.ListBusyOfMembers(ctx, store.ListBusyOfMembersParams{
-		TenantID: tx.TenantID(), MemberIds: ids, ExcludeID: exclude,
-		WindowFrom: startOfDay(from, loc).Add(-48 * time.Hour), WindowUntil: startOfDay(to.AddDays(2), loc).Add(48 * time.Hour),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list bookings: %w", err)
+	for _, e := range c.exc {
+		if cal := byID[e.MemberID]; cal != nil {
+			cal.Exceptions = append(cal.Exceptions, exceptionOf(e).dateException())
+		}
 	}
-	for _, b := range busy {
-		c := byID[b.StaffMemberID]
-		c.Busy = append(c.Busy, Interval{Start: b.BlockedFrom, End: b.BlockedUntil})
+	for _, b := range c.busy {
+		if cal := byID[b.StaffMemberID]; cal != nil {
+			cal.Busy = append(cal.Busy, Interval{Start: b.BlockedFrom, End: b.BlockedUntil})
+		}
 	}
-	return out, nil
+	return out
 }

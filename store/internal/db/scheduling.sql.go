@@ -1005,10 +1005,9 @@ func (q *Queries) MoveBooking(ctx context.Context, arg MoveBookingParams) (Booki
 	return i, err
 }
 
-const setBookingStatus = `-- name: SetBookingStatus :one
+const setBookingStatus = `-- name: SetBookingStatus :exec
 UPDATE bookings SET status = $1, cancelled_at = $2, updated_at = now()
 WHERE tenant_id = $3 AND id = $4
-RETURNING tenant_id, id, service_id, staff_member_id, client_member_id, service_request_id, starts_at, ends_at, buffer_before_minutes, buffer_after_minutes, blocked, status, cancellation_notice_minutes, reschedule_notice_minutes, price_minor, currency, notes, created_by_member_id, cancelled_at, created_at, updated_at
 `
 
 type SetBookingStatusParams struct {
@@ -1018,38 +1017,14 @@ type SetBookingStatusParams struct {
 	ID          uuid.UUID
 }
 
-func (q *Queries) SetBookingStatus(ctx context.Context, arg SetBookingStatusParams) (Booking, error) {
-	row := q.db.QueryRow(ctx, setBookingStatus,
+func (q *Queries) SetBookingStatus(ctx context.Context, arg SetBookingStatusParams) error {
+	_, err := q.db.Exec(ctx, setBookingStatus,
 		arg.Status,
 		arg.CancelledAt,
 		arg.TenantID,
 		arg.ID,
 	)
-	var i Booking
-	err := row.Scan(
-		&i.TenantID,
-		&i.ID,
-		&i.ServiceID,
-		&i.StaffMemberID,
-		&i.ClientMemberID,
-		&i.ServiceRequestID,
-		&i.StartsAt,
-		&i.EndsAt,
-		&i.BufferBeforeMinutes,
-		&i.BufferAfterMinutes,
-		&i.Blocked,
-		&i.Status,
-		&i.CancellationNoticeMinutes,
-		&i.RescheduleNoticeMinutes,
-		&i.PriceMinor,
-		&i.Currency,
-		&i.Notes,
-		&i.CreatedByMemberID,
-		&i.CancelledAt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
+	return err
 }
 
 const updateAvailabilityException = `-- name: UpdateAvailabilityException :one

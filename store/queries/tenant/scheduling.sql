@@ -151,10 +151,9 @@ WHERE b.tenant_id = @tenant_id
 ORDER BY b.starts_at, b.id
 LIMIT @page_size;
 
--- name: SetBookingStatus :one
+-- name: SetBookingStatus :exec
 UPDATE bookings SET status = @status, cancelled_at = sqlc.narg(cancelled_at), updated_at = now()
-WHERE tenant_id = @tenant_id AND id = @id
-RETURNING *;
+WHERE tenant_id = @tenant_id AND id = @id;
 
 -- name: MoveBooking :one
 UPDATE bookings SET starts_at = @starts_at, ends_at = @ends_at, updated_at = now()
