@@ -1,0 +1,172 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantkit/tenantkit/app"
+)
+
+// statements is a roundTrips that also keeps the first line of every
+// statement sent, a batch's under its marker, to show what a request
+// sent when it sent too much.
+type statements struct {
+	roundTrips
+	mu    sync.Mutex
+	lines []string
+}
+
+func (c *statements) add(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	c.lines = append(c.lines, s)
+}
+
+func (c *statements) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lines = nil
+}
+
+func (c *statements) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.lines, "\n")
+}
+
+func (c *statements) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c.add("alone: " + d.SQL)
+	return c.roundTrips.TraceQueryStart(ctx, conn, d)
+}
+
+func (c *statements) TraceBatchStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	c.add("batch:")
+	return c.roundTrips.TraceBatchStart(ctx, conn, d)
+}
+
+func (c *statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	c.add("    " + d.SQL)
+}
+
+// The writes of service requests take two round trips — what decides
+// the write and the write itself in the transaction's first (a failed
+// check rolls the write back), then what waits for COMMIT and the answer
+// read back with it. A booking takes four (the calendar and everything
+// else it is decided on in one batch, the insert, River's jobs, COMMIT);
+// a cancellation three (no insert). A search for free slots is one round
+// trip for one staff member, two for all (the staff, then their calendars).
+func TestRoundTripsOfRequestsAndBookings(t *testing.T) {
+	rt := &statements{}
+	s := newSched(t, tracingQueries(rt), withApp(func(c *app.Config) { c.DBCheckConnections = false }))
+	slots := apart(t, s.firstSlots(t, "tax-review", s.staffID))
+	made, nextSlot := 0, 0
+	var requestID, bookingID string
+	newRequest := func() response {
+		made++
+		r := s.do(req{method: "POST", host: "acme", path: "/api/service-requests", sess: s.staff,
+			body: map[string]any{"client_member_id": s.clientID, "title": "round trips " + strconv.Itoa(made)}})
+		var v struct{ ID string }
+		r.json(t, &v)
+		requestID = v.ID
+		return r
+	}
+	book := func() response {
+		if nextSlot == len(slots) {
+			t.Fatalf("only %d slots three hours apart", len(slots))
+		}
+		r := s.do(req{method: "POST", host: "acme", path: "/api/bookings", sess: s.staff, body: map[string]any{
+			"service_id": s.svc["tax-review"], "staff_member_id": s.staffID, "client_member_id": s.clientID, "starts_at": slots[nextSlot].StartsAt,
+		}})
+		nextSlot++
+		var v struct{ ID string }
+		r.json(t, &v)
+		bookingID = v.ID
+		return r
+	}
+	kinds := []struct {
+		name   string
+		max    int64
+		before func()
+		do     func() response
+		want   int
+	}{
+		{"slots of one", 1, nil, func() response {
+			q := url.Values{"from": {s.weekAhead()}, "staff_member_id": {s.staffID}}
+			return s.do(req{method: "GET", host: "acme", path: "/api/services/" + s.svc["tax-review"] + "/slots?" + q.Encode(), sess: s.staff})
+		}, 200},
+		{"slots of all", 2, nil, func() response {
+			q := url.Values{"from": {s.weekAhead()}}
+			return s.do(req{method: "GET", host: "acme", path: "/api/services/" + s.svc["tax-review"] + "/slots?" + q.Encode(), sess: s.staff})
+		}, 200},
+		{"create a request", 2, nil, newRequest, 201},
+		{"change a request", 2, nil, func() response {
+			made++
+			return s.do(req{method: "PATCH", host: "acme", path: "/api/service-requests/" + requestID, sess: s.staff,
+				body: map[string]any{"title": "changed " + strconv.Itoa(made), "priority": "high"}})
+		}, 200},
+		{"comment", 2, nil, func() response {
+			return s.do(req{method: "POST", host: "acme", path: "/api/service-requests/" + requestID + "/comments", sess: s.staff,
+				body: map[string]any{"body": "noted", "visibility": "internal"}})
+		}, 201},
+		{"assign", 2, nil, func() response {
+			return s.do(req{method: "PUT", host: "acme", path: "/api/service-requests/" + requestID + "/assignee", sess: s.staff,
+				body: map[string]any{"member_id": s.staffID}})
+		}, 200},
+		{"move a request", 2, func() { expectStatus(t, newRequest(), 201) }, func() response {
+			return s.do(req{method: "POST", host: "acme", path: "/api/service-requests/" + requestID + "/transitions", sess: s.staff,
+				body: map[string]any{"to": "in_review"}})
+		}, 200},
+		{"book", 4, nil, book, 201},
+		{"cancel a booking", 3, func() { expectStatus(t, book(), 201) }, func() response {
+			return s.do(req{method: "POST", host: "acme", path: "/api/bookings/" + bookingID + "/cancel", sess: s.staff,
+				body: map[string]any{"reason": "round trips"}})
+		}, 200},
+	}
+	for _, k := range kinds {
+		for i := range 3 { // two to warm the statement caches
+			if k.before != nil {
+				k.before()
+			}
+			rt.reset()
+			before := rt.n.Load()
+			r := k.do()
+			got := rt.n.Load() - before
+			expectStatus(t, r, k.want)
+			if i < 2 {
+				continue
+			}
+			t.Logf("%-16s %d round trips", k.name, got)
+			if got > k.max {
+				t.Errorf("%s: %d round trips, want at most %d:\n%s", k.name, got, k.max, rt)
+			}
+		}
+	}
+
+	// Signed out elsewhere: the next write is refused in its first round
+	// trip (the second is the ROLLBACK that ends the transaction it
+	// began), and writes nothing.
+	other := s.login("acme", "staff@acme.test")
+	expectStatus(t, s.do(req{method: "GET", host: "acme", path: "/api/service-requests/" + requestID, sess: other}), 200)
+	expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/auth/logout", sess: other}), 200)
+	before := rt.n.Load()
+	r := s.do(req{method: "POST", host: "acme", path: "/api/service-requests", sess: other,
+		body: map[string]any{"client_member_id": s.clientID, "title": "after sign-out"}})
+	expectStatus(t, r, 401)
+	if got := rt.n.Load() - before; got != 2 {
+		t.Errorf("write with an ended session: %d round trips, want 2", got)
+	}
+	var list struct{ Items []struct{ Title string } }
+	s.get("acme", "/api/service-requests?limit=100", s.staff, &list)
+	for _, it := range list.Items {
+		if it.Title == "after sign-out" {
+			t.Fatal("a write with an ended session was stored")
+		}
+	}
+}
