@@ -32,6 +32,7 @@ type config struct {
 	curveRows                                          int
 	out, profile                                       string
 	keep, statements                                   bool
+	mix                                                [kinds]int
 }
 
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,7 +54,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.profile, "profile", "", "write a CPU profile of variant a's first round to this file")
 	fs.BoolVar(&c.keep, "keep", false, "keep the cluster's directory")
 	fs.BoolVar(&c.statements, "statements", false, "print the statements PostgreSQL spent most time on, by role (pg_stat_statements)")
+	mix := fs.String("mix", "list=50,get=25,create=10,update=10,switch=5", "the workload's request kinds and their shares of 100")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if c.mix, err = parseMix(*mix); err != nil {
 		return err
 	}
 	c.variants = strings.Split(variants, ",")
@@ -254,7 +260,7 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 	for _, v := range c.variants {
 		s := servers[v]
 		cpu := func() (time.Duration, time.Duration) { return processCPU(s.cmd.Process.Pid), postgresCPU(pgPID) }
-		if _, err := drive(ctx, s.target, sessions, c.clients, min(2000, c.requests), &seq, cpu, kindShares); err != nil {
+		if _, err := drive(ctx, s.target, sessions, c.clients, min(2000, c.requests), &seq, cpu, c.mix); err != nil {
 			return nil, fmt.Errorf("warm-up: %w", err)
 		}
 	}
@@ -264,7 +270,7 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 		for _, v := range order {
 			s := servers[v]
 			cpu := func() (time.Duration, time.Duration) { return processCPU(s.cmd.Process.Pid), postgresCPU(pgPID) }
-			r, err := drive(ctx, s.target, sessions, c.clients, c.requests, &seq, cpu, kindShares)
+			r, err := drive(ctx, s.target, sessions, c.clients, c.requests, &seq, cpu, c.mix)
 			if err != nil {
 				return nil, err
 			}
@@ -298,7 +304,7 @@ func measure(ctx context.Context, c config, db *database, dir string, seeded []s
 		if err != nil {
 			return nil, err
 		}
-		if _, err := drive(ctx, unbounded.target, sessions, c.clients, min(2000, c.requests), &seq, noCPU, kindShares); err != nil {
+		if _, err := drive(ctx, unbounded.target, sessions, c.clients, min(2000, c.requests), &seq, noCPU, c.mix); err != nil {
 			unbounded.stop()
 			return nil, fmt.Errorf("warm-up: %w", err)
 		}

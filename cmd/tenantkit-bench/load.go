@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,10 +27,7 @@ const (
 	kinds
 )
 
-var (
-	kindNames  = [kinds]string{"list", "get", "create", "update", "switch"}
-	kindShares = [kinds]int{50, 25, 10, 10, 5}
-)
+var kindNames = [kinds]string{"list", "get", "create", "update", "switch"}
 
 // session is one signed-in owner as the load drives it: where it is now
 // (0: its own tenant, 1: the next, where it is staff), its credentials
@@ -357,4 +355,41 @@ func signIn(ctx context.Context, t *target, sessions []*session, parallel int) (
 	}
 	wg.Wait()
 	return took, firstErr
+}
+
+// parseMix reads the workload's kinds and shares, "list=50,get=25,…";
+// the shares must add up to 100.
+func parseMix(s string) ([kinds]int, error) {
+	var mix [kinds]int
+	total := 0
+	for part := range strings.SplitSeq(s, ",") {
+		name, share, ok := strings.Cut(strings.TrimSpace(part), "=")
+		k := slices.Index(kindNames[:], name)
+		n, err := strconv.Atoi(share)
+		if !ok || k < 0 || err != nil || n < 0 {
+			return mix, fmt.Errorf("-mix: %q is not kind=share with a kind of %s", part, strings.Join(kindNames[:], ", "))
+		}
+		mix[k] += n
+		total += n
+	}
+	if total != 100 {
+		return mix, fmt.Errorf("-mix: the shares add up to %d, not 100", total)
+	}
+	return mix, nil
+}
+
+// mixWords describes the mix for the report.
+func mixWords(mix [kinds]int) string {
+	words := [kinds]string{"a keyset page of 20 services", "one service by id", "a create", "an update", "a switch of organization with its redemption on the other host"}
+	var parts []string
+	for k, share := range mix {
+		if share > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d %%", words[k], share))
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if mix[kindSwitch] > 0 {
+		out += " (a switch is two HTTP requests, counted as one)"
+	}
+	return out
 }

@@ -37,7 +37,7 @@ func profile(ctx context.Context, c config, s *server, sessions []*session, seq 
 			perr = fmt.Errorf("profile: %d %s", resp.StatusCode, body)
 		}
 	}()
-	if _, err := drive(ctx, s.target, sessions, c.clients, int(rate*12), seq, noCPU, kindShares); err != nil {
+	if _, err := drive(ctx, s.target, sessions, c.clients, int(rate*12), seq, noCPU, c.mix); err != nil {
 		return err
 	}
 	wg.Wait()
@@ -110,7 +110,7 @@ func floodRuns(ctx context.Context, c config, s *server, sessions []*session, se
 				}()
 			}
 		}
-		r, err := drive(ctx, s.target, sessions, c.clients, c.requests/2, seq, noCPU, kindShares)
+		r, err := drive(ctx, s.target, sessions, c.clients, c.requests/2, seq, noCPU, c.mix)
 		stop()
 		wg.Wait()
 		if err != nil {
@@ -152,7 +152,7 @@ func (res *results) markdown(c config) string {
 	fmt.Fprintf(&b, "Measured %s with `make bench` (`cmd/tenantkit-bench`): %s.\n\n", res.when, res.machine)
 	fmt.Fprintf(&b, "%s tenants × %s services and %s service requests each, seeded deterministically in %s; %d owners signed in, spread evenly over the tenants; %d concurrent keep-alive clients; %s requests per variant per round; %d rounds, the variants interleaved and their order rotated each round (%s). ",
 		thousands(res.tenants), thousands(res.rows), thousands(res.rows), res.seedTook.Round(time.Second), c.sessions, c.clients, thousands(c.requests), c.rounds, orders(res.order))
-	b.WriteString("The mix: a keyset page of 20 services 50 %, one service by id 25 %, a create 10 %, an update 10 %, a switch of organization with its redemption on the other host 5 % (two HTTP requests, counted as one). ")
+	fmt.Fprintf(&b, "The mix: %s. ", mixWords(c.mix))
 	b.WriteString("Each server runs in its own process with a pool of 16 connections; CPU per request is that process's alone, and the bench cluster's PostgreSQL processes'. Per-tenant limits are off.\n\n")
 	b.WriteString("| variant | req/s | p50 | p99 | CPU µs/req, server | CPU µs/req, PostgreSQL | failed |\n|---|---|---|---|---|---|---|\n")
 	names := map[string]string{"a": "(a) full stack", "b": "(b) same handlers, no row security", "c": "(c) floor: one batch, no auth, no middleware"}
