@@ -203,14 +203,23 @@ func (s *Scheduler) CreateRule(ctx context.Context, in RuleInput) (_ Rule, err e
 	}
 	var out Rule
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if err := manageable(ctx, tx, scope, in.MemberID); err != nil {
-			return err
-		}
-		r, err := tx.CreateAvailabilityRule(ctx, store.CreateAvailabilityRuleParams{
-			TenantID: tx.TenantID(), MemberID: in.MemberID, Weekday: int16(in.Weekday), StartTime: pgClock(in.Start), EndTime: pgClock(in.End),
-		})
+		// The check and the insert together (a failed check rolls the
+		// insert back), the audit row with COMMIT: two round trips.
+		var r store.AvailabilityRule
+		err := tx.Together(ctx,
+			func(tx *store.Tx) error { return manageable(ctx, tx, scope, in.MemberID) },
+			func(tx *store.Tx) (err error) {
+				r, err = tx.CreateAvailabilityRule(ctx, store.CreateAvailabilityRuleParams{
+					TenantID: tx.TenantID(), MemberID: in.MemberID, Weekday: int16(in.Weekday), StartTime: pgClock(in.Start), EndTime: pgClock(in.End),
+				})
+				if err != nil {
+					return ruleConflict(err)
+				}
+				return nil
+			},
+		)
 		if err != nil {
-			return ruleConflict(err)
+			return err
 		}
 		out = ruleOf(r)
 		return audit(ctx, tx, "availability_rule.created", "availability_rule", r.ID,
@@ -461,13 +470,18 @@ func (s *Scheduler) CreateException(ctx context.Context, in ExceptionInput) (_ E
 	available, start, end := exceptionParams(in)
 	var out Exception
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if err := manageable(ctx, tx, scope, in.MemberID); err != nil {
-			return err
-		}
-		e, err := tx.CreateAvailabilityException(ctx, store.CreateAvailabilityExceptionParams{
-			TenantID: tx.TenantID(), MemberID: in.MemberID, OnDate: in.Date.wall(), StartTime: pgClockOrNull(start), EndTime: pgClockOrNull(end),
-			Available: available, Note: in.Note,
-		})
+		// As CreateRule: two round trips.
+		var e store.AvailabilityException
+		err := tx.Together(ctx,
+			func(tx *store.Tx) error { return manageable(ctx, tx, scope, in.MemberID) },
+			func(tx *store.Tx) (err error) {
+				e, err = tx.CreateAvailabilityException(ctx, store.CreateAvailabilityExceptionParams{
+					TenantID: tx.TenantID(), MemberID: in.MemberID, OnDate: in.Date.wall(), StartTime: pgClockOrNull(start), EndTime: pgClockOrNull(end),
+					Available: available, Note: in.Note,
+				})
+				return err
+			},
+		)
 		if err != nil {
 			return err
 		}
