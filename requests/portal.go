@@ -139,14 +139,20 @@ func (s *Service) CreateMyRequest(ctx context.Context, in ClientInput) (_ Client
 		if err != nil {
 			return err
 		}
-		out, err = s.create(ctx, tx, store.CreateServiceRequestParams{
+		id, err := s.insert(ctx, tx, store.CreateServiceRequestParams{
 			ClientMemberID: me, ServiceID: svc, Title: in.Title, Details: in.Details, Priority: string(PriorityNormal),
 			Source: string(SourcePortal), CreatedByMemberID: &me,
 		}, "")
 		if err != nil {
 			return err
 		}
-		return notifyStaff(ctx, tx, out.ID, uuid.Nil)
+		if err := notifyStaff(ctx, tx, id, uuid.Nil); err != nil {
+			return err
+		}
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = load(ctx, tx, id, nil)
+			return err
+		})
 	})
 	return clientRequestOf(out), err
 }
@@ -164,18 +170,20 @@ func (s *Service) CancelMyRequest(ctx context.Context, id uuid.UUID, note string
 	}
 	var out Request
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		cur, err := lock(ctx, tx, id, &me)
+		// Two round trips, as a move by staff.
+		err := s.move(ctx, tx, id, &me, StatusCancelled, note, func(cur store.ServiceRequest) error {
+			if !slices.Contains(ClientCancellable, Status(cur.Status)) {
+				return &tenant.Error{Code: tenant.CodeConflict, Message: "this request can no longer be cancelled here: please contact the organization"}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(ClientCancellable, Status(cur.Status)) {
-			return &tenant.Error{Code: tenant.CodeConflict, Message: "this request can no longer be cancelled here: please contact the organization"}
-		}
-		if err := s.transition(ctx, tx, cur, StatusCancelled, note); err != nil {
+		return tx.Finally(ctx, func(tx *store.Tx) (err error) {
+			out, err = load(ctx, tx, id, &me)
 			return err
-		}
-		out, err = load(ctx, tx, id, &me)
-		return err
+		})
 	})
 	return clientRequestOf(out), err
 }

@@ -42,20 +42,46 @@ func transitionError(from, to Status) error {
 		Fields: map[string]string{"body.to": "not allowed from " + string(from)}}
 }
 
-// transition moves the locked request cur to status to, recording the event
-// and the audit row. The transition table decides; the trigger on
-// service_requests holds the same rule should this check ever be skipped.
-func (s *Service) transition(ctx context.Context, tx *store.Tx, cur store.ServiceRequest, to Status, note string) error {
-	from := Status(cur.Status)
-	allowed, err := tx.ServiceRequestTransitionAllowed(ctx, store.ServiceRequestTransitionAllowedParams{FromStatus: cur.Status, ToStatus: string(to)})
+// move moves request id (with client set, only if it is that client's;
+// CodeNotFound otherwise) to status to, in the transaction's first round
+// trip: the lock, the statuses that may move to to and the change go
+// together, and a move refused here — by check, given the request as
+// locked, or by the workflow — or by the database's trigger (which holds
+// the same rule should this check ever be skipped) is rolled back. The
+// event and the audit row go with COMMIT.
+func (s *Service) move(ctx context.Context, tx *store.Tx, id uuid.UUID, client *uuid.UUID, to Status, note string, check func(store.ServiceRequest) error) error {
+	var (
+		cur    store.ServiceRequest
+		froms  []string
+		setErr error
+	)
+	err := tx.Together(ctx,
+		func(tx *store.Tx) (err error) {
+			cur, err = lock(ctx, tx, id, client)
+			return err
+		},
+		func(tx *store.Tx) (err error) {
+			froms, err = tx.ListServiceRequestTransitionsTo(ctx, string(to))
+			return err
+		},
+		func(tx *store.Tx) error {
+			_, setErr = tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: id, Status: string(to)})
+			return nil
+		},
+	)
 	if err != nil {
 		return err
 	}
-	if !allowed {
-		return transitionError(from, to)
+	if check != nil {
+		if err := check(cur); err != nil {
+			return err
+		}
 	}
-	if _, err := tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: cur.ID, Status: string(to)}); err != nil {
-		return err
+	if !slices.Contains(froms, cur.Status) {
+		return transitionError(Status(cur.Status), to)
+	}
+	if setErr != nil {
+		return setErr
 	}
 	return s.recordTransition(ctx, tx, cur, to, note)
 }
@@ -94,39 +120,9 @@ func (s *Service) TransitionRequest(ctx context.Context, id uuid.UUID, to Status
 	}
 	var out Request
 	err = s.store.InTenant(ctx, func(tx *store.Tx) error {
-		// Two round trips: the lock, the statuses that may move to to
-		// and the move together (a move the workflow refuses fails in the
-		// database's trigger, and is rolled back), then the event, the
-		// audit row and the request read back with COMMIT.
-		var (
-			cur    store.ServiceRequest
-			froms  []string
-			setErr error
-		)
-		err := tx.Together(ctx,
-			func(tx *store.Tx) (err error) {
-				cur, err = lock(ctx, tx, id, nil)
-				return err
-			},
-			func(tx *store.Tx) (err error) {
-				froms, err = tx.ListServiceRequestTransitionsTo(ctx, string(to))
-				return err
-			},
-			func(tx *store.Tx) error {
-				_, setErr = tx.SetServiceRequestStatus(ctx, store.SetServiceRequestStatusParams{TenantID: tx.TenantID(), ID: id, Status: string(to)})
-				return nil
-			},
-		)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(froms, cur.Status) {
-			return transitionError(Status(cur.Status), to)
-		}
-		if setErr != nil {
-			return setErr
-		}
-		if err := s.recordTransition(ctx, tx, cur, to, note); err != nil {
+		// Two round trips: the move, then what waits for COMMIT and the
+		// request read back with it.
+		if err := s.move(ctx, tx, id, nil, to, note, nil); err != nil {
 			return err
 		}
 		return tx.Finally(ctx, func(tx *store.Tx) (err error) {

@@ -881,23 +881,6 @@ func (q *Queries) ServiceRequestAnalytics(ctx context.Context, arg ServiceReques
 	return items, nil
 }
 
-const serviceRequestTransitionAllowed = `-- name: ServiceRequestTransitionAllowed :one
-SELECT EXISTS (SELECT 1 FROM service_request_transitions
-               WHERE from_status = $1 AND to_status = $2)::bool
-`
-
-type ServiceRequestTransitionAllowedParams struct {
-	FromStatus string
-	ToStatus   string
-}
-
-func (q *Queries) ServiceRequestTransitionAllowed(ctx context.Context, arg ServiceRequestTransitionAllowedParams) (bool, error) {
-	row := q.db.QueryRow(ctx, serviceRequestTransitionAllowed, arg.FromStatus, arg.ToStatus)
-	var column_1 bool
-	err := row.Scan(&column_1)
-	return column_1, err
-}
-
 const setServiceRequestAssignee = `-- name: SetServiceRequestAssignee :one
 UPDATE service_requests SET assigned_member_id = $1, updated_at = now()
 WHERE tenant_id = $2 AND id = $3

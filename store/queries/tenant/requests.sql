@@ -94,10 +94,6 @@ RETURNING *;
 -- name: DeleteServiceRequest :execrows
 DELETE FROM service_requests WHERE tenant_id = @tenant_id AND id = @id;
 
--- name: ServiceRequestTransitionAllowed :one
-SELECT EXISTS (SELECT 1 FROM service_request_transitions
-               WHERE from_status = @from_status AND to_status = @to_status)::bool;
-
 -- name: ListServiceRequestTransitionsTo :many
 SELECT from_status FROM service_request_transitions WHERE to_status = @to_status ORDER BY from_status;
 
