@@ -68,19 +68,21 @@ func (c *statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.Trace
 // The writes of service requests take two round trips — what decides
 // the write and the write itself in the transaction's first (a failed
 // check rolls the write back), then what waits for COMMIT and the answer
-// read back with it. A booking takes four (the calendar and everything
-// else it is decided on in one batch, the insert, River's jobs, COMMIT);
-// a cancellation three (no insert), not counting River's NOTIFY that
-// wakes its workers after a job is inserted (at most once per queue per
-// 100 ms). Adding hours or a day off takes two,
-// as the request writes. A search for free slots is one round
-// trip for one staff member, two for all (the staff, then their calendars).
+// read back with it — and so do weekly hours and days off, and a client's
+// cancellation from the portal. A request filed from the portal takes
+// three (the insert, the job that mails staff, COMMIT); a booking four
+// (the calendar and everything else it is decided on in one batch, the
+// insert, River's jobs, COMMIT); a cancellation of a booking three. None
+// counts River's NOTIFY that wakes its workers after a job is inserted (at
+// most once per queue per 100 ms). A search for free slots is one round
+// trip for one staff member, two for all (the staff, then their
+// calendars).
 func TestRoundTripsOfRequestsAndBookings(t *testing.T) {
 	rt := &statements{}
 	s := newSched(t, tracingQueries(rt), withApp(func(c *app.Config) { c.DBCheckConnections = false }))
 	slots := apart(t, s.firstSlots(t, "tax-review", s.staffID))
 	made, nextSlot, hours := 0, 0, 0
-	var requestID, bookingID string
+	var requestID, myRequestID, bookingID string
 	newRequest := func() response {
 		made++
 		r := s.do(req{method: "POST", host: "acme", path: "/api/service-requests", sess: s.staff,
@@ -135,6 +137,27 @@ func TestRoundTripsOfRequestsAndBookings(t *testing.T) {
 		{"move a request", 2, func() { expectStatus(t, newRequest(), 201) }, func() response {
 			return s.do(req{method: "POST", host: "acme", path: "/api/service-requests/" + requestID + "/transitions", sess: s.staff,
 				body: map[string]any{"to": "in_review"}})
+		}, 200},
+		{"file my request", 3, nil, func() response {
+			made++
+			r := s.do(req{method: "POST", host: "acme", path: "/api/portal/service-requests", sess: s.client,
+				body: map[string]any{"title": "mine " + strconv.Itoa(made)}})
+			var v struct{ ID string }
+			r.json(t, &v)
+			myRequestID = v.ID
+			return r
+		}, 201},
+		{"cancel my request", 2, func() {
+			made++
+			r := s.do(req{method: "POST", host: "acme", path: "/api/portal/service-requests", sess: s.client,
+				body: map[string]any{"title": "mine " + strconv.Itoa(made)}})
+			expectStatus(t, r, 201)
+			var v struct{ ID string }
+			r.json(t, &v)
+			myRequestID = v.ID
+		}, func() response {
+			return s.do(req{method: "POST", host: "acme", path: "/api/portal/service-requests/" + myRequestID + "/cancel", sess: s.client,
+				body: map[string]any{}})
 		}, 200},
 		{"add weekly hours", 2, nil, func() response {
 			hours++
