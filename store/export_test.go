@@ -58,3 +58,8 @@ func (c *countingConn) Write(b []byte) (int, error) {
 func (tx *Tx) QueryRowRaw(ctx context.Context, sql string, args ...any) pgx.Row {
 	return tx.conn.QueryRow(ctx, sql, args...)
 }
+
+// QueryRaw runs sql through the transaction's own connection.
+func (tx *Tx) QueryRaw(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return tx.conn.Query(ctx, sql, args...)
+}

@@ -354,6 +354,7 @@ func (l *lazyTx) commit(ctx context.Context) error {
 			first, later = later[0], later[1:]
 		}
 		if _, err := l.Exec(ctx, first.sql, first.args...); err != nil {
+			l.rollback(ctx)
 			return err
 		}
 	}

@@ -20,8 +20,12 @@ import (
 // (Tx.Later) are held as ever.
 //
 // The fns run on goroutines of their own, each with a Tx of its own on
-// the same connection; they must not share unsynchronised state. The
-// error is the first fn's (in the order of fns) that failed.
+// the same connection; they must not share unsynchronised state, and they
+// insert no jobs (Tx.InsertJob refuses there). The error is the first
+// fn's (in the order of fns) that failed. A fn that keeps a failed
+// statement's error instead of returning it must return it later: after
+// a failed statement the transaction is aborted (InTenant's COMMIT then
+// fails too).
 func (tx *Tx) Together(ctx context.Context, fns ...func(*Tx) error) error {
 	sender, ok := tx.conn.(batchSender)
 	if !ok || len(fns) < 2 {
@@ -32,7 +36,10 @@ func (tx *Tx) Together(ctx context.Context, fns ...func(*Tx) error) error {
 		}
 		return nil
 	}
-	errs, _ := together(ctx, tx, tx.conn, sender, fns)
+	// The batch's own error is one a fn has read already (a fn may keep a
+	// statement's error to return later, after a check of its own), or the
+	// connection's, which the next statement meets.
+	errs, _ := together(ctx, tx, tx.lazyTx(), tx.conn, sender, fns)
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -46,7 +53,7 @@ func (tx *Tx) Together(ctx context.Context, fns ...func(*Tx) error) error {
 // sends their first statements with sender. It returns each fn's error
 // and the batch's own (sending it, or what sender reads after the fns'
 // results). A panic in a fn is raised again here.
-func together(ctx context.Context, tx *Tx, base db.DBTX, sender batchSender, fns []func(*Tx) error) ([]error, error) {
+func together(ctx context.Context, tx *Tx, lazy *lazyTx, base db.DBTX, sender batchSender, fns []func(*Tx) error) ([]error, error) {
 	g := &gather{base: base, sender: sender, arrived: make(chan struct{}, len(fns)), batchDone: make(chan struct{})}
 	g.members = make([]*gatherConn, len(fns))
 	errs := make([]error, len(fns))
@@ -55,8 +62,9 @@ func together(ctx context.Context, tx *Tx, base db.DBTX, sender batchSender, fns
 	for i, fn := range fns {
 		c := &gatherConn{g: g, ready: make(chan struct{}), read: make(chan struct{})}
 		g.members[i] = c
-		// Tx.Later on sub queues on the same transaction.
-		sub := &Tx{Queries: db.New(c), scope: tx.scope, conn: c, jobs: tx.jobs, lazy: tx.lazyTx()}
+		// With lazy, Tx.Later and Tx.Finally on sub queue on that
+		// transaction; without, they send at once.
+		sub := &Tx{Queries: db.New(c), scope: tx.scope, conn: c, jobs: tx.jobs, lazy: lazy}
 		wg.Go(func() {
 			defer func() {
 				if p := recover(); p != nil {
@@ -168,6 +176,10 @@ type gatherConn struct {
 	read  chan struct{} // closed when the rows are read (or the fn returned)
 	once  sync.Once
 	sent  bool
+	// first and open are the fn's rows still open: those of its first
+	// statement and those of a later one (which hold the connection).
+	firstRows *gatheredRows
+	open      *unlockRows
 }
 
 // first queues the fn's first statement and waits for its result.
@@ -178,19 +190,28 @@ func (c *gatherConn) first(sql string, args []any, exec bool) {
 }
 
 // finish marks the fn done: it arrived (without a statement) if it had
-// not, and whatever rows it left open are released.
+// not, and whatever rows it left open are closed, so that the batch goes
+// on and the connection is free.
 func (c *gatherConn) finish() {
 	if !c.sent {
 		c.sent = true
 		c.g.arrived <- struct{}{}
+	}
+	if c.open != nil {
+		c.open.Close()
 	}
 	c.done()
 }
 
 func (c *gatherConn) done() { c.once.Do(func() { close(c.read) }) }
 
-// alone sends a statement after the batch, on its own.
+// alone sends a statement after the batch, on its own: the fn's first
+// rows, should it not have closed them, are closed first (the batch waits
+// for them).
 func (c *gatherConn) alone() func() {
+	if c.firstRows != nil {
+		c.firstRows.Close()
+	}
 	<-c.g.batchDone
 	c.g.mu.Lock()
 	return c.g.mu.Unlock
@@ -200,6 +221,9 @@ func (c *gatherConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.
 	if !c.sent {
 		c.first(sql, args, true)
 		return c.tag, c.err
+	}
+	if c.open != nil {
+		c.open.Close()
 	}
 	defer c.alone()()
 	return c.g.base.Exec(ctx, sql, args...)
@@ -211,7 +235,12 @@ func (c *gatherConn) Query(ctx context.Context, sql string, args ...any) (pgx.Ro
 		if c.err != nil {
 			return nil, c.err
 		}
-		return &gatheredRows{Rows: c.rows, c: c}, nil
+		c.firstRows = &gatheredRows{Rows: c.rows, c: c}
+		return c.firstRows, nil
+	}
+	if c.open != nil {
+		// pgx would refuse a query on a busy connection; close them.
+		c.open.Close()
 	}
 	unlock := c.alone()
 	rows, err := c.g.base.Query(ctx, sql, args...)
@@ -219,7 +248,8 @@ func (c *gatherConn) Query(ctx context.Context, sql string, args ...any) (pgx.Ro
 		unlock()
 		return nil, err
 	}
-	return &unlockRows{Rows: rows, unlock: unlock}, nil
+	c.open = &unlockRows{Rows: rows, unlock: unlock}
+	return c.open, nil
 }
 
 func (c *gatherConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
@@ -239,6 +269,15 @@ func (r *gatheredRows) Close() {
 	r.c.done()
 }
 
+// Next closes the rows after the last, as pgx does.
+func (r *gatheredRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
 // unlockRows release the connection when closed.
 type unlockRows struct {
 	pgx.Rows
@@ -249,6 +288,15 @@ type unlockRows struct {
 func (r *unlockRows) Close() {
 	r.Rows.Close()
 	r.once.Do(r.unlock)
+}
+
+// Next closes the rows after the last, as pgx does.
+func (r *unlockRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
 }
 
 // sendBatch sends stmts in the transaction: as its first batch (with
@@ -390,7 +438,9 @@ func (l *lazyTx) commitWithFinals(ctx context.Context, later []queued, finals []
 	for i, f := range finals {
 		fns[i] = f.fn
 	}
-	errs, err := together(ctx, finals[0].tx, afterCommit{}, &commitBatch{l: l, later: later}, fns)
+	// No lazy transaction for the fns: what they would hold for COMMIT
+	// is sent now, in the batch, or refused after it.
+	errs, err := together(ctx, finals[0].tx, nil, afterCommit{}, &commitBatch{l: l, later: later}, fns)
 	if err != nil {
 		// The transaction is aborted or its state unknown: end it.
 		l.rollback(ctx)

@@ -3,13 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/store"
-	"github.com/tenantkit/tenantkit/tenant"
 )
 
 // Together sends the first statements of its functions in one batch: the
@@ -148,31 +149,32 @@ func TestTogetherFailsTheTransaction(t *testing.T) {
 		return n
 	}
 	refused := errors.New("refused")
-	for name, bad := range map[string]func(*store.Tx) error{
-		"a statement fails": func(tx *store.Tx) error { return tx.ExecRaw(ctx, "SELECT 1/0") },
-		"a function fails":  func(*store.Tx) error { return refused },
+	divide := func(tx *store.Tx) error { return tx.ExecRaw(ctx, "SELECT 1/0") }
+	audit := func(tx *store.Tx) error { return tx.Audit(ctx, "together.failed", "tenant", nil, nil) }
+	var later error // what the function after a failing statement read
+	read := func(tx *store.Tx) error {
+		_, later = tx.GetOrganizationSettings(ctx, tx.TenantID())
+		return nil // swallowed: Together still returns the failure
+	}
+	for _, c := range []struct {
+		name string
+		fns  []func(*store.Tx) error
+		want func(error) bool
+	}{
+		{"a statement fails", []func(*store.Tx) error{audit, read, divide}, isDivisionByZero},
+		{"a function fails", []func(*store.Tx) error{audit, read, func(*store.Tx) error { return refused }}, func(err error) bool { return errors.Is(err, refused) }},
+		{"a statement fails before another", []func(*store.Tx) error{audit, divide, read}, isDivisionByZero},
+		// The transaction is aborted all the same: COMMIT fails.
+		{"a statement fails, its function keeps the error", []func(*store.Tx) error{audit, func(tx *store.Tx) error { _ = divide(tx); return nil }}, func(err error) bool { return err != nil }},
 	} {
-		t.Run(name, func(t *testing.T) {
-			err := f.Store.InTenant(ctx, func(tx *store.Tx) error {
-				return tx.Together(ctx,
-					func(tx *store.Tx) error {
-						return tx.Audit(ctx, "together.failed", "tenant", nil, nil)
-					},
-					func(tx *store.Tx) error {
-						_, err := tx.GetOrganizationSettings(ctx, tx.TenantID())
-						return err
-					},
-					bad,
-				)
-			})
-			if err == nil {
-				t.Fatal("Together succeeded")
-			}
-			if name == "a function fails" && !errors.Is(err, refused) {
-				t.Fatalf("got %v, want the function's error", err)
-			}
-			if name == "a statement fails" && tenant.IsCode(err, tenant.CodeNotFound) {
+		t.Run(c.name, func(t *testing.T) {
+			later = nil
+			err := f.Store.InTenant(ctx, func(tx *store.Tx) error { return tx.Together(ctx, c.fns...) })
+			if !c.want(err) {
 				t.Fatalf("got %v", err)
+			}
+			if c.name == "a statement fails before another" && later == nil {
+				t.Fatal("the statement after the failing one succeeded in an aborted transaction")
 			}
 			if n := count(); n != 0 {
 				t.Fatalf("%d audit entries of the failed transaction kept", n)
@@ -191,6 +193,10 @@ func TestTogetherFailsTheTransaction(t *testing.T) {
 	if n := count(); n != 1 {
 		t.Fatalf("%d audit entries after a good transaction, want 1", n)
 	}
+}
+
+func isDivisionByZero(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "division by zero")
 }
 
 // Finally reads, in COMMIT's round trip, what the transaction wrote and
@@ -251,5 +257,58 @@ func TestFinallyReadsWithCommit(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("%d entries kept, want 2: the failed transaction's was kept", n)
+	}
+}
+
+// A function of Together that leaves its first rows open, or reads them
+// to the end without closing them, and sends a second statement neither
+// hangs nor sees another function's results.
+func TestTogetherWithRowsLeftOpen(t *testing.T) {
+	f := setup(t, withMaxConns(1))
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	for _, run := range []func(context.Context, func(*store.Tx) error) error{f.Store.ReadTenant, f.Store.InTenant} {
+		var first, second, other int
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, func(tx *store.Tx) error {
+				return tx.Together(ctx,
+					func(tx *store.Tx) error {
+						rows, err := tx.QueryRaw(ctx, "SELECT generate_series(1, 3)")
+						if err != nil {
+							return err
+						}
+						if rows.Next() { // one row read, the rows left open
+							if err := rows.Scan(&first); err != nil {
+								return err
+							}
+						}
+						return tx.QueryRowRaw(ctx, "SELECT 20").Scan(&second)
+					},
+					func(tx *store.Tx) error {
+						rows, err := tx.QueryRaw(ctx, "SELECT 30")
+						if err != nil {
+							return err
+						}
+						for rows.Next() { // read to the end, never closed
+							if err := rows.Scan(&other); err != nil {
+								return err
+							}
+						}
+						return rows.Err()
+					},
+				)
+			})
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("Together hangs on rows left open")
+		}
+		if first != 1 || second != 20 || other != 30 {
+			t.Fatalf("read %d, %d, %d; want 1, 20, 30", first, second, other)
+		}
 	}
 }
