@@ -217,3 +217,90 @@ func TestRoundTripsOfRequestsAndBookings(t *testing.T) {
 		}
 	}
 }
+
+// A write sent in one batch with the checks that guard it is rolled back
+// when a check fails: the answer is the check's, as before, and nothing
+// is stored — in the acting tenant or the one whose ids it named.
+func TestWritesSentWithTheirChecksRollBack(t *testing.T) {
+	s := newSched(t)
+	type view struct {
+		ID, Title, Status string
+		Assigned          *string `json:"assigned_member_id"`
+	}
+	titles := func(host string, sess *session) map[string]bool {
+		var page struct{ Items []view }
+		s.get(host, "/api/service-requests?limit=100", sess, &page)
+		out := map[string]bool{}
+		for _, it := range page.Items {
+			out[it.Title] = true
+		}
+		return out
+	}
+	var own, foreign view
+	s.do(req{method: "POST", host: "acme", path: "/api/service-requests", sess: s.staff,
+		body: map[string]any{"client_member_id": s.clientID, "title": "guarded"}}).json(t, &own)
+	s.do(req{method: "POST", host: "globex", path: "/api/service-requests", sess: s.gStaff,
+		body: map[string]any{"client_member_id": s.gClientID, "title": "globex's"}}).json(t, &foreign)
+	if own.ID == "" || foreign.ID == "" {
+		t.Fatal("setup: requests not created")
+	}
+	globexBefore := titles("globex", s.gStaff)
+	var globexComments struct{ Items []struct{ ID string } }
+	s.get("globex", "/api/service-requests/"+foreign.ID+"/comments", s.gStaff, &globexComments)
+
+	for _, c := range []struct {
+		name, client string
+		want         int
+	}{
+		{"a staff member as the client", s.staffID, 404},
+		{"another tenant's client", s.gClientID, 404},
+	} {
+		r := s.do(req{method: "POST", host: "acme", path: "/api/service-requests", sess: s.staff,
+			body: map[string]any{"client_member_id": c.client, "title": "refused: " + c.name}})
+		expectStatus(t, r, c.want)
+		if titles("acme", s.staff)["refused: "+c.name] {
+			t.Errorf("%s: the request was stored", c.name)
+		}
+	}
+	expectStatus(t, s.do(req{method: "PUT", host: "acme", path: "/api/service-requests/" + own.ID + "/assignee", sess: s.staff,
+		body: map[string]any{"member_id": s.clientID}}), 422)
+	expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/service-requests/" + own.ID + "/transitions", sess: s.staff,
+		body: map[string]any{"to": "completed"}}), 409)
+	expectStatus(t, s.do(req{method: "PATCH", host: "acme", path: "/api/service-requests/" + own.ID, sess: s.staff,
+		body: map[string]any{"title": "changed with a foreign service", "service_id": s.gsvc[firstKey(s.gsvc)]}}), 404)
+	var after view
+	s.get("acme", "/api/service-requests/"+own.ID, s.staff, &after)
+	if after.Title != "guarded" || after.Status != "submitted" || after.Assigned != nil {
+		t.Errorf("after refused writes the request reads %+v", after)
+	}
+	expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/service-requests/" + foreign.ID + "/comments", sess: s.staff,
+		body: map[string]any{"body": "across", "visibility": "client"}}), 404)
+	var comments struct{ Items []struct{ ID string } }
+	s.get("globex", "/api/service-requests/"+foreign.ID+"/comments", s.gStaff, &comments)
+	if len(comments.Items) != len(globexComments.Items) {
+		t.Errorf("globex's request has %d comments, had %d", len(comments.Items), len(globexComments.Items))
+	}
+	if got := titles("globex", s.gStaff); len(got) != len(globexBefore) {
+		t.Errorf("globex has %d requests, had %d", len(got), len(globexBefore))
+	}
+	expectStatus(t, s.do(req{method: "POST", host: "acme", path: "/api/availability/rules", sess: s.owner,
+		body: map[string]any{"staff_member_id": s.clientID, "weekday": 6, "start_time": "08:00", "end_time": "09:00"}}), 404)
+	var rules struct {
+		Items []struct {
+			StaffMemberID string `json:"staff_member_id"`
+		}
+	}
+	s.get("acme", "/api/availability/rules?limit=100", s.owner, &rules)
+	for _, r := range rules.Items {
+		if r.StaffMemberID == s.clientID {
+			t.Error("a client has weekly hours")
+		}
+	}
+}
+
+func firstKey(m map[string]string) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}
