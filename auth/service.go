@@ -264,33 +264,48 @@ func (s *Service) LoginTenant(ctx context.Context, t tenant.Tenant, email, passw
 }
 
 // createTenantSession records a session for the scope's member and issues
-// its token and cookie. The lifetime is the tenant's security setting.
+// its token and cookie. The lifetime is the tenant's security setting. The
+// transaction is one round trip (see holdSession).
 func (s *Service) createTenantSession(ctx context.Context, version int64, email string, meta ClientMeta, action string) (Issued, error) {
 	scope := tenant.MustScope(ctx)
-	var row store.Session
+	var id uuid.UUID
+	var expires time.Time
 	err := s.store.InTenant(ctx, func(tx *store.Tx) error {
-		sec, err := tx.GetSecuritySettings(ctx, scope.TenantID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		row, err = tx.CreateSession(ctx, store.CreateSessionParams{
-			TenantID: scope.TenantID, MemberID: scope.MemberID, AccountID: scope.AccountID,
-			CreatedAt: now, ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute),
-			UserAgent: truncate(meta.UserAgent, 500), ClientAddress: truncate(meta.IP, 64),
-		})
-		if err != nil {
-			return err
-		}
-		return tx.Audit(ctx, action, "session", &row.ID, nil)
+		var err error
+		id, err = s.holdSession(ctx, tx, scope.MemberID, scope.AccountID, meta, action, &expires)
+		return err
 	})
 	if err != nil {
 		return Issued{}, err
 	}
 	return s.issue(Session{
-		ID: row.ID, AccountID: scope.AccountID, TenantID: scope.TenantID, Role: string(scope.Role),
-		Version: version, ExpiresAt: row.ExpiresAt,
+		ID: id, AccountID: scope.AccountID, TenantID: scope.TenantID, Role: string(scope.Role),
+		Version: version, ExpiresAt: expires,
 	}, email, scope.MemberID)
+}
+
+// holdSession records, with tx's COMMIT, a session of the member in tx's
+// tenant, audited as action, and returns its id; *expires is its expiry
+// (the tenant's session lifetime), read back with COMMIT. It sends
+// nothing before COMMIT.
+func (s *Service) holdSession(ctx context.Context, tx *store.Tx, memberID, accountID uuid.UUID, meta ClientMeta, action string, expires *time.Time) (uuid.UUID, error) {
+	id := uuid.New()
+	err := tx.Later().StartSession(ctx, store.StartSessionParams{
+		TenantID: tx.TenantID(), ID: id, MemberID: memberID, AccountID: accountID, CreatedAt: s.now(),
+		UserAgent: truncate(meta.UserAgent, 500), ClientAddress: truncate(meta.IP, 64),
+	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if err := tx.Audit(ctx, action, "session", &id, nil); err != nil {
+		return uuid.Nil, err
+	}
+	err = tx.Finally(ctx, func(tx *store.Tx) error {
+		var err error
+		*expires, err = tx.GetSessionExpiry(ctx, store.GetSessionExpiryParams{TenantID: tx.TenantID(), ID: id})
+		return err
+	})
+	return id, err
 }
 
 // Membership is one of an account's tenants.
@@ -523,8 +538,10 @@ func (s *Service) Logout(ctx context.Context, p Principal) (err error) {
 		})
 	}
 	ctx = tenant.WithScope(ctx, p.Scope)
+	// Both statements go with COMMIT, after the session check: one round
+	// trip.
 	return s.store.InTenant(ctx, func(tx *store.Tx) error {
-		if _, err := tx.RevokeSession(ctx, store.RevokeSessionParams{TenantID: p.Scope.TenantID, ID: p.Session.ID, AccountID: p.Session.AccountID}); err != nil {
+		if _, err := tx.Later().RevokeSession(ctx, store.RevokeSessionParams{TenantID: p.Scope.TenantID, ID: p.Session.ID, AccountID: p.Session.AccountID}); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, "auth.logout", "session", &p.Session.ID, nil)
@@ -571,7 +588,7 @@ type Handoff struct {
 // ends the current session. next is a relative path to land on.
 func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHost string) (_ Handoff, err error) {
 	defer errs.Wrap(&err, "auth: switch")
-	target, err := s.tenants.Find(ctx, strings.ToLower(strings.TrimSpace(slug)))
+	target, err := s.switchTarget(ctx, p, strings.ToLower(strings.TrimSpace(slug)))
 	if tenant.IsCode(err, tenant.CodeNotFound) || (err == nil && !target.Active()) {
 		return Handoff{}, errNotMember
 	}
@@ -589,6 +606,23 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 	return out, nil
 }
 
+// switchTarget finds the tenant with slug. From a tenant's host it reads
+// it in the tenant being left (the tenants table is every tenant's to
+// read), so the session check travels with it: one round trip.
+func (s *Service) switchTarget(ctx context.Context, p Principal, slug string) (tenant.Tenant, error) {
+	if p.Scope.TenantID == uuid.Nil {
+		return s.tenants.Find(ctx, slug)
+	}
+	var t tenant.Tenant
+	ctx = tenant.WithScope(ctx, p.Scope)
+	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		row, err := tx.FindTenantBySlug(ctx, slug)
+		t = tenant.Tenant{ID: row.ID, Slug: row.Slug, Name: row.Name, Status: tenant.Status(row.Status)}
+		return err
+	})
+	return t, err
+}
+
 // handoff records a one-time handoff into target for the account's live
 // membership there (errNotMember without one), bound to originHost, and
 // audits it as action in target's audit log.
@@ -596,19 +630,17 @@ func (s *Service) handoff(ctx context.Context, target tenant.Tenant, accountID u
 	out := Handoff{Tenant: target, PageURL: s.urls.Tenant(target.Slug, "/auth/handoff"), APIURL: s.urls.Tenant(target.Slug, "/api/auth/handoff")}
 	tok, hash := onetime.New()
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: target.ID, AccountID: accountID, RequestID: tenant.RequestIDFrom(ctx)})
+	// The membership check and the insert are one statement; the audit
+	// entry goes with COMMIT.
 	err := s.store.InTenant(tctx, func(tx *store.Tx) error {
-		m, err := tx.FindLiveMemberByAccount(tctx, store.FindLiveMemberByAccountParams{TenantID: target.ID, AccountID: accountID})
+		now := s.now()
+		h, err := tx.CreateMemberHandoff(tctx, store.CreateMemberHandoffParams{
+			TenantID: target.ID, AccountID: accountID, TokenHash: hash,
+			RedirectPath: SafeRedirect(next), OriginHost: originHost, CreatedAt: now, ExpiresAt: now.Add(s.handoffTTL),
+		})
 		if store.IsNotFound(err) {
 			return errNotMember
 		}
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		h, err := tx.CreateHandoff(tctx, store.CreateHandoffParams{
-			TenantID: target.ID, MemberID: m.ID, AccountID: m.AccountID, TokenHash: hash,
-			RedirectPath: SafeRedirect(next), OriginHost: originHost, CreatedAt: now, ExpiresAt: now.Add(s.handoffTTL),
-		})
 		if err != nil {
 			return err
 		}
@@ -638,7 +670,8 @@ func (s *Service) RedeemHandoff(ctx context.Context, t tenant.Tenant, token stri
 	tctx := tenant.WithScope(ctx, tenant.Scope{TenantID: t.ID, RequestID: tenant.RequestIDFrom(ctx)})
 	var h store.AuthHandoff
 	var m store.FindLiveMemberByAccountRow
-	var row store.Session
+	var id uuid.UUID
+	var expires time.Time
 	err = s.store.InTenant(tctx, func(tx *store.Tx) error {
 		var err error
 		if h, err = tx.RedeemHandoff(tctx, store.RedeemHandoffParams{TenantID: t.ID, TokenHash: onetime.Hash(token), Now: s.now()}); store.IsNotFound(err) {
@@ -655,35 +688,15 @@ func (s *Service) RedeemHandoff(ctx context.Context, t tenant.Tenant, token stri
 		} else if err != nil {
 			return err
 		}
-		sec, err := tx.GetSecuritySettings(tctx, t.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if row, err = tx.CreateSession(tctx, store.CreateSessionParams{
-			TenantID: t.ID, MemberID: m.ID, AccountID: m.AccountID, CreatedAt: now,
-			ExpiresAt: now.Add(time.Duration(sec.SessionLifetimeMinutes) * time.Minute), UserAgent: truncate(meta.UserAgent, 500),
-			ClientAddress: truncate(meta.IP, 64),
-		}); err != nil {
-			return err
-		}
-		return tx.Audit(tctx, "auth.switch", "session", &row.ID, nil)
-	})
-	if err != nil {
-		return Issued{}, "", err
-	}
-	var email string
-	err = s.store.ReadAccount(ctx, m.AccountID, func(tx *store.Tx) error {
-		a, err := tx.GetAccount(ctx, m.AccountID)
-		email = a.Email
+		id, err = s.holdSession(tctx, tx, m.ID, m.AccountID, meta, "auth.switch", &expires)
 		return err
 	})
 	if err != nil {
 		return Issued{}, "", err
 	}
 	is, err := s.issue(Session{
-		ID: row.ID, AccountID: m.AccountID, TenantID: t.ID, Role: m.Role, Version: m.AccountSessionVersion, ExpiresAt: row.ExpiresAt,
-	}, email, m.ID)
+		ID: id, AccountID: m.AccountID, TenantID: t.ID, Role: m.Role, Version: m.AccountSessionVersion, ExpiresAt: expires,
+	}, m.AccountEmail, m.ID)
 	return is, h.RedirectPath, err
 }
 

@@ -337,8 +337,9 @@ func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 
 // commit commits the transaction. Statements held back (Tx.Later) go in
 // one batch with COMMIT: on the transaction's connection, past pgx's Tx,
-// which then is finished. A transaction that sent nothing else begins
-// with the first of them.
+// which then is finished. A transaction that sent nothing else sends
+// them in its first batch, after BEGIN, the scope and the session check:
+// the whole transaction is one round trip.
 func (l *lazyTx) commit(ctx context.Context) error {
 	later, finals := l.later, l.finals
 	l.later, l.finals = nil, nil
@@ -348,34 +349,22 @@ func (l *lazyTx) commit(ctx context.Context) error {
 		}
 		return l.tx.Commit(ctx)
 	}
-	if l.tx == nil {
-		first := queued{sql: "SELECT 1"}
-		if len(later) > 0 {
-			first, later = later[0], later[1:]
-		}
-		if _, err := l.Exec(ctx, first.sql, first.args...); err != nil {
-			l.rollback(ctx)
-			return err
-		}
-	}
 	if len(finals) > 0 {
 		return l.commitWithFinals(ctx, later, finals)
 	}
-	b := &pgx.Batch{}
-	for _, q := range later {
-		b.Queue(q.sql, q.args...)
-	}
-	b.Queue("COMMIT")
-	br := l.conn.SendBatch(ctx, b)
+	br, err := l.sendCommit(ctx, later, nil)
 	var tag pgconn.CommandTag
-	var err error
-	for range b.Len() {
-		if tag, err = br.Exec(); err != nil {
-			break
+	if err == nil {
+		for range len(later) + 1 {
+			if tag, err = br.Exec(); err != nil {
+				break
+			}
 		}
 	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
+	if br != nil {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err != nil {
 		// The transaction is aborted or its state unknown: end it.
@@ -387,6 +376,19 @@ func (l *lazyTx) commit(ctx context.Context) error {
 		return pgx.ErrTxCommitRollback
 	}
 	return nil
+}
+
+// sendCommit sends the statements held for COMMIT, then stmts, then
+// COMMIT, in one batch: the transaction's first (with BEGIN, the scope and
+// the session check) when it sent nothing before. The results are
+// positioned at the first held statement's; on error they are closed.
+func (l *lazyTx) sendCommit(ctx context.Context, later, stmts []queued) (pgx.BatchResults, error) {
+	all := make([]queued, 0, len(later)+len(stmts)+1)
+	all = append(append(append(all, later...), stmts...), queued{sql: "COMMIT"})
+	if l.tx == nil {
+		return l.sendBatch(ctx, all)
+	}
+	return sendAll(ctx, l.conn.SendBatch, &pgx.Batch{}, all)
 }
 
 // rollback ends the transaction even when ctx is already cancelled; a

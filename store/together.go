@@ -386,15 +386,10 @@ type commitBatch struct {
 }
 
 func (c *commitBatch) sendBatch(ctx context.Context, stmts []queued) (pgx.BatchResults, error) {
-	b := &pgx.Batch{}
-	for _, q := range c.later {
-		b.Queue(q.sql, q.args...)
+	br, err := c.l.sendCommit(ctx, c.later, stmts)
+	if err != nil {
+		return br, err
 	}
-	for _, q := range stmts {
-		b.Queue(q.sql, q.args...)
-	}
-	b.Queue("COMMIT")
-	br := c.l.conn.SendBatch(ctx, b)
 	for range c.later {
 		if _, err := br.Exec(); err != nil {
 			br.Close()

@@ -260,6 +260,73 @@ func TestFinallyReadsWithCommit(t *testing.T) {
 	}
 }
 
+// A transaction whose statements are all held for COMMIT (and read with
+// it) is one round trip: BEGIN, the scope, the held statements, the
+// Finally read and COMMIT in one batch. One of them failing keeps nothing.
+func TestHeldStatementsAloneAreOneRoundTrip(t *testing.T) {
+	var writes atomic.Int64
+	f := setup(t, withMaxConns(1), withoutConnectionCheck, store.WithDialCounter(func() { writes.Add(1) }))
+	ctx := scopeOf(context.Background(), f, "acme", "owner")
+	count := func(ctx context.Context, tx *store.Tx, n *int) error {
+		return tx.QueryRowRaw(ctx, "SELECT count(*) FROM audit_log WHERE action = 'held.tested'").Scan(n)
+	}
+	kept := 0
+	for i := 1; i <= 2; i++ { // the first warms the statement cache
+		var seen int
+		before := writes.Load()
+		err := f.Store.InTenant(ctx, func(tx *store.Tx) error {
+			if err := tx.Audit(ctx, "held.tested", "tenant", nil, nil); err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, "held.tested", "tenant", nil, nil); err != nil {
+				return err
+			}
+			return tx.Finally(ctx, func(tx *store.Tx) error { return count(ctx, tx, &seen) })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept += 2; seen != kept {
+			t.Fatalf("Finally read %d entries, want %d", seen, kept)
+		}
+		if n := writes.Load() - before; i == 2 && n != 1 {
+			t.Errorf("held statements and a Finally read: %d round trips, want 1", n)
+		}
+		before = writes.Load()
+		if err := f.Store.InTenant(ctx, func(tx *store.Tx) error { return tx.Audit(ctx, "held.tested", "tenant", nil, nil) }); err != nil {
+			t.Fatal(err)
+		}
+		kept++
+		if n := writes.Load() - before; i == 2 && n != 1 {
+			t.Errorf("a held statement alone: %d round trips, want 1", n)
+		}
+	}
+	// The audit log refuses an entry with an empty action (a check): the
+	// entry before it in the batch is not kept either.
+	err := f.Store.InTenant(ctx, func(tx *store.Tx) error {
+		if err := tx.Audit(ctx, "held.tested", "tenant", nil, nil); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "", "tenant", nil, nil)
+	})
+	if err == nil {
+		t.Fatal("a batch with a failing held statement committed")
+	}
+	// The global path, on another tenant: globex's entries are not
+	// acme's, and the connection works after the failure.
+	globex := scopeOf(context.Background(), f, "globex", "owner")
+	if err := f.Store.InTenant(globex, func(tx *store.Tx) error { return tx.Audit(globex, "held.tested", "tenant", nil, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := f.Store.ReadTenant(ctx, func(tx *store.Tx) error { return count(ctx, tx, &n) }); err != nil {
+		t.Fatal(err)
+	}
+	if n != kept {
+		t.Fatalf("acme holds %d entries, want %d: the failed transaction's was kept, or globex's is read", n, kept)
+	}
+}
+
 // A function of Together that leaves its first rows open, or reads them
 // to the end without closing them, and sends a second statement neither
 // hangs nor sees another function's results.

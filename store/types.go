@@ -33,6 +33,8 @@ type (
 	CreateExpenseParams                  = db.CreateExpenseParams
 	CreateHandoffParams                  = db.CreateHandoffParams
 	CreateInvitationParams               = db.CreateInvitationParams
+	CreateMemberHandoffParams            = db.CreateMemberHandoffParams
+	CreateMemberHandoffRow               = db.CreateMemberHandoffRow
 	CreateMemberParams                   = db.CreateMemberParams
 	CreatePostParams                     = db.CreatePostParams
 	CreatePublicSubmissionParams         = db.CreatePublicSubmissionParams
@@ -96,6 +98,7 @@ type (
 	GetServiceRequestForUpdateParams     = db.GetServiceRequestForUpdateParams
 	GetServiceRequestParams              = db.GetServiceRequestParams
 	GetServiceRequestRow                 = db.GetServiceRequestRow
+	GetSessionExpiryParams               = db.GetSessionExpiryParams
 	GetTenantRow                         = db.GetTenantRow
 	GetWorkspaceParams                   = db.GetWorkspaceParams
 	GetWorkspaceRow                      = db.GetWorkspaceRow
@@ -195,6 +198,7 @@ type (
 	SetServiceRequestAssigneeParams      = db.SetServiceRequestAssigneeParams
 	SetServiceRequestStatusParams        = db.SetServiceRequestStatusParams
 	SetServicesActiveParams              = db.SetServicesActiveParams
+	StartSessionParams                   = db.StartSessionParams
 	TakeOverIdempotencyKeyParams         = db.TakeOverIdempotencyKeyParams
 	Task                                 = db.Task
 	TaskTemplate                         = db.TaskTemplate

@@ -39,14 +39,18 @@ func (c *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepar
 // check included; a write two (the batch, then COMMIT with the
 // statements held back for it). A session ended
 // meanwhile is refused in that same one round trip, before any tenant
-// row is read. Sign-in and switch are counted and held to what they cost
-// today. The pool's connection check (on in the other tests) is off: it
+// row is read. A sign-in is two: the account's login row, then the
+// session with COMMIT (the password is checked between); signing out one;
+// a switch four (the session check with the target's lookup, the handoff
+// and COMMIT, signing out) and finishing it on the target three (the
+// handoff, the membership, the session with COMMIT). The pool's connection check (on in the other tests) is off: it
 // is a round trip of its own on every acquire, a development setting.
 func TestRoundTripsPerRequest(t *testing.T) {
 	rt := &roundTrips{}
 	e := newEnv(t, tracingQueries(rt), withApp(func(c *app.Config) { c.DBCheckConnections = false }))
 	staff := e.login("acme", "staff@acme.test")
 	var consultant *session
+	var handoff string
 	var created svc
 	r := e.do(req{method: "POST", host: "acme", path: "/api/services", sess: staff, body: newService("round-trips")})
 	expectStatus(t, r, 201)
@@ -81,16 +85,32 @@ func TestRoundTripsPerRequest(t *testing.T) {
 			}
 			return r
 		}, 200, nil},
-		{"sign-in", 4, func() response {
+		{"sign-in", 2, func() response {
 			return e.do(req{method: "POST", host: "acme", path: "/api/auth/login", body: map[string]string{"email": "staff@acme.test", "password": demo.Password}})
 		}, 200, nil},
-		{"switch", 7, func() response {
+		{"sign out", 1, func() response {
+			return e.do(req{method: "POST", host: "acme", path: "/api/auth/logout", sess: consultant})
+		}, 200, func() {
+			consultant = e.login("acme", demo.ConsultantEmail)
+			expectStatus(t, e.sessionOf("acme", consultant), 200)
+		}},
+		{"switch", 4, func() response {
 			return e.do(req{method: "POST", host: "acme", path: "/api/auth/switch", sess: consultant, body: map[string]string{"tenant": "globex"}})
 		}, 200, func() {
 			// A switch ends the session it leaves: each takes a new
 			// one, used once before (its full check).
 			consultant = e.login("acme", demo.ConsultantEmail)
 			expectStatus(t, e.sessionOf("acme", consultant), 200)
+		}},
+		{"finish a switch", 3, func() response {
+			return e.do(req{method: "POST", host: "globex", path: "/api/auth/handoff", body: map[string]string{"token": handoff}})
+		}, 200, func() {
+			consultant = e.login("acme", demo.ConsultantEmail)
+			r := e.do(req{method: "POST", host: "acme", path: "/api/auth/switch", sess: consultant, body: map[string]string{"tenant": "globex"}})
+			expectStatus(t, r, 200)
+			var out handoffAnswer
+			r.json(t, &out)
+			handoff = out.Token
 		}},
 	}
 	for _, k := range kinds {

@@ -204,6 +204,47 @@ func (q *Queries) CreateHandoff(ctx context.Context, arg CreateHandoffParams) (A
 	return i, err
 }
 
+const createMemberHandoff = `-- name: CreateMemberHandoff :one
+
+INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, origin_host, created_at, expires_at)
+SELECT m.tenant_id, m.id, m.account_id, $1, $2, $3, $4, $5
+FROM members m JOIN accounts a ON a.id = m.account_id
+WHERE m.tenant_id = $6 AND m.account_id = $7 AND m.removed_at IS NULL AND a.disabled_at IS NULL
+RETURNING id, expires_at
+`
+
+type CreateMemberHandoffParams struct {
+	TokenHash    []byte
+	RedirectPath string
+	OriginHost   string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	TenantID     uuid.UUID
+	AccountID    uuid.UUID
+}
+
+type CreateMemberHandoffRow struct {
+	ID        uuid.UUID
+	ExpiresAt time.Time
+}
+
+// CreateMemberHandoff records a handoff for the account's live membership
+// in the tenant, in one statement with the check: no row without one.
+func (q *Queries) CreateMemberHandoff(ctx context.Context, arg CreateMemberHandoffParams) (CreateMemberHandoffRow, error) {
+	row := q.db.QueryRow(ctx, createMemberHandoff,
+		arg.TokenHash,
+		arg.RedirectPath,
+		arg.OriginHost,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+		arg.TenantID,
+		arg.AccountID,
+	)
+	var i CreateMemberHandoffRow
+	err := row.Scan(&i.ID, &i.ExpiresAt)
+	return i, err
+}
+
 const createSession = `-- name: CreateSession :one
 INSERT INTO sessions (tenant_id, member_id, account_id, created_at, last_used_at, expires_at, user_agent, client_address)
 VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
@@ -272,7 +313,7 @@ func (q *Queries) FindDomainTenant(ctx context.Context, domain string) (FindDoma
 }
 
 const findLiveMemberByAccount = `-- name: FindLiveMemberByAccount :one
-SELECT m.tenant_id, m.id, m.account_id, m.role, m.display_name, m.time_zone, m.removed_at, m.created_at, m.updated_at, a.session_version AS account_session_version
+SELECT m.tenant_id, m.id, m.account_id, m.role, m.display_name, m.time_zone, m.removed_at, m.created_at, m.updated_at, a.session_version AS account_session_version, a.email AS account_email
 FROM members m JOIN accounts a ON a.id = m.account_id
 WHERE m.tenant_id = $1 AND m.account_id = $2 AND m.removed_at IS NULL AND a.disabled_at IS NULL
 `
@@ -293,6 +334,7 @@ type FindLiveMemberByAccountRow struct {
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 	AccountSessionVersion int64
+	AccountEmail          string
 }
 
 func (q *Queries) FindLiveMemberByAccount(ctx context.Context, arg FindLiveMemberByAccountParams) (FindLiveMemberByAccountRow, error) {
@@ -309,6 +351,7 @@ func (q *Queries) FindLiveMemberByAccount(ctx context.Context, arg FindLiveMembe
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.AccountSessionVersion,
+		&i.AccountEmail,
 	)
 	return i, err
 }
@@ -406,6 +449,22 @@ func (q *Queries) GetAccount(ctx context.Context, id uuid.UUID) (GetAccountRow, 
 		&i.DisabledAt,
 	)
 	return i, err
+}
+
+const getSessionExpiry = `-- name: GetSessionExpiry :one
+SELECT expires_at FROM sessions WHERE tenant_id = $1 AND id = $2
+`
+
+type GetSessionExpiryParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetSessionExpiry(ctx context.Context, arg GetSessionExpiryParams) (time.Time, error) {
+	row := q.db.QueryRow(ctx, getSessionExpiry, arg.TenantID, arg.ID)
+	var expires_at time.Time
+	err := row.Scan(&expires_at)
+	return expires_at, err
 }
 
 const listMemberSessions = `-- name: ListMemberSessions :many
@@ -599,4 +658,42 @@ func (q *Queries) SetPassword(ctx context.Context, arg SetPasswordParams) (int64
 	var session_version int64
 	err := row.Scan(&session_version)
 	return session_version, err
+}
+
+const startSession = `-- name: StartSession :exec
+
+INSERT INTO sessions (tenant_id, id, member_id, account_id, created_at, last_used_at, expires_at, user_agent, client_address)
+SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid,
+       $5::timestamptz, $5::timestamptz,
+       $5::timestamptz + make_interval(0, 0, 0, 0, 0, coalesce(s.session_lifetime_minutes, d.session_lifetime_minutes)),
+       $6::text, $7::text
+FROM security_defaults d
+LEFT JOIN security_settings s ON s.tenant_id = $1
+`
+
+type StartSessionParams struct {
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	MemberID      uuid.UUID
+	AccountID     uuid.UUID
+	CreatedAt     time.Time
+	UserAgent     string
+	ClientAddress string
+}
+
+// StartSession records a session with the caller's id whose lifetime is
+// the tenant's security setting over the platform default, so a sign-in
+// need not read the setting first: it can be held for COMMIT, and its
+// expiry read back with it (GetSessionExpiry).
+func (q *Queries) StartSession(ctx context.Context, arg StartSessionParams) error {
+	_, err := q.db.Exec(ctx, startSession,
+		arg.TenantID,
+		arg.ID,
+		arg.MemberID,
+		arg.AccountID,
+		arg.CreatedAt,
+		arg.UserAgent,
+		arg.ClientAddress,
+	)
+	return err
 }

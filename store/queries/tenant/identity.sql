@@ -19,6 +19,23 @@ INSERT INTO sessions (tenant_id, member_id, account_id, created_at, last_used_at
 VALUES (@tenant_id, @member_id, @account_id, @created_at, @created_at, @expires_at, @user_agent, @client_address)
 RETURNING *;
 
+-- StartSession records a session with the caller's id whose lifetime is
+-- the tenant's security setting over the platform default, so a sign-in
+-- need not read the setting first: it can be held for COMMIT, and its
+-- expiry read back with it (GetSessionExpiry).
+
+-- name: StartSession :exec
+INSERT INTO sessions (tenant_id, id, member_id, account_id, created_at, last_used_at, expires_at, user_agent, client_address)
+SELECT sqlc.arg(tenant_id)::uuid, sqlc.arg(id)::uuid, sqlc.arg(member_id)::uuid, sqlc.arg(account_id)::uuid,
+       sqlc.arg(created_at)::timestamptz, sqlc.arg(created_at)::timestamptz,
+       sqlc.arg(created_at)::timestamptz + make_interval(0, 0, 0, 0, 0, coalesce(s.session_lifetime_minutes, d.session_lifetime_minutes)),
+       sqlc.arg(user_agent)::text, sqlc.arg(client_address)::text
+FROM security_defaults d
+LEFT JOIN security_settings s ON s.tenant_id = @tenant_id;
+
+-- name: GetSessionExpiry :one
+SELECT expires_at FROM sessions WHERE tenant_id = @tenant_id AND id = @id;
+
 -- CheckSession is the per-request check of a tenant session: the session
 -- is live and has been used within the tenant's idle timeout, the
 -- membership is live, the account is enabled and its session version is
@@ -96,6 +113,16 @@ INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirec
 VALUES (@tenant_id, @member_id, @account_id, @token_hash, @redirect_path, @origin_host, @created_at, @expires_at)
 RETURNING *;
 
+-- CreateMemberHandoff records a handoff for the account's live membership
+-- in the tenant, in one statement with the check: no row without one.
+
+-- name: CreateMemberHandoff :one
+INSERT INTO auth_handoffs (tenant_id, member_id, account_id, token_hash, redirect_path, origin_host, created_at, expires_at)
+SELECT m.tenant_id, m.id, m.account_id, @token_hash, @redirect_path, @origin_host, @created_at, @expires_at
+FROM members m JOIN accounts a ON a.id = m.account_id
+WHERE m.tenant_id = @tenant_id AND m.account_id = @account_id AND m.removed_at IS NULL AND a.disabled_at IS NULL
+RETURNING id, expires_at;
+
 -- RedeemHandoff uses the handoff up: it succeeds once, within its lifetime.
 
 -- name: RedeemHandoff :one
@@ -104,7 +131,7 @@ WHERE tenant_id = @tenant_id AND token_hash = @token_hash AND used_at IS NULL AN
 RETURNING *;
 
 -- name: FindLiveMemberByAccount :one
-SELECT m.*, a.session_version AS account_session_version
+SELECT m.*, a.session_version AS account_session_version, a.email AS account_email
 FROM members m JOIN accounts a ON a.id = m.account_id
 WHERE m.tenant_id = @tenant_id AND m.account_id = @account_id AND m.removed_at IS NULL AND a.disabled_at IS NULL;
 
