@@ -284,10 +284,17 @@ func (s *Service) createTenantSession(ctx context.Context, version int64, email 
 	}, email, scope.MemberID)
 }
 
+// errSessionNotStarted is what a sign-in gets when the membership ended
+// between its check and the session's insert.
+var errSessionNotStarted = &tenant.Error{Code: tenant.CodeUnauthorized, Message: "sign in required"}
+
 // holdSession records, with tx's COMMIT, a session of the member in tx's
 // tenant, audited as action, and returns its id; *expires is its expiry
 // (the tenant's session lifetime), read back with COMMIT. It sends
-// nothing before COMMIT.
+// nothing before COMMIT. A membership that ended (or an account disabled)
+// since the caller checked it gets no session: the transaction's error is
+// then errSessionNotStarted, and the audit entry stays, recording the
+// attempt.
 func (s *Service) holdSession(ctx context.Context, tx *store.Tx, memberID, accountID uuid.UUID, meta ClientMeta, action string, expires *time.Time) (uuid.UUID, error) {
 	id := uuid.New()
 	err := tx.Later().StartSession(ctx, store.StartSessionParams{
@@ -303,6 +310,9 @@ func (s *Service) holdSession(ctx context.Context, tx *store.Tx, memberID, accou
 	err = tx.Finally(ctx, func(tx *store.Tx) error {
 		var err error
 		*expires, err = tx.GetSessionExpiry(ctx, store.GetSessionExpiryParams{TenantID: tx.TenantID(), ID: id})
+		if store.IsNotFound(err) {
+			return errSessionNotStarted
+		}
 		return err
 	})
 	return id, err

@@ -668,6 +668,8 @@ SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid,
        $5::timestamptz + make_interval(0, 0, 0, 0, 0, coalesce(s.session_lifetime_minutes, d.session_lifetime_minutes)),
        $6::text, $7::text
 FROM security_defaults d
+JOIN members m ON m.tenant_id = $1 AND m.id = $3 AND m.account_id = $4 AND m.removed_at IS NULL
+JOIN accounts a ON a.id = m.account_id AND a.disabled_at IS NULL
 LEFT JOIN security_settings s ON s.tenant_id = $1
 `
 
@@ -684,7 +686,9 @@ type StartSessionParams struct {
 // StartSession records a session with the caller's id whose lifetime is
 // the tenant's security setting over the platform default, so a sign-in
 // need not read the setting first: it can be held for COMMIT, and its
-// expiry read back with it (GetSessionExpiry).
+// expiry read back with it (GetSessionExpiry). It records nothing unless
+// the membership is live and the account enabled when it runs: a member
+// removed while signing in gets no session.
 func (q *Queries) StartSession(ctx context.Context, arg StartSessionParams) error {
 	_, err := q.db.Exec(ctx, startSession,
 		arg.TenantID,

@@ -22,7 +22,9 @@ RETURNING *;
 -- StartSession records a session with the caller's id whose lifetime is
 -- the tenant's security setting over the platform default, so a sign-in
 -- need not read the setting first: it can be held for COMMIT, and its
--- expiry read back with it (GetSessionExpiry).
+-- expiry read back with it (GetSessionExpiry). It records nothing unless
+-- the membership is live and the account enabled when it runs: a member
+-- removed while signing in gets no session.
 
 -- name: StartSession :exec
 INSERT INTO sessions (tenant_id, id, member_id, account_id, created_at, last_used_at, expires_at, user_agent, client_address)
@@ -31,7 +33,9 @@ SELECT sqlc.arg(tenant_id)::uuid, sqlc.arg(id)::uuid, sqlc.arg(member_id)::uuid,
        sqlc.arg(created_at)::timestamptz + make_interval(0, 0, 0, 0, 0, coalesce(s.session_lifetime_minutes, d.session_lifetime_minutes)),
        sqlc.arg(user_agent)::text, sqlc.arg(client_address)::text
 FROM security_defaults d
-LEFT JOIN security_settings s ON s.tenant_id = @tenant_id;
+JOIN members m ON m.tenant_id = sqlc.arg(tenant_id) AND m.id = sqlc.arg(member_id) AND m.account_id = sqlc.arg(account_id) AND m.removed_at IS NULL
+JOIN accounts a ON a.id = m.account_id AND a.disabled_at IS NULL
+LEFT JOIN security_settings s ON s.tenant_id = sqlc.arg(tenant_id);
 
 -- name: GetSessionExpiry :one
 SELECT expires_at FROM sessions WHERE tenant_id = @tenant_id AND id = @id;
