@@ -598,7 +598,9 @@ type Handoff struct {
 // ends the current session. next is a relative path to land on.
 func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHost string) (_ Handoff, err error) {
 	defer errs.Wrap(&err, "auth: switch")
-	target, err := s.switchTarget(ctx, p, strings.ToLower(strings.TrimSpace(slug)))
+	// From a tenant's host the target is read in the tenant being left,
+	// so the session check travels with the lookup.
+	target, err := s.tenants.FindFrom(tenant.WithScope(ctx, p.Scope), strings.ToLower(strings.TrimSpace(slug)))
 	if tenant.IsCode(err, tenant.CodeNotFound) || (err == nil && !target.Active()) {
 		return Handoff{}, errNotMember
 	}
@@ -614,23 +616,6 @@ func (s *Service) Switch(ctx context.Context, p Principal, slug, next, originHos
 		return Handoff{}, err
 	}
 	return out, nil
-}
-
-// switchTarget finds the tenant with slug. From a tenant's host it reads
-// it in the tenant being left (the tenants table is every tenant's to
-// read), so the session check travels with it: one round trip.
-func (s *Service) switchTarget(ctx context.Context, p Principal, slug string) (tenant.Tenant, error) {
-	if p.Scope.TenantID == uuid.Nil {
-		return s.tenants.Find(ctx, slug)
-	}
-	var t tenant.Tenant
-	ctx = tenant.WithScope(ctx, p.Scope)
-	err := s.store.ReadTenant(ctx, func(tx *store.Tx) error {
-		row, err := tx.FindTenantBySlug(ctx, slug)
-		t = tenant.Tenant{ID: row.ID, Slug: row.Slug, Name: row.Name, Status: tenant.Status(row.Status)}
-		return err
-	})
-	return t, err
 }
 
 // handoff records a one-time handoff into target for the account's live

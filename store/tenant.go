@@ -361,10 +361,8 @@ func (l *lazyTx) commit(ctx context.Context) error {
 			}
 		}
 	}
-	if br != nil {
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		// The transaction is aborted or its state unknown: end it.

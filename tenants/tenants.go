@@ -48,6 +48,23 @@ func (d *Directory) Find(ctx context.Context, slug string) (t tenant.Tenant, err
 	return t, err
 }
 
+// FindFrom returns the tenant with slug like Find, read in the tenant scope
+// ctx carries (the tenants table is every tenant's to read): a request's
+// pending session check then travels with the lookup instead of taking a
+// round trip of its own. Without a tenant in ctx it is Find.
+func (d *Directory) FindFrom(ctx context.Context, slug string) (t tenant.Tenant, err error) {
+	if _, ok := tenant.ScopeFrom(ctx); !ok {
+		return d.Find(ctx, slug)
+	}
+	defer errs.Wrap(&err, "tenants: find %q", slug)
+	err = d.store.ReadTenant(ctx, func(tx *store.Tx) error {
+		row, err := tx.FindTenantBySlug(ctx, slug)
+		t = tenantOf(row)
+		return err
+	})
+	return t, err
+}
+
 // FindByDomain returns the tenant of a verified custom domain (CodeNotFound
 // if no tenant has verified it).
 func (d *Directory) FindByDomain(ctx context.Context, domain string) (t tenant.Tenant, err error) {
