@@ -207,10 +207,14 @@ func (c *gatherConn) done() { c.once.Do(func() { close(c.read) }) }
 
 // alone sends a statement after the batch, on its own: the fn's first
 // rows, should it not have closed them, are closed first (the batch waits
-// for them).
+// for them), and so are the rows of its last statement sent alone (pgx
+// would refuse a query on a busy connection, and they hold the lock).
 func (c *gatherConn) alone() func() {
 	if c.firstRows != nil {
 		c.firstRows.Close()
+	}
+	if c.open != nil {
+		c.open.Close()
 	}
 	<-c.g.batchDone
 	c.g.mu.Lock()
@@ -221,9 +225,6 @@ func (c *gatherConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.
 	if !c.sent {
 		c.first(sql, args, true)
 		return c.tag, c.err
-	}
-	if c.open != nil {
-		c.open.Close()
 	}
 	defer c.alone()()
 	return c.g.base.Exec(ctx, sql, args...)
@@ -237,10 +238,6 @@ func (c *gatherConn) Query(ctx context.Context, sql string, args ...any) (pgx.Ro
 		}
 		c.firstRows = &gatheredRows{Rows: c.rows, c: c}
 		return c.firstRows, nil
-	}
-	if c.open != nil {
-		// pgx would refuse a query on a busy connection; close them.
-		c.open.Close()
 	}
 	unlock := c.alone()
 	rows, err := c.g.base.Query(ctx, sql, args...)
